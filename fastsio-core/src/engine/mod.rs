@@ -1,0 +1,35 @@
+//! Engine.IO: the transport layer under Socket.IO (protocol v4, and v3 when enabled).
+//!
+//! An [`Engine`] owns the sessions of one path. Each [`Session`] has a bounded queue of
+//! outgoing [`Frame`]s that its current transport (a long-polling GET, or the WebSocket
+//! connection loop) writes, and hands each incoming [`Packet`] to an [`EngineHandler`].
+
+mod close;
+mod config;
+mod error;
+mod handler;
+mod heartbeat;
+mod packet;
+pub mod payload;
+mod polling;
+mod request;
+mod server;
+mod session;
+mod sid;
+mod str;
+mod version;
+mod websocket;
+
+pub use close::CloseReason;
+pub use config::{
+    AllowRequest, AllowRequestFuture, CookieConfig, EngineConfig, OverflowPolicy, Transports,
+};
+pub use error::HandshakeError;
+pub use handler::EngineHandler;
+pub use packet::{Frame, Packet, PacketError};
+pub use request::{RemoteAddr, RequestInfo};
+pub use server::{Engine, EngineBody};
+pub use session::{SendError, Session, TransportKind};
+pub use sid::{InvalidSid, Sid};
+pub use str::Str;
+pub use version::ProtocolVersion;

@@ -1,0 +1,209 @@
+//! HTTP long-polling: the handshake, the long GET that carries frames to the client and the POST
+//! that carries packets from it.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode, header};
+use http_body::Body;
+use http_body_util::{BodyExt, Full, Limited};
+use tokio::sync::mpsc;
+
+use super::server::EngineQuery;
+use super::{
+    CloseReason, Engine, EngineBody, EngineHandler, Frame, HandshakeError, RequestInfo, Session,
+    TransportKind, payload,
+};
+
+/// How long a poll that arrives in the middle of an upgrade waits for the upgrade to finish
+/// before it is answered with a noop.
+const UPGRADE_POLL_WAIT: Duration = Duration::from_millis(100);
+
+/// `GET ?transport=polling` without a sid: opens a session and answers with the open packet.
+pub(crate) fn open<H: EngineHandler>(
+    engine: &Arc<Engine<H>>,
+    request: RequestInfo,
+    query: EngineQuery,
+) -> Response<EngineBody> {
+    let session = engine.open_session(request, &query);
+    let open = engine.open_packet(session.id(), TransportKind::Polling);
+    engine.handler.on_open(&session);
+    let encoded = payload::encode(&[open], session.version(), session.supports_binary());
+    let mut res = Response::builder().header(header::CONTENT_TYPE, encoded.content_type);
+    if let Some(cookie) = &engine.config.cookie {
+        res = res.header(
+            header::SET_COOKIE,
+            cookie.header_value(session.id().as_str()),
+        );
+    }
+    res.body(Full::new(encoded.body))
+        .unwrap_or_else(|_| HandshakeError::BadRequest.into_response())
+}
+
+/// The long GET: waits for frames, then answers with as many as fit in one payload.
+pub(crate) async fn get<H: EngineHandler>(
+    engine: &Arc<Engine<H>>,
+    session: Arc<Session<H::Data>>,
+) -> Response<EngineBody> {
+    let Ok(mut rx) = session.rx.try_lock() else {
+        tracing::debug!(sid = %session.id(), "overlapping polls: closing the session");
+        session.close(CloseReason::TransportError);
+        return HandshakeError::BadRequest.into_response();
+    };
+    if session.is_closed() {
+        return closing_poll(&session, &mut rx, false);
+    }
+    let transport_change = session.transport_change.notified();
+    tokio::pin!(transport_change);
+    transport_change.as_mut().enable();
+    if session.is_upgrading() {
+        tokio::select! {
+            _ = &mut transport_change => {}
+            _ = tokio::time::sleep(UPGRADE_POLL_WAIT) => {}
+            _ = session.closed() => {}
+        }
+        return if session.transport() == TransportKind::Websocket || session.is_closed() {
+            HandshakeError::BadRequest.into_response()
+        } else {
+            respond(&session, &[Frame::NOOP])
+        };
+    }
+    let first = tokio::select! {
+        frame = rx.recv() => frame,
+        _ = session.closed() => return closing_poll(&session, &mut rx, true),
+        _ = &mut transport_change => return respond(&session, &[Frame::NOOP]),
+    };
+    let Some(first) = first else {
+        return closing_poll(&session, &mut rx, true);
+    };
+    let mut frames = vec![first];
+    let mut budget = engine
+        .config
+        .max_payload
+        .saturating_sub(frames[0].encoded_len());
+    drain(&mut rx, &mut frames, &mut budget);
+    respond(&session, &frames)
+}
+
+/// Moves queued frames into `frames` while they fit in `budget` bytes.
+fn drain(rx: &mut mpsc::Receiver<Frame>, frames: &mut Vec<Frame>, budget: &mut usize) {
+    while *budget > 0 {
+        let Ok(frame) = rx.try_recv() else { break };
+        *budget = budget.saturating_sub(frame.encoded_len() + 1);
+        frames.push(frame);
+    }
+}
+
+/// The poll of a closed session. After a server-side close, the client gets what was still
+/// queued (a Socket.IO disconnect, say) and a close packet, once. Otherwise only a poll that was
+/// already waiting gets an answer (a noop when the client itself closed, a close packet when
+/// the session failed); a later one finds the session gone: 400.
+fn closing_poll<D>(
+    session: &Session<D>,
+    rx: &mut mpsc::Receiver<Frame>,
+    pending: bool,
+) -> Response<EngineBody> {
+    let Some(reason) = session.close_reason() else {
+        return HandshakeError::BadRequest.into_response();
+    };
+    let mut frames = Vec::new();
+    if reason.by_server() {
+        if !session.mark_drained() {
+            return HandshakeError::UnknownSid.into_response();
+        }
+        let mut budget = usize::MAX;
+        drain(rx, &mut frames, &mut budget);
+        frames.push(Frame::CLOSE);
+    } else if pending {
+        frames.push(if reason.by_client() {
+            Frame::NOOP
+        } else {
+            Frame::CLOSE
+        });
+    } else {
+        return HandshakeError::UnknownSid.into_response();
+    }
+    respond(session, &frames)
+}
+
+fn respond<D>(session: &Session<D>, frames: &[Frame]) -> Response<EngineBody> {
+    let encoded = payload::encode(frames, session.version(), session.supports_binary());
+    let mut res = Response::new(Full::new(encoded.body));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(encoded.content_type),
+    );
+    res
+}
+
+/// The POST: decodes the payload (bounded by `max_payload`) and applies each packet in order.
+pub(crate) async fn post<H, B>(
+    engine: &Arc<Engine<H>>,
+    session: Arc<Session<H::Data>>,
+    req: Request<B>,
+) -> Response<EngineBody>
+where
+    H: EngineHandler,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<crate::BoxError>,
+{
+    if session.posting.swap(true, Ordering::AcqRel) {
+        tracing::debug!(sid = %session.id(), "overlapping posts: closing the session");
+        session.close(CloseReason::TransportError);
+        return HandshakeError::BadRequest.into_response();
+    }
+    let result = read_and_apply(engine, &session, req).await;
+    session.posting.store(false, Ordering::Release);
+    match result {
+        Ok(()) => Response::builder()
+            .header(header::CONTENT_TYPE, "text/html")
+            .body(Full::new(Bytes::from_static(b"ok")))
+            .unwrap_or_else(|_| HandshakeError::BadRequest.into_response()),
+        Err(status) => {
+            let mut res = HandshakeError::BadRequest.into_response();
+            *res.status_mut() = status;
+            res
+        }
+    }
+}
+
+async fn read_and_apply<H, B>(
+    engine: &Arc<Engine<H>>,
+    session: &Arc<Session<H::Data>>,
+    req: Request<B>,
+) -> Result<(), StatusCode>
+where
+    H: EngineHandler,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<crate::BoxError>,
+{
+    let binary_body = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/octet-stream"));
+    let limit = engine.config.max_payload;
+    let body = match Limited::new(req.into_body(), limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            let too_large = e.is::<http_body_util::LengthLimitError>();
+            tracing::debug!(sid = %session.id(), error = %e, "polling body refused: closing");
+            session.close(CloseReason::TransportError);
+            return Err(if too_large {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            });
+        }
+    };
+    let packets = payload::decode(body, session.version(), binary_body).map_err(|e| {
+        tracing::debug!(sid = %session.id(), error = %e, "invalid polling payload: closing");
+        session.close(CloseReason::ParseError);
+        StatusCode::BAD_REQUEST
+    })?;
+    for packet in packets {
+        engine.on_packet(session, packet);
+    }
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! [`Session`]: one Engine.IO client, whatever its transport: id, outgoing queue, state.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+use tokio::sync::{Mutex, Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::{CloseReason, EngineConfig, Frame, OverflowPolicy, ProtocolVersion, RequestInfo, Sid};
+
+/// The transport a session currently uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// HTTP long-polling (possibly in the middle of an upgrade).
+    Polling,
+    /// WebSocket.
+    Websocket,
+}
+
+const POLLING: u8 = 0;
+const UPGRADING: u8 = 1;
+const WEBSOCKET: u8 = 2;
+
+/// Why a frame could not be queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// The session is closed.
+    Closed,
+    /// The outgoing queue is full; the overflow policy was applied (the frame is dropped, and
+    /// with [`OverflowPolicy::Close`] the session is closed too).
+    Full,
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SendError::Closed => "session closed",
+            SendError::Full => "outgoing queue full",
+        })
+    }
+}
+
+impl std::error::Error for SendError {}
+
+/// One Engine.IO session. Cheap to share (`Arc<Session<D>>`); `D` is the per-session data of
+/// the layer above (the Socket.IO client state).
+pub struct Session<D> {
+    id: Sid,
+    version: ProtocolVersion,
+    supports_binary: bool,
+    request: RequestInfo,
+    state: AtomicU8,
+    tx: mpsc::Sender<Frame>,
+    pub(crate) rx: Mutex<mpsc::Receiver<Frame>>,
+    overflow: OverflowPolicy,
+    closed: CancellationToken,
+    close_reason: OnceLock<CloseReason>,
+    pub(crate) awaiting_pong: AtomicBool,
+    pub(crate) heartbeat: Notify,
+    pub(crate) transport_change: Notify,
+    pub(crate) posting: AtomicBool,
+    pub(crate) drained: Notify,
+    drained_flag: AtomicBool,
+    data: D,
+}
+
+impl<D> Session<D> {
+    pub(crate) fn new(
+        version: ProtocolVersion,
+        transport: TransportKind,
+        supports_binary: bool,
+        request: RequestInfo,
+        config: &EngineConfig,
+        data: D,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel(config.max_buffered_frames.max(1));
+        Session {
+            id: Sid::new(),
+            version,
+            supports_binary,
+            request,
+            state: AtomicU8::new(match transport {
+                TransportKind::Polling => POLLING,
+                TransportKind::Websocket => WEBSOCKET,
+            }),
+            tx,
+            rx: Mutex::new(rx),
+            overflow: config.overflow,
+            closed: CancellationToken::new(),
+            close_reason: OnceLock::new(),
+            awaiting_pong: AtomicBool::new(false),
+            heartbeat: Notify::new(),
+            transport_change: Notify::new(),
+            posting: AtomicBool::new(false),
+            drained: Notify::new(),
+            drained_flag: AtomicBool::new(false),
+            data,
+        }
+    }
+
+    /// The session id.
+    pub fn id(&self) -> Sid {
+        self.id
+    }
+
+    /// The protocol revision the client speaks.
+    pub fn version(&self) -> ProtocolVersion {
+        self.version
+    }
+
+    /// The opening request.
+    pub fn request(&self) -> &RequestInfo {
+        &self.request
+    }
+
+    /// The data of the layer above.
+    pub fn data(&self) -> &D {
+        &self.data
+    }
+
+    /// The current transport.
+    pub fn transport(&self) -> TransportKind {
+        match self.state.load(Ordering::Acquire) {
+            WEBSOCKET => TransportKind::Websocket,
+            _ => TransportKind::Polling,
+        }
+    }
+
+    pub(crate) fn supports_binary(&self) -> bool {
+        self.supports_binary
+    }
+
+    pub(crate) fn is_upgrading(&self) -> bool {
+        self.state.load(Ordering::Acquire) == UPGRADING
+    }
+
+    /// Polling → upgrading; false if the session is not on polling.
+    pub(crate) fn begin_upgrade(&self) -> bool {
+        self.state
+            .compare_exchange(POLLING, UPGRADING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    pub(crate) fn abort_upgrade(&self) {
+        if self
+            .state
+            .compare_exchange(UPGRADING, POLLING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.transport_change.notify_waiters();
+        }
+    }
+
+    pub(crate) fn finish_upgrade(&self) {
+        self.state.store(WEBSOCKET, Ordering::Release);
+        self.transport_change.notify_waiters();
+    }
+
+    /// Queues a frame for the client. Never waits: a full queue applies the configured
+    /// [`OverflowPolicy`].
+    pub fn send(&self, frame: Frame) -> Result<(), SendError> {
+        if self.is_closed() {
+            return Err(SendError::Closed);
+        }
+        match self.tx.try_send(frame) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Closed),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if self.overflow == OverflowPolicy::Close {
+                    tracing::debug!(sid = %self.id, "outgoing queue full: closing the session");
+                    self.close(CloseReason::TransportError);
+                }
+                Err(SendError::Full)
+            }
+        }
+    }
+
+    /// Frames queued and not yet written to the transport.
+    pub fn queued(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
+    /// Closes the session (the first reason given wins). Queued frames are still written where
+    /// the transport allows; the layer above hears of the close once.
+    pub fn close(&self, reason: CloseReason) {
+        if self.close_reason.set(reason).is_ok() {
+            self.closed.cancel();
+        }
+    }
+
+    /// Records that the last poll of a closed session was answered; false if one already was.
+    pub(crate) fn mark_drained(&self) -> bool {
+        let first = !self.drained_flag.swap(true, Ordering::AcqRel);
+        if first {
+            self.drained.notify_one();
+        }
+        first
+    }
+
+    /// Whether the session is closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed.is_cancelled()
+    }
+
+    /// Why the session closed, once it has.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.close_reason.get().copied()
+    }
+
+    /// Resolves when the session closes.
+    pub async fn closed(&self) {
+        self.closed.cancelled().await
+    }
+}
+
+impl<D> std::fmt::Debug for Session<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("version", &self.version)
+            .field("transport", &self.transport())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}

@@ -1,0 +1,507 @@
+//! Engine.IO v4 over real loopback sockets: handshake, polling, WebSocket, upgrade, heartbeat,
+//! close, limits and hooks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fastsio::engine::{AllowRequest, CookieConfig, Engine, EngineConfig};
+use fastsio::service::EngineService;
+use fastsio_examples::conformance::{Echo, echo_engine, engine_config};
+use fastsio_tests::http::{get, post, request};
+use fastsio_tests::server::{TestServer, eventually};
+use fastsio_tests::ws::{WsClient, WsEvent};
+use http::{Method, StatusCode};
+use serde_json::json;
+
+async fn start(config: EngineConfig) -> (TestServer, Arc<Engine<Echo>>) {
+    let engine = Engine::new(config, Echo);
+    let server = TestServer::start(EngineService::new(engine.clone())).await;
+    (server, engine)
+}
+
+async fn echo_server() -> (TestServer, Arc<Engine<Echo>>) {
+    let engine = echo_engine();
+    let server = TestServer::start(EngineService::new(engine.clone())).await;
+    (server, engine)
+}
+
+/// Opens a polling session; returns its sid.
+async fn open_polling(server: &TestServer) -> String {
+    let reply = get(&server.http("/engine.io/?EIO=4&transport=polling")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let open: serde_json::Value = serde_json::from_str(&reply.text()[1..]).unwrap();
+    open["sid"].as_str().unwrap().to_string()
+}
+
+fn poll_url(server: &TestServer, sid: &str) -> String {
+    server.http(&format!("/engine.io/?EIO=4&transport=polling&sid={sid}"))
+}
+
+#[tokio::test]
+async fn polling_handshake_sends_exactly_the_open_fields() {
+    let (server, engine) = echo_server().await;
+    let reply = get(&server.http("/engine.io/?EIO=4&transport=polling")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.text().starts_with('0'));
+    let open: serde_json::Value = serde_json::from_str(&reply.text()[1..]).unwrap();
+    let sid = open["sid"].as_str().unwrap();
+    assert_eq!(sid.len(), 22);
+    assert!(
+        sid.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    );
+    assert_eq!(
+        open,
+        json!({"sid": sid, "upgrades": ["websocket"], "pingInterval": 300, "pingTimeout": 200, "maxPayload": 1000000})
+    );
+    assert_eq!(engine.session_count(), 1);
+}
+
+#[tokio::test]
+async fn bad_handshakes_get_nodes_error_bodies() {
+    let (server, _) = echo_server().await;
+    let cases = [
+        (
+            "/engine.io/?transport=polling",
+            Method::GET,
+            5,
+            "Unsupported protocol version",
+        ),
+        (
+            "/engine.io/?EIO=abc&transport=polling",
+            Method::GET,
+            5,
+            "Unsupported protocol version",
+        ),
+        (
+            "/engine.io/?EIO=5&transport=polling",
+            Method::GET,
+            5,
+            "Unsupported protocol version",
+        ),
+        ("/engine.io/?EIO=4", Method::GET, 0, "Transport unknown"),
+        (
+            "/engine.io/?EIO=4&transport=abc",
+            Method::GET,
+            0,
+            "Transport unknown",
+        ),
+        (
+            "/engine.io/?EIO=4&transport=polling",
+            Method::POST,
+            2,
+            "Bad handshake method",
+        ),
+        (
+            "/engine.io/?EIO=4&transport=polling",
+            Method::PUT,
+            2,
+            "Bad handshake method",
+        ),
+        (
+            "/engine.io/?EIO=4&transport=polling&sid=nope",
+            Method::GET,
+            1,
+            "Session ID unknown",
+        ),
+        (
+            "/engine.io/?EIO=4&transport=polling&sid=AAAAAAAAAAAAAAAAAAAAAA",
+            Method::GET,
+            1,
+            "Session ID unknown",
+        ),
+        (
+            "/engine.io/?EIO=4&transport=websocket",
+            Method::GET,
+            3,
+            "Bad request",
+        ),
+    ];
+    for (path, method, code, message) in cases {
+        let reply = request(method.clone(), &server.http(path), &[], "").await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{method} {path}");
+        assert_eq!(reply.headers["content-type"], "application/json");
+        assert_eq!(
+            reply.json(),
+            json!({"code": code, "message": message}),
+            "{method} {path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn v3_is_refused_unless_enabled() {
+    let mut config = engine_config();
+    config.allow_eio3 = false;
+    let (server, _) = start(config).await;
+    let reply = get(&server.http("/engine.io/?EIO=3&transport=polling")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["code"], 5);
+}
+
+#[tokio::test]
+async fn other_paths_fall_through_to_the_inner_service() {
+    let (server, _) = echo_server().await;
+    assert_eq!(
+        get(&server.http("/elsewhere")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn polling_echoes_text_and_binary_in_one_payload() {
+    let (server, _) = echo_server().await;
+    let sid = open_polling(&server).await;
+    let url = poll_url(&server, &sid);
+    let pushed = post(&url, "4hello\x1e4h\u{e9}llo \u{1F600}\x1ebAQIDBA==").await;
+    assert_eq!(pushed.status, StatusCode::OK);
+    assert_eq!(pushed.text(), "ok");
+    let polled = get(&url).await;
+    assert_eq!(polled.status, StatusCode::OK);
+    assert_eq!(
+        polled.text(),
+        "4hello\x1e4h\u{e9}llo \u{1F600}\x1ebAQIDBA=="
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_packet_closes_the_polling_session() {
+    let (server, engine) = echo_server().await;
+    let sid = open_polling(&server).await;
+    let url = poll_url(&server, &sid);
+    assert_eq!(post(&url, "abc").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(get(&url).await.status, StatusCode::BAD_REQUEST);
+    eventually("session freed", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn a_second_concurrent_poll_closes_the_session() {
+    let (server, engine) = echo_server().await;
+    let sid = open_polling(&server).await;
+    let url = poll_url(&server, &sid);
+    let first = tokio::spawn({
+        let url = url.clone();
+        async move { get(&url).await }
+    });
+    eventually("the first poll is waiting", || {
+        engine
+            .session(sid.parse().unwrap())
+            .is_some_and(|s| s.queued() == 0)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let second = get(&url).await;
+    assert_eq!(second.status, StatusCode::BAD_REQUEST);
+    let first = first.await.unwrap();
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.text(), "1");
+    assert_eq!(get(&url).await.status, StatusCode::BAD_REQUEST);
+    eventually("session freed", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn polling_bodies_over_max_payload_close_the_session() {
+    let mut config = engine_config();
+    config.max_payload = 100;
+    let (server, engine) = start(config).await;
+    let sid = open_polling(&server).await;
+    let url = poll_url(&server, &sid);
+    assert_eq!(post(&url, "4".repeat(80)).await.status, StatusCode::OK);
+    let refused = post(&url, "4".repeat(101)).await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    eventually("session freed", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn polling_ping_pong_keeps_the_session() {
+    let (server, engine) = echo_server().await;
+    let sid = open_polling(&server).await;
+    let url = poll_url(&server, &sid);
+    for _ in 0..3 {
+        let polled = get(&url).await;
+        assert_eq!(polled.text(), "2");
+        assert_eq!(post(&url, "3").await.status, StatusCode::OK);
+    }
+    assert_eq!(engine.session_count(), 1);
+}
+
+#[tokio::test]
+async fn polling_sessions_without_pong_time_out() {
+    let (server, engine) = echo_server().await;
+    let sid = open_polling(&server).await;
+    eventually("session timed out", || engine.session_count() == 0).await;
+    assert_eq!(
+        get(&poll_url(&server, &sid)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn client_close_over_polling_answers_the_pending_poll_with_noop() {
+    let (server, engine) = echo_server().await;
+    let sid = open_polling(&server).await;
+    let url = poll_url(&server, &sid);
+    let pending = tokio::spawn({
+        let url = url.clone();
+        async move { get(&url).await }
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(post(&url, "1").await.status, StatusCode::OK);
+    let pending = pending.await.unwrap();
+    assert_eq!(pending.text(), "6");
+    assert_eq!(get(&url).await.status, StatusCode::BAD_REQUEST);
+    eventually("session freed", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn server_close_over_polling_delivers_a_close_packet() {
+    let (server, engine) = echo_server().await;
+    let sid = open_polling(&server).await;
+    let url = poll_url(&server, &sid);
+    assert_eq!(
+        post(&url, "4before\x1e4close-me").await.status,
+        StatusCode::OK
+    );
+    let last = get(&url).await;
+    assert_eq!(last.text(), "4before\x1e1");
+    assert_eq!(get(&url).await.status, StatusCode::BAD_REQUEST);
+    eventually("session freed", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn websocket_handshake_and_echo() {
+    let (server, engine) = echo_server().await;
+    let mut ws = WsClient::connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
+    let open = ws.next_text().await;
+    let open: serde_json::Value = serde_json::from_str(&open[1..]).unwrap();
+    assert_eq!(open["upgrades"], json!([]));
+    assert_eq!(open["maxPayload"], 1_000_000);
+    ws.send_text("4h\u{e9}llo").await;
+    assert_eq!(
+        ws.next_skipping_pings().await,
+        WsEvent::Text("4h\u{e9}llo".into())
+    );
+    ws.send_binary(&[1, 2, 3, 4]).await;
+    assert_eq!(
+        ws.next_skipping_pings().await,
+        WsEvent::Binary(vec![1, 2, 3, 4].into())
+    );
+    ws.send_binary(&[]).await;
+    assert_eq!(
+        ws.next_skipping_pings().await,
+        WsEvent::Binary(vec![].into())
+    );
+    ws.send_text("1").await;
+    ws.expect_closed().await;
+    eventually("session freed", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn websocket_messages_over_max_payload_close_the_session() {
+    let mut config = engine_config();
+    config.max_payload = 1000;
+    let (server, engine) = start(config).await;
+    let mut ws = WsClient::connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
+    ws.next_text().await;
+    ws.send_text(&format!("4{}", "x".repeat(900))).await;
+    assert!(matches!(ws.next_skipping_pings().await, WsEvent::Text(t) if t.len() == 901));
+    ws.send_binary(&vec![7u8; 1001]).await;
+    ws.expect_closed().await;
+    eventually("session freed", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn websocket_invalid_packet_closes() {
+    let (server, engine) = echo_server().await;
+    let mut ws = WsClient::connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
+    ws.next_text().await;
+    ws.send_text("abc").await;
+    ws.expect_closed().await;
+    eventually("session freed", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn websocket_ping_pong_then_timeout() {
+    let (server, engine) = echo_server().await;
+    let mut ws = WsClient::connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
+    ws.next_text().await;
+    for _ in 0..3 {
+        assert_eq!(ws.next_text().await, "2");
+        ws.send_text("3").await;
+    }
+    assert_eq!(ws.next_text().await, "2");
+    ws.expect_closed().await;
+    eventually("session freed", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn websocket_errors_refuse_the_upgrade() {
+    let (server, _) = echo_server().await;
+    for path in [
+        "/engine.io/?transport=websocket",
+        "/engine.io/?EIO=abc&transport=websocket",
+        "/engine.io/?EIO=4",
+        "/engine.io/?EIO=4&transport=abc",
+        "/engine.io/?EIO=4&transport=websocket&sid=AAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        let err = WsClient::try_connect(&server.ws(path)).await.err();
+        assert!(err.is_some_and(|e| e.contains("400")), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn upgrade_releases_the_pending_poll_and_moves_to_websocket() {
+    let (server, engine) = echo_server().await;
+    let sid = open_polling(&server).await;
+    let url = poll_url(&server, &sid);
+    let pending = tokio::spawn({
+        let url = url.clone();
+        async move { get(&url).await }
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut ws =
+        WsClient::connect(&server.ws(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}")))
+            .await;
+    ws.send_text("2probe").await;
+    assert_eq!(ws.next_text().await, "3probe");
+    let released = pending.await.unwrap();
+    assert_eq!(released.status, StatusCode::OK);
+    assert_eq!(released.text(), "6");
+    ws.send_text("5").await;
+    ws.send_text("4hello").await;
+    assert_eq!(
+        ws.next_skipping_pings().await,
+        WsEvent::Text("4hello".into())
+    );
+    assert_eq!(get(&url).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(post(&url, "4x").await.status, StatusCode::BAD_REQUEST);
+    let mut second =
+        WsClient::connect(&server.ws(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}")))
+            .await;
+    second.expect_closed().await;
+    ws.send_text("4still here").await;
+    assert_eq!(
+        ws.next_skipping_pings().await,
+        WsEvent::Text("4still here".into())
+    );
+    assert_eq!(engine.session_count(), 1);
+}
+
+#[tokio::test]
+async fn frames_queued_during_the_upgrade_arrive_over_websocket() {
+    let (server, _) = echo_server().await;
+    let sid = open_polling(&server).await;
+    let url = poll_url(&server, &sid);
+    let mut ws =
+        WsClient::connect(&server.ws(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}")))
+            .await;
+    ws.send_text("2probe").await;
+    assert_eq!(ws.next_text().await, "3probe");
+    assert_eq!(post(&url, "4queued").await.status, StatusCode::OK);
+    ws.send_text("5").await;
+    assert_eq!(
+        ws.next_skipping_pings().await,
+        WsEvent::Text("4queued".into())
+    );
+}
+
+#[tokio::test]
+async fn a_failed_upgrade_leaves_the_session_on_polling() {
+    let (server, engine) = echo_server().await;
+    let sid = open_polling(&server).await;
+    let url = poll_url(&server, &sid);
+    let mut ws =
+        WsClient::connect(&server.ws(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}")))
+            .await;
+    ws.send_text("4not a probe").await;
+    ws.expect_closed().await;
+    assert_eq!(post(&url, "4polling works").await.status, StatusCode::OK);
+    assert_eq!(get(&url).await.text(), "4polling works");
+    assert_eq!(engine.session_count(), 1);
+}
+
+#[tokio::test]
+async fn upgrade_times_out_without_a_probe() {
+    let mut config = engine_config();
+    config.upgrade_timeout = Duration::from_millis(100);
+    config.ping_interval = Duration::from_secs(10);
+    let (server, _) = start(config).await;
+    let sid = open_polling(&server).await;
+    let mut ws =
+        WsClient::connect(&server.ws(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}")))
+            .await;
+    ws.expect_closed().await;
+    let url = poll_url(&server, &sid);
+    assert_eq!(post(&url, "4after").await.status, StatusCode::OK);
+    assert_eq!(get(&url).await.text(), "4after");
+}
+
+#[tokio::test]
+async fn allow_request_refuses_with_403() {
+    let mut config = engine_config();
+    config.allow_request = Some(AllowRequest::new(|req| {
+        let ok = req.headers.get("x-token").is_some_and(|t| t == "let-me-in");
+        async move {
+            if ok {
+                Ok(())
+            } else {
+                Err("no token".to_string())
+            }
+        }
+    }));
+    let (server, _) = start(config).await;
+    let url = server.http("/engine.io/?EIO=4&transport=polling");
+    let refused = get(&url).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.json(), json!({"code": 4, "message": "Forbidden"}));
+    let allowed = request(Method::GET, &url, &[("x-token", "let-me-in")], "").await;
+    assert_eq!(allowed.status, StatusCode::OK);
+    let ws = WsClient::try_connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
+    assert!(ws.err().is_some_and(|e| e.contains("403")));
+}
+
+#[tokio::test]
+async fn the_io_cookie_carries_the_sid_when_enabled() {
+    let mut config = engine_config();
+    config.cookie = Some(CookieConfig::default());
+    let (server, _) = start(config).await;
+    let reply = get(&server.http("/engine.io/?EIO=4&transport=polling")).await;
+    let open: serde_json::Value = serde_json::from_str(&reply.text()[1..]).unwrap();
+    let cookie = reply.headers["set-cookie"].to_str().unwrap();
+    assert_eq!(
+        cookie,
+        format!(
+            "io={}; Path=/; HttpOnly; SameSite=Lax",
+            open["sid"].as_str().unwrap()
+        )
+    );
+    let (plain, _) = echo_server().await;
+    let reply = get(&plain.http("/engine.io/?EIO=4&transport=polling")).await;
+    assert!(reply.headers.get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn a_full_outgoing_queue_closes_the_session() {
+    let mut config = engine_config();
+    config.max_buffered_frames = 4;
+    let (server, engine) = start(config).await;
+    let sid = open_polling(&server).await;
+    let url = poll_url(&server, &sid);
+    assert_eq!(post(&url, "4a\x1e4b\x1e4c").await.status, StatusCode::OK);
+    assert_eq!(engine.session_count(), 1);
+    assert_eq!(post(&url, "4d\x1e4e").await.status, StatusCode::OK);
+    eventually("session closed on overflow", || engine.session_count() == 0).await;
+}
+
+#[tokio::test]
+async fn close_all_disconnects_every_transport() {
+    let (server, engine) = echo_server().await;
+    let sid = open_polling(&server).await;
+    let mut ws = WsClient::connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
+    ws.next_text().await;
+    assert_eq!(engine.session_count(), 2);
+    engine.close_all();
+    ws.expect_closed().await;
+    assert_eq!(get(&poll_url(&server, &sid)).await.text(), "1");
+    eventually("sessions freed", || engine.session_count() == 0).await;
+}
