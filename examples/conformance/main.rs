@@ -6,7 +6,7 @@ use fastsio::service::serve;
 use fastsio_examples::conformance;
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -18,9 +18,16 @@ async fn main() -> std::io::Result<()> {
         .unwrap_or(3000);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("conformance server listening on http://127.0.0.1:{port}");
-    let engine = conformance::echo_engine();
+    let io = conformance::socket_io()?;
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    serve(listener, conformance::service(engine), shutdown).await
+    serve(
+        listener,
+        conformance::service(&io, conformance::echo_engine()),
+        shutdown,
+    )
+    .await?;
+    io.close();
+    Ok(())
 }

@@ -1,5 +1,30 @@
+//! The runtime of fastsio: Engine.IO and Socket.IO servers, namespaces, rooms, acks, adapters,
+//! extractors and handlers, and the hyper/tower service. Users depend on the `fastsio` facade.
+
+pub mod ack;
+pub mod adapter;
+mod client;
 pub mod engine;
+mod error;
+pub mod extract;
+pub mod handler;
+mod namespace;
+mod operators;
+pub mod protocol;
+mod reason;
+mod room;
+mod server;
 pub mod service;
+mod socket;
+
+pub use client::{ClientData, SioHandler};
+pub use error::{BuildError, ConnectError, EmitError};
+pub use namespace::{Namespace, Routes};
+pub use operators::BroadcastOperators;
+pub use reason::DisconnectReason;
+pub use room::{IntoRooms, Room};
+pub use server::{Io, Server, ServerBuilder, ServerConfig};
+pub use socket::{Socket, SocketRef};
 
 /// A boxed error, as hyper and tower carry them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -3,8 +3,11 @@
 //! A fast, typed Socket.IO server framework for Rust: the whole Socket.IO protocol over
 //! Engine.IO v4 (and v3 for old clients), served standalone on hyper 1 or inside axum.
 //!
-//! This release ships the Engine.IO transport layer: [`engine`] (sessions, long-polling,
-//! WebSocket, the upgrade, heartbeats, limits) and [`service`] (hyper/tower integration).
+//! [`Server::builder()`] configures a server from [`Routes`] (a namespace's handlers: plain
+//! async fns whose arguments are extractors, as in axum); the built [`Io`] handle emits,
+//! broadcasts to rooms and serves standalone or as a tower layer. Underneath, [`engine`] is the
+//! Engine.IO transport layer (sessions, long-polling, WebSocket, the upgrade, heartbeats,
+//! limits), usable on its own as below.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -33,4 +36,11 @@
 //! # }
 //! ```
 
-pub use fastsio_core::{BoxError, engine, service};
+pub use fastsio_core::*;
+
+/// The names most handlers need.
+pub mod prelude {
+    pub use fastsio_core::extract::{Auth, Bin, Data, Event, Handshake, RawArgs, Reason, SocketId};
+    pub use fastsio_core::handler::{Ack, AckErrorBody, IntoAck, IntoAckError};
+    pub use fastsio_core::{ConnectError, DisconnectReason, Io, Routes, Server, SocketRef};
+}

@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use fastsio_examples::conformance::{echo_engine, service};
+use fastsio_examples::conformance::{echo_engine, service, socket_io};
 use fastsio_tests::run_node;
 use fastsio_tests::server::TestServer;
 
 async fn scenario(name: &str) {
-    let server = TestServer::start(service(echo_engine())).await;
+    let io = socket_io().expect("valid server");
+    let server = TestServer::start(service(&io, echo_engine())).await;
     let base = server.http("");
     let out = run_node("eio_interop.mjs", &[name, &base], Duration::from_secs(60)).await;
     out.assert_ok();

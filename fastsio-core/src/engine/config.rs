@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::RequestInfo;
+use super::{CorsConfig, RequestInfo};
 
 /// What happens when a session's outgoing queue is full (the client does not read fast enough).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -161,6 +161,9 @@ pub struct EngineConfig {
     /// WebSocket read buffer per connection, in bytes (default 4 KiB: idle connections stay
     /// small; messages larger than this still arrive, the buffer grows while they do).
     pub ws_read_buffer_size: usize,
+    /// Cross-origin access for browsers (default none: no CORS headers, like node socket.io
+    /// without its `cors` option). See [`CorsConfig`].
+    pub cors: Option<CorsConfig>,
 }
 
 impl Default for EngineConfig {
@@ -179,6 +182,7 @@ impl Default for EngineConfig {
             max_buffered_frames: 1024,
             overflow: OverflowPolicy::Close,
             ws_read_buffer_size: 4096,
+            cors: None,
         }
     }
 }

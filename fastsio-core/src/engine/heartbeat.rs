@@ -1,7 +1,6 @@
 //! The task every session has: heartbeat while open, then clean-up once closed.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use super::{CloseReason, Engine, EngineHandler, Frame, ProtocolVersion, Session, TransportKind};
 
@@ -13,21 +12,24 @@ pub(crate) async fn run<H: EngineHandler>(engine: Arc<Engine<H>>, session: Arc<S
     let interval = engine.config.ping_interval;
     let timeout = engine.config.ping_timeout;
     let beat = async {
+        let mut next_ping = session.created() + interval;
         loop {
             match session.version() {
                 ProtocolVersion::V4 => {
-                    tokio::time::sleep(interval).await;
-                    session.awaiting_pong.store(true, Ordering::Release);
+                    tokio::time::sleep_until(next_ping).await;
+                    let deadline = next_ping + timeout;
+                    session.expect_pong_by(deadline);
                     if session.send(Frame::PING).is_err() {
                         return;
                     }
-                    if tokio::time::timeout(timeout, session.heartbeat.notified())
+                    if tokio::time::timeout_at(deadline, session.heartbeat.notified())
                         .await
                         .is_err()
                     {
                         session.close(CloseReason::PingTimeout);
                         return;
                     }
+                    next_ping = tokio::time::Instant::now() + interval;
                 }
                 ProtocolVersion::V3 => {
                     if tokio::time::timeout(interval + timeout, session.heartbeat.notified())

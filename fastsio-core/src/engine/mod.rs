@@ -6,6 +6,7 @@
 
 mod close;
 mod config;
+mod cors;
 mod error;
 mod handler;
 mod heartbeat;
@@ -24,6 +25,7 @@ pub use close::CloseReason;
 pub use config::{
     AllowRequest, AllowRequestFuture, CookieConfig, EngineConfig, OverflowPolicy, Transports,
 };
+pub use cors::CorsConfig;
 pub use error::HandshakeError;
 pub use handler::EngineHandler;
 pub use packet::{Frame, Packet, PacketError};

@@ -1,7 +1,6 @@
 //! [`Engine`]: the session table, the handshake and what every transport shares.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
@@ -11,7 +10,8 @@ use http_body_util::Full;
 
 use super::{
     CloseReason, EngineConfig, EngineHandler, Frame, HandshakeError, Packet, ProtocolVersion,
-    RemoteAddr, RequestInfo, Session, Sid, TransportKind, heartbeat, polling, request, websocket,
+    RemoteAddr, RequestInfo, Session, Sid, TransportKind, cors, heartbeat, polling, request,
+    websocket,
 };
 
 /// The body of every response the engine writes.
@@ -95,10 +95,23 @@ impl<H: EngineHandler> Engine<H> {
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<crate::BoxError>,
     {
-        match self.route(req).await {
+        let cors = match &self.config.cors {
+            None => None,
+            Some(cors) => {
+                if let Some(preflight) = cors.preflight(&req) {
+                    return preflight;
+                }
+                Some(cors.response_headers(&req))
+            }
+        };
+        let mut res = match self.route(req).await {
             Ok(res) => res,
             Err(e) => e.into_response(),
+        };
+        if let Some(headers) = cors {
+            cors::apply(&mut res, headers);
         }
+        res
     }
 
     async fn route<B>(
@@ -138,6 +151,7 @@ impl<H: EngineHandler> Engine<H> {
             }
             (TransportKind::Polling, Some(sid)) => {
                 let session = self.session(sid).ok_or(HandshakeError::UnknownSid)?;
+                session.check_pong_overdue();
                 if session.version() != query.version
                     || session.transport() != TransportKind::Polling
                 {
@@ -236,7 +250,7 @@ impl<H: EngineHandler> Engine<H> {
             Packet::Message(text) => self.handler.on_message(session, text),
             Packet::Binary(data) => self.handler.on_binary(session, data),
             Packet::Pong if session.version() == ProtocolVersion::V4 => {
-                if session.awaiting_pong.swap(false, Ordering::AcqRel) {
+                if session.pong_received() {
                     session.heartbeat.notify_one();
                 }
             }

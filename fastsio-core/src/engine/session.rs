@@ -1,7 +1,10 @@
 //! [`Session`]: one Engine.IO client, whatever its transport: id, outgoing queue, state.
 
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{Mutex, Notify, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -48,14 +51,16 @@ pub struct Session<D> {
     id: Sid,
     version: ProtocolVersion,
     supports_binary: bool,
-    request: RequestInfo,
+    request: Arc<RequestInfo>,
     state: AtomicU8,
     tx: mpsc::Sender<Frame>,
     pub(crate) rx: Mutex<mpsc::Receiver<Frame>>,
     overflow: OverflowPolicy,
     closed: CancellationToken,
     close_reason: OnceLock<CloseReason>,
-    pub(crate) awaiting_pong: AtomicBool,
+    awaiting_pong: AtomicBool,
+    created: Instant,
+    pong_deadline_ms: AtomicU64,
     pub(crate) heartbeat: Notify,
     pub(crate) transport_change: Notify,
     pub(crate) posting: AtomicBool,
@@ -78,7 +83,7 @@ impl<D> Session<D> {
             id: Sid::new(),
             version,
             supports_binary,
-            request,
+            request: Arc::new(request),
             state: AtomicU8::new(match transport {
                 TransportKind::Polling => POLLING,
                 TransportKind::Websocket => WEBSOCKET,
@@ -89,6 +94,8 @@ impl<D> Session<D> {
             closed: CancellationToken::new(),
             close_reason: OnceLock::new(),
             awaiting_pong: AtomicBool::new(false),
+            created: Instant::now(),
+            pong_deadline_ms: AtomicU64::new(u64::MAX),
             heartbeat: Notify::new(),
             transport_change: Notify::new(),
             posting: AtomicBool::new(false),
@@ -109,7 +116,7 @@ impl<D> Session<D> {
     }
 
     /// The opening request.
-    pub fn request(&self) -> &RequestInfo {
+    pub fn request(&self) -> &Arc<RequestInfo> {
         &self.request
     }
 
@@ -154,6 +161,35 @@ impl<D> Session<D> {
     pub(crate) fn finish_upgrade(&self) {
         self.state.store(WEBSOCKET, Ordering::Release);
         self.transport_change.notify_waiters();
+    }
+
+    /// When the session was created: heartbeat deadlines count from here.
+    pub(crate) fn created(&self) -> Instant {
+        self.created
+    }
+
+    /// Records that the heartbeat waits for a pong until `deadline`.
+    pub(crate) fn expect_pong_by(&self, deadline: Instant) {
+        let ms = deadline.duration_since(self.created).as_millis() as u64;
+        self.pong_deadline_ms.store(ms, Ordering::Release);
+        self.awaiting_pong.store(true, Ordering::Release);
+    }
+
+    /// Records a pong; true if one was awaited.
+    pub(crate) fn pong_received(&self) -> bool {
+        self.pong_deadline_ms.store(u64::MAX, Ordering::Release);
+        self.awaiting_pong.swap(false, Ordering::AcqRel)
+    }
+
+    /// Closes the session if its pong is overdue, whether or not the heartbeat timer has fired
+    /// yet (so a request arriving right at the deadline sees the session as gone).
+    pub(crate) fn check_pong_overdue(&self) {
+        let deadline = self.pong_deadline_ms.load(Ordering::Acquire);
+        if deadline != u64::MAX
+            && self.created + Duration::from_millis(deadline) <= Instant::now()
+        {
+            self.close(CloseReason::PingTimeout);
+        }
     }
 
     /// Queues a frame for the client. Never waits: a full queue applies the configured

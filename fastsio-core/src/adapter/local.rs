@@ -1,0 +1,181 @@
+//! [`LocalAdapter`]: rooms in memory, one node.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
+
+use super::{Adapter, AdapterFuture, BroadcastOptions};
+use crate::engine::Sid;
+use crate::protocol::EncodedPacket;
+use crate::room::Room;
+
+/// The in-memory adapter: a room → sockets index and its reverse.
+#[derive(Debug, Default)]
+pub struct LocalAdapter {
+    index: RwLock<Index>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    rooms: HashMap<Room, HashSet<Sid>>,
+    sockets: HashMap<Sid, HashSet<Room>>,
+}
+
+impl LocalAdapter {
+    /// An empty adapter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
+        self.index.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Adapter for LocalAdapter {
+    fn add_all(&self, sid: Sid, rooms: &[Room]) {
+        let mut index = self.write();
+        for room in rooms {
+            index.rooms.entry(room.clone()).or_default().insert(sid);
+        }
+        index
+            .sockets
+            .entry(sid)
+            .or_default()
+            .extend(rooms.iter().cloned());
+    }
+
+    fn del(&self, sid: Sid, rooms: &[Room]) {
+        let mut index = self.write();
+        for room in rooms {
+            if let Some(members) = index.rooms.get_mut(room) {
+                members.remove(&sid);
+                if members.is_empty() {
+                    index.rooms.remove(room);
+                }
+            }
+            if let Some(joined) = index.sockets.get_mut(&sid) {
+                joined.remove(room);
+            }
+        }
+    }
+
+    fn del_all(&self, sid: Sid) {
+        let mut index = self.write();
+        let Some(joined) = index.sockets.remove(&sid) else {
+            return;
+        };
+        for room in joined {
+            if let Some(members) = index.rooms.get_mut(&room) {
+                members.remove(&sid);
+                if members.is_empty() {
+                    index.rooms.remove(&room);
+                }
+            }
+        }
+    }
+
+    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
+        self.read()
+            .sockets
+            .get(&sid)
+            .map(|rooms| rooms.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn rooms(&self) -> Vec<Room> {
+        self.read().rooms.keys().cloned().collect()
+    }
+
+    fn for_each_target(&self, opts: &BroadcastOptions, f: &mut dyn FnMut(Sid)) {
+        let index = self.read();
+        let excluded = |sid: &Sid| {
+            !opts.except.is_empty()
+                && index
+                    .sockets
+                    .get(sid)
+                    .is_some_and(|rooms| opts.except.iter().any(|r| rooms.contains(r)))
+        };
+        match opts.rooms.as_slice() {
+            [] => index
+                .sockets
+                .keys()
+                .filter(|sid| !excluded(sid))
+                .for_each(|sid| f(*sid)),
+            [room] => {
+                if let Some(members) = index.rooms.get(room) {
+                    members
+                        .iter()
+                        .filter(|sid| !excluded(sid))
+                        .for_each(|sid| f(*sid));
+                }
+            }
+            rooms => {
+                let mut seen = HashSet::new();
+                for room in rooms {
+                    let Some(members) = index.rooms.get(room) else {
+                        continue;
+                    };
+                    for sid in members {
+                        if !excluded(sid) && seen.insert(*sid) {
+                            f(*sid);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn broadcast_remote<'a>(
+        &'a self,
+        _: &'a EncodedPacket,
+        _: &'a BroadcastOptions,
+    ) -> AdapterFuture<'a, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn server_count(&self) -> AdapterFuture<'_, usize> {
+        Box::pin(std::future::ready(Ok(1)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(adapter: &LocalAdapter, opts: &BroadcastOptions) -> Vec<Sid> {
+        let mut out = Vec::new();
+        adapter.for_each_target(opts, &mut |sid| out.push(sid));
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn multi_room_targets_are_deduplicated_and_except_applies() {
+        let adapter = LocalAdapter::new();
+        let (a, b, c) = (Sid::new(), Sid::new(), Sid::new());
+        adapter.add_all(a, &["x".into(), "y".into()]);
+        adapter.add_all(b, &["y".into()]);
+        adapter.add_all(c, &["z".into()]);
+        let opts = BroadcastOptions {
+            rooms: vec!["x".into(), "y".into()],
+            ..Default::default()
+        };
+        let mut expected = vec![a, b];
+        expected.sort();
+        assert_eq!(targets(&adapter, &opts), expected);
+        let opts = BroadcastOptions {
+            except: vec!["x".into()],
+            ..Default::default()
+        };
+        let mut expected = vec![b, c];
+        expected.sort();
+        assert_eq!(targets(&adapter, &opts), expected);
+        adapter.del_all(a);
+        assert!(adapter.socket_rooms(a).is_empty());
+        assert!(!adapter.rooms().contains(&"x".into()));
+    }
+}

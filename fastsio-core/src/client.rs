@@ -1,0 +1,266 @@
+//! The Socket.IO side of one Engine.IO connection: [`ClientData`] (its sockets, one per
+//! namespace, and a binary packet being reassembled) and the packet dispatch.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use tokio::sync::Notify;
+
+use crate::ack::AckResponse;
+use crate::engine::{CloseReason, EngineHandler, ProtocolVersion, Session, Str};
+use crate::error::ConnectError;
+use crate::handler::{ConnectContext, EventContext};
+use crate::protocol::{
+    Completion, EncodedPacket, Header, Packet, PacketKind, PartialBinary, decode, encode,
+};
+use crate::reason::DisconnectReason;
+use crate::server::ServerInner;
+use crate::socket::{Socket, SocketRef};
+
+/// Per-connection Socket.IO state, kept in the Engine.IO session.
+#[derive(Default)]
+pub struct ClientData {
+    sockets: Mutex<Vec<(Str, SocketRef)>>,
+    partial: Mutex<Option<PartialBinary>>,
+    connected_once: AtomicBool,
+    connected: Notify,
+}
+
+impl ClientData {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Str, SocketRef)>> {
+        self.sockets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn socket(&self, ns: &str) -> Option<SocketRef> {
+        self.lock()
+            .iter()
+            .find(|(path, _)| path == ns)
+            .map(|(_, s)| s.clone())
+    }
+
+    fn add_socket(&self, ns: Str, socket: SocketRef) -> bool {
+        let mut sockets = self.lock();
+        if sockets.iter().any(|(path, _)| *path == ns) {
+            return false;
+        }
+        sockets.push((ns, socket));
+        true
+    }
+
+    pub(crate) fn remove_socket(&self, ns: &str) {
+        self.lock().retain(|(path, _)| path != ns);
+    }
+
+    fn take_all(&self) -> Vec<SocketRef> {
+        self.lock().drain(..).map(|(_, s)| s).collect()
+    }
+}
+
+/// The engine handler of a Socket.IO server.
+pub struct SioHandler(pub(crate) Arc<ServerInner>);
+
+type Conn = Arc<Session<ClientData>>;
+
+impl EngineHandler for SioHandler {
+    type Data = ClientData;
+
+    fn on_open(&self, session: &Conn) {
+        match session.version() {
+            ProtocolVersion::V3 => {
+                let packet = Packet {
+                    kind: PacketKind::Connect,
+                    ns: Str::from_static("/"),
+                    query: None,
+                    id: None,
+                    attachments: 0,
+                    data: Str::default(),
+                    args: Default::default(),
+                };
+                connect(&self.0, session, packet);
+            }
+            ProtocolVersion::V4 => {
+                let session = session.clone();
+                let timeout = self.0.config.connect_timeout;
+                tokio::spawn(async move {
+                    let data = session.data();
+                    tokio::select! {
+                        _ = tokio::time::sleep(timeout) => {
+                            if !data.connected_once.load(Ordering::Acquire) {
+                                tracing::debug!(sid = %session.id(), "no CONNECT in time: closing");
+                                session.close(CloseReason::ForcedClose);
+                            }
+                        }
+                        _ = data.connected.notified() => {}
+                        _ = session.closed() => {}
+                    }
+                });
+            }
+        }
+    }
+
+    fn on_message(&self, session: &Conn, text: Str) {
+        let pending = session
+            .data()
+            .partial
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if pending.is_some() {
+            return refuse(session, "text packet while attachments were expected");
+        }
+        let packet = match decode(text, self.0.config.max_attachments) {
+            Ok(p) => p,
+            Err(e) => return refuse(session, &e.to_string()),
+        };
+        if packet.attachments > 0 {
+            *session
+                .data()
+                .partial
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(PartialBinary::new(packet));
+            return;
+        }
+        dispatch(&self.0, session, packet, Vec::new());
+    }
+
+    fn on_binary(&self, session: &Conn, data: Bytes) {
+        let pending = session
+            .data()
+            .partial
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let Some(partial) = pending else {
+            return refuse(session, "unexpected binary attachment");
+        };
+        match partial.push(data) {
+            Ok(Completion::Done(packet, attachments)) => {
+                dispatch(&self.0, session, packet, attachments)
+            }
+            Ok(Completion::Pending(partial)) => {
+                *session
+                    .data()
+                    .partial
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(partial);
+            }
+            Err(e) => refuse(session, &e.to_string()),
+        }
+    }
+
+    fn on_close(&self, session: &Conn, reason: CloseReason) {
+        for socket in session.data().take_all() {
+            socket.close(DisconnectReason::from(reason));
+        }
+    }
+}
+
+fn refuse(session: &Conn, why: &str) {
+    tracing::debug!(sid = %session.id(), why, "malformed Socket.IO packet: closing");
+    session.close(CloseReason::ParseError);
+}
+
+fn dispatch(server: &Arc<ServerInner>, session: &Conn, packet: Packet, attachments: Vec<Bytes>) {
+    match packet.kind {
+        PacketKind::Connect => connect(server, session, packet),
+        PacketKind::Disconnect => {
+            if let Some(socket) = session.data().socket(&packet.ns) {
+                socket.close(DisconnectReason::ClientNamespaceDisconnect);
+            }
+        }
+        PacketKind::Event | PacketKind::BinaryEvent => {
+            let Some(socket) = session.data().socket(&packet.ns).filter(|s| s.connected()) else {
+                tracing::debug!(sid = %session.id(), ns = %packet.ns, "event for a namespace not joined");
+                return;
+            };
+            if !socket.enqueue(EventContext::new(packet.args, attachments, packet.id)) {
+                tracing::warn!(sid = %session.id(), "too many events waiting for handlers: closing");
+                session.close(CloseReason::TransportError);
+            }
+        }
+        PacketKind::Ack | PacketKind::BinaryAck => {
+            if let (Some(socket), Some(id)) = (session.data().socket(&packet.ns), packet.id) {
+                socket.on_ack(
+                    id,
+                    AckResponse {
+                        args: packet.args,
+                        attachments,
+                    },
+                );
+            }
+        }
+        PacketKind::ConnectError => refuse(session, "CONNECT_ERROR from a client"),
+    }
+}
+
+fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
+    let Some(ns) = server.namespace(&packet.ns) else {
+        send_connect_error(session, &packet.ns, &ConnectError::new("Invalid namespace"));
+        return;
+    };
+    let v5 = session.version() == ProtocolVersion::V4;
+    let auth = if v5 && !packet.data.is_empty() {
+        packet.data
+    } else {
+        Str::from_static("{}")
+    };
+    let socket = Socket::create(ns.clone(), session.clone(), auth.clone());
+    if !session.data().add_socket(packet.ns.clone(), socket.clone()) {
+        tracing::debug!(sid = %session.id(), ns = %packet.ns, "already connected to this namespace");
+        return;
+    }
+    session.data().connected_once.store(true, Ordering::Release);
+    session.data().connected.notify_one();
+    let max_pending = server.config.max_pending_events;
+    let session = session.clone();
+    tokio::spawn(async move {
+        let accepted = match ns.handlers.connect.clone() {
+            None => Ok(()),
+            Some(handler) => {
+                AssertUnwindSafe(handler.call(socket.clone(), ConnectContext { auth }))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|_| {
+                        tracing::error!("connect handler panicked");
+                        Err(ConnectError::new("internal error"))
+                    })
+            }
+        };
+        match accepted {
+            Ok(()) => {
+                let payload = if v5 {
+                    format!(r#"{{"sid":"{}"}}"#, socket.id())
+                } else {
+                    String::new()
+                };
+                let header = Header {
+                    kind: PacketKind::Connect,
+                    ns: ns.path(),
+                    id: None,
+                };
+                socket.confirm(encode(header, &payload, Vec::new()), max_pending);
+            }
+            Err(e) => {
+                socket.close(DisconnectReason::ServerNamespaceDisconnect);
+                send_connect_error(&session, ns.path(), &e);
+            }
+        }
+    });
+}
+
+fn send_connect_error(session: &Conn, ns: &str, error: &ConnectError) {
+    let payload = serde_json::to_string(error)
+        .unwrap_or_else(|_| r#"{"message":"connection refused"}"#.into());
+    let header = Header {
+        kind: PacketKind::ConnectError,
+        ns,
+        id: None,
+    };
+    let packet: EncodedPacket = encode(header, &payload, Vec::new());
+    for frame in packet.frames() {
+        let _ = session.send(frame);
+    }
+}

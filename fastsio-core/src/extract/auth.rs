@@ -1,0 +1,20 @@
+//! [`Auth`]: the client's auth payload, typed.
+
+use serde::de::DeserializeOwned;
+
+use crate::extract::{ExtractError, FromConnectParts};
+use crate::handler::ConnectContext;
+use crate::socket::SocketRef;
+
+/// The auth payload the client sent with CONNECT, deserialised into `T` (connect handlers
+/// only). A payload that does not fit refuses the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Auth<T>(pub T);
+
+impl<T: DeserializeOwned + Send + 'static> FromConnectParts for Auth<T> {
+    fn from_connect_parts(_: &SocketRef, cx: &ConnectContext) -> Result<Self, ExtractError> {
+        serde_json::from_str(&cx.auth)
+            .map(Auth)
+            .map_err(|e| ExtractError::invalid_payload(format!("invalid auth: {e}")))
+    }
+}

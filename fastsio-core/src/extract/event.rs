@@ -1,0 +1,16 @@
+//! [`Event`]: the name of the event being handled.
+
+use crate::engine::Str;
+use crate::extract::{ExtractError, FromEventParts};
+use crate::handler::EventContext;
+use crate::socket::SocketRef;
+
+/// The event's name (useful in catch-all handlers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event(pub Str);
+
+impl FromEventParts for Event {
+    fn from_event_parts(_: &SocketRef, cx: &EventContext) -> Result<Self, ExtractError> {
+        Ok(Event(cx.name().clone()))
+    }
+}

@@ -1,0 +1,20 @@
+//! [`Handshake`]: the request that opened the connection.
+
+use std::sync::Arc;
+
+use crate::engine::RequestInfo;
+use crate::extract::from_socket;
+
+/// The opening HTTP request of the connection: method, URI (with the query), headers, remote
+/// address.
+#[derive(Debug, Clone)]
+pub struct Handshake(pub Arc<RequestInfo>);
+
+impl std::ops::Deref for Handshake {
+    type Target = RequestInfo;
+    fn deref(&self) -> &RequestInfo {
+        &self.0
+    }
+}
+
+from_socket!(Handshake, |socket| Handshake(socket.request()));

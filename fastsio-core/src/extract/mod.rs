@@ -1,0 +1,134 @@
+//! Extractors: typed handler arguments, as in axum.
+//!
+//! An event handler's arguments implement [`FromEventParts`] (anything that only looks at the
+//! socket or the event: [`SocketRef`](crate::SocketRef), [`SocketId`], [`Event`],
+//! [`Io`](crate::Io)) except the last, which may instead consume the payload through
+//! [`FromEventPayload`] ([`Data`], [`RawArgs`], [`Bin`]). Connect handlers take
+//! [`FromConnectParts`] arguments ([`Auth`], [`Handshake`], ...), disconnect handlers
+//! [`FromDisconnectParts`] ones ([`Reason`], ...).
+
+mod auth;
+mod bin;
+mod data;
+mod error;
+mod event;
+mod handshake;
+mod raw_args;
+mod reason;
+mod socket_id;
+
+pub use auth::Auth;
+pub use bin::Bin;
+pub use data::Data;
+pub use error::ExtractError;
+pub use event::Event;
+pub use handshake::Handshake;
+pub use raw_args::RawArgs;
+pub use reason::Reason;
+pub use socket_id::SocketId;
+
+use crate::handler::{ConnectContext, DisconnectContext, EventContext};
+use crate::socket::SocketRef;
+
+/// An event-handler argument built from the socket and the event, without consuming the
+/// payload; any number of these may come before the payload argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of a fastsio event handler",
+    note = "event handlers take `SocketRef`, `SocketId`, `Event`, `Io`, `Handshake` and, as the last argument, one payload extractor: `Data<T>`, `Valid<T>`, `Bin` or `RawArgs`"
+)]
+pub trait FromEventParts: Sized + Send + 'static {
+    /// Builds the argument.
+    fn from_event_parts(socket: &SocketRef, cx: &EventContext) -> Result<Self, ExtractError>;
+}
+
+/// The last event-handler argument: it may consume the payload.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot take the payload of a fastsio event",
+    note = "use `Data<T>` with `T: Deserialize`, `Valid<T>`, `Bin` or `RawArgs`"
+)]
+pub trait FromEventPayload: Sized + Send + 'static {
+    /// Builds the argument, taking what it needs out of the event.
+    fn from_event_payload(socket: &SocketRef, cx: &mut EventContext) -> Result<Self, ExtractError>;
+}
+
+/// Marks how an argument is extracted (see [`FromEvent`]).
+pub mod via {
+    /// Through [`FromEventParts`](super::FromEventParts).
+    #[derive(Debug)]
+    pub enum Parts {}
+    /// Through [`FromEventPayload`](super::FromEventPayload).
+    #[derive(Debug)]
+    pub enum Payload {}
+}
+
+/// Either kind of event argument, for the last position; `M` tells which (inferred).
+pub trait FromEvent<M>: Sized + Send + 'static {
+    /// Builds the argument.
+    fn from_event(socket: &SocketRef, cx: &mut EventContext) -> Result<Self, ExtractError>;
+}
+
+impl<T: FromEventParts> FromEvent<via::Parts> for T {
+    fn from_event(socket: &SocketRef, cx: &mut EventContext) -> Result<Self, ExtractError> {
+        T::from_event_parts(socket, cx)
+    }
+}
+
+impl<T: FromEventPayload> FromEvent<via::Payload> for T {
+    fn from_event(socket: &SocketRef, cx: &mut EventContext) -> Result<Self, ExtractError> {
+        T::from_event_payload(socket, cx)
+    }
+}
+
+/// A connect-handler argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of a fastsio connect handler",
+    note = "connect handlers take `SocketRef`, `SocketId`, `Auth<T>`, `Handshake` and `Io`"
+)]
+pub trait FromConnectParts: Sized + Send + 'static {
+    /// Builds the argument.
+    fn from_connect_parts(socket: &SocketRef, cx: &ConnectContext) -> Result<Self, ExtractError>;
+}
+
+/// A disconnect-handler argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of a fastsio disconnect handler",
+    note = "disconnect handlers take `SocketRef`, `SocketId`, `Reason`, `Handshake` and `Io`"
+)]
+pub trait FromDisconnectParts: Sized + Send + 'static {
+    /// Builds the argument.
+    fn from_disconnect_parts(
+        socket: &SocketRef,
+        cx: &DisconnectContext,
+    ) -> Result<Self, ExtractError>;
+}
+
+/// Implements the three "parts" traits for an extractor that only needs the socket.
+macro_rules! from_socket {
+    ($ty:ty, |$socket:ident| $body:expr) => {
+        impl $crate::extract::FromEventParts for $ty {
+            fn from_event_parts(
+                $socket: &$crate::socket::SocketRef,
+                _: &$crate::handler::EventContext,
+            ) -> Result<Self, $crate::extract::ExtractError> {
+                Ok($body)
+            }
+        }
+        impl $crate::extract::FromConnectParts for $ty {
+            fn from_connect_parts(
+                $socket: &$crate::socket::SocketRef,
+                _: &$crate::handler::ConnectContext,
+            ) -> Result<Self, $crate::extract::ExtractError> {
+                Ok($body)
+            }
+        }
+        impl $crate::extract::FromDisconnectParts for $ty {
+            fn from_disconnect_parts(
+                $socket: &$crate::socket::SocketRef,
+                _: &$crate::handler::DisconnectContext,
+            ) -> Result<Self, $crate::extract::ExtractError> {
+                Ok($body)
+            }
+        }
+    };
+}
+pub(crate) use from_socket;

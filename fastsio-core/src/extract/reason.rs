@@ -1,0 +1,16 @@
+//! [`Reason`]: why the socket disconnected.
+
+use crate::extract::{ExtractError, FromDisconnectParts};
+use crate::handler::DisconnectContext;
+use crate::reason::DisconnectReason;
+use crate::socket::SocketRef;
+
+/// Why the socket disconnected (disconnect handlers only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reason(pub DisconnectReason);
+
+impl FromDisconnectParts for Reason {
+    fn from_disconnect_parts(_: &SocketRef, cx: &DisconnectContext) -> Result<Self, ExtractError> {
+        Ok(Reason(cx.reason))
+    }
+}

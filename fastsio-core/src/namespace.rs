@@ -1,0 +1,251 @@
+//! [`Namespace`] (a namespace's live sockets, rooms and handlers) and [`Routes`] (how users
+//! declare a namespace's handlers).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use crate::adapter::{Adapter, BroadcastOptions};
+use crate::engine::{Sid, Str};
+use crate::handler::{
+    ConnectHandler, DisconnectHandler, ErasedConnectHandler, ErasedDisconnectHandler,
+    ErasedEventHandler, EventHandler, erase_connect, erase_disconnect, erase_event,
+};
+use crate::protocol::EncodedPacket;
+use crate::socket::SocketRef;
+
+/// The handlers of a namespace, fixed at build time.
+#[derive(Default)]
+pub(crate) struct NamespaceHandlers {
+    pub connect: Option<Arc<dyn ErasedConnectHandler>>,
+    pub disconnect: Option<Arc<dyn ErasedDisconnectHandler>>,
+    pub events: HashMap<Box<str>, Arc<dyn ErasedEventHandler>>,
+    pub fallback: Option<Arc<dyn ErasedEventHandler>>,
+}
+
+/// A namespace's handlers, declared with plain functions.
+///
+/// ```
+/// use fastsio_core::{Routes, SocketRef, extract::Data, handler::Ack};
+/// async fn echo(Data(text): Data<String>) -> Ack<String> { Ack(text) }
+/// async fn hello(socket: SocketRef) { let _ = socket.emit_raw("hello", &()); }
+/// let routes = Routes::new("/chat").on_connect(hello).on("echo", echo);
+/// # let _ = routes;
+/// ```
+pub struct Routes {
+    pub(crate) path: String,
+    pub(crate) handlers: NamespaceHandlers,
+    pub(crate) duplicates: Vec<String>,
+}
+
+impl Routes {
+    /// Handlers for the namespace `path`. A path with `{name}` segments (`/room/{id}`) is
+    /// dynamic: each concrete path a client connects to (`/room/42`) is its own namespace,
+    /// with these handlers and `id` readable through [`Socket::ns_param`](crate::Socket::ns_param).
+    pub fn new(path: impl Into<String>) -> Self {
+        Routes {
+            path: path.into(),
+            handlers: NamespaceHandlers::default(),
+            duplicates: Vec::new(),
+        }
+    }
+
+    /// Handles `event`. The handler's return value is the client's ack.
+    pub fn on<H: EventHandler<T>, T: 'static>(mut self, event: &str, handler: H) -> Self {
+        if self
+            .handlers
+            .events
+            .insert(event.into(), erase_event(handler))
+            .is_some()
+        {
+            self.duplicates.push(event.to_string());
+        }
+        self
+    }
+
+    /// Handles every event without a handler of its own.
+    pub fn fallback<H: EventHandler<T>, T: 'static>(mut self, handler: H) -> Self {
+        self.handlers.fallback = Some(erase_event(handler));
+        self
+    }
+
+    /// Runs when a socket connects; an `Err` refuses the connection with a `connect_error`.
+    pub fn on_connect<H: ConnectHandler<T>, T: 'static>(mut self, handler: H) -> Self {
+        self.handlers.connect = Some(erase_connect(handler));
+        self
+    }
+
+    /// Runs when a socket disconnects.
+    pub fn on_disconnect<H: DisconnectHandler<T>, T: 'static>(mut self, handler: H) -> Self {
+        self.handlers.disconnect = Some(erase_disconnect(handler));
+        self
+    }
+}
+
+/// A `/room/{id}`-style path.
+pub(crate) struct NsPattern {
+    segments: Vec<Segment>,
+}
+
+enum Segment {
+    Literal(String),
+    Param(String),
+}
+
+impl NsPattern {
+    /// `None` when the path has no `{param}`.
+    pub fn parse(path: &str) -> Option<NsPattern> {
+        if !path.contains('{') {
+            return None;
+        }
+        let segments = path
+            .split('/')
+            .map(
+                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => Segment::Param(name.to_string()),
+                    None => Segment::Literal(s.to_string()),
+                },
+            )
+            .collect();
+        Some(NsPattern { segments })
+    }
+
+    /// The parameters, if `path` matches.
+    pub fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
+        let parts: Vec<&str> = path.split('/').collect();
+        if parts.len() != self.segments.len() {
+            return None;
+        }
+        let mut params = Vec::new();
+        for (segment, part) in self.segments.iter().zip(parts) {
+            match segment {
+                Segment::Literal(l) if l == part => {}
+                Segment::Param(name) if !part.is_empty() => {
+                    params.push((name.clone(), part.to_string()))
+                }
+                _ => return None,
+            }
+        }
+        Some(params)
+    }
+}
+
+/// A namespace: its sockets, its adapter (rooms) and its handlers.
+pub struct Namespace {
+    path: Str,
+    params: Vec<(String, String)>,
+    pub(crate) handlers: Arc<NamespaceHandlers>,
+    sockets: RwLock<HashMap<Sid, SocketRef>>,
+    pub(crate) adapter: Arc<dyn Adapter>,
+    ack_ids: AtomicU64,
+}
+
+impl Namespace {
+    pub(crate) fn new(
+        path: Str,
+        params: Vec<(String, String)>,
+        handlers: Arc<NamespaceHandlers>,
+        adapter: Arc<dyn Adapter>,
+    ) -> Arc<Self> {
+        Arc::new(Namespace {
+            path,
+            params,
+            handlers,
+            sockets: RwLock::new(HashMap::new()),
+            adapter,
+            ack_ids: AtomicU64::new(0),
+        })
+    }
+
+    /// The path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// A dynamic-namespace parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The connected sockets.
+    pub fn sockets(&self) -> Vec<SocketRef> {
+        self.read().values().cloned().collect()
+    }
+
+    /// A connected socket by id.
+    pub fn socket(&self, sid: Sid) -> Option<SocketRef> {
+        self.read().get(&sid).cloned()
+    }
+
+    /// Connected sockets.
+    pub fn socket_count(&self) -> usize {
+        self.read().len()
+    }
+
+    pub(crate) fn next_ack_id(&self) -> u64 {
+        self.ack_ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn insert(&self, socket: SocketRef) {
+        self.write().insert(socket.id(), socket);
+    }
+
+    pub(crate) fn remove(&self, sid: Sid) {
+        self.write().remove(&sid);
+    }
+
+    /// The local sockets a broadcast selects, each once.
+    pub(crate) fn targets(&self, opts: &BroadcastOptions) -> Vec<SocketRef> {
+        let sockets = self.read();
+        let mut out = Vec::new();
+        self.adapter.for_each_target(opts, &mut |sid| {
+            if let Some(socket) = sockets.get(&sid) {
+                out.push(socket.clone());
+            }
+        });
+        out
+    }
+
+    /// Queues one encoded packet for every selected local socket; returns how many.
+    pub(crate) fn deliver(&self, packet: &EncodedPacket, opts: &BroadcastOptions) -> usize {
+        let sockets = self.read();
+        let mut count = 0;
+        self.adapter.for_each_target(opts, &mut |sid| {
+            if let Some(socket) = sockets.get(&sid)
+                && socket.send_packet(packet).is_ok()
+            {
+                count += 1;
+            }
+        });
+        count
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Sid, SocketRef>> {
+        self.sockets.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Sid, SocketRef>> {
+        self.sockets.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_whole_segments() {
+        let p = NsPattern::parse("/room/{id}").unwrap();
+        assert_eq!(
+            p.matches("/room/42"),
+            Some(vec![("id".to_string(), "42".to_string())])
+        );
+        assert_eq!(p.matches("/room/"), None);
+        assert_eq!(p.matches("/room/4/2"), None);
+        assert_eq!(p.matches("/rooms/4"), None);
+        assert!(NsPattern::parse("/static").is_none());
+    }
+}

@@ -1,0 +1,141 @@
+//! [`BroadcastOperators`]: choose targets (`to`, `except`, `local`, `timeout`), then act on
+//! them (`emit_raw`, `emit_with_ack`, `sockets`, `join`, `leave`, `disconnect`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::ack::AckError;
+use crate::adapter::BroadcastOptions;
+use crate::engine::Sid;
+use crate::error::EmitError;
+use crate::namespace::Namespace;
+use crate::protocol::EncodedPacket;
+use crate::room::IntoRooms;
+use crate::socket::SocketRef;
+
+/// How long a broadcast waits for acks unless told otherwise.
+const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A selection of sockets in one namespace. Emits are encoded once and the bytes shared by
+/// every target; a socket in several target rooms is reached once.
+#[derive(Clone)]
+pub struct BroadcastOperators {
+    ns: Arc<Namespace>,
+    opts: BroadcastOptions,
+    timeout: Option<Duration>,
+}
+
+impl BroadcastOperators {
+    pub(crate) fn new(ns: Arc<Namespace>) -> Self {
+        BroadcastOperators {
+            ns,
+            opts: BroadcastOptions::default(),
+            timeout: None,
+        }
+    }
+
+    /// Adds target rooms (union).
+    pub fn to(mut self, rooms: impl IntoRooms) -> Self {
+        self.opts.rooms.extend(rooms.into_rooms());
+        self
+    }
+
+    /// Same as [`to`](Self::to).
+    pub fn within(self, rooms: impl IntoRooms) -> Self {
+        self.to(rooms)
+    }
+
+    /// Leaves out the sockets in these rooms (a socket id names its own room).
+    pub fn except(mut self, rooms: impl IntoRooms) -> Self {
+        self.opts.except.extend(rooms.into_rooms());
+        self
+    }
+
+    /// Only this node's sockets (no effect with a single node).
+    pub fn local(mut self) -> Self {
+        self.opts.local = true;
+        self
+    }
+
+    /// How long [`emit_with_ack`](Self::emit_with_ack) waits.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Emits `event` with `data` (one argument, several as a tuple, none as `()`) to every
+    /// selected socket; returns how many local sockets it was queued for.
+    pub fn emit_raw<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<usize, EmitError> {
+        let packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
+        Ok(self.ns.deliver(&packet, &self.opts))
+    }
+
+    /// Emits and collects each selected socket's ack (decoded as `R`), waiting at most the
+    /// timeout (5 s unless set).
+    pub async fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<Vec<(Sid, Result<R, AckError>)>, EmitError>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let id = self.ns.next_ack_id();
+        let packet = EncodedPacket::event(self.ns.path(), event, Some(id), data, Vec::new())?;
+        let timeout = self.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
+        let waits = self.ns.targets(&self.opts).into_iter().map(|socket| {
+            let rx = socket.acks.register(id);
+            let sent = socket.send_packet(&packet);
+            async move {
+                let result = match sent {
+                    Err(e) => Err(AckError::Send(e)),
+                    Ok(()) => match tokio::time::timeout(timeout, rx).await {
+                        Err(_) => Err(AckError::Timeout),
+                        Ok(Err(_)) => Err(AckError::Disconnected),
+                        Ok(Ok(response)) => response.data().map_err(AckError::Decode),
+                    },
+                };
+                socket.acks.forget(id);
+                (socket.id(), result)
+            }
+        });
+        Ok(join_all(waits).await)
+    }
+
+    /// The selected sockets.
+    pub fn sockets(&self) -> Vec<SocketRef> {
+        self.ns.targets(&self.opts)
+    }
+
+    /// Makes every selected socket join `rooms`.
+    pub fn join(&self, rooms: impl IntoRooms) {
+        let rooms = rooms.into_rooms();
+        for socket in self.sockets() {
+            socket.join(rooms.clone());
+        }
+    }
+
+    /// Makes every selected socket leave `rooms`.
+    pub fn leave(&self, rooms: impl IntoRooms) {
+        let rooms = rooms.into_rooms();
+        for socket in self.sockets() {
+            socket.leave(rooms.clone());
+        }
+    }
+
+    /// Disconnects every selected socket.
+    pub fn disconnect(&self) {
+        for socket in self.sockets() {
+            socket.disconnect();
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! [`Server::builder()`](Server::builder), the [`ServerConfig`], and [`Io`]: the cloneable
+//! handle to a running Socket.IO server.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::net::TcpListener;
+
+use crate::adapter::{Adapter, LocalAdapter};
+use crate::client::SioHandler;
+use crate::engine::{AllowRequest, CorsConfig, Engine, EngineConfig, Str};
+use crate::error::{BuildError, EmitError};
+use crate::namespace::{Namespace, NamespaceHandlers, NsPattern, Routes};
+use crate::operators::BroadcastOperators;
+use crate::room::IntoRooms;
+use crate::service::{EngineLayer, EngineService, NotFound, serve};
+use crate::socket::SocketRef;
+
+/// Socket.IO settings on top of the Engine.IO ones.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The Engine.IO settings (path `/socket.io/` here).
+    pub engine: EngineConfig,
+    /// How long a new connection may take to send CONNECT (default 45 s).
+    pub connect_timeout: Duration,
+    /// The most binary attachments one packet may announce (default 64).
+    pub max_attachments: usize,
+    /// Events a socket may have waiting for its handlers before the connection is closed
+    /// (default 256).
+    pub max_pending_events: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            engine: EngineConfig {
+                path: "/socket.io/".into(),
+                ..EngineConfig::default()
+            },
+            connect_timeout: Duration::from_secs(45),
+            max_attachments: 64,
+            max_pending_events: 256,
+        }
+    }
+}
+
+type AdapterFactory = Arc<dyn Fn() -> Arc<dyn Adapter> + Send + Sync>;
+
+pub(crate) struct ServerInner {
+    pub config: ServerConfig,
+    namespaces: RwLock<HashMap<Str, Arc<Namespace>>>,
+    dynamic: Vec<(NsPattern, Arc<NamespaceHandlers>)>,
+    adapter: AdapterFactory,
+}
+
+impl ServerInner {
+    /// The namespace at `path`: a static one, or an instance of a matching dynamic one.
+    pub fn namespace(&self, path: &str) -> Option<Arc<Namespace>> {
+        if let Some(ns) = self
+            .namespaces
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+        {
+            return Some(ns.clone());
+        }
+        let (params, handlers) = self
+            .dynamic
+            .iter()
+            .find_map(|(pattern, handlers)| pattern.matches(path).map(|p| (p, handlers.clone())))?;
+        let mut namespaces = self.namespaces.write().unwrap_or_else(|e| e.into_inner());
+        let ns = namespaces
+            .entry(Str::from(path))
+            .or_insert_with(|| Namespace::new(Str::from(path), params, handlers, (self.adapter)()));
+        Some(ns.clone())
+    }
+}
+
+/// The entry point: `Server::builder()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Server;
+
+impl Server {
+    /// Starts configuring a server.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            config: ServerConfig::default(),
+            routes: Vec::new(),
+            adapter: Arc::new(|| Arc::new(LocalAdapter::new()) as Arc<dyn Adapter>),
+        }
+    }
+}
+
+/// Configures a server; [`build`](Self::build) checks it and starts nothing until served.
+///
+/// ```
+/// use std::time::Duration;
+/// use fastsio_core::{Server, Routes, extract::Data, handler::Ack};
+/// async fn echo(Data(v): Data<serde_json::Value>) -> Ack<serde_json::Value> { Ack(v) }
+/// let io = Server::builder()
+///     .ping_interval(Duration::from_secs(10))
+///     .routes(Routes::new("/").on("echo", echo))
+///     .build()
+///     .unwrap();
+/// # let _ = io;
+/// ```
+pub struct ServerBuilder {
+    config: ServerConfig,
+    routes: Vec<Routes>,
+    adapter: AdapterFactory,
+}
+
+impl ServerBuilder {
+    /// The request path (default `/socket.io/`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.config.engine.path = path.into();
+        self
+    }
+
+    /// Server ping period (default 25 s).
+    pub fn ping_interval(mut self, d: Duration) -> Self {
+        self.config.engine.ping_interval = d;
+        self
+    }
+
+    /// How long to wait for a pong (default 20 s).
+    pub fn ping_timeout(mut self, d: Duration) -> Self {
+        self.config.engine.ping_timeout = d;
+        self
+    }
+
+    /// Largest polling body or WebSocket message (default 1 MB).
+    pub fn max_payload(mut self, bytes: usize) -> Self {
+        self.config.engine.max_payload = bytes;
+        self
+    }
+
+    /// How long an upgrade may take (default 10 s).
+    pub fn upgrade_timeout(mut self, d: Duration) -> Self {
+        self.config.engine.upgrade_timeout = d;
+        self
+    }
+
+    /// How long a connection may wait before sending CONNECT (default 45 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.config.connect_timeout = d;
+        self
+    }
+
+    /// Accept socket.io 2.x clients (Engine.IO 3, Socket.IO 4) (default false).
+    pub fn allow_eio3(mut self, allow: bool) -> Self {
+        self.config.engine.allow_eio3 = allow;
+        self
+    }
+
+    /// CORS for browser pages on other origins (default: none).
+    pub fn cors(mut self, cors: CorsConfig) -> Self {
+        self.config.engine.cors = Some(cors);
+        self
+    }
+
+    /// A hook that may refuse handshakes (HTTP 403).
+    pub fn allow_request(mut self, hook: AllowRequest) -> Self {
+        self.config.engine.allow_request = Some(hook);
+        self
+    }
+
+    /// The most attachments a packet may announce (default 64).
+    pub fn max_attachments(mut self, n: usize) -> Self {
+        self.config.max_attachments = n;
+        self
+    }
+
+    /// Changes any other setting.
+    pub fn configure(mut self, f: impl FnOnce(&mut ServerConfig)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// Uses another adapter (one instance per namespace).
+    pub fn adapter<A: Adapter>(mut self, make: impl Fn() -> A + Send + Sync + 'static) -> Self {
+        self.adapter = Arc::new(move || Arc::new(make()) as Arc<dyn Adapter>);
+        self
+    }
+
+    /// Adds a namespace's handlers.
+    pub fn routes(mut self, routes: Routes) -> Self {
+        self.routes.push(routes);
+        self
+    }
+
+    /// Checks the configuration and builds the server.
+    pub fn build(self) -> Result<Io, BuildError> {
+        let path = &self.config.engine.path;
+        if !path.starts_with('/') || !path.ends_with('/') {
+            return Err(BuildError(format!(
+                "path {path:?} must start and end with '/'"
+            )));
+        }
+        let mut namespaces = HashMap::new();
+        let mut dynamic = Vec::new();
+        for routes in self.routes {
+            if !routes.path.starts_with('/') {
+                return Err(BuildError(format!(
+                    "namespace {:?} must start with '/'",
+                    routes.path
+                )));
+            }
+            if let Some(event) = routes.duplicates.first() {
+                return Err(BuildError(format!(
+                    "event {event:?} has two handlers in namespace {:?}",
+                    routes.path
+                )));
+            }
+            let handlers = Arc::new(routes.handlers);
+            match NsPattern::parse(&routes.path) {
+                Some(pattern) => dynamic.push((pattern, handlers)),
+                None => {
+                    let path = Str::from(routes.path.as_str());
+                    let ns = Namespace::new(path.clone(), Vec::new(), handlers, (self.adapter)());
+                    if namespaces.insert(path, ns).is_some() {
+                        return Err(BuildError(format!(
+                            "namespace {:?} is declared twice",
+                            routes.path
+                        )));
+                    }
+                }
+            }
+        }
+        let root = Str::from_static("/");
+        namespaces
+            .entry(root.clone())
+            .or_insert_with(|| Namespace::new(root, Vec::new(), Arc::default(), (self.adapter)()));
+        let inner = Arc::new(ServerInner {
+            config: self.config.clone(),
+            namespaces: RwLock::new(namespaces),
+            dynamic,
+            adapter: self.adapter,
+        });
+        let engine = Engine::new(self.config.engine, SioHandler(inner.clone()));
+        Ok(Io { inner, engine })
+    }
+}
+
+/// The server handle: cheap to clone, usable from anywhere (handlers, other tasks, other
+/// routes of an axum app).
+#[derive(Clone)]
+pub struct Io {
+    inner: Arc<ServerInner>,
+    engine: Arc<Engine<SioHandler>>,
+}
+
+impl Io {
+    /// Operators on a namespace (`None` if no such namespace exists yet).
+    pub fn of(&self, path: &str) -> Option<BroadcastOperators> {
+        self.inner.namespace(path).map(BroadcastOperators::new)
+    }
+
+    fn root(&self) -> BroadcastOperators {
+        BroadcastOperators::new(
+            self.inner
+                .namespace("/")
+                .expect("the main namespace always exists"),
+        )
+    }
+
+    /// Sockets of the main namespace in `rooms`.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.root().to(rooms)
+    }
+
+    /// Sockets of the main namespace except those in `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.root().except(rooms)
+    }
+
+    /// Emits to every socket of the main namespace.
+    pub fn emit_raw<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<usize, EmitError> {
+        self.root().emit_raw(event, data)
+    }
+
+    /// Sockets of the main namespace.
+    pub fn sockets(&self) -> Vec<SocketRef> {
+        self.root().sockets()
+    }
+
+    /// Open Engine.IO connections.
+    pub fn connection_count(&self) -> usize {
+        self.engine.session_count()
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// Disconnects everyone (reason "server shutting down").
+    pub fn close(&self) {
+        self.engine.close_all();
+    }
+
+    /// A tower/hyper service answering the Socket.IO path (404 elsewhere).
+    pub fn service(&self) -> EngineService<SioHandler, NotFound> {
+        EngineService::new(self.engine.clone())
+    }
+
+    /// A tower layer: Socket.IO in front of another service (an axum `Router`, say).
+    pub fn layer(&self) -> EngineLayer<SioHandler> {
+        EngineLayer::new(self.engine.clone())
+    }
+
+    /// Serves standalone on `listener` until `shutdown` resolves, then disconnects everyone.
+    pub async fn serve(
+        &self,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        let result = serve(listener, self.service(), shutdown).await;
+        self.close();
+        result
+    }
+}

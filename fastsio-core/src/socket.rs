@@ -1,0 +1,404 @@
+//! [`Socket`] and [`SocketRef`]: one client connected to one namespace.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc;
+
+use crate::ack::{AckError, AckResponse, AckTable};
+use crate::client::ClientData;
+use crate::engine::{Frame, RequestInfo, SendError, Session, Sid, Str};
+use crate::error::EmitError;
+use crate::extract::from_socket;
+use crate::handler::{AckErrorBody, AckReply, DisconnectContext, EventContext};
+use crate::namespace::Namespace;
+use crate::operators::BroadcastOperators;
+use crate::protocol::{EncodedPacket, Header, PacketKind, encode};
+use crate::reason::DisconnectReason;
+use crate::room::{IntoRooms, Room};
+
+const CONNECTING: u8 = 0;
+const CONNECTED: u8 = 1;
+const DISCONNECTED: u8 = 2;
+
+/// A client connected to a namespace.
+pub struct Socket {
+    id: Sid,
+    pub(crate) ns: Arc<Namespace>,
+    pub(crate) conn: Arc<Session<ClientData>>,
+    auth: Str,
+    pub(crate) acks: AckTable,
+    extensions: RwLock<http::Extensions>,
+    state: AtomicU8,
+    connect_buffer: Mutex<Vec<Frame>>,
+    events: OnceLock<mpsc::Sender<EventContext>>,
+}
+
+/// A shared handle to a [`Socket`]; the handler argument that gives the socket itself.
+#[derive(Clone)]
+pub struct SocketRef(pub(crate) Arc<Socket>);
+
+impl std::ops::Deref for SocketRef {
+    type Target = Socket;
+    fn deref(&self) -> &Socket {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SocketRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.id)
+            .field("ns", &self.ns.path())
+            .finish()
+    }
+}
+
+from_socket!(SocketRef, |socket| socket.clone());
+
+impl Socket {
+    pub(crate) fn create(
+        ns: Arc<Namespace>,
+        conn: Arc<Session<ClientData>>,
+        auth: Str,
+    ) -> SocketRef {
+        SocketRef(Arc::new(Socket {
+            id: Sid::new(),
+            ns,
+            conn,
+            auth,
+            acks: AckTable::default(),
+            extensions: RwLock::new(http::Extensions::new()),
+            state: AtomicU8::new(CONNECTING),
+            connect_buffer: Mutex::new(Vec::new()),
+            events: OnceLock::new(),
+        }))
+    }
+
+    /// The socket id (distinct from the connection id, as in Socket.IO v5).
+    pub fn id(&self) -> Sid {
+        self.id
+    }
+
+    /// The namespace path (`/`, `/chat`, or a dynamic namespace's concrete path).
+    pub fn ns(&self) -> &str {
+        self.ns.path()
+    }
+
+    /// The values of a dynamic namespace's parameters (`/room/{id}` connected as `/room/42`
+    /// gives `id` = `42`).
+    pub fn ns_param(&self, name: &str) -> Option<&str> {
+        self.ns.param(name)
+    }
+
+    /// The opening request of the connection.
+    pub fn request(&self) -> Arc<RequestInfo> {
+        self.conn.request().clone()
+    }
+
+    /// The raw auth payload of the CONNECT packet (`{}` when none).
+    pub fn auth(&self) -> &Str {
+        &self.auth
+    }
+
+    /// Whether the socket is connected.
+    pub fn connected(&self) -> bool {
+        self.state.load(Ordering::Acquire) == CONNECTED
+    }
+
+    /// Emits `event` to this client; `data` is one argument, or several as a tuple, or none
+    /// as `()`.
+    pub fn emit_raw<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        let packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
+        Ok(self.send_packet(&packet)?)
+    }
+
+    /// Emits with binary attachments; `data` holds their placeholders
+    /// (`{"_placeholder":true,"num":N}`), as received through [`RawArgs`](crate::extract::RawArgs).
+    pub fn emit_binary<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+        attachments: Vec<Bytes>,
+    ) -> Result<(), EmitError> {
+        let packet = EncodedPacket::event(self.ns.path(), event, None, data, attachments)?;
+        Ok(self.send_packet(&packet)?)
+    }
+
+    /// Emits and waits for the client's ack, at most `timeout`, decoding it as `R`.
+    pub async fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+        timeout: Duration,
+    ) -> Result<R, AckError>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let id = self.ns.next_ack_id();
+        let packet = EncodedPacket::event(self.ns.path(), event, Some(id), data, Vec::new())
+            .map_err(AckError::Encode)?;
+        let rx = self.acks.register(id);
+        let _forget = ForgetAck { socket: self, id };
+        self.send_packet(&packet).map_err(AckError::Send)?;
+        let response = match tokio::time::timeout(timeout, rx).await {
+            Err(_) => return Err(AckError::Timeout),
+            Ok(Err(_)) => return Err(AckError::Disconnected),
+            Ok(Ok(response)) => response,
+        };
+        response.data().map_err(AckError::Decode)
+    }
+
+    /// Queues an encoded packet (buffered until the connection is confirmed).
+    pub(crate) fn send_packet(&self, packet: &EncodedPacket) -> Result<(), SendError> {
+        if self.state.load(Ordering::Acquire) == CONNECTING {
+            let mut buffer = self
+                .connect_buffer
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if self.state.load(Ordering::Acquire) == CONNECTING {
+                buffer.extend(packet.frames());
+                return Ok(());
+            }
+        }
+        if self.state.load(Ordering::Acquire) == DISCONNECTED {
+            return Err(SendError::Closed);
+        }
+        packet.frames().try_for_each(|frame| self.conn.send(frame))
+    }
+
+    /// Joins rooms.
+    pub fn join(&self, rooms: impl IntoRooms) {
+        self.ns.adapter.add_all(self.id, &rooms.into_rooms());
+    }
+
+    /// Leaves rooms.
+    pub fn leave(&self, rooms: impl IntoRooms) {
+        self.ns.adapter.del(self.id, &rooms.into_rooms());
+    }
+
+    /// Leaves every room but its own.
+    pub fn leave_all(&self) {
+        let own = Room::from(self.id.as_str());
+        let rooms: Vec<Room> = self.rooms().into_iter().filter(|r| *r != own).collect();
+        self.ns.adapter.del(self.id, &rooms);
+    }
+
+    /// The rooms the socket is in (its own included).
+    pub fn rooms(&self) -> Vec<Room> {
+        self.ns.adapter.socket_rooms(self.id)
+    }
+
+    /// Broadcasts to rooms, from this socket: the socket itself is left out.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.broadcast().to(rooms)
+    }
+
+    /// Broadcasts to every socket of the namespace but this one, minus `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.broadcast().except(rooms)
+    }
+
+    /// Broadcasts to every other socket of the namespace.
+    pub fn broadcast(&self) -> BroadcastOperators {
+        BroadcastOperators::new(self.ns.clone()).except(self.id)
+    }
+
+    /// Stores a typed value in the socket's session (one value per type).
+    pub fn insert<T: Clone + Send + Sync + 'static>(&self, value: T) -> Option<T> {
+        self.extensions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(value)
+    }
+
+    /// A copy of the session value of type `T`.
+    pub fn get<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.extensions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get::<T>()
+            .cloned()
+    }
+
+    /// Removes the session value of type `T`.
+    pub fn remove<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.extensions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove::<T>()
+    }
+
+    /// Acks the client is still expected to send.
+    pub fn pending_acks(&self) -> usize {
+        self.acks.len()
+    }
+}
+
+/// Removes a waiter when its emit_with_ack future ends or is dropped.
+struct ForgetAck<'a> {
+    socket: &'a Socket,
+    id: u64,
+}
+
+impl Drop for ForgetAck<'_> {
+    fn drop(&mut self) {
+        self.socket.acks.forget(self.id);
+    }
+}
+
+impl SocketRef {
+    /// Disconnects the socket from its namespace (the client sees "io server disconnect").
+    pub fn disconnect(&self) {
+        if self.state.load(Ordering::Acquire) != CONNECTED {
+            return;
+        }
+        let header = Header {
+            kind: PacketKind::Disconnect,
+            ns: self.ns.path(),
+            id: None,
+        };
+        let _ = self.send_packet(&encode(header, "", Vec::new()));
+        self.close(DisconnectReason::ServerNamespaceDisconnect);
+    }
+
+    /// Confirms the connection: answers CONNECT, flushes what the connect handler emitted,
+    /// starts the event loop and registers the socket (unless it closed meanwhile).
+    pub(crate) fn confirm(&self, reply: EncodedPacket, max_pending_events: usize) {
+        let (tx, rx) = mpsc::channel(max_pending_events.max(1));
+        let _ = self.events.set(tx);
+        let buffered = {
+            let mut buffer = self
+                .connect_buffer
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if self
+                .state
+                .compare_exchange(CONNECTING, CONNECTED, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+            {
+                return;
+            }
+            std::mem::take(&mut *buffer)
+        };
+        tokio::spawn(run_events(Arc::downgrade(&self.0), rx));
+        let _ = reply
+            .frames()
+            .chain(buffered)
+            .try_for_each(|frame| self.conn.send(frame));
+        self.ns.insert(self.clone());
+        self.ns
+            .adapter
+            .add_all(self.id, &[Room::from(self.id.as_str())]);
+        if !self.connected() {
+            self.ns.remove(self.id);
+            self.ns.adapter.del_all(self.id);
+        }
+    }
+
+    /// Hands an event to the socket's ordered handler loop; false when it is full.
+    pub(crate) fn enqueue(&self, cx: EventContext) -> bool {
+        match self.events.get() {
+            Some(tx) => tx.try_send(cx).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Marks the socket gone, frees its rooms and acks, and runs the disconnect handler.
+    pub(crate) fn close(&self, reason: DisconnectReason) {
+        let was = self.state.swap(DISCONNECTED, Ordering::AcqRel);
+        if was == DISCONNECTED {
+            return;
+        }
+        self.conn.data().remove_socket(self.ns.path());
+        self.acks.clear();
+        if was == CONNECTING {
+            return;
+        }
+        self.ns.remove(self.id);
+        self.ns.adapter.del_all(self.id);
+        if let Some(handler) = self.ns.handlers.disconnect.clone() {
+            let socket = self.clone();
+            tokio::spawn(async move {
+                let call = handler.call(socket, DisconnectContext { reason });
+                if AssertUnwindSafe(call).catch_unwind().await.is_err() {
+                    tracing::error!("disconnect handler panicked");
+                }
+            });
+        }
+    }
+
+    /// Sends an ack for `id`, or applies the no-ack policy to an error nobody asked for.
+    pub(crate) fn reply(&self, id: Option<u64>, reply: AckReply, event: &Str) {
+        let Some(id) = id else {
+            if let AckReply::Error(body) = reply {
+                tracing::warn!(sid = %self.id, %event, code = %body.code, message = %body.message, "handler error with no ack requested");
+            }
+            return;
+        };
+        let (json, attachments) = match reply {
+            AckReply::Args { json, attachments } => (json, attachments),
+            error @ AckReply::Error(_) => (error.to_json().into_owned(), Vec::new()),
+        };
+        let header = Header {
+            kind: PacketKind::Ack,
+            ns: self.ns.path(),
+            id: Some(id),
+        };
+        let mut payload = String::with_capacity(json.len() + 2);
+        payload.push('[');
+        payload.push_str(&json);
+        payload.push(']');
+        let _ = self.send_packet(&encode(header, &payload, attachments));
+    }
+
+    /// Resolves a waiting ack.
+    pub(crate) fn on_ack(&self, id: u64, response: AckResponse) {
+        if !self.acks.resolve(id, response) {
+            tracing::debug!(sid = %self.id, id, "ack for no waiter");
+        }
+    }
+}
+
+/// The socket's ordered event loop: one event at a time, in arrival order.
+async fn run_events(socket: Weak<Socket>, mut rx: mpsc::Receiver<EventContext>) {
+    while let Some(cx) = rx.recv().await {
+        let Some(socket) = socket.upgrade().map(SocketRef) else {
+            return;
+        };
+        if !socket.connected() {
+            return;
+        }
+        let id = cx.ack_id;
+        let name = cx.name().clone();
+        let handler = socket
+            .ns
+            .handlers
+            .events
+            .get(name.as_str())
+            .or(socket.ns.handlers.fallback.as_ref())
+            .cloned();
+        let Some(handler) = handler else {
+            tracing::debug!(sid = %socket.id, event = %name, "no handler for event");
+            continue;
+        };
+        let reply = match AssertUnwindSafe(handler.call(socket.clone(), cx))
+            .catch_unwind()
+            .await
+        {
+            Ok(reply) => reply,
+            Err(_) => {
+                tracing::error!(sid = %socket.id, event = %name, "handler panicked");
+                AckReply::Error(AckErrorBody::new("internal", "internal error"))
+            }
+        };
+        socket.reply(id, reply, &name);
+    }
+}
