@@ -3,8 +3,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::time::Instant;
 use std::sync::{Arc, OnceLock};
+use tokio::time::Instant;
 
 use tokio::sync::{Mutex, Notify, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -185,8 +185,7 @@ impl<D> Session<D> {
     /// yet (so a request arriving right at the deadline sees the session as gone).
     pub(crate) fn check_pong_overdue(&self) {
         let deadline = self.pong_deadline_ms.load(Ordering::Acquire);
-        if deadline != u64::MAX
-            && self.created + Duration::from_millis(deadline) <= Instant::now()
+        if deadline != u64::MAX && self.created + Duration::from_millis(deadline) <= Instant::now()
         {
             self.close(CloseReason::PingTimeout);
         }

@@ -1,0 +1,516 @@
+//! Socket.IO v5 over raw WebSockets on loopback: connect, namespaces, events, acks, binary,
+//! rooms, ordering, errors, and a table of malformed packets.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use fastsio::prelude::*;
+use fastsio_tests::server::{TestServer, eventually};
+use fastsio_tests::ws::{WsClient, WsEvent};
+use serde_json::{Value, json};
+
+async fn start(io: &Io) -> TestServer {
+    TestServer::start(io.service()).await
+}
+
+fn builder() -> fastsio::ServerBuilder {
+    Server::builder()
+        .ping_interval(Duration::from_secs(10))
+        .connect_timeout(Duration::from_millis(500))
+}
+
+/// Opens a WebSocket and connects to `ns` (`"/"` or `"/x"`); returns the socket id.
+async fn connect(server: &TestServer, ns: &str) -> (WsClient, String) {
+    let mut ws = WsClient::connect(&server.ws("/socket.io/?EIO=4&transport=websocket")).await;
+    assert!(ws.next_text().await.starts_with("0{"));
+    let sid = join_ns(&mut ws, ns).await;
+    (ws, sid)
+}
+
+async fn join_ns(ws: &mut WsClient, ns: &str) -> String {
+    let prefix = if ns == "/" {
+        "40".to_string()
+    } else {
+        format!("40{ns},")
+    };
+    ws.send_text(&prefix).await;
+    let reply = ws.next_text().await;
+    let body = reply
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("connect reply {reply:?}"));
+    let v: Value = serde_json::from_str(body).unwrap();
+    v["sid"].as_str().unwrap().to_string()
+}
+
+async fn echo(Data(v): Data<Value>) -> Ack<Value> {
+    Ack(v)
+}
+
+#[tokio::test]
+async fn connect_replies_with_only_a_sid_and_unknown_namespaces_are_refused() {
+    let io = builder().routes(Routes::new("/")).build().unwrap();
+    let server = start(&io).await;
+    let (mut ws, sid) = connect(&server, "/").await;
+    assert_eq!(sid.len(), 22);
+    ws.send_text("40/nope,").await;
+    assert_eq!(
+        ws.next_text().await,
+        r#"44/nope,{"message":"Invalid namespace"}"#
+    );
+    ws.send_text("40/nope").await;
+    assert_eq!(
+        ws.next_text().await,
+        r#"44/nope,{"message":"Invalid namespace"}"#
+    );
+    assert_eq!(io.sockets().len(), 1);
+    assert_eq!(io.sockets()[0].id().as_str(), sid);
+}
+
+#[tokio::test]
+async fn a_connection_without_connect_is_closed_after_the_timeout() {
+    let io = builder().build().unwrap();
+    let server = start(&io).await;
+    let mut ws = WsClient::connect(&server.ws("/socket.io/?EIO=4&transport=websocket")).await;
+    ws.next_text().await;
+    ws.expect_closed().await;
+    eventually("connection freed", || io.connection_count() == 0).await;
+}
+
+#[tokio::test]
+async fn connect_handlers_can_refuse_with_message_and_data() {
+    #[derive(serde::Deserialize)]
+    struct Token {
+        token: String,
+    }
+    async fn check(Auth(t): Auth<Token>) -> Result<(), ConnectError> {
+        if t.token == "ok" {
+            Ok(())
+        } else {
+            Err(ConnectError::new("bad token").with_data(json!({"code": "denied"})))
+        }
+    }
+    let io = builder()
+        .routes(Routes::new("/secure").on_connect(check))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let mut ws = WsClient::connect(&server.ws("/socket.io/?EIO=4&transport=websocket")).await;
+    ws.next_text().await;
+    ws.send_text(r#"40/secure,{"token":"no"}"#).await;
+    assert_eq!(
+        ws.next_text().await,
+        r#"44/secure,{"message":"bad token","data":{"code":"denied"}}"#
+    );
+    ws.send_text(r#"40/secure,{"nothing":1}"#).await;
+    let refused = ws.next_text().await;
+    assert!(
+        refused.starts_with(r#"44/secure,{"message":"invalid auth"#),
+        "{refused}"
+    );
+    ws.send_text(r#"40/secure,{"token":"ok"}"#).await;
+    assert!(ws.next_text().await.starts_with(r#"40/secure,{"sid":""#));
+}
+
+#[tokio::test]
+async fn emits_from_the_connect_handler_follow_the_connect_reply() {
+    async fn greet(socket: SocketRef) {
+        socket.emit_raw("welcome", &("hi", 1)).unwrap();
+    }
+    let io = builder()
+        .routes(Routes::new("/").on_connect(greet))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    assert_eq!(ws.next_text().await, r#"42["welcome","hi",1]"#);
+}
+
+#[tokio::test]
+async fn acks_carry_values_errors_and_extraction_failures() {
+    #[derive(serde::Deserialize)]
+    struct Sum {
+        a: i64,
+        b: i64,
+    }
+    async fn sum(Data(s): Data<Sum>) -> Ack<i64> {
+        Ack(s.a + s.b)
+    }
+    async fn fail() -> Result<Ack<()>, AckErrorBody> {
+        Err(AckErrorBody::new("nope", "refused"))
+    }
+    async fn boom() {
+        panic!("handler bug");
+    }
+    let io = builder()
+        .routes(
+            Routes::new("/")
+                .on("sum", sum)
+                .on("fail", fail)
+                .on("boom", boom)
+                .on("echo", echo),
+        )
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    ws.send_text(r#"421["sum",{"a":2,"b":3}]"#).await;
+    assert_eq!(ws.next_text().await, "431[5]");
+    ws.send_text(r#"422["sum",{"a":"x"}]"#).await;
+    let reply = ws.next_text().await;
+    assert!(
+        reply.starts_with(r#"432[{"error":{"code":"invalid_payload","message":"#),
+        "{reply}"
+    );
+    ws.send_text(r#"423["fail"]"#).await;
+    assert_eq!(
+        ws.next_text().await,
+        r#"433[{"error":{"code":"nope","message":"refused"}}]"#
+    );
+    ws.send_text(r#"424["boom"]"#).await;
+    assert_eq!(
+        ws.next_text().await,
+        r#"434[{"error":{"code":"internal","message":"internal error"}}]"#
+    );
+    ws.send_text(r#"42999["echo",[1,{"x":null}]]"#).await;
+    assert_eq!(ws.next_text().await, r#"43999[[1,{"x":null}]]"#);
+    ws.send_text(r#"42["echo",1]"#).await;
+    ws.send_text(r#"425["echo","after"]"#).await;
+    assert_eq!(ws.next_text().await, r#"435["after"]"#);
+}
+
+#[tokio::test]
+async fn events_are_handled_in_arrival_order() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = {
+        let seen = seen.clone();
+        move |Data(n): Data<u32>| {
+            let seen = seen.clone();
+            async move {
+                if n % 3 == 0 {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                seen.lock().unwrap().push(n);
+            }
+        }
+    };
+    let io = builder()
+        .routes(Routes::new("/").on("n", record))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    for n in 0..30 {
+        ws.send_text(&format!(r#"42["n",{n}]"#)).await;
+    }
+    eventually("all handled", || seen.lock().unwrap().len() == 30).await;
+    assert_eq!(*seen.lock().unwrap(), (0..30).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn binary_events_are_reassembled_and_relayed() {
+    async fn sizes(socket: SocketRef, Bin(parts): Bin) -> Ack<Vec<usize>> {
+        socket
+            .emit_binary(
+                "back",
+                &json!({"_placeholder": true, "num": 0}),
+                vec![parts[0].clone()],
+            )
+            .unwrap();
+        Ack(parts.iter().map(Bytes::len).collect())
+    }
+    let io = builder()
+        .routes(Routes::new("/").on("sizes", sizes))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    ws.send_text(r#"452-7["sizes",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#)
+        .await;
+    ws.send_binary(&[1, 2, 3]).await;
+    ws.send_binary(&[4; 10]).await;
+    assert_eq!(
+        ws.next_text().await,
+        r#"451-["back",{"_placeholder":true,"num":0}]"#
+    );
+    assert_eq!(ws.next().await, WsEvent::Binary(vec![1, 2, 3].into()));
+    assert_eq!(ws.next_text().await, "437[[3,10]]");
+}
+
+#[tokio::test]
+async fn server_acks_resolve_and_time_out_without_leaving_waiters() {
+    let io = builder().routes(Routes::new("/")).build().unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    let socket = io.sockets().remove(0);
+    let asked = tokio::spawn({
+        let socket = socket.clone();
+        async move {
+            socket
+                .emit_with_ack::<_, (String, u8)>("q", &"why", Duration::from_secs(5))
+                .await
+        }
+    });
+    let question = ws.next_text().await;
+    let id: u64 = question["42".len()..question.find('[').unwrap()]
+        .parse()
+        .unwrap();
+    assert_eq!(&question[question.find('[').unwrap()..], r#"["q","why"]"#);
+    ws.send_text(&format!(r#"43{id}["because",7]"#)).await;
+    assert_eq!(asked.await.unwrap().unwrap(), ("because".to_string(), 7));
+    let timed_out = socket
+        .emit_with_ack::<_, Value>("q", &(), Duration::from_millis(50))
+        .await;
+    assert!(matches!(timed_out, Err(fastsio::ack::AckError::Timeout)));
+    assert_eq!(socket.pending_acks(), 0);
+}
+
+#[tokio::test]
+async fn a_socket_in_several_target_rooms_receives_once() {
+    async fn join(socket: SocketRef, Data(rooms): Data<Vec<String>>) {
+        socket.join(rooms);
+    }
+    let io = builder()
+        .routes(Routes::new("/").on("join", join))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut both, _) = connect(&server, "/").await;
+    let (mut only_a, _) = connect(&server, "/").await;
+    let (mut none, _) = connect(&server, "/").await;
+    both.send_text(r#"421["join",["a","b"]]"#).await;
+    assert_eq!(both.next_text().await, "431[]");
+    only_a.send_text(r#"421["join",["a"]]"#).await;
+    assert_eq!(only_a.next_text().await, "431[]");
+    assert_eq!(io.to(["a", "b"]).emit_raw("hello", &1).unwrap(), 2);
+    assert_eq!(io.except("b").emit_raw("not-b", &()).unwrap(), 2);
+    assert_eq!(io.emit_raw("last", &()).unwrap(), 3);
+    assert_eq!(both.next_text().await, r#"42["hello",1]"#);
+    assert_eq!(both.next_text().await, r#"42["last"]"#);
+    assert_eq!(only_a.next_text().await, r#"42["hello",1]"#);
+    assert_eq!(only_a.next_text().await, r#"42["not-b"]"#);
+    assert_eq!(only_a.next_text().await, r#"42["last"]"#);
+    assert_eq!(none.next_text().await, r#"42["not-b"]"#);
+    assert_eq!(none.next_text().await, r#"42["last"]"#);
+}
+
+#[tokio::test]
+async fn socket_broadcasts_leave_out_the_sender_and_namespaces_stay_apart() {
+    async fn shout(socket: SocketRef, Data(text): Data<String>) {
+        socket.broadcast().emit_raw("shout", &text).unwrap();
+    }
+    let io = builder()
+        .routes(Routes::new("/").on("shout", shout))
+        .routes(Routes::new("/other").on("shout", shout))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut a, _) = connect(&server, "/").await;
+    let (mut b, _) = connect(&server, "/").await;
+    let (mut c, _) = connect(&server, "/other").await;
+    a.send_text(r#"42["shout","hey"]"#).await;
+    assert_eq!(b.next_text().await, r#"42["shout","hey"]"#);
+    c.send_text(r#"42/other,["shout","there"]"#).await;
+    a.send_text(r#"421["shout","again"]"#).await;
+    assert_eq!(a.next_text().await, "431[]");
+    assert_eq!(b.next_text().await, r#"42["shout","again"]"#);
+}
+
+#[tokio::test]
+async fn dynamic_namespaces_expose_their_params() {
+    async fn which(socket: SocketRef) -> Ack<String> {
+        Ack(socket.ns_param("id").unwrap_or_default().to_string())
+    }
+    let io = builder()
+        .routes(Routes::new("/room/{id}").on("which", which))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/room/42").await;
+    ws.send_text(r#"42/room/42,1["which"]"#).await;
+    assert_eq!(ws.next_text().await, r#"43/room/42,1["42"]"#);
+    let sid = join_ns(&mut ws, "/room/7").await;
+    assert_eq!(io.of("/room/7").unwrap().sockets()[0].id().as_str(), sid);
+    ws.send_text("40/room/").await;
+    assert_eq!(
+        ws.next_text().await,
+        r#"44/room/,{"message":"Invalid namespace"}"#
+    );
+}
+
+#[tokio::test]
+async fn disconnects_both_ways_run_the_disconnect_handler() {
+    let reasons = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let on_disconnect = {
+        let reasons = reasons.clone();
+        move |Reason(r): Reason| {
+            let reasons = reasons.clone();
+            async move { reasons.lock().unwrap().push(r) }
+        }
+    };
+    let io = builder()
+        .routes(Routes::new("/").on_disconnect(on_disconnect.clone()))
+        .routes(Routes::new("/x").on_disconnect(on_disconnect))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    join_ns(&mut ws, "/x").await;
+    ws.send_text("41/x,").await;
+    eventually("client namespace disconnect", || {
+        reasons.lock().unwrap().len() == 1
+    })
+    .await;
+    io.sockets()[0].disconnect();
+    assert_eq!(ws.next_text().await, "41");
+    eventually("server namespace disconnect", || {
+        reasons.lock().unwrap().len() == 2
+    })
+    .await;
+    let (mut other, _) = connect(&server, "/").await;
+    io.close();
+    other.expect_closed().await;
+    eventually("shutdown", || reasons.lock().unwrap().len() == 3).await;
+    assert_eq!(
+        *reasons.lock().unwrap(),
+        vec![
+            DisconnectReason::ClientNamespaceDisconnect,
+            DisconnectReason::ServerNamespaceDisconnect,
+            DisconnectReason::ServerShuttingDown
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_fallback_sees_events_without_handlers() {
+    async fn any(Event(name): Event, Data(v): Data<Value>) -> Ack<(String, Value)> {
+        Ack((name.to_string(), v))
+    }
+    let io = builder()
+        .routes(Routes::new("/").fallback(any))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    ws.send_text(r#"421["wh\"at",{"k":1}]"#).await;
+    assert_eq!(ws.next_text().await, r#"431["wh\"at",{"k":1}]"#);
+}
+
+#[tokio::test]
+async fn duplicate_handlers_and_namespaces_fail_the_build() {
+    let dup_event = Server::builder()
+        .routes(Routes::new("/").on("a", echo).on("a", echo))
+        .build();
+    assert!(
+        dup_event
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("two handlers")
+    );
+    let dup_ns = Server::builder()
+        .routes(Routes::new("/x"))
+        .routes(Routes::new("/x"))
+        .build();
+    assert!(dup_ns.err().unwrap().to_string().contains("declared twice"));
+    let bad_path = Server::builder().routes(Routes::new("x")).build();
+    assert!(bad_path.is_err());
+}
+
+/// Every malformed packet closes the offending connection; the server keeps serving others.
+#[tokio::test]
+async fn malformed_packets_close_only_their_connection() {
+    let cases: &[&[&str]] = &[
+        &["4"],
+        &["4abc"],
+        &["47"],
+        &["49[]"],
+        &["42{}"],
+        &["42"],
+        &["42[]"],
+        &["42[1]"],
+        &["42[null]"],
+        &["42[\"a\",}"],
+        &["42[\"a\""],
+        &["42\"a\""],
+        &["42abc[\"a\"]"],
+        &["42-1[\"a\"]"],
+        &["4212345678901234567[\"a\"]"],
+        &["42[\"a\"]x"],
+        &["43[]"],
+        &["431{}"],
+        &["431"],
+        &["44{\"message\":\"x\"}"],
+        &["45[\"a\"]"],
+        &["45x-[\"a\"]"],
+        &["45-[\"a\"]"],
+        &["4565-[\"a\"]"],
+        &["4599999999999999999-[\"a\"]"],
+        &["46[\"a\"]"],
+        &["451-[\"a\",{\"_placeholder\":true,\"num\":0}]", "42[\"b\"]"],
+        &["40[]"],
+        &["40\"x\""],
+        &["40{bad"],
+        &["401{}"],
+        &["41{}"],
+        &["411"],
+        &["42/a\u{1},[\"a\"]"],
+        &["2probe"],
+        &["0"],
+        &["x"],
+        &["41/x,5"],
+        &["42[\"a\",\u{0}]"],
+        &["4\u{1F600}"],
+    ];
+    assert!(cases.len() >= 40);
+    let io = builder()
+        .routes(Routes::new("/").on("echo", echo))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut bystander, _) = connect(&server, "/").await;
+    for (i, frames) in cases.iter().enumerate() {
+        let (mut ws, _) = connect(&server, "/").await;
+        for frame in *frames {
+            ws.send_text(frame).await;
+        }
+        ws.expect_closed().await;
+        bystander
+            .send_text(&format!(r#"42{i}["echo","still here"]"#))
+            .await;
+        assert_eq!(
+            bystander.next_text().await,
+            format!(r#"43{i}["still here"]"#),
+            "after {frames:?}"
+        );
+    }
+    let (mut ws, _) = connect(&server, "/").await;
+    ws.send_binary(&[1, 2, 3]).await;
+    ws.expect_closed().await;
+    eventually("only the bystander is left", || io.connection_count() == 1).await;
+}
+
+#[tokio::test]
+async fn too_many_pending_events_close_the_connection() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let slow = {
+        let started = started.clone();
+        move || {
+            started.fetch_add(1, Ordering::SeqCst);
+            async { tokio::time::sleep(Duration::from_secs(30)).await }
+        }
+    };
+    let io = builder()
+        .configure(|c| c.max_pending_events = 4)
+        .routes(Routes::new("/").on("slow", slow))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    for _ in 0..10 {
+        ws.send_text(r#"42["slow"]"#).await;
+    }
+    ws.expect_closed().await;
+    assert_eq!(started.load(Ordering::SeqCst), 1);
+}
