@@ -215,6 +215,7 @@ impl Namespace {
         let mut count = 0;
         self.adapter.for_each_target(opts, &mut |sid| {
             if let Some(socket) = sockets.get(&sid)
+                && !(opts.volatile && socket.conn.queued() > 0)
                 && socket.send_packet(packet).is_ok()
             {
                 count += 1;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::ack::AckError;
-use crate::adapter::BroadcastOptions;
+use crate::adapter::{AdapterError, AdapterFuture, BroadcastOptions, RemoteSocket};
 use crate::engine::Sid;
 use crate::error::EmitError;
 use crate::namespace::Namespace;
@@ -61,6 +61,12 @@ impl BroadcastOperators {
         self
     }
 
+    /// Drops the emit for sockets that still have something queued instead of queueing more.
+    pub fn volatile(mut self) -> Self {
+        self.opts.volatile = true;
+        self
+    }
+
     /// How long [`emit_with_ack`](Self::emit_with_ack) waits.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -75,7 +81,24 @@ impl BroadcastOperators {
         data: &T,
     ) -> Result<usize, EmitError> {
         let packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
-        Ok(self.ns.deliver(&packet, &self.opts))
+        let delivered = self.ns.deliver(&packet, &self.opts);
+        if !self.opts.local {
+            self.spawn_remote(self.ns.adapter.broadcast_remote(packet, self.opts.clone()));
+        }
+        Ok(delivered)
+    }
+
+    /// Runs a cluster operation in the background; its failure is logged (local delivery
+    /// never waits for other nodes).
+    fn spawn_remote(&self, op: Option<AdapterFuture<'static, ()>>) {
+        if let Some(op) = op {
+            let ns = self.ns.path().to_string();
+            tokio::spawn(async move {
+                if let Err(e) = op.await {
+                    tracing::warn!(%ns, error = %e, "cluster operation failed");
+                }
+            });
+        }
     }
 
     /// Emits and collects each selected socket's ack (decoded as `R`), waiting at most the
@@ -111,31 +134,56 @@ impl BroadcastOperators {
         Ok(join_all(waits).await)
     }
 
-    /// The selected sockets.
+    /// The selected sockets of this node.
     pub fn sockets(&self) -> Vec<SocketRef> {
         self.ns.targets(&self.opts)
     }
 
-    /// Makes every selected socket join `rooms`.
+    /// The selected sockets of the other nodes of the cluster (none with a single node).
+    pub async fn fetch_remote_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        if self.opts.local {
+            return Ok(Vec::new());
+        }
+        match self.ns.adapter.fetch_remote_sockets(self.opts.clone()) {
+            Some(op) => op.await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Makes every selected socket, on every node, join `rooms`.
     pub fn join(&self, rooms: impl IntoRooms) {
         let rooms = rooms.into_rooms();
         for socket in self.sockets() {
             socket.join(rooms.clone());
         }
+        if !self.opts.local {
+            self.spawn_remote(self.ns.adapter.add_remote_sockets(self.opts.clone(), rooms));
+        }
     }
 
-    /// Makes every selected socket leave `rooms`.
+    /// Makes every selected socket, on every node, leave `rooms`.
     pub fn leave(&self, rooms: impl IntoRooms) {
         let rooms = rooms.into_rooms();
         for socket in self.sockets() {
             socket.leave(rooms.clone());
         }
+        if !self.opts.local {
+            self.spawn_remote(self.ns.adapter.del_remote_sockets(self.opts.clone(), rooms));
+        }
     }
 
-    /// Disconnects every selected socket.
+    /// Disconnects every selected socket, on every node.
     pub fn disconnect(&self) {
         for socket in self.sockets() {
             socket.disconnect();
         }
+        if !self.opts.local {
+            self.spawn_remote(self.ns.adapter.disconnect_remote_sockets(self.opts.clone()));
+        }
+    }
+
+    /// How many servers share the namespace.
+    pub async fn server_count(&self) -> Result<usize, AdapterError> {
+        self.ns.adapter.server_count().await
     }
 }

@@ -3,9 +3,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
-use super::{Adapter, AdapterFuture, BroadcastOptions};
+use super::{Adapter, BroadcastOptions};
 use crate::engine::Sid;
-use crate::protocol::EncodedPacket;
 use crate::room::Room;
 
 /// The in-memory adapter: a room → sockets index and its reverse.
@@ -127,18 +126,6 @@ impl Adapter for LocalAdapter {
                 }
             }
         }
-    }
-
-    fn broadcast_remote<'a>(
-        &'a self,
-        _: &'a EncodedPacket,
-        _: &'a BroadcastOptions,
-    ) -> AdapterFuture<'a, ()> {
-        Box::pin(std::future::ready(Ok(())))
-    }
-
-    fn server_count(&self) -> AdapterFuture<'_, usize> {
-        Box::pin(std::future::ready(Ok(1)))
     }
 }
 

@@ -25,6 +25,9 @@ pub struct BroadcastOptions {
     pub except: Vec<Room>,
     /// Only this node's sockets.
     pub local: bool,
+    /// Skip the sockets that are not ready to receive right away (something still queued for
+    /// them): for data that is fine to lose, like positions in a game.
+    pub volatile: bool,
 }
 
 /// A boxed future, as adapters return them.
@@ -42,7 +45,24 @@ impl std::fmt::Display for AdapterError {
 
 impl std::error::Error for AdapterError {}
 
+/// A socket of another node, as [`Adapter::fetch_remote_sockets`] reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteSocket {
+    /// Its id.
+    pub id: Sid,
+    /// Its rooms.
+    pub rooms: Vec<Room>,
+    /// Its handshake, as the remote node describes it.
+    pub handshake: serde_json::Value,
+    /// Its public data.
+    pub data: serde_json::Value,
+}
+
 /// Room membership and cross-node delivery for one namespace.
+///
+/// This node's sockets are always served by the namespace itself through the synchronous
+/// methods; the `*_remote` methods reach the sockets of other nodes and answer `None` when
+/// there are none to reach (a single node), so a local broadcast costs no allocation for them.
 pub trait Adapter: Send + Sync + 'static {
     /// Adds a local socket to rooms.
     fn add_all(&self, sid: Sid, rooms: &[Room]);
@@ -56,12 +76,57 @@ pub trait Adapter: Send + Sync + 'static {
     fn rooms(&self) -> Vec<Room>;
     /// Calls `f` once for each local socket the options select (rooms de-duplicated).
     fn for_each_target(&self, opts: &BroadcastOptions, f: &mut dyn FnMut(Sid));
-    /// Sends a broadcast to the sockets of other nodes (this node's are served by the caller).
-    fn broadcast_remote<'a>(
-        &'a self,
-        packet: &'a EncodedPacket,
-        opts: &'a BroadcastOptions,
-    ) -> AdapterFuture<'a, ()>;
+
+    /// Sends a broadcast to the selected sockets of other nodes.
+    fn broadcast_remote(
+        &self,
+        packet: EncodedPacket,
+        opts: BroadcastOptions,
+    ) -> Option<AdapterFuture<'static, ()>> {
+        let _ = (packet, opts);
+        None
+    }
+
+    /// The selected sockets of other nodes.
+    fn fetch_remote_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> Option<AdapterFuture<'static, Vec<RemoteSocket>>> {
+        let _ = opts;
+        None
+    }
+
+    /// Makes the selected sockets of other nodes join `rooms`.
+    fn add_remote_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> Option<AdapterFuture<'static, ()>> {
+        let _ = (opts, rooms);
+        None
+    }
+
+    /// Makes the selected sockets of other nodes leave `rooms`.
+    fn del_remote_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> Option<AdapterFuture<'static, ()>> {
+        let _ = (opts, rooms);
+        None
+    }
+
+    /// Disconnects the selected sockets of other nodes.
+    fn disconnect_remote_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> Option<AdapterFuture<'static, ()>> {
+        let _ = opts;
+        None
+    }
+
     /// How many servers share this namespace.
-    fn server_count(&self) -> AdapterFuture<'_, usize>;
+    fn server_count(&self) -> AdapterFuture<'static, usize> {
+        Box::pin(std::future::ready(Ok(1)))
+    }
 }
