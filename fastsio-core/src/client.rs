@@ -207,7 +207,12 @@ fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
     } else {
         Str::from_static("{}")
     };
-    let socket = Socket::create(ns.clone(), session.clone(), auth.clone());
+    let socket = Socket::create(
+        ns.clone(),
+        session.clone(),
+        Arc::downgrade(server),
+        auth.clone(),
+    );
     if !session.data().add_socket(packet.ns.clone(), socket.clone()) {
         tracing::debug!(sid = %session.id(), ns = %packet.ns, "already connected to this namespace");
         return;

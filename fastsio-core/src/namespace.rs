@@ -9,7 +9,7 @@ use crate::adapter::{Adapter, BroadcastOptions};
 use crate::engine::{Sid, Str};
 use crate::handler::{
     ConnectHandler, DisconnectHandler, ErasedConnectHandler, ErasedDisconnectHandler,
-    ErasedEventHandler, EventHandler, erase_connect, erase_disconnect, erase_event,
+    ErasedEventHandler, EventHandler, Unbound, unbound_connect, unbound_disconnect, unbound_event,
 };
 use crate::protocol::EncodedPacket;
 use crate::socket::SocketRef;
@@ -23,39 +23,58 @@ pub(crate) struct NamespaceHandlers {
     pub fallback: Option<Arc<dyn ErasedEventHandler>>,
 }
 
-/// A namespace's handlers, declared with plain functions.
+/// A namespace's handlers, declared with plain functions. `S` is the app state type their
+/// [`State`](crate::extract::State) arguments read, given to the server with
+/// [`with_state`](crate::ServerBuilder::with_state).
 ///
 /// ```
 /// use fastsio_core::{Routes, SocketRef, extract::Data, handler::Ack};
 /// async fn echo(Data(text): Data<String>) -> Ack<String> { Ack(text) }
 /// async fn hello(socket: SocketRef) { let _ = socket.emit_raw("hello", &()); }
-/// let routes = Routes::new("/chat").on_connect(hello).on("echo", echo);
+/// let routes: Routes = Routes::new("/chat").on_connect(hello).on("echo", echo);
 /// # let _ = routes;
 /// ```
-pub struct Routes {
-    pub(crate) path: String,
-    pub(crate) handlers: NamespaceHandlers,
-    pub(crate) duplicates: Vec<String>,
+pub struct Routes<S = ()> {
+    path: String,
+    connect: Option<Unbound<S, dyn ErasedConnectHandler>>,
+    disconnect: Option<Unbound<S, dyn ErasedDisconnectHandler>>,
+    events: HashMap<Box<str>, Unbound<S, dyn ErasedEventHandler>>,
+    fallback: Option<Unbound<S, dyn ErasedEventHandler>>,
+    duplicates: Vec<String>,
 }
 
-impl Routes {
+/// Routes bound to their state, ready for the server.
+pub(crate) struct BoundRoutes {
+    pub path: String,
+    pub handlers: NamespaceHandlers,
+    pub duplicates: Vec<String>,
+}
+
+impl<S: Send + Sync + 'static> Routes<S> {
     /// Handlers for the namespace `path`. A path with `{name}` segments (`/room/{id}`) is
     /// dynamic: each concrete path a client connects to (`/room/42`) is its own namespace,
     /// with these handlers and `id` readable through [`Socket::ns_param`](crate::Socket::ns_param).
     pub fn new(path: impl Into<String>) -> Self {
         Routes {
             path: path.into(),
-            handlers: NamespaceHandlers::default(),
+            connect: None,
+            disconnect: None,
+            events: HashMap::new(),
+            fallback: None,
             duplicates: Vec::new(),
         }
     }
 
+    /// The namespace path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     /// Handles `event`. The handler's return value is the client's ack.
-    pub fn on<H: EventHandler<T>, T: 'static>(mut self, event: &str, handler: H) -> Self {
+    pub fn on<H: EventHandler<T, S>, T: 'static>(mut self, event: &str, handler: H) -> Self {
         if self
-            .handlers
             .events
-            .insert(event.into(), erase_event(handler))
+            .insert(event.into(), unbound_event(handler))
             .is_some()
         {
             self.duplicates.push(event.to_string());
@@ -64,21 +83,38 @@ impl Routes {
     }
 
     /// Handles every event without a handler of its own.
-    pub fn fallback<H: EventHandler<T>, T: 'static>(mut self, handler: H) -> Self {
-        self.handlers.fallback = Some(erase_event(handler));
+    pub fn fallback<H: EventHandler<T, S>, T: 'static>(mut self, handler: H) -> Self {
+        self.fallback = Some(unbound_event(handler));
         self
     }
 
     /// Runs when a socket connects; an `Err` refuses the connection with a `connect_error`.
-    pub fn on_connect<H: ConnectHandler<T>, T: 'static>(mut self, handler: H) -> Self {
-        self.handlers.connect = Some(erase_connect(handler));
+    pub fn on_connect<H: ConnectHandler<T, S>, T: 'static>(mut self, handler: H) -> Self {
+        self.connect = Some(unbound_connect(handler));
         self
     }
 
     /// Runs when a socket disconnects.
-    pub fn on_disconnect<H: DisconnectHandler<T>, T: 'static>(mut self, handler: H) -> Self {
-        self.handlers.disconnect = Some(erase_disconnect(handler));
+    pub fn on_disconnect<H: DisconnectHandler<T, S>, T: 'static>(mut self, handler: H) -> Self {
+        self.disconnect = Some(unbound_disconnect(handler));
         self
+    }
+
+    pub(crate) fn bind(self, state: &Arc<S>) -> BoundRoutes {
+        BoundRoutes {
+            path: self.path,
+            handlers: NamespaceHandlers {
+                connect: self.connect.map(|h| h(state)),
+                disconnect: self.disconnect.map(|h| h(state)),
+                events: self
+                    .events
+                    .into_iter()
+                    .map(|(name, h)| (name, h(state)))
+                    .collect(),
+                fallback: self.fallback.map(|h| h(state)),
+            },
+            duplicates: self.duplicates,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! handle to a running Socket.IO server.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -12,7 +12,7 @@ use crate::adapter::{Adapter, LocalAdapter};
 use crate::client::SioHandler;
 use crate::engine::{AllowRequest, CorsConfig, Engine, EngineConfig, Str};
 use crate::error::{BuildError, EmitError};
-use crate::namespace::{Namespace, NamespaceHandlers, NsPattern, Routes};
+use crate::namespace::{BoundRoutes, Namespace, NamespaceHandlers, NsPattern, Routes};
 use crate::operators::BroadcastOperators;
 use crate::room::IntoRooms;
 use crate::service::{EngineLayer, EngineService, NotFound, serve};
@@ -51,12 +51,22 @@ type AdapterFactory = Arc<dyn Fn() -> Arc<dyn Adapter> + Send + Sync>;
 
 pub(crate) struct ServerInner {
     pub config: ServerConfig,
+    engine: OnceLock<Weak<Engine<SioHandler>>>,
     namespaces: RwLock<HashMap<Str, Arc<Namespace>>>,
     dynamic: Vec<(NsPattern, Arc<NamespaceHandlers>)>,
     adapter: AdapterFactory,
 }
 
 impl ServerInner {
+    /// The server handle, while the server exists.
+    pub fn io(self: &Arc<Self>) -> Option<Io> {
+        let engine = self.engine.get()?.upgrade()?;
+        Some(Io {
+            inner: self.clone(),
+            engine,
+        })
+    }
+
     /// The namespace at `path`: a static one, or an instance of a matching dynamic one.
     pub fn namespace(&self, path: &str) -> Option<Arc<Namespace>> {
         if let Some(ns) = self
@@ -84,11 +94,14 @@ impl ServerInner {
 pub struct Server;
 
 impl Server {
-    /// Starts configuring a server.
-    pub fn builder() -> ServerBuilder {
+    /// Starts configuring a server. `S` is the app state type handlers read through
+    /// [`State`](crate::extract::State); it is inferred from
+    /// [`with_state`](ServerBuilder::with_state) (or `()` without one).
+    pub fn builder<S: Send + Sync + 'static>() -> ServerBuilder<S> {
         ServerBuilder {
             config: ServerConfig::default(),
             routes: Vec::new(),
+            bound: Vec::new(),
             adapter: Arc::new(|| Arc::new(LocalAdapter::new()) as Arc<dyn Adapter>),
         }
     }
@@ -107,13 +120,14 @@ impl Server {
 ///     .unwrap();
 /// # let _ = io;
 /// ```
-pub struct ServerBuilder {
+pub struct ServerBuilder<S = ()> {
     config: ServerConfig,
-    routes: Vec<Routes>,
+    routes: Vec<Routes<S>>,
+    bound: Vec<BoundRoutes>,
     adapter: AdapterFactory,
 }
 
-impl ServerBuilder {
+impl<S: Send + Sync + 'static> ServerBuilder<S> {
     /// The request path (default `/socket.io/`).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.config.engine.path = path.into();
@@ -187,13 +201,32 @@ impl ServerBuilder {
     }
 
     /// Adds a namespace's handlers.
-    pub fn routes(mut self, routes: Routes) -> Self {
+    pub fn routes(mut self, routes: Routes<S>) -> Self {
         self.routes.push(routes);
         self
     }
 
+    /// Gives the handlers added so far their app state; [`State<T>`](crate::extract::State)
+    /// arguments read from it (`T: FromRef<S>`, checked at compile time).
+    pub fn with_state<S2: Send + Sync + 'static>(self, state: S) -> ServerBuilder<S2> {
+        let state = Arc::new(state);
+        let mut bound = self.bound;
+        bound.extend(self.routes.into_iter().map(|r| r.bind(&state)));
+        ServerBuilder {
+            config: self.config,
+            routes: Vec::new(),
+            bound,
+            adapter: self.adapter,
+        }
+    }
+}
+
+impl ServerBuilder<()> {
     /// Checks the configuration and builds the server.
     pub fn build(self) -> Result<Io, BuildError> {
+        let unit = Arc::new(());
+        let mut all = self.bound;
+        all.extend(self.routes.into_iter().map(|r| r.bind(&unit)));
         let path = &self.config.engine.path;
         if !path.starts_with('/') || !path.ends_with('/') {
             return Err(BuildError(format!(
@@ -202,7 +235,7 @@ impl ServerBuilder {
         }
         let mut namespaces = HashMap::new();
         let mut dynamic = Vec::new();
-        for routes in self.routes {
+        for routes in all {
             if !routes.path.starts_with('/') {
                 return Err(BuildError(format!(
                     "namespace {:?} must start with '/'",
@@ -236,11 +269,13 @@ impl ServerBuilder {
             .or_insert_with(|| Namespace::new(root, Vec::new(), Arc::default(), (self.adapter)()));
         let inner = Arc::new(ServerInner {
             config: self.config.clone(),
+            engine: OnceLock::new(),
             namespaces: RwLock::new(namespaces),
             dynamic,
             adapter: self.adapter,
         });
         let engine = Engine::new(self.config.engine, SioHandler(inner.clone()));
+        let _ = inner.engine.set(Arc::downgrade(&engine));
         Ok(Io { inner, engine })
     }
 }

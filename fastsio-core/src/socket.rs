@@ -22,6 +22,7 @@ use crate::operators::BroadcastOperators;
 use crate::protocol::{EncodedPacket, Header, PacketKind, encode};
 use crate::reason::DisconnectReason;
 use crate::room::{IntoRooms, Room};
+use crate::server::{Io, ServerInner};
 
 const CONNECTING: u8 = 0;
 const CONNECTED: u8 = 1;
@@ -32,6 +33,7 @@ pub struct Socket {
     id: Sid,
     pub(crate) ns: Arc<Namespace>,
     pub(crate) conn: Arc<Session<ClientData>>,
+    server: Weak<ServerInner>,
     auth: Str,
     pub(crate) acks: AckTable,
     extensions: RwLock<http::Extensions>,
@@ -66,12 +68,14 @@ impl Socket {
     pub(crate) fn create(
         ns: Arc<Namespace>,
         conn: Arc<Session<ClientData>>,
+        server: Weak<ServerInner>,
         auth: Str,
     ) -> SocketRef {
         SocketRef(Arc::new(Socket {
             id: Sid::new(),
             ns,
             conn,
+            server,
             auth,
             acks: AckTable::default(),
             extensions: RwLock::new(http::Extensions::new()),
@@ -100,6 +104,11 @@ impl Socket {
     /// The opening request of the connection.
     pub fn request(&self) -> Arc<RequestInfo> {
         self.conn.request().clone()
+    }
+
+    /// The server handle (`None` once the server is gone).
+    pub fn io(&self) -> Option<Io> {
+        self.server.upgrade()?.io()
     }
 
     /// The raw auth payload of the CONNECT packet (`{}` when none).

@@ -40,7 +40,10 @@ pub use fastsio_core::*;
 
 /// The names most handlers need.
 pub mod prelude {
-    pub use fastsio_core::extract::{Auth, Bin, Data, Event, Handshake, RawArgs, Reason, SocketId};
+    pub use fastsio_core::extract::{
+        Auth, Bin, Data, Event, FromRef, Handshake, RawArgs, Reason, Session, SocketId, State,
+        Valid,
+    };
     pub use fastsio_core::handler::{Ack, AckErrorBody, IntoAck, IntoAckError};
     pub use fastsio_core::{ConnectError, DisconnectReason, Io, Routes, Server, SocketRef};
 }

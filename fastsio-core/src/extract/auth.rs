@@ -11,8 +11,8 @@ use crate::socket::SocketRef;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Auth<T>(pub T);
 
-impl<T: DeserializeOwned + Send + 'static> FromConnectParts for Auth<T> {
-    fn from_connect_parts(_: &SocketRef, cx: &ConnectContext) -> Result<Self, ExtractError> {
+impl<T: DeserializeOwned + Send + 'static, S> FromConnectParts<S> for Auth<T> {
+    fn from_connect_parts(_: &SocketRef, cx: &ConnectContext, _: &S) -> Result<Self, ExtractError> {
         serde_json::from_str(&cx.auth)
             .map(Auth)
             .map_err(|e| ExtractError::invalid_payload(format!("invalid auth: {e}")))

@@ -10,8 +10,12 @@ use crate::socket::SocketRef;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Bin(pub Vec<Bytes>);
 
-impl FromEventPayload for Bin {
-    fn from_event_payload(_: &SocketRef, cx: &mut EventContext) -> Result<Self, ExtractError> {
+impl<S> FromEventPayload<S> for Bin {
+    fn from_event_payload(
+        _: &SocketRef,
+        cx: &mut EventContext,
+        _: &S,
+    ) -> Result<Self, ExtractError> {
         Ok(Bin(std::mem::take(&mut cx.attachments)))
     }
 }

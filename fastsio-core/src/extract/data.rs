@@ -13,8 +13,12 @@ use crate::socket::SocketRef;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Data<T>(pub T);
 
-impl<T: DeserializeOwned + Send + 'static> FromEventPayload for Data<T> {
-    fn from_event_payload(_: &SocketRef, cx: &mut EventContext) -> Result<Self, ExtractError> {
+impl<T: DeserializeOwned + Send + 'static, S> FromEventPayload<S> for Data<T> {
+    fn from_event_payload(
+        _: &SocketRef,
+        cx: &mut EventContext,
+        _: &S,
+    ) -> Result<Self, ExtractError> {
         cx.args
             .deserialize(1)
             .map(Data)

@@ -9,8 +9,8 @@ use crate::socket::SocketRef;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event(pub Str);
 
-impl FromEventParts for Event {
-    fn from_event_parts(_: &SocketRef, cx: &EventContext) -> Result<Self, ExtractError> {
+impl<S> FromEventParts<S> for Event {
+    fn from_event_parts(_: &SocketRef, cx: &EventContext, _: &S) -> Result<Self, ExtractError> {
         Ok(Event(cx.name().clone()))
     }
 }

@@ -13,9 +13,13 @@ mod data;
 mod error;
 mod event;
 mod handshake;
+mod io;
 mod raw_args;
 mod reason;
+mod session;
 mod socket_id;
+mod state;
+mod valid;
 
 pub use auth::Auth;
 pub use bin::Bin;
@@ -25,7 +29,10 @@ pub use event::Event;
 pub use handshake::Handshake;
 pub use raw_args::RawArgs;
 pub use reason::Reason;
+pub use session::Session;
 pub use socket_id::SocketId;
+pub use state::{FromRef, State};
+pub use valid::Valid;
 
 use crate::handler::{ConnectContext, DisconnectContext, EventContext};
 use crate::socket::SocketRef;
@@ -36,9 +43,13 @@ use crate::socket::SocketRef;
     message = "`{Self}` cannot be an argument of a fastsio event handler",
     note = "event handlers take `SocketRef`, `SocketId`, `Event`, `Io`, `Handshake` and, as the last argument, one payload extractor: `Data<T>`, `Valid<T>`, `Bin` or `RawArgs`"
 )]
-pub trait FromEventParts: Sized + Send + 'static {
-    /// Builds the argument.
-    fn from_event_parts(socket: &SocketRef, cx: &EventContext) -> Result<Self, ExtractError>;
+pub trait FromEventParts<S>: Sized + Send + 'static {
+    /// Builds the argument; `state` is the server's app state.
+    fn from_event_parts(
+        socket: &SocketRef,
+        cx: &EventContext,
+        state: &S,
+    ) -> Result<Self, ExtractError>;
 }
 
 /// The last event-handler argument: it may consume the payload.
@@ -46,9 +57,13 @@ pub trait FromEventParts: Sized + Send + 'static {
     message = "`{Self}` cannot take the payload of a fastsio event",
     note = "use `Data<T>` with `T: Deserialize`, `Valid<T>`, `Bin` or `RawArgs`"
 )]
-pub trait FromEventPayload: Sized + Send + 'static {
+pub trait FromEventPayload<S>: Sized + Send + 'static {
     /// Builds the argument, taking what it needs out of the event.
-    fn from_event_payload(socket: &SocketRef, cx: &mut EventContext) -> Result<Self, ExtractError>;
+    fn from_event_payload(
+        socket: &SocketRef,
+        cx: &mut EventContext,
+        state: &S,
+    ) -> Result<Self, ExtractError>;
 }
 
 /// Marks how an argument is extracted (see [`FromEvent`]).
@@ -62,20 +77,32 @@ pub mod via {
 }
 
 /// Either kind of event argument, for the last position; `M` tells which (inferred).
-pub trait FromEvent<M>: Sized + Send + 'static {
+pub trait FromEvent<S, M>: Sized + Send + 'static {
     /// Builds the argument.
-    fn from_event(socket: &SocketRef, cx: &mut EventContext) -> Result<Self, ExtractError>;
+    fn from_event(
+        socket: &SocketRef,
+        cx: &mut EventContext,
+        state: &S,
+    ) -> Result<Self, ExtractError>;
 }
 
-impl<T: FromEventParts> FromEvent<via::Parts> for T {
-    fn from_event(socket: &SocketRef, cx: &mut EventContext) -> Result<Self, ExtractError> {
-        T::from_event_parts(socket, cx)
+impl<S, T: FromEventParts<S>> FromEvent<S, via::Parts> for T {
+    fn from_event(
+        socket: &SocketRef,
+        cx: &mut EventContext,
+        state: &S,
+    ) -> Result<Self, ExtractError> {
+        T::from_event_parts(socket, cx, state)
     }
 }
 
-impl<T: FromEventPayload> FromEvent<via::Payload> for T {
-    fn from_event(socket: &SocketRef, cx: &mut EventContext) -> Result<Self, ExtractError> {
-        T::from_event_payload(socket, cx)
+impl<S, T: FromEventPayload<S>> FromEvent<S, via::Payload> for T {
+    fn from_event(
+        socket: &SocketRef,
+        cx: &mut EventContext,
+        state: &S,
+    ) -> Result<Self, ExtractError> {
+        T::from_event_payload(socket, cx, state)
     }
 }
 
@@ -84,9 +111,13 @@ impl<T: FromEventPayload> FromEvent<via::Payload> for T {
     message = "`{Self}` cannot be an argument of a fastsio connect handler",
     note = "connect handlers take `SocketRef`, `SocketId`, `Auth<T>`, `Handshake` and `Io`"
 )]
-pub trait FromConnectParts: Sized + Send + 'static {
+pub trait FromConnectParts<S>: Sized + Send + 'static {
     /// Builds the argument.
-    fn from_connect_parts(socket: &SocketRef, cx: &ConnectContext) -> Result<Self, ExtractError>;
+    fn from_connect_parts(
+        socket: &SocketRef,
+        cx: &ConnectContext,
+        state: &S,
+    ) -> Result<Self, ExtractError>;
 }
 
 /// A disconnect-handler argument.
@@ -94,37 +125,41 @@ pub trait FromConnectParts: Sized + Send + 'static {
     message = "`{Self}` cannot be an argument of a fastsio disconnect handler",
     note = "disconnect handlers take `SocketRef`, `SocketId`, `Reason`, `Handshake` and `Io`"
 )]
-pub trait FromDisconnectParts: Sized + Send + 'static {
+pub trait FromDisconnectParts<S>: Sized + Send + 'static {
     /// Builds the argument.
     fn from_disconnect_parts(
         socket: &SocketRef,
         cx: &DisconnectContext,
+        state: &S,
     ) -> Result<Self, ExtractError>;
 }
 
 /// Implements the three "parts" traits for an extractor that only needs the socket.
 macro_rules! from_socket {
     ($ty:ty, |$socket:ident| $body:expr) => {
-        impl $crate::extract::FromEventParts for $ty {
+        impl<S> $crate::extract::FromEventParts<S> for $ty {
             fn from_event_parts(
                 $socket: &$crate::socket::SocketRef,
                 _: &$crate::handler::EventContext,
+                _: &S,
             ) -> Result<Self, $crate::extract::ExtractError> {
                 Ok($body)
             }
         }
-        impl $crate::extract::FromConnectParts for $ty {
+        impl<S> $crate::extract::FromConnectParts<S> for $ty {
             fn from_connect_parts(
                 $socket: &$crate::socket::SocketRef,
                 _: &$crate::handler::ConnectContext,
+                _: &S,
             ) -> Result<Self, $crate::extract::ExtractError> {
                 Ok($body)
             }
         }
-        impl $crate::extract::FromDisconnectParts for $ty {
+        impl<S> $crate::extract::FromDisconnectParts<S> for $ty {
             fn from_disconnect_parts(
                 $socket: &$crate::socket::SocketRef,
                 _: &$crate::handler::DisconnectContext,
+                _: &S,
             ) -> Result<Self, $crate::extract::ExtractError> {
                 Ok($body)
             }

@@ -26,8 +26,12 @@ impl RawArgs {
     }
 }
 
-impl FromEventPayload for RawArgs {
-    fn from_event_payload(_: &SocketRef, cx: &mut EventContext) -> Result<Self, ExtractError> {
+impl<S> FromEventPayload<S> for RawArgs {
+    fn from_event_payload(
+        _: &SocketRef,
+        cx: &mut EventContext,
+        _: &S,
+    ) -> Result<Self, ExtractError> {
         Ok(RawArgs {
             args: std::mem::take(&mut cx.args),
             skip: 1,

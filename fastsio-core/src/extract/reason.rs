@@ -9,8 +9,12 @@ use crate::socket::SocketRef;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reason(pub DisconnectReason);
 
-impl FromDisconnectParts for Reason {
-    fn from_disconnect_parts(_: &SocketRef, cx: &DisconnectContext) -> Result<Self, ExtractError> {
+impl<S> FromDisconnectParts<S> for Reason {
+    fn from_disconnect_parts(
+        _: &SocketRef,
+        cx: &DisconnectContext,
+        _: &S,
+    ) -> Result<Self, ExtractError> {
         Ok(Reason(cx.reason))
     }
 }

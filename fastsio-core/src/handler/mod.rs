@@ -21,14 +21,15 @@ use crate::socket::SocketRef;
 /// A boxed, sendable future.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-/// A function that handles an event; its return value is the ack ([`IntoAck`]).
+/// A function that handles an event; its return value is the ack ([`IntoAck`]). `S` is the
+/// app state type that [`State`](crate::extract::State) arguments read from.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a fastsio event handler",
     note = "an event handler is an `async fn` whose arguments are extractors (`SocketRef`, `Data<T>`, ...; the payload extractor last) and whose return type implements `IntoAck`"
 )]
-pub trait EventHandler<T>: Clone + Send + Sync + 'static {
-    /// Runs the handler; resolves to the ack reply.
-    fn call(&self, socket: SocketRef, cx: EventContext) -> BoxFuture<AckReply>;
+pub trait EventHandler<T, S>: Send + Sync + 'static {
+    /// Extracts the arguments and runs the handler; resolves to the ack reply.
+    fn call(&self, socket: SocketRef, cx: EventContext, state: &S) -> BoxFuture<AckReply>;
 }
 
 /// What a connect handler returns: `()` accepts, `Err(e)` refuses with a `connect_error`.
@@ -54,12 +55,13 @@ impl<E: Into<crate::ConnectError>> IntoConnectResult for Result<(), E> {
     message = "`{Self}` is not a fastsio connect handler",
     note = "a connect handler is an `async fn` taking connect extractors (`SocketRef`, `Auth<T>`, `Handshake`, ...) and returning `()` or `Result<(), E>` with `E: Into<ConnectError>`"
 )]
-pub trait ConnectHandler<T>: Clone + Send + Sync + 'static {
-    /// Runs the handler.
+pub trait ConnectHandler<T, S>: Send + Sync + 'static {
+    /// Extracts the arguments and runs the handler.
     fn call(
         &self,
         socket: SocketRef,
         cx: ConnectContext,
+        state: &S,
     ) -> BoxFuture<Result<(), crate::ConnectError>>;
 }
 
@@ -68,49 +70,47 @@ pub trait ConnectHandler<T>: Clone + Send + Sync + 'static {
     message = "`{Self}` is not a fastsio disconnect handler",
     note = "a disconnect handler is an `async fn` taking disconnect extractors (`SocketRef`, `SocketId`, `Reason`, ...)"
 )]
-pub trait DisconnectHandler<T>: Clone + Send + Sync + 'static {
-    /// Runs the handler.
-    fn call(&self, socket: SocketRef, cx: DisconnectContext) -> BoxFuture<()>;
+pub trait DisconnectHandler<T, S>: Send + Sync + 'static {
+    /// Extracts the arguments and runs the handler.
+    fn call(&self, socket: SocketRef, cx: DisconnectContext, state: &S) -> BoxFuture<()>;
 }
 
 macro_rules! impl_event_handler {
     ($($ty:ident),*) => {
         #[allow(non_snake_case, unused_mut, unused_variables)]
-        impl<F, Fut, R, M, $($ty,)* Last> EventHandler<(M, $($ty,)* Last)> for F
+        impl<F, Fut, R, S, M, $($ty,)* Last> EventHandler<(M, $($ty,)* Last), S> for F
         where
-            F: Fn($($ty,)* Last) -> Fut + Clone + Send + Sync + 'static,
+            F: Fn($($ty,)* Last) -> Fut + Send + Sync + 'static,
             Fut: Future<Output = R> + Send + 'static,
             R: IntoAck,
-            $($ty: FromEventParts,)*
-            Last: FromEvent<M>,
+            $($ty: FromEventParts<S>,)*
+            Last: FromEvent<S, M>,
         {
-            fn call(&self, socket: SocketRef, mut cx: EventContext) -> BoxFuture<AckReply> {
-                let f = self.clone();
-                Box::pin(async move {
-                    $(
-                        let $ty = match $ty::from_event_parts(&socket, &cx) {
-                            Ok(v) => v,
-                            Err(e) => return AckReply::Error(e.0),
-                        };
-                    )*
-                    let last = match Last::from_event(&socket, &mut cx) {
+            fn call(&self, socket: SocketRef, mut cx: EventContext, state: &S) -> BoxFuture<AckReply> {
+                $(
+                    let $ty = match $ty::from_event_parts(&socket, &cx, state) {
                         Ok(v) => v,
-                        Err(e) => return AckReply::Error(e.0),
+                        Err(e) => return Box::pin(std::future::ready(AckReply::Error(e.0))),
                     };
-                    f($($ty,)* last).await.into_ack()
-                })
+                )*
+                let last = match Last::from_event(&socket, &mut cx, state) {
+                    Ok(v) => v,
+                    Err(e) => return Box::pin(std::future::ready(AckReply::Error(e.0))),
+                };
+                let fut = self($($ty,)* last);
+                Box::pin(async move { fut.await.into_ack() })
             }
         }
     };
 }
 
-impl<F, Fut, R> EventHandler<()> for F
+impl<F, Fut, R, S> EventHandler<(), S> for F
 where
-    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = R> + Send + 'static,
     R: IntoAck,
 {
-    fn call(&self, _: SocketRef, _: EventContext) -> BoxFuture<AckReply> {
+    fn call(&self, _: SocketRef, _: EventContext, _: &S) -> BoxFuture<AckReply> {
         let fut = self();
         Box::pin(async move { fut.await.into_ack() })
     }
@@ -119,42 +119,44 @@ where
 macro_rules! impl_parts_handlers {
     ($($ty:ident),*) => {
         #[allow(non_snake_case, unused_variables)]
-        impl<F, Fut, R, $($ty,)*> ConnectHandler<($($ty,)*)> for F
+        impl<F, Fut, R, S, $($ty,)*> ConnectHandler<($($ty,)*), S> for F
         where
-            F: Fn($($ty,)*) -> Fut + Clone + Send + Sync + 'static,
+            F: Fn($($ty,)*) -> Fut + Send + Sync + 'static,
             Fut: Future<Output = R> + Send + 'static,
             R: IntoConnectResult,
-            $($ty: FromConnectParts,)*
+            $($ty: FromConnectParts<S>,)*
         {
-            fn call(&self, socket: SocketRef, cx: ConnectContext) -> BoxFuture<Result<(), crate::ConnectError>> {
-                let f = self.clone();
-                Box::pin(async move {
-                    $(
-                        let $ty = $ty::from_connect_parts(&socket, &cx)
-                            .map_err(crate::ConnectError::from)?;
-                    )*
-                    f($($ty,)*).await.into_connect_result()
-                })
+            fn call(
+                &self,
+                socket: SocketRef,
+                cx: ConnectContext,
+                state: &S,
+            ) -> BoxFuture<Result<(), crate::ConnectError>> {
+                $(
+                    let $ty = match $ty::from_connect_parts(&socket, &cx, state) {
+                        Ok(v) => v,
+                        Err(e) => return Box::pin(std::future::ready(Err(e.into()))),
+                    };
+                )*
+                let fut = self($($ty,)*);
+                Box::pin(async move { fut.await.into_connect_result() })
             }
         }
 
         #[allow(non_snake_case, unused_variables)]
-        impl<F, Fut, $($ty,)*> DisconnectHandler<($($ty,)*)> for F
+        impl<F, Fut, S, $($ty,)*> DisconnectHandler<($($ty,)*), S> for F
         where
-            F: Fn($($ty,)*) -> Fut + Clone + Send + Sync + 'static,
+            F: Fn($($ty,)*) -> Fut + Send + Sync + 'static,
             Fut: Future<Output = ()> + Send + 'static,
-            $($ty: FromDisconnectParts,)*
+            $($ty: FromDisconnectParts<S>,)*
         {
-            fn call(&self, socket: SocketRef, cx: DisconnectContext) -> BoxFuture<()> {
-                let f = self.clone();
-                Box::pin(async move {
-                    $(
-                        let Ok($ty) = $ty::from_disconnect_parts(&socket, &cx) else {
-                            return;
-                        };
-                    )*
-                    f($($ty,)*).await
-                })
+            fn call(&self, socket: SocketRef, cx: DisconnectContext, state: &S) -> BoxFuture<()> {
+                $(
+                    let Ok($ty) = $ty::from_disconnect_parts(&socket, &cx, state) else {
+                        return Box::pin(std::future::ready(()));
+                    };
+                )*
+                Box::pin(self($($ty,)*))
             }
         }
     };
@@ -179,12 +181,12 @@ impl_parts_handlers!(T1, T2, T3, T4, T5, T6);
 impl_parts_handlers!(T1, T2, T3, T4, T5, T6, T7);
 impl_parts_handlers!(T1, T2, T3, T4, T5, T6, T7, T8);
 
-/// An event handler with its argument types erased.
+/// An event handler bound to its state, argument types erased: one dynamic call per event.
 pub(crate) trait ErasedEventHandler: Send + Sync + 'static {
     fn call(&self, socket: SocketRef, cx: EventContext) -> BoxFuture<AckReply>;
 }
 
-/// A connect handler with its argument types erased.
+/// A connect handler bound to its state.
 pub(crate) trait ErasedConnectHandler: Send + Sync + 'static {
     fn call(
         &self,
@@ -193,47 +195,89 @@ pub(crate) trait ErasedConnectHandler: Send + Sync + 'static {
     ) -> BoxFuture<Result<(), crate::ConnectError>>;
 }
 
-/// A disconnect handler with its argument types erased.
+/// A disconnect handler bound to its state.
 pub(crate) trait ErasedDisconnectHandler: Send + Sync + 'static {
     fn call(&self, socket: SocketRef, cx: DisconnectContext) -> BoxFuture<()>;
 }
 
-struct Erased<H, T>(H, PhantomData<fn() -> T>);
+struct Bound<H, T, S> {
+    handler: H,
+    state: Arc<S>,
+    _args: PhantomData<fn() -> T>,
+}
 
-impl<H: EventHandler<T>, T: 'static> ErasedEventHandler for Erased<H, T> {
+impl<H: EventHandler<T, S>, T: 'static, S: Send + Sync + 'static> ErasedEventHandler
+    for Bound<H, T, S>
+{
     fn call(&self, socket: SocketRef, cx: EventContext) -> BoxFuture<AckReply> {
-        self.0.call(socket, cx)
+        self.handler.call(socket, cx, &self.state)
     }
 }
 
-impl<H: ConnectHandler<T>, T: 'static> ErasedConnectHandler for Erased<H, T> {
+impl<H: ConnectHandler<T, S>, T: 'static, S: Send + Sync + 'static> ErasedConnectHandler
+    for Bound<H, T, S>
+{
     fn call(
         &self,
         socket: SocketRef,
         cx: ConnectContext,
     ) -> BoxFuture<Result<(), crate::ConnectError>> {
-        self.0.call(socket, cx)
+        self.handler.call(socket, cx, &self.state)
     }
 }
 
-impl<H: DisconnectHandler<T>, T: 'static> ErasedDisconnectHandler for Erased<H, T> {
+impl<H: DisconnectHandler<T, S>, T: 'static, S: Send + Sync + 'static> ErasedDisconnectHandler
+    for Bound<H, T, S>
+{
     fn call(&self, socket: SocketRef, cx: DisconnectContext) -> BoxFuture<()> {
-        self.0.call(socket, cx)
+        self.handler.call(socket, cx, &self.state)
     }
 }
 
-pub(crate) fn erase_event<H: EventHandler<T>, T: 'static>(h: H) -> Arc<dyn ErasedEventHandler> {
-    Arc::new(Erased(h, PhantomData))
+/// A handler waiting for the app state; bound when the server is built.
+pub(crate) type Unbound<S, E> = Box<dyn FnOnce(&Arc<S>) -> Arc<E> + Send>;
+
+pub(crate) fn unbound_event<H, T, S>(handler: H) -> Unbound<S, dyn ErasedEventHandler>
+where
+    H: EventHandler<T, S>,
+    T: 'static,
+    S: Send + Sync + 'static,
+{
+    Box::new(move |state| {
+        Arc::new(Bound {
+            handler,
+            state: state.clone(),
+            _args: PhantomData,
+        })
+    })
 }
 
-pub(crate) fn erase_connect<H: ConnectHandler<T>, T: 'static>(
-    h: H,
-) -> Arc<dyn ErasedConnectHandler> {
-    Arc::new(Erased(h, PhantomData))
+pub(crate) fn unbound_connect<H, T, S>(handler: H) -> Unbound<S, dyn ErasedConnectHandler>
+where
+    H: ConnectHandler<T, S>,
+    T: 'static,
+    S: Send + Sync + 'static,
+{
+    Box::new(move |state| {
+        Arc::new(Bound {
+            handler,
+            state: state.clone(),
+            _args: PhantomData,
+        })
+    })
 }
 
-pub(crate) fn erase_disconnect<H: DisconnectHandler<T>, T: 'static>(
-    h: H,
-) -> Arc<dyn ErasedDisconnectHandler> {
-    Arc::new(Erased(h, PhantomData))
+pub(crate) fn unbound_disconnect<H, T, S>(handler: H) -> Unbound<S, dyn ErasedDisconnectHandler>
+where
+    H: DisconnectHandler<T, S>,
+    T: 'static,
+    S: Send + Sync + 'static,
+{
+    Box::new(move |state| {
+        Arc::new(Bound {
+            handler,
+            state: state.clone(),
+            _args: PhantomData,
+        })
+    })
 }

@@ -1,0 +1,63 @@
+//! [`State`] and [`FromRef`]: the app state, or a part of it, as a handler argument.
+
+use crate::extract::{ExtractError, FromConnectParts, FromDisconnectParts, FromEventParts};
+use crate::handler::{ConnectContext, DisconnectContext, EventContext};
+use crate::socket::SocketRef;
+
+/// A part `Self` of the app state `S` (a database pool, a config): `State<Self>` arguments
+/// are built from it. Every `S: Clone` is a part of itself.
+///
+/// ```
+/// use fastsio_core::extract::FromRef;
+/// #[derive(Clone)]
+/// struct AppState { db: Db }
+/// #[derive(Clone)]
+/// struct Db;
+/// impl FromRef<AppState> for Db {
+///     fn from_ref(state: &AppState) -> Db { state.db.clone() }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`State<{Self}>` cannot be read from the app state `{S}`",
+    note = "give the server a state with `.with_state(..)` and implement `FromRef<{S}> for {Self}` (or use `State<{S}>` itself)"
+)]
+pub trait FromRef<S> {
+    /// Takes the part out of the state.
+    fn from_ref(state: &S) -> Self;
+}
+
+impl<T: Clone> FromRef<T> for T {
+    fn from_ref(state: &T) -> T {
+        state.clone()
+    }
+}
+
+/// The app state, or a part of it (`T: FromRef<S>`, checked at compile time).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct State<T>(pub T);
+
+impl<S, T: FromRef<S> + Send + 'static> FromEventParts<S> for State<T> {
+    fn from_event_parts(_: &SocketRef, _: &EventContext, state: &S) -> Result<Self, ExtractError> {
+        Ok(State(T::from_ref(state)))
+    }
+}
+
+impl<S, T: FromRef<S> + Send + 'static> FromConnectParts<S> for State<T> {
+    fn from_connect_parts(
+        _: &SocketRef,
+        _: &ConnectContext,
+        state: &S,
+    ) -> Result<Self, ExtractError> {
+        Ok(State(T::from_ref(state)))
+    }
+}
+
+impl<S, T: FromRef<S> + Send + 'static> FromDisconnectParts<S> for State<T> {
+    fn from_disconnect_parts(
+        _: &SocketRef,
+        _: &DisconnectContext,
+        state: &S,
+    ) -> Result<Self, ExtractError> {
+        Ok(State(T::from_ref(state)))
+    }
+}
