@@ -12,6 +12,7 @@ use crate::ack::AckError;
 use crate::adapter::{AdapterError, AdapterFuture, BroadcastOptions, RemoteSocket};
 use crate::engine::Sid;
 use crate::error::EmitError;
+use crate::handler::ServerEvent;
 use crate::namespace::Namespace;
 use crate::protocol::EncodedPacket;
 use crate::room::IntoRooms;
@@ -86,6 +87,11 @@ impl BroadcastOperators {
             self.spawn_remote(self.ns.adapter.broadcast_remote(packet, self.opts.clone()));
         }
         Ok(delivered)
+    }
+
+    /// Emits a typed event ([`ServerEvent`]) to every selected socket.
+    pub fn emit<E: ServerEvent>(&self, event: &E) -> Result<usize, EmitError> {
+        self.emit_raw(E::NAME, event)
     }
 
     /// Runs a cluster operation in the background; its failure is logged (local delivery

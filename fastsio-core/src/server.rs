@@ -12,6 +12,7 @@ use crate::adapter::{Adapter, LocalAdapter};
 use crate::client::SioHandler;
 use crate::engine::{AllowRequest, CorsConfig, Engine, EngineConfig, Str};
 use crate::error::{BuildError, EmitError};
+use crate::handler::{IntoRoutes, ServerEvent};
 use crate::namespace::{BoundRoutes, Namespace, NamespaceHandlers, NsPattern, Routes};
 use crate::operators::BroadcastOperators;
 use crate::room::IntoRooms;
@@ -206,6 +207,11 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// Adds a router (`#[derive(Router)]`, `#[router] mod`, or plain [`Routes`]).
+    pub fn router(self, router: impl IntoRoutes<S>) -> Self {
+        self.routes(router.into_routes())
+    }
+
     /// Gives the handlers added so far their app state; [`State<T>`](crate::extract::State)
     /// arguments read from it (`T: FromRef<S>`, checked at compile time).
     pub fn with_state<S2: Send + Sync + 'static>(self, state: S) -> ServerBuilder<S2> {
@@ -319,6 +325,11 @@ impl Io {
         data: &T,
     ) -> Result<usize, EmitError> {
         self.root().emit_raw(event, data)
+    }
+
+    /// Emits a typed event to every socket of the main namespace.
+    pub fn emit<E: ServerEvent>(&self, event: &E) -> Result<usize, EmitError> {
+        self.root().emit(event)
     }
 
     /// Sockets of the main namespace.

@@ -16,7 +16,7 @@ use crate::client::ClientData;
 use crate::engine::{Frame, RequestInfo, SendError, Session, Sid, Str};
 use crate::error::EmitError;
 use crate::extract::from_socket;
-use crate::handler::{AckErrorBody, AckReply, DisconnectContext, EventContext};
+use crate::handler::{AckErrorBody, AckReply, DisconnectContext, EventContext, ServerEvent};
 use crate::namespace::Namespace;
 use crate::operators::BroadcastOperators;
 use crate::protocol::{EncodedPacket, Header, PacketKind, encode};
@@ -126,6 +126,11 @@ impl Socket {
     pub fn emit_raw<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         let packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
         Ok(self.send_packet(&packet)?)
+    }
+
+    /// Emits a typed event ([`ServerEvent`]): its wire name comes with its type.
+    pub fn emit<E: ServerEvent>(&self, event: &E) -> Result<(), EmitError> {
+        self.emit_raw(E::NAME, event)
     }
 
     /// Emits with binary attachments; `data` holds their placeholders

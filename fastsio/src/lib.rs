@@ -37,6 +37,7 @@
 //! ```
 
 pub use fastsio_core::*;
+pub use fastsio_macros::{Router, ServerEvent, connect, disconnect, event, router};
 
 /// The names most handlers need.
 pub mod prelude {
@@ -44,6 +45,7 @@ pub mod prelude {
         Auth, Bin, Data, Event, FromRef, Handshake, RawArgs, Reason, Session, SocketId, State,
         Valid,
     };
-    pub use fastsio_core::handler::{Ack, AckErrorBody, IntoAck, IntoAckError};
+    pub use fastsio_core::handler::{Ack, AckErrorBody, IntoAck, IntoAckError, ServerEvent};
     pub use fastsio_core::{ConnectError, DisconnectReason, Io, Routes, Server, SocketRef};
+    pub use fastsio_macros::{Router, ServerEvent, connect, disconnect, event};
 }

@@ -6,6 +6,7 @@
 
 mod context;
 mod reply;
+mod route;
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 pub use context::{ConnectContext, DisconnectContext, EventContext};
 pub use reply::{Ack, AckErrorBody, AckReply, IntoAck, IntoAckError};
+pub use route::{EventRoute, IntoRoutes, ServerEvent, str_eq};
 
 use crate::extract::{FromConnectParts, FromDisconnectParts, FromEvent, FromEventParts};
 use crate::socket::SocketRef;

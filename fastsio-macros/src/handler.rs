@@ -1,0 +1,242 @@
+//! `#[event]`, `#[connect]`, `#[disconnect]`: checks at the user's tokens, then the item as
+//! written (plus, for events, the proxy type that carries the name).
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, GenericArgument, ItemFn, LitStr, PathArguments, Type};
+
+use crate::args::Errors;
+use crate::names;
+
+/// Which handler an attribute declares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Event,
+    Connect,
+    Disconnect,
+}
+
+impl Kind {
+    fn attr(self) -> &'static str {
+        match self {
+            Kind::Event => "#[event]",
+            Kind::Connect => "#[connect]",
+            Kind::Disconnect => "#[disconnect]",
+        }
+    }
+}
+
+/// What an argument's type is, as far as its spelling tells.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arg {
+    /// `Data`, `Valid` (of a payload), `Bin`, `RawArgs`: consumes the event payload.
+    Payload,
+    /// `Auth<T>` or `Valid<Auth<T>>`.
+    Auth,
+    /// `Reason`.
+    Reason,
+    /// `Event`.
+    EventName,
+    /// Anything else (`SocketRef`, `State<T>`, user extractors...).
+    Other,
+}
+
+fn last_ident(ty: &Type) -> Option<(&syn::Ident, &PathArguments)> {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| (&s.ident, &s.arguments)),
+        _ => None,
+    }
+}
+
+fn first_generic(args: &PathArguments) -> Option<&Type> {
+    match args {
+        PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+fn classify(ty: &Type) -> Arg {
+    let Some((ident, generics)) = last_ident(ty) else {
+        return Arg::Other;
+    };
+    match ident.to_string().as_str() {
+        "Data" | "Bin" | "RawArgs" => Arg::Payload,
+        "Valid" => match first_generic(generics).and_then(last_ident) {
+            Some((inner, _)) if inner == "Auth" => Arg::Auth,
+            _ => Arg::Payload,
+        },
+        "Auth" => Arg::Auth,
+        "Reason" => Arg::Reason,
+        "Event" => Arg::EventName,
+        _ => Arg::Other,
+    }
+}
+
+fn check_args(kind: Kind, func: &ItemFn, errors: &mut Errors) {
+    let count = func.sig.inputs.len();
+    for (i, input) in func.sig.inputs.iter().enumerate() {
+        let ty = match input {
+            FnArg::Receiver(r) => {
+                errors.push(syn::Error::new(
+                    r.span(),
+                    format!("{} handlers are free functions: remove `self`", kind.attr()),
+                ));
+                continue;
+            }
+            FnArg::Typed(t) => &*t.ty,
+        };
+        let span = ty.span();
+        let message = match (kind, classify(ty)) {
+            (Kind::Event, Arg::Payload) if i + 1 != count => Some(
+                "this extractor consumes the event payload, so it must be the last argument and the only one of its kind: move it last (a tuple `Data<(A, B)>` takes several arguments)".to_string(),
+            ),
+            (Kind::Event | Kind::Disconnect, Arg::Auth) => Some(
+                "`Auth<T>` is only available in #[connect] handlers: read what you need at connect time and keep it with `socket.insert(..)`, then take `Session<T>` here".to_string(),
+            ),
+            (Kind::Event | Kind::Connect, Arg::Reason) => Some(format!(
+                "`Reason` is only available in #[disconnect] handlers, not in {} handlers",
+                kind.attr()
+            )),
+            (Kind::Connect | Kind::Disconnect, Arg::Payload) => Some(format!(
+                "{} handlers receive no event payload: `Data`, `Valid`, `Bin` and `RawArgs` belong to #[event] handlers{}",
+                kind.attr(),
+                if kind == Kind::Connect {
+                    " (validate the auth payload with `Valid<Auth<T>>`)"
+                } else {
+                    ""
+                }
+            )),
+            (Kind::Connect | Kind::Disconnect, Arg::EventName) => Some(format!(
+                "`Event` (the event name) is only available in #[event] handlers, not in {} handlers",
+                kind.attr()
+            )),
+            _ => None,
+        };
+        if let Some(message) = message {
+            errors.push(syn::Error::new(span, message));
+        }
+    }
+}
+
+/// Expands one handler attribute.
+pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            let e = syn::Error::new(
+                item.span(),
+                format!("{} goes on an `async fn`", kind.attr()),
+            );
+            let errors = e.to_compile_error();
+            return quote!(#errors #item);
+        }
+    };
+    let mut errors = Errors::default();
+    let name = match kind {
+        Kind::Event => errors.take(parse_event_name(attr, &func)),
+        Kind::Connect | Kind::Disconnect => {
+            if !attr.is_empty() {
+                errors.push(syn::Error::new(
+                    attr.span(),
+                    format!("{} takes no arguments: write it alone", kind.attr()),
+                ));
+            }
+            None
+        }
+    };
+    if func.sig.asyncness.is_none() {
+        errors.push(syn::Error::new(
+            func.sig.fn_token.span(),
+            format!("{} handlers must be `async fn`: add `async`", kind.attr()),
+        ));
+    }
+    check_args(kind, &func, &mut errors);
+    let proxy = name.map(|name| {
+        let vis = &func.vis;
+        let ident = &func.sig.ident;
+        let doc = format!(
+            "The `{}` event: the name [`{ident}`](fn@{ident}) handles.",
+            name.value()
+        );
+        let bounds = arg_bounds(&func);
+        quote! {
+            #[doc = #doc]
+            #[allow(non_camel_case_types)]
+            #vis struct #ident {}
+
+            impl ::fastsio::handler::EventRoute for #ident {
+                const EVENT: &'static str = #name;
+            }
+
+            impl #ident {
+                /// Instantiated by routers with their state type: each bound fails on the
+                /// argument that cannot be extracted.
+                #[doc(hidden)]
+                #vis fn __fastsio_check<S>() where #(#bounds)* {}
+            }
+        }
+    });
+    let errors = errors.into_compile_errors();
+    quote! {
+        #errors
+        #func
+        #proxy
+    }
+}
+
+/// The extractor bounds an event handler's arguments must meet for a state `S`, each spanned
+/// at its argument. The last argument is bound only when its spelling tells which kind it is
+/// (a user-defined payload extractor is checked by the handler trait instead).
+fn arg_bounds(func: &ItemFn) -> Vec<TokenStream> {
+    let types: Vec<&Type> = func
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            FnArg::Typed(t) => Some(&*t.ty),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let mut bounds = Vec::new();
+    for (i, ty) in types.iter().enumerate() {
+        let last = i + 1 == types.len();
+        let kind = classify(ty);
+        let known_parts = matches!(
+            last_ident(ty).map(|(id, _)| id.to_string()).as_deref(),
+            Some("State" | "Session" | "SocketRef" | "SocketId" | "Io" | "Handshake" | "Event")
+        );
+        let bound = match (last, kind) {
+            (true, Arg::Payload) => {
+                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEventPayload<S>,)
+            }
+            (false, _) | (true, _) if !last || known_parts => {
+                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEventParts<S>,)
+            }
+            _ => continue,
+        };
+        bounds.push(bound);
+    }
+    bounds
+}
+
+fn parse_event_name(attr: TokenStream, func: &ItemFn) -> syn::Result<LitStr> {
+    if attr.is_empty() {
+        let ident = &func.sig.ident;
+        return Err(syn::Error::new(
+            func.sig.ident.span(),
+            format!("#[event] needs the event name clients emit: #[event(\"{ident}\")]"),
+        ));
+    }
+    let name: LitStr = syn::parse2(attr).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "#[event] takes the event name as a string: #[event(\"join_room\")]",
+        )
+    })?;
+    names::check(&name.value(), name.span())?;
+    Ok(name)
+}

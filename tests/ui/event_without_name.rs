@@ -1,0 +1,8 @@
+use fastsio::prelude::*;
+
+#[event]
+async fn join_room(socket: SocketRef) {
+    let _ = socket;
+}
+
+fn main() {}
