@@ -250,7 +250,11 @@ fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
             }
             Err(e) => {
                 socket.close(DisconnectReason::ServerNamespaceDisconnect);
-                send_connect_error(&session, ns.path(), &e);
+                if v5 {
+                    send_connect_error(&session, ns.path(), &e);
+                } else {
+                    send_legacy_connect_error(&session, ns.path(), &e);
+                }
             }
         }
     });
@@ -259,12 +263,27 @@ fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
 fn send_connect_error(session: &Conn, ns: &str, error: &ConnectError) {
     let payload = serde_json::to_string(error)
         .unwrap_or_else(|_| r#"{"message":"connection refused"}"#.into());
+    send_error_packet(session, ns, &payload);
+}
+
+/// Socket.IO v4 clients (socket.io 2.x) get the refusal's data, or else its message, as the
+/// error packet's payload, as node's server sends it to them.
+fn send_legacy_connect_error(session: &Conn, ns: &str, error: &ConnectError) {
+    let payload = match &error.data {
+        Some(data) => serde_json::to_string(data),
+        None => serde_json::to_string(&error.message),
+    }
+    .unwrap_or_else(|_| r#""connection refused""#.into());
+    send_error_packet(session, ns, &payload);
+}
+
+fn send_error_packet(session: &Conn, ns: &str, payload: &str) {
     let header = Header {
         kind: PacketKind::ConnectError,
         ns,
         id: None,
     };
-    let packet: EncodedPacket = encode(header, &payload, Vec::new());
+    let packet: EncodedPacket = encode(header, payload, Vec::new());
     for frame in packet.frames() {
         let _ = session.send(frame);
     }

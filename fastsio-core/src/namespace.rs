@@ -198,6 +198,11 @@ impl Namespace {
         &self.path
     }
 
+    /// The dynamic-namespace parameters, in path order.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
     /// A dynamic-namespace parameter.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params

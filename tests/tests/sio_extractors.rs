@@ -117,7 +117,7 @@ async fn invalid_auth_is_refused_with_validation_details() {
     }
     let (_, reply) = connect(&server, "").await;
     let body: Value = serde_json::from_str(reply.strip_prefix("44").unwrap()).unwrap();
-    assert_eq!(body["data"]["code"], "invalid_payload", "{reply}");
+    assert_eq!(body["data"]["code"], "validation_failed", "{reply}");
 }
 
 #[tokio::test]
@@ -130,7 +130,7 @@ async fn invalid_payloads_get_validation_error_acks() {
     assert!(reply[0]["error"]["details"]["room"].is_array());
     ws.send_text(r#"422["join",{"room":7}]"#).await;
     let reply: Value = serde_json::from_str(&ws.next_text().await["432".len()..]).unwrap();
-    assert_eq!(reply[0]["error"]["code"], "invalid_payload");
+    assert_eq!(reply[0]["error"]["code"], "validation_failed");
     ws.send_text(r#"423["join",{"room":"lobby"}]"#).await;
     assert_eq!(ws.next_text().await, "433[1]");
 }

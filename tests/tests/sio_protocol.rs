@@ -106,7 +106,7 @@ async fn connect_handlers_can_refuse_with_message_and_data() {
     ws.send_text(r#"40/secure,{"nothing":1}"#).await;
     let refused = ws.next_text().await;
     assert!(
-        refused.starts_with(r#"44/secure,{"message":"invalid auth"#),
+        refused.starts_with(r#"44/secure,{"message":"invalid payload"#),
         "{refused}"
     );
     ws.send_text(r#"40/secure,{"token":"ok"}"#).await;
@@ -160,7 +160,7 @@ async fn acks_carry_values_errors_and_extraction_failures() {
     ws.send_text(r#"422["sum",{"a":"x"}]"#).await;
     let reply = ws.next_text().await;
     assert!(
-        reply.starts_with(r#"432[{"error":{"code":"invalid_payload","message":"#),
+        reply.starts_with(r#"432[{"error":{"code":"validation_failed","message":"#),
         "{reply}"
     );
     ws.send_text(r#"423["fail"]"#).await;

@@ -15,6 +15,6 @@ impl<T: DeserializeOwned + Send + 'static, S> FromConnectParts<S> for Auth<T> {
     fn from_connect_parts(_: &SocketRef, cx: &ConnectContext, _: &S) -> Result<Self, ExtractError> {
         serde_json::from_str(&cx.auth)
             .map(Auth)
-            .map_err(|e| ExtractError::invalid_payload(format!("invalid auth: {e}")))
+            .map_err(ExtractError::payload)
     }
 }

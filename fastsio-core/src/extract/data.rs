@@ -22,6 +22,6 @@ impl<T: DeserializeOwned + Send + 'static, S> FromEventPayload<S> for Data<T> {
         cx.args
             .deserialize(1)
             .map(Data)
-            .map_err(|e| ExtractError::invalid_payload(e.to_string()))
+            .map_err(ExtractError::payload)
     }
 }

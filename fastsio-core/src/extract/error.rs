@@ -8,9 +8,13 @@ use crate::handler::AckErrorBody;
 pub struct ExtractError(pub AckErrorBody);
 
 impl ExtractError {
-    /// The payload does not deserialise into the handler's type.
-    pub fn invalid_payload(message: impl Into<String>) -> Self {
-        ExtractError(AckErrorBody::new("invalid_payload", message))
+    /// The payload does not deserialise into the handler's type: `validation_failed`, with
+    /// serde's message and where in the payload it failed.
+    pub fn payload(e: serde_json::Error) -> Self {
+        ExtractError(
+            AckErrorBody::new("validation_failed", format!("invalid payload: {e}"))
+                .with_details(serde_json::json!({"line": e.line(), "column": e.column()})),
+        )
     }
 }
 

@@ -35,10 +35,7 @@ where
         cx: &mut EventContext,
         _: &S,
     ) -> Result<Self, ExtractError> {
-        let value: T = cx
-            .args
-            .deserialize(1)
-            .map_err(|e| ExtractError::invalid_payload(e.to_string()))?;
+        let value: T = cx.args.deserialize(1).map_err(ExtractError::payload)?;
         check(&value)?;
         Ok(Valid(value))
     }

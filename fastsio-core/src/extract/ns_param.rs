@@ -1,0 +1,60 @@
+//! [`NsParam`]: the parameters of a dynamic namespace.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::extract::{ExtractError, FromConnectParts, FromDisconnectParts, FromEventParts};
+use crate::handler::{AckErrorBody, ConnectContext, DisconnectContext, EventContext};
+use crate::socket::SocketRef;
+
+/// The parameters of a dynamic namespace (`/room/{id}` connected as `/room/42`): with one
+/// parameter, `T` is its value (`NsParam<u32>`, `NsParam<String>`); with several, `T` is a
+/// struct with one field per parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NsParam<T>(pub T);
+
+fn read<T: DeserializeOwned>(socket: &SocketRef) -> Result<NsParam<T>, ExtractError> {
+    let params = socket.ns.params();
+    let value = match params {
+        [(_, single)] => serde_json::from_str::<T>(single)
+            .or_else(|_| serde_json::from_value::<T>(Value::String(single.clone()))),
+        _ => serde_json::from_value::<T>(Value::Object(
+            params
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )),
+    };
+    value.map(NsParam).map_err(|e| {
+        ExtractError(AckErrorBody::new(
+            "validation_failed",
+            format!("namespace parameters do not fit: {e}"),
+        ))
+    })
+}
+
+impl<S, T: DeserializeOwned + Send + 'static> FromEventParts<S> for NsParam<T> {
+    fn from_event_parts(socket: &SocketRef, _: &EventContext, _: &S) -> Result<Self, ExtractError> {
+        read(socket)
+    }
+}
+
+impl<S, T: DeserializeOwned + Send + 'static> FromConnectParts<S> for NsParam<T> {
+    fn from_connect_parts(
+        socket: &SocketRef,
+        _: &ConnectContext,
+        _: &S,
+    ) -> Result<Self, ExtractError> {
+        read(socket)
+    }
+}
+
+impl<S, T: DeserializeOwned + Send + 'static> FromDisconnectParts<S> for NsParam<T> {
+    fn from_disconnect_parts(
+        socket: &SocketRef,
+        _: &DisconnectContext,
+        _: &S,
+    ) -> Result<Self, ExtractError> {
+        read(socket)
+    }
+}
