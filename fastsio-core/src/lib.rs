@@ -23,7 +23,7 @@ pub use namespace::{Namespace, Routes};
 pub use operators::BroadcastOperators;
 pub use reason::DisconnectReason;
 pub use room::{IntoRooms, Room};
-pub use server::{Io, Server, ServerBuilder, ServerConfig};
+pub use server::{Io, NoAckPolicy, Server, ServerBuilder, ServerConfig};
 pub use socket::{Socket, SocketRef};
 
 /// A boxed error, as hyper and tower carry them.

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::adapter::{Adapter, BroadcastOptions};
 use crate::engine::{Sid, Str};
+use crate::error::BuildError;
 use crate::handler::{
     ConnectHandler, DisconnectHandler, ErasedConnectHandler, ErasedDisconnectHandler,
     ErasedEventHandler, EventHandler, Unbound, unbound_connect, unbound_disconnect, unbound_event,
@@ -48,6 +49,45 @@ pub(crate) struct BoundRoutes {
     pub path: String,
     pub handlers: NamespaceHandlers,
     pub duplicates: Vec<String>,
+}
+
+impl BoundRoutes {
+    /// Adds another router's handlers for the same namespace; one event (or connect,
+    /// disconnect, fallback) handled twice is a build error.
+    pub fn merge(&mut self, other: BoundRoutes) -> Result<(), BuildError> {
+        let path = self.path.clone();
+        let clash = |what: String| {
+            BuildError(format!(
+                "{what} has handlers in two routers on namespace {path:?}: keep one"
+            ))
+        };
+        for (name, handler) in other.handlers.events {
+            if self.handlers.events.contains_key(&name) {
+                return Err(clash(format!("event {name:?}")));
+            }
+            self.handlers.events.insert(name, handler);
+        }
+        fn one<T>(mine: &mut Option<T>, theirs: Option<T>) -> bool {
+            match (mine.is_some(), theirs) {
+                (true, Some(_)) => false,
+                (_, Some(t)) => {
+                    *mine = Some(t);
+                    true
+                }
+                (_, None) => true,
+            }
+        }
+        if !one(&mut self.handlers.connect, other.handlers.connect) {
+            return Err(clash("connect".into()));
+        }
+        if !one(&mut self.handlers.disconnect, other.handlers.disconnect) {
+            return Err(clash("disconnect".into()));
+        }
+        if !one(&mut self.handlers.fallback, other.handlers.fallback) {
+            return Err(clash("the fallback".into()));
+        }
+        Ok(())
+    }
 }
 
 impl<S: Send + Sync + 'static> Routes<S> {

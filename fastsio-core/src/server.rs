@@ -19,6 +19,18 @@ use crate::room::IntoRooms;
 use crate::service::{EngineLayer, EngineService, NotFound, serve};
 use crate::socket::SocketRef;
 
+/// What happens when a handler fails and the client asked for no ack to carry the error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NoAckPolicy {
+    /// Log it (the default).
+    #[default]
+    Log,
+    /// Emit an `exception` event to the client: `{"event": name, "error": {code, message}}`.
+    EmitException,
+    /// Disconnect the socket.
+    Disconnect,
+}
+
 /// Socket.IO settings on top of the Engine.IO ones.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -32,6 +44,8 @@ pub struct ServerConfig {
     /// Events a socket may have waiting for its handlers before the connection is closed
     /// (default 256).
     pub max_pending_events: usize,
+    /// Handler errors nobody asked an ack for.
+    pub no_ack_policy: NoAckPolicy,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +58,7 @@ impl Default for ServerConfig {
             connect_timeout: Duration::from_secs(45),
             max_attachments: 64,
             max_pending_events: 256,
+            no_ack_policy: NoAckPolicy::Log,
         }
     }
 }
@@ -189,6 +204,12 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// What happens to handler errors when no ack was requested (default: log).
+    pub fn no_ack_policy(mut self, policy: NoAckPolicy) -> Self {
+        self.config.no_ack_policy = policy;
+        self
+    }
+
     /// Changes any other setting.
     pub fn configure(mut self, f: impl FnOnce(&mut ServerConfig)) -> Self {
         f(&mut self.config);
@@ -239,8 +260,7 @@ impl ServerBuilder<()> {
                 "path {path:?} must start and end with '/'"
             )));
         }
-        let mut namespaces = HashMap::new();
-        let mut dynamic = Vec::new();
+        let mut merged: Vec<BoundRoutes> = Vec::new();
         for routes in all {
             if !routes.path.starts_with('/') {
                 return Err(BuildError(format!(
@@ -254,18 +274,21 @@ impl ServerBuilder<()> {
                     routes.path
                 )));
             }
+            match merged.iter_mut().find(|m| m.path == routes.path) {
+                Some(existing) => existing.merge(routes)?,
+                None => merged.push(routes),
+            }
+        }
+        let mut namespaces = HashMap::new();
+        let mut dynamic = Vec::new();
+        for routes in merged {
             let handlers = Arc::new(routes.handlers);
             match NsPattern::parse(&routes.path) {
                 Some(pattern) => dynamic.push((pattern, handlers)),
                 None => {
                     let path = Str::from(routes.path.as_str());
                     let ns = Namespace::new(path.clone(), Vec::new(), handlers, (self.adapter)());
-                    if namespaces.insert(path, ns).is_some() {
-                        return Err(BuildError(format!(
-                            "namespace {:?} is declared twice",
-                            routes.path
-                        )));
-                    }
+                    namespaces.insert(path, ns);
                 }
             }
         }

@@ -22,7 +22,7 @@ use crate::operators::BroadcastOperators;
 use crate::protocol::{EncodedPacket, Header, PacketKind, encode};
 use crate::reason::DisconnectReason;
 use crate::room::{IntoRooms, Room};
-use crate::server::{Io, ServerInner};
+use crate::server::{Io, NoAckPolicy, ServerInner};
 
 const CONNECTING: u8 = 0;
 const CONNECTED: u8 = 1;
@@ -353,7 +353,7 @@ impl SocketRef {
     pub(crate) fn reply(&self, id: Option<u64>, reply: AckReply, event: &Str) {
         let Some(id) = id else {
             if let AckReply::Error(body) = reply {
-                tracing::warn!(sid = %self.id, %event, code = %body.code, message = %body.message, "handler error with no ack requested");
+                self.unacked_error(event, body);
             }
             return;
         };
@@ -371,6 +371,25 @@ impl SocketRef {
         payload.push_str(&json);
         payload.push(']');
         let _ = self.send_packet(&encode(header, &payload, attachments));
+    }
+
+    /// Applies the server's [`NoAckPolicy`] to a handler error no ack can carry.
+    fn unacked_error(&self, event: &Str, body: AckErrorBody) {
+        let policy = self
+            .server
+            .upgrade()
+            .map(|s| s.config.no_ack_policy)
+            .unwrap_or_default();
+        match policy {
+            NoAckPolicy::Log => {
+                tracing::warn!(sid = %self.id, %event, code = %body.code, message = %body.message, "handler error with no ack requested");
+            }
+            NoAckPolicy::EmitException => {
+                let exception = serde_json::json!({"event": event.as_str(), "error": body});
+                let _ = self.emit_raw("exception", &exception);
+            }
+            NoAckPolicy::Disconnect => self.disconnect(),
+        }
     }
 
     /// Resolves a waiting ack.

@@ -16,6 +16,7 @@ struct RouterSpec {
     connect: Option<Path>,
     disconnect: Option<Path>,
     events: Vec<Path>,
+    seen: std::collections::HashSet<String>,
 }
 
 impl RouterSpec {
@@ -31,6 +32,18 @@ impl RouterSpec {
             .get_ident()
             .map(ToString::to_string)
             .unwrap_or_default();
+        if ["namespace", "state", "connect", "disconnect", "events"].contains(&key.as_str())
+            && !self.seen.insert(key.clone())
+        {
+            errors.push(meta.error(format!(
+                "`{key}` is given twice: keep one{}",
+                if key == "events" {
+                    " `events(..)` listing every handler"
+                } else {
+                    ""
+                }
+            )));
+        }
         match key.as_str() {
             "namespace" => {
                 let ns: LitStr = meta.value()?.parse()?;
@@ -99,13 +112,18 @@ impl RouterSpec {
         let mut pairs = Vec::new();
         for (i, a) in self.events.iter().enumerate() {
             for b in &self.events[i + 1..] {
+                let message = format!(
+                    "`{}` and `{}` handle the same event in this router: keep one",
+                    quote!(#a).to_string().replace(' ', ""),
+                    quote!(#b).to_string().replace(' ', "")
+                );
                 pairs.push(quote_spanned! {b.span()=>
                     assert!(
                         !::fastsio::handler::str_eq(
                             <#a as ::fastsio::handler::EventRoute>::EVENT,
                             <#b as ::fastsio::handler::EventRoute>::EVENT,
                         ),
-                        "two handlers in this router handle the same event: keep one",
+                        #message,
                     );
                 });
             }

@@ -2,6 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::spanned::Spanned;
 use syn::{DeriveInput, LitStr, Type};
 
 use crate::args::Errors;
@@ -16,14 +17,20 @@ pub fn derive(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let mut name: Option<LitStr> = None;
     let mut ack: Option<Type> = None;
-    let mut found = false;
+    let mut found = 0;
     let mut checks = Errors::default();
     for attr in input
         .attrs
         .iter()
         .filter(|a| a.path().is_ident("server_event"))
     {
-        found = true;
+        found += 1;
+        if found == 2 {
+            errors.push(syn::Error::new(
+                attr.span(),
+                "#[server_event] is given twice: keep one",
+            ));
+        }
         let parsed = attr.parse_args_with(|stream: syn::parse::ParseStream<'_>| {
             let lit: LitStr = stream.parse().map_err(|e| {
                 syn::Error::new(
@@ -56,7 +63,7 @@ pub fn derive(input: TokenStream) -> TokenStream {
     }
     errors.extend(checks);
     let ident = &input.ident;
-    if !found {
+    if found == 0 {
         errors.push(syn::Error::new(
             ident.span(),
             format!("#[derive(ServerEvent)] needs the wire name: add #[server_event(\"{ident}\")]"),

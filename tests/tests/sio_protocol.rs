@@ -398,7 +398,7 @@ async fn the_fallback_sees_events_without_handlers() {
 }
 
 #[tokio::test]
-async fn duplicate_handlers_and_namespaces_fail_the_build() {
+async fn routers_on_one_namespace_merge_and_clashes_fail_the_build() {
     let dup_event = Server::builder()
         .routes(Routes::new("/").on("a", echo).on("a", echo))
         .build();
@@ -409,13 +409,72 @@ async fn duplicate_handlers_and_namespaces_fail_the_build() {
             .to_string()
             .contains("two handlers")
     );
-    let dup_ns = Server::builder()
-        .routes(Routes::new("/x"))
-        .routes(Routes::new("/x"))
+    let across = Server::builder()
+        .routes(Routes::new("/x").on("a", echo))
+        .routes(Routes::new("/x").on("a", echo))
         .build();
-    assert!(dup_ns.err().unwrap().to_string().contains("declared twice"));
+    assert!(
+        across
+            .err()
+            .unwrap()
+            .to_string()
+            .contains(r#"event "a" has handlers in two routers on namespace "/x""#)
+    );
     let bad_path = Server::builder().routes(Routes::new("x")).build();
     assert!(bad_path.is_err());
+
+    async fn other(Data(v): Data<Value>) -> Ack<(&'static str, Value)> {
+        Ack(("other", v))
+    }
+    let io = builder()
+        .routes(Routes::new("/x").on("echo", echo))
+        .routes(Routes::new("/x").on("other", other))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/x").await;
+    ws.send_text(r#"42/x,1["echo",1]"#).await;
+    assert_eq!(ws.next_text().await, "43/x,1[1]");
+    ws.send_text(r#"42/x,2["other",2]"#).await;
+    assert_eq!(ws.next_text().await, r#"43/x,2["other",2]"#);
+}
+
+#[tokio::test]
+async fn handler_errors_without_an_ack_follow_the_no_ack_policy() {
+    async fn fail() -> Result<(), AckErrorBody> {
+        Err(AckErrorBody::new("nope", "refused"))
+    }
+    let routes = || Routes::new("/").on("fail", fail).on("echo", echo);
+
+    let io = builder()
+        .no_ack_policy(fastsio::NoAckPolicy::EmitException)
+        .routes(routes())
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    ws.send_text(r#"42["fail"]"#).await;
+    assert_eq!(
+        ws.next_text().await,
+        r#"42["exception",{"error":{"code":"nope","message":"refused"},"event":"fail"}]"#
+    );
+
+    let io = builder()
+        .no_ack_policy(fastsio::NoAckPolicy::Disconnect)
+        .routes(routes())
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    ws.send_text(r#"42["fail"]"#).await;
+    assert_eq!(ws.next_text().await, "41");
+
+    let io = builder().routes(routes()).build().unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    ws.send_text(r#"42["fail"]"#).await;
+    ws.send_text(r#"421["echo","logged only"]"#).await;
+    assert_eq!(ws.next_text().await, r#"431["logged only"]"#);
 }
 
 /// Every malformed packet closes the offending connection; the server keeps serving others.

@@ -29,6 +29,10 @@ impl<S> IntoRoutes<S> for Routes<S> {
     }
 }
 
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a server event: its wire name is unknown",
+    note = "derive it: `#[derive(Serialize, ServerEvent)] #[server_event(\"name\")]`, or emit untyped data with `emit_raw(\"name\", &value)`"
+)]
 /// An event the server sends, with its wire name bound to its payload type
 /// (`#[derive(ServerEvent)]`): `socket.emit(&Joined { .. })` cannot misspell the name, and
 /// `emit_with_ack` resolves to the declared reply type.

@@ -1,0 +1,81 @@
+//! Every handler form the macros accept, compiled together.
+use fastsio::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone)]
+struct AppState {
+    db: Db,
+}
+
+#[derive(Clone)]
+struct Db;
+
+impl FromRef<AppState> for Db {
+    fn from_ref(state: &AppState) -> Db {
+        state.db.clone()
+    }
+}
+
+#[derive(Deserialize, validator::Validate)]
+struct Login {
+    #[validate(length(min = 1))]
+    name: String,
+}
+
+#[derive(Serialize, ServerEvent)]
+#[server_event("welcome", ack = bool)]
+struct Welcome {
+    name: String,
+}
+
+#[connect]
+async fn on_connect(socket: SocketRef, Valid(Auth(login)): Valid<Auth<Login>>, _hs: Handshake) {
+    let _ = socket.emit(&Welcome { name: login.name });
+}
+
+#[event("query")]
+async fn query(
+    _id: SocketId,
+    State(_db): State<Db>,
+    _io: Io,
+    _name: Option<Event>,
+    Data((a, b)): Data<(u8, String)>,
+) -> Result<Ack<(u8, String)>, AckErrorBody> {
+    Ok(Ack((a, b)))
+}
+
+#[event("bytes")]
+async fn bytes(Bin(parts): Bin) -> Ack<usize> {
+    Ack(parts.len())
+}
+
+#[disconnect]
+async fn on_disconnect(Reason(_r): Reason, State(_s): State<AppState>) {}
+
+#[derive(Router)]
+#[router(
+    namespace = "/app",
+    state = AppState,
+    connect = on_connect,
+    disconnect = on_disconnect,
+    events(query, bytes)
+)]
+struct App;
+
+#[fastsio::router(namespace = "/room/{id}")]
+mod room {
+    use fastsio::prelude::*;
+
+    #[event("id")]
+    pub async fn id(NsParam(id): NsParam<u32>) -> Ack<u32> {
+        Ack(id)
+    }
+}
+
+fn main() {
+    let _io: Result<Io, fastsio::BuildError> = Server::builder()
+        .router(App)
+        .with_state(AppState { db: Db })
+        .router(room::Router)
+        .build();
+}
