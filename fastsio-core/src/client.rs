@@ -225,7 +225,8 @@ fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
         let accepted = match ns.handlers.connect.clone() {
             None => Ok(()),
             Some(handler) => {
-                AssertUnwindSafe(handler.call(socket.clone(), ConnectContext { auth }))
+                let call = async { handler.call(socket.clone(), ConnectContext { auth }).await };
+                AssertUnwindSafe(call)
                     .catch_unwind()
                     .await
                     .unwrap_or_else(|_| {

@@ -8,6 +8,7 @@ pub mod engine;
 mod error;
 pub mod extract;
 pub mod handler;
+pub mod middleware;
 mod namespace;
 mod operators;
 pub mod protocol;

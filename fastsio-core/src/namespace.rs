@@ -12,6 +12,9 @@ use crate::handler::{
     ConnectHandler, DisconnectHandler, ErasedConnectHandler, ErasedDisconnectHandler,
     ErasedEventHandler, EventHandler, Unbound, unbound_connect, unbound_disconnect, unbound_event,
 };
+use crate::middleware::{
+    ChainedConnect, ChainedEvent, IntoMiddleware, Middleware, ScopedMiddleware,
+};
 use crate::protocol::EncodedPacket;
 use crate::socket::SocketRef;
 
@@ -41,17 +44,84 @@ pub struct Routes<S = ()> {
     disconnect: Option<Unbound<S, dyn ErasedDisconnectHandler>>,
     events: HashMap<Box<str>, Unbound<S, dyn ErasedEventHandler>>,
     fallback: Option<Unbound<S, dyn ErasedEventHandler>>,
+    middleware: Vec<UnboundMiddleware<S>>,
+    event_middleware: Vec<(String, UnboundMiddleware<S>)>,
     duplicates: Vec<String>,
+}
+
+/// A middleware waiting for the app state.
+pub(crate) type UnboundMiddleware<S> = Box<dyn FnOnce(&Arc<S>) -> ScopedMiddleware + Send>;
+
+pub(crate) fn unbound_middleware<S: 'static, M: IntoMiddleware<S>>(mw: M) -> UnboundMiddleware<S> {
+    Box::new(move |state| mw.into_middleware(state))
 }
 
 /// Routes bound to their state, ready for the server.
 pub(crate) struct BoundRoutes {
     pub path: String,
     pub handlers: NamespaceHandlers,
+    /// Router-scope middleware that also wraps connections to the namespace.
+    pub connect_chain: Vec<Arc<dyn Middleware>>,
     pub duplicates: Vec<String>,
 }
 
 impl BoundRoutes {
+    /// Empty routes for a namespace nobody declared (the main one).
+    pub fn empty(path: &str) -> Self {
+        BoundRoutes {
+            path: path.to_string(),
+            handlers: NamespaceHandlers::default(),
+            connect_chain: Vec::new(),
+            duplicates: Vec::new(),
+        }
+    }
+
+    /// Puts the global and namespace-scope middleware (outermost first) around every handler:
+    /// the chains are final after this.
+    pub fn finish(self, outer: &[ScopedMiddleware]) -> NamespaceHandlers {
+        let applies = |m: &&ScopedMiddleware| {
+            m.scope
+                .namespace
+                .as_deref()
+                .is_none_or(|ns| ns == self.path)
+        };
+        let global_first = |name: Option<&str>| -> Vec<Arc<dyn Middleware>> {
+            let selected = |m: &&ScopedMiddleware| {
+                applies(m)
+                    && match name {
+                        Some(name) => m.scope.covers_event(name),
+                        None => m.scope.events.is_none(),
+                    }
+            };
+            outer
+                .iter()
+                .filter(|m| m.scope.namespace.is_none())
+                .chain(outer.iter().filter(|m| m.scope.namespace.is_some()))
+                .filter(selected)
+                .map(|m| m.middleware.clone())
+                .collect()
+        };
+        let mut connect_chain = global_first(None);
+        connect_chain.extend(self.connect_chain);
+        NamespaceHandlers {
+            connect: ChainedConnect::wrap(connect_chain, self.handlers.connect),
+            disconnect: self.handlers.disconnect,
+            events: self
+                .handlers
+                .events
+                .into_iter()
+                .map(|(name, h)| {
+                    let chain = global_first(Some(&name));
+                    (name, ChainedEvent::wrap(chain, h))
+                })
+                .collect(),
+            fallback: self
+                .handlers
+                .fallback
+                .map(|h| ChainedEvent::wrap(global_first(None), h)),
+        }
+    }
+
     /// Adds another router's handlers for the same namespace; one event (or connect,
     /// disconnect, fallback) handled twice is a build error.
     pub fn merge(&mut self, other: BoundRoutes) -> Result<(), BuildError> {
@@ -77,6 +147,7 @@ impl BoundRoutes {
                 (_, None) => true,
             }
         }
+        self.connect_chain.extend(other.connect_chain);
         if !one(&mut self.handlers.connect, other.handlers.connect) {
             return Err(clash("connect".into()));
         }
@@ -101,8 +172,24 @@ impl<S: Send + Sync + 'static> Routes<S> {
             disconnect: None,
             events: HashMap::new(),
             fallback: None,
+            middleware: Vec::new(),
+            event_middleware: Vec::new(),
             duplicates: Vec::new(),
         }
+    }
+
+    /// Router-scope middleware: wraps this router's events (and connections to its
+    /// namespace), inside global and namespace middleware.
+    pub fn middleware(mut self, mw: impl IntoMiddleware<S>) -> Self {
+        self.middleware.push(unbound_middleware(mw));
+        self
+    }
+
+    /// Event-scope middleware: wraps only `event`, innermost.
+    pub fn event_middleware(mut self, event: &str, mw: impl IntoMiddleware<S>) -> Self {
+        self.event_middleware
+            .push((event.to_string(), unbound_middleware(mw)));
+        self
     }
 
     /// The namespace path.
@@ -141,6 +228,25 @@ impl<S: Send + Sync + 'static> Routes<S> {
     }
 
     pub(crate) fn bind(self, state: &Arc<S>) -> BoundRoutes {
+        let router: Vec<ScopedMiddleware> = self.middleware.into_iter().map(|m| m(state)).collect();
+        let per_event: Vec<(String, ScopedMiddleware)> = self
+            .event_middleware
+            .into_iter()
+            .map(|(event, m)| (event, m(state)))
+            .collect();
+        let chain_for = |name: &str| -> Vec<Arc<dyn Middleware>> {
+            router
+                .iter()
+                .filter(|m| m.scope.covers_event(name))
+                .chain(per_event.iter().filter(|(e, _)| e == name).map(|(_, m)| m))
+                .map(|m| m.middleware.clone())
+                .collect()
+        };
+        let unfiltered: Vec<Arc<dyn Middleware>> = router
+            .iter()
+            .filter(|m| m.scope.events.is_none())
+            .map(|m| m.middleware.clone())
+            .collect();
         BoundRoutes {
             path: self.path,
             handlers: NamespaceHandlers {
@@ -149,10 +255,16 @@ impl<S: Send + Sync + 'static> Routes<S> {
                 events: self
                     .events
                     .into_iter()
-                    .map(|(name, h)| (name, h(state)))
+                    .map(|(name, h)| {
+                        let chain = chain_for(&name);
+                        (name, ChainedEvent::wrap(chain, h(state)))
+                    })
                     .collect(),
-                fallback: self.fallback.map(|h| h(state)),
+                fallback: self
+                    .fallback
+                    .map(|h| ChainedEvent::wrap(unfiltered.clone(), h(state))),
             },
+            connect_chain: unfiltered,
             duplicates: self.duplicates,
         }
     }

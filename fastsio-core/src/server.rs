@@ -13,7 +13,11 @@ use crate::client::SioHandler;
 use crate::engine::{AllowRequest, CorsConfig, Engine, EngineConfig, Str};
 use crate::error::{BuildError, EmitError};
 use crate::handler::{IntoRoutes, ServerEvent};
-use crate::namespace::{BoundRoutes, Namespace, NamespaceHandlers, NsPattern, Routes};
+use crate::middleware::{IntoMiddleware, ScopedMiddleware};
+use crate::namespace::{
+    BoundRoutes, Namespace, NamespaceHandlers, NsPattern, Routes, UnboundMiddleware,
+    unbound_middleware,
+};
 use crate::operators::BroadcastOperators;
 use crate::room::IntoRooms;
 use crate::service::{EngineLayer, EngineService, NotFound, serve};
@@ -118,6 +122,8 @@ impl Server {
             config: ServerConfig::default(),
             routes: Vec::new(),
             bound: Vec::new(),
+            middleware: Vec::new(),
+            bound_middleware: Vec::new(),
             adapter: Arc::new(|| Arc::new(LocalAdapter::new()) as Arc<dyn Adapter>),
         }
     }
@@ -140,6 +146,8 @@ pub struct ServerBuilder<S = ()> {
     config: ServerConfig,
     routes: Vec<Routes<S>>,
     bound: Vec<BoundRoutes>,
+    middleware: Vec<UnboundMiddleware<S>>,
+    bound_middleware: Vec<ScopedMiddleware>,
     adapter: AdapterFactory,
 }
 
@@ -228,6 +236,14 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// Adds global middleware (or namespace-scope, with
+    /// [`.namespace(..)`](crate::middleware::MiddlewareScope::namespace)); global ones run
+    /// first, in the order added.
+    pub fn middleware(mut self, mw: impl IntoMiddleware<S>) -> Self {
+        self.middleware.push(unbound_middleware(mw));
+        self
+    }
+
     /// Adds a router (`#[derive(Router)]`, `#[router] mod`, or plain [`Routes`]).
     pub fn router(self, router: impl IntoRoutes<S>) -> Self {
         self.routes(router.into_routes())
@@ -239,27 +255,41 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         let state = Arc::new(state);
         let mut bound = self.bound;
         bound.extend(self.routes.into_iter().map(|r| r.bind(&state)));
+        let mut bound_middleware = self.bound_middleware;
+        bound_middleware.extend(self.middleware.into_iter().map(|m| m(&state)));
         ServerBuilder {
             config: self.config,
             routes: Vec::new(),
             bound,
+            middleware: Vec::new(),
+            bound_middleware,
             adapter: self.adapter,
         }
     }
 }
 
 impl ServerBuilder<()> {
-    /// Checks the configuration and builds the server.
+    /// Checks the configuration, composes every middleware chain and builds the server.
     pub fn build(self) -> Result<Io, BuildError> {
-        let unit = Arc::new(());
-        let mut all = self.bound;
-        all.extend(self.routes.into_iter().map(|r| r.bind(&unit)));
-        let path = &self.config.engine.path;
+        let ServerBuilder {
+            config,
+            routes,
+            bound,
+            middleware,
+            bound_middleware,
+            adapter,
+        } = self;
+        let path = &config.engine.path;
         if !path.starts_with('/') || !path.ends_with('/') {
             return Err(BuildError(format!(
                 "path {path:?} must start and end with '/'"
             )));
         }
+        let unit = Arc::new(());
+        let mut all = bound;
+        all.extend(routes.into_iter().map(|r| r.bind(&unit)));
+        let mut outer = bound_middleware;
+        outer.extend(middleware.into_iter().map(|m| m(&unit)));
         let mut merged: Vec<BoundRoutes> = Vec::new();
         for routes in all {
             if !routes.path.starts_with('/') {
@@ -279,31 +309,31 @@ impl ServerBuilder<()> {
                 None => merged.push(routes),
             }
         }
+        if !merged.iter().any(|r| r.path == "/") {
+            merged.push(BoundRoutes::empty("/"));
+        }
         let mut namespaces = HashMap::new();
         let mut dynamic = Vec::new();
         for routes in merged {
-            let handlers = Arc::new(routes.handlers);
-            match NsPattern::parse(&routes.path) {
+            let path = routes.path.clone();
+            let handlers = Arc::new(routes.finish(&outer));
+            match NsPattern::parse(&path) {
                 Some(pattern) => dynamic.push((pattern, handlers)),
                 None => {
-                    let path = Str::from(routes.path.as_str());
-                    let ns = Namespace::new(path.clone(), Vec::new(), handlers, (self.adapter)());
+                    let path = Str::from(path.as_str());
+                    let ns = Namespace::new(path.clone(), Vec::new(), handlers, adapter());
                     namespaces.insert(path, ns);
                 }
             }
         }
-        let root = Str::from_static("/");
-        namespaces
-            .entry(root.clone())
-            .or_insert_with(|| Namespace::new(root, Vec::new(), Arc::default(), (self.adapter)()));
         let inner = Arc::new(ServerInner {
-            config: self.config.clone(),
+            config: config.clone(),
             engine: OnceLock::new(),
             namespaces: RwLock::new(namespaces),
             dynamic,
-            adapter: self.adapter,
+            adapter,
         });
-        let engine = Engine::new(self.config.engine, SioHandler(inner.clone()));
+        let engine = Engine::new(config.engine, SioHandler(inner.clone()));
         let _ = inner.engine.set(Arc::downgrade(&engine));
         Ok(Io { inner, engine })
     }

@@ -341,7 +341,9 @@ impl SocketRef {
         if let Some(handler) = self.ns.handlers.disconnect.clone() {
             let socket = self.clone();
             tokio::spawn(async move {
-                let call = handler.call(socket, DisconnectContext { reason });
+                // The call itself runs inside the guard: extraction and middleware may panic
+                // before the future exists.
+                let call = async { handler.call(socket, DisconnectContext { reason }).await };
                 if AssertUnwindSafe(call).catch_unwind().await.is_err() {
                     tracing::error!("disconnect handler panicked");
                 }
@@ -422,10 +424,8 @@ async fn run_events(socket: Weak<Socket>, mut rx: mpsc::Receiver<EventContext>) 
             tracing::debug!(sid = %socket.id, event = %name, "no handler for event");
             continue;
         };
-        let reply = match AssertUnwindSafe(handler.call(socket.clone(), cx))
-            .catch_unwind()
-            .await
-        {
+        let call = async { handler.call(socket.clone(), cx).await };
+        let reply = match AssertUnwindSafe(call).catch_unwind().await {
             Ok(reply) => reply,
             Err(_) => {
                 tracing::error!(sid = %socket.id, event = %name, "handler panicked");

@@ -3,6 +3,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::meta::ParseNestedMeta;
+use syn::parse::Parse;
 use syn::spanned::Spanned;
 use syn::{DeriveInput, Item, ItemMod, LitStr, Path, Type};
 
@@ -16,6 +17,7 @@ struct RouterSpec {
     connect: Option<Path>,
     disconnect: Option<Path>,
     events: Vec<Path>,
+    middleware: Vec<syn::Expr>,
     seen: std::collections::HashSet<String>,
 }
 
@@ -32,7 +34,15 @@ impl RouterSpec {
             .get_ident()
             .map(ToString::to_string)
             .unwrap_or_default();
-        if ["namespace", "state", "connect", "disconnect", "events"].contains(&key.as_str())
+        if [
+            "namespace",
+            "state",
+            "connect",
+            "disconnect",
+            "events",
+            "middleware",
+        ]
+        .contains(&key.as_str())
             && !self.seen.insert(key.clone())
         {
             errors.push(meta.error(format!(
@@ -63,20 +73,20 @@ impl RouterSpec {
                 Ok(())
             })?,
             "middleware" => {
-                errors.push(meta.error(
-                    "router middleware is not available yet: wrap handlers in the server's middleware chain once it lands",
-                ));
-                skip_value(&meta)?;
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let list = content.parse_terminated(syn::Expr::parse, syn::Token![,])?;
+                self.middleware.extend(list);
             }
             _ if module => {
                 errors.push(meta.error(
-                    "unknown router argument: a router module takes `namespace = \"/..\"` and `state = Type`; its handlers are the #[event], #[connect] and #[disconnect] fns inside",
+                    "unknown router argument: a router module takes `namespace = \"/..\"`, `state = Type` and `middleware(..)`; its handlers are the #[event], #[connect] and #[disconnect] fns inside",
                 ));
                 skip_value(&meta)?;
             }
             _ => {
                 errors.push(meta.error(
-                    "unknown router argument: expected `namespace`, `state`, `connect`, `disconnect` or `events(..)`",
+                    "unknown router argument: expected `namespace`, `state`, `connect`, `disconnect`, `events(..)` or `middleware(..)`",
                 ));
                 skip_value(&meta)?;
             }
@@ -94,6 +104,10 @@ impl RouterSpec {
             Some(ty) => quote!(#ty),
             None => quote!(()),
         };
+        let middleware = self
+            .middleware
+            .iter()
+            .map(|m| quote_spanned!(m.span()=> .middleware(#m)));
         let connect = self
             .connect
             .iter()
@@ -132,6 +146,7 @@ impl RouterSpec {
             impl ::fastsio::handler::IntoRoutes<#state> for #target {
                 fn into_routes(self) -> ::fastsio::Routes<#state> {
                     ::fastsio::Routes::<#state>::new(#ns)
+                        #(#middleware)*
                         #(#connect)*
                         #(#disconnect)*
                         #(#events)*

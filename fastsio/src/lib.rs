@@ -46,6 +46,7 @@ pub mod prelude {
         State, Valid,
     };
     pub use fastsio_core::handler::{Ack, AckErrorBody, IntoAck, IntoAckError, ServerEvent};
+    pub use fastsio_core::middleware::MiddlewareScope;
     pub use fastsio_core::{ConnectError, DisconnectReason, Io, Routes, Server, SocketRef};
     pub use fastsio_macros::{Router, ServerEvent, connect, disconnect, event};
 }

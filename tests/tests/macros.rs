@@ -62,7 +62,8 @@ async fn on_disconnect(_id: SocketId, Reason(_reason): Reason) {}
     state = AppState,
     connect = on_connect,
     disconnect = on_disconnect,
-    events(join_room, ping)
+    events(join_room, ping),
+    middleware(fastsio::middleware::RateLimit::per_second(2).events(["ping"]))
 )]
 struct Chat;
 
@@ -124,6 +125,14 @@ async fn a_derived_router_serves_its_events_with_state_and_validation() {
     );
     ws.send_text(r#"42/chat,3["ping"]"#).await;
     assert_eq!(ws.next_text().await, r#"43/chat,3["pong"]"#);
+    ws.send_text(r#"42/chat,4["ping"]"#).await;
+    assert_eq!(ws.next_text().await, r#"43/chat,4["pong"]"#);
+    ws.send_text(r#"42/chat,5["ping"]"#).await;
+    let limited = ws.next_text().await;
+    assert!(
+        limited.starts_with(r#"43/chat,5[{"error":{"code":"rate_limited""#),
+        "{limited}"
+    );
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ pub struct EventContext {
     pub ack_id: Option<u64>,
     /// Values set by middleware for later extractors.
     pub extensions: http::Extensions,
-    name: Str,
+    pub(crate) name: Str,
 }
 
 impl EventContext {
