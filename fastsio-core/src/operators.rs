@@ -1,5 +1,6 @@
 //! [`BroadcastOperators`]: choose targets (`to`, `except`, `local`, `timeout`), then act on
-//! them (`emit_raw`, `emit_with_ack`, `sockets`, `join`, `leave`, `disconnect`).
+//! them (`emit`, `emit_raw`, `emit_with_ack`, `emit_raw_with_ack`, `sockets`, `join`,
+//! `leave`, `disconnect`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,7 +69,8 @@ impl BroadcastOperators {
         self
     }
 
-    /// How long [`emit_with_ack`](Self::emit_with_ack) waits.
+    /// How long [`emit_raw_with_ack`](Self::emit_raw_with_ack) and
+    /// [`emit_with_ack`](Self::emit_with_ack) wait.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -107,9 +109,18 @@ impl BroadcastOperators {
         }
     }
 
+    /// Emits a typed event and collects each selected socket's ack, decoded as the event's
+    /// declared [`ServerEvent::Ack`] type.
+    pub async fn emit_with_ack<E: ServerEvent>(
+        &self,
+        event: &E,
+    ) -> Result<Vec<(Sid, Result<E::Ack, AckError>)>, EmitError> {
+        self.emit_raw_with_ack(E::NAME, event).await
+    }
+
     /// Emits and collects each selected socket's ack (decoded as `R`), waiting at most the
     /// timeout (5 s unless set).
-    pub async fn emit_with_ack<T, R>(
+    pub async fn emit_raw_with_ack<T, R>(
         &self,
         event: &str,
         data: &T,

@@ -133,6 +133,16 @@ impl Socket {
         self.emit_raw(E::NAME, event)
     }
 
+    /// Emits a typed event and waits for the client's ack, at most `timeout`, decoded as the
+    /// event's declared [`ServerEvent::Ack`] type.
+    pub async fn emit_with_ack<E: ServerEvent>(
+        &self,
+        event: &E,
+        timeout: Duration,
+    ) -> Result<E::Ack, AckError> {
+        self.emit_raw_with_ack(E::NAME, event, timeout).await
+    }
+
     /// Emits with binary attachments; `data` holds their placeholders
     /// (`{"_placeholder":true,"num":N}`), as received through [`RawArgs`](crate::extract::RawArgs).
     pub fn emit_binary<T: Serialize + ?Sized>(
@@ -146,7 +156,7 @@ impl Socket {
     }
 
     /// Emits and waits for the client's ack, at most `timeout`, decoding it as `R`.
-    pub async fn emit_with_ack<T, R>(
+    pub async fn emit_raw_with_ack<T, R>(
         &self,
         event: &str,
         data: &T,
@@ -215,6 +225,11 @@ impl Socket {
         self.broadcast().to(rooms)
     }
 
+    /// Broadcasts to rooms, this socket included if it is in them.
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        BroadcastOperators::new(self.ns.clone()).to(rooms)
+    }
+
     /// Broadcasts to every socket of the namespace but this one, minus `rooms`.
     pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperators {
         self.broadcast().except(rooms)
@@ -256,7 +271,7 @@ impl Socket {
     }
 }
 
-/// Removes a waiter when its emit_with_ack future ends or is dropped.
+/// Removes a waiter when its ack-waiting future ends or is dropped.
 struct ForgetAck<'a> {
     socket: &'a Socket,
     id: u64,
@@ -337,18 +352,26 @@ impl SocketRef {
             return;
         }
         self.ns.remove(self.id);
-        self.ns.adapter.del_all(self.id);
-        if let Some(handler) = self.ns.handlers.disconnect.clone() {
-            let socket = self.clone();
-            tokio::spawn(async move {
-                // The call itself runs inside the guard: extraction and middleware may panic
-                // before the future exists.
-                let call = async { handler.call(socket, DisconnectContext { reason }).await };
-                if AssertUnwindSafe(call).catch_unwind().await.is_err() {
-                    tracing::error!("disconnect handler panicked");
-                }
-            });
-        }
+        // The socket gets nothing more, but its rooms stay readable until its disconnect
+        // handler has run (to tell the other members, say).
+        let Some(handler) = self.ns.handlers.disconnect.clone() else {
+            self.ns.adapter.del_all(self.id);
+            return;
+        };
+        let socket = self.clone();
+        tokio::spawn(async move {
+            // The call itself runs inside the guard: extraction and middleware may panic
+            // before the future exists.
+            let call = async {
+                handler
+                    .call(socket.clone(), DisconnectContext { reason })
+                    .await
+            };
+            if AssertUnwindSafe(call).catch_unwind().await.is_err() {
+                tracing::error!("disconnect handler panicked");
+            }
+            socket.ns.adapter.del_all(socket.id);
+        });
     }
 
     /// Sends an ack for `id`, or applies the no-ack policy to an error nobody asked for.

@@ -152,3 +152,40 @@ async fn handlers_stay_callable_and_proxies_carry_names() {
     assert_eq!(<Joined as fastsio::handler::ServerEvent>::NAME, "joined");
     assert_eq!(ping().await.0, "pong");
 }
+
+#[derive(Serialize, ServerEvent)]
+#[server_event("confirm", ack = (bool, String))]
+struct Confirm {
+    question: &'static str,
+}
+
+#[event("ask")]
+async fn ask(socket: SocketRef) -> Result<Ack<(bool, String)>, AckErrorBody> {
+    socket
+        .emit_with_ack(&Confirm { question: "sure?" }, Duration::from_secs(5))
+        .await
+        .map(Ack)
+        .map_err(|e| AckErrorBody::new("no_answer", e.to_string()))
+}
+
+#[derive(Router)]
+#[router(namespace = "/ask", events(ask))]
+struct Asking;
+
+#[tokio::test]
+async fn typed_emits_with_ack_resolve_to_the_declared_type() {
+    let io = Server::builder()
+        .ping_interval(Duration::from_secs(10))
+        .router(Asking)
+        .build()
+        .unwrap();
+    let server = TestServer::start(io.service()).await;
+    let mut ws = connect(&server, "/ask").await;
+    ws.send_text(r#"42/ask,9["ask"]"#).await;
+    let question = ws.next_text().await;
+    let rest = question.strip_prefix("42/ask,").unwrap();
+    let id: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    assert_eq!(&rest[id.len()..], r#"["confirm",{"question":"sure?"}]"#);
+    ws.send_text(&format!(r#"43/ask,{id}[true,"yes"]"#)).await;
+    assert_eq!(ws.next_text().await, r#"43/ask,9[true,"yes"]"#);
+}

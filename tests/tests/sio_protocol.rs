@@ -248,7 +248,7 @@ async fn server_acks_resolve_and_time_out_without_leaving_waiters() {
         let socket = socket.clone();
         async move {
             socket
-                .emit_with_ack::<_, (String, u8)>("q", &"why", Duration::from_secs(5))
+                .emit_raw_with_ack::<_, (String, u8)>("q", &"why", Duration::from_secs(5))
                 .await
         }
     });
@@ -260,7 +260,7 @@ async fn server_acks_resolve_and_time_out_without_leaving_waiters() {
     ws.send_text(&format!(r#"43{id}["because",7]"#)).await;
     assert_eq!(asked.await.unwrap().unwrap(), ("because".to_string(), 7));
     let timed_out = socket
-        .emit_with_ack::<_, Value>("q", &(), Duration::from_millis(50))
+        .emit_raw_with_ack::<_, Value>("q", &(), Duration::from_millis(50))
         .await;
     assert!(matches!(timed_out, Err(fastsio::ack::AckError::Timeout)));
     assert_eq!(socket.pending_acks(), 0);

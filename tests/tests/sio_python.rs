@@ -240,12 +240,12 @@ async fn python_client_acks_both_ways() {
     let socket = io.sockets().remove(0);
     let wait = Duration::from_secs(5);
     let answer: Value = socket
-        .emit_with_ack("question", &json!({"x": 21}), wait)
+        .emit_raw_with_ack("question", &json!({"x": 21}), wait)
         .await
         .unwrap();
     assert_eq!(answer, json!({"answer": 42}));
     // A tuple returned by a Python handler is several ack arguments.
-    let tuple: (String, i64) = socket.emit_with_ack("tuple", &(), wait).await.unwrap();
+    let tuple: (String, i64) = socket.emit_raw_with_ack("tuple", &(), wait).await.unwrap();
     assert_eq!(tuple, ("a".to_string(), 2));
     assert_eq!(socket.pending_acks(), 0);
     socket.emit_raw("done", &()).unwrap();

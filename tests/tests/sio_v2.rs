@@ -158,7 +158,7 @@ async fn v2_client_acks_both_ways() {
     eventually("the client connected", || io.sockets().len() == 1).await;
     let socket = io.sockets().remove(0);
     let answer: Value = socket
-        .emit_with_ack("question", &json!({"x": 21}), Duration::from_secs(5))
+        .emit_raw_with_ack("question", &json!({"x": 21}), Duration::from_secs(5))
         .await
         .unwrap();
     assert_eq!(answer, json!({"answer": 42}));

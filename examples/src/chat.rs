@@ -1,0 +1,273 @@
+//! The chat demo: rooms, messages, validation, rate limiting, on `/chat`, with a web page.
+//!
+//! The contract (what clients can rely on) is in the README's "Chat demo" section; every
+//! handler below is one line of it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router as Http;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use fastsio::middleware::{MiddlewareScope, RateLimit};
+use fastsio::prelude::*;
+use fastsio::{BuildError, EmitError, Room};
+use serde::{Deserialize, Serialize};
+use validator::{Validate, ValidationError};
+
+/// The auth payload: `{"name": ..}`, 1 to 32 characters once trimmed.
+#[derive(Deserialize, Validate)]
+pub struct Login {
+    #[validate(custom(function = "trimmed_name"))]
+    name: String,
+}
+
+fn trimmed_name(name: &str) -> Result<(), ValidationError> {
+    if (1..=32).contains(&name.trim().chars().count()) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("length")
+            .with_message("a name has 1 to 32 characters (spaces around it do not count)".into()))
+    }
+}
+
+/// The name a socket connected with, kept in its session.
+#[derive(Clone)]
+struct Name(Arc<str>);
+
+#[derive(Serialize, ServerEvent)]
+#[server_event("welcome")]
+struct Welcome {
+    name: String,
+    sid: String,
+}
+
+#[derive(Serialize, ServerEvent)]
+#[server_event("user_joined")]
+struct UserJoined<'a> {
+    room: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize, ServerEvent)]
+#[server_event("user_left")]
+struct UserLeft<'a> {
+    room: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize, ServerEvent)]
+#[server_event("new_message")]
+struct NewMessage<'a> {
+    room: &'a str,
+    name: &'a str,
+    text: &'a str,
+}
+
+#[derive(Deserialize, Validate)]
+struct RoomRequest {
+    #[validate(length(min = 1, max = 64))]
+    room: String,
+}
+
+#[derive(Deserialize, Validate)]
+struct MessageRequest {
+    room: String,
+    #[validate(length(min = 1, max = 1000))]
+    text: String,
+}
+
+#[derive(Serialize)]
+struct RoomAck {
+    ok: bool,
+    room: String,
+}
+
+#[derive(Serialize)]
+struct Sent {
+    ok: bool,
+}
+
+#[derive(Serialize)]
+struct RoomList {
+    rooms: Vec<String>,
+}
+
+/// What a chat handler can fail with, as ack errors.
+#[derive(Debug)]
+pub enum ChatError {
+    /// `send_message` to a room the sender is not in.
+    NotInRoom(String),
+    /// A broadcast could not be encoded.
+    Emit(EmitError),
+}
+
+impl From<EmitError> for ChatError {
+    fn from(e: EmitError) -> Self {
+        ChatError::Emit(e)
+    }
+}
+
+impl IntoAckError for ChatError {
+    fn into_ack_error(self) -> AckErrorBody {
+        match self {
+            ChatError::NotInRoom(room) => {
+                AckErrorBody::new("not_in_room", format!("join {room:?} before sending to it"))
+            }
+            ChatError::Emit(e) => AckErrorBody::new("internal", e.to_string()),
+        }
+    }
+}
+
+/// The rooms a socket joined (not its own id room), sorted.
+fn joined_rooms(socket: &SocketRef) -> Vec<Room> {
+    let own = Room::from(socket.id().as_str());
+    let mut rooms: Vec<Room> = socket.rooms().into_iter().filter(|r| *r != own).collect();
+    rooms.sort();
+    rooms
+}
+
+#[connect]
+async fn on_connect(socket: SocketRef, Valid(Auth(login)): Valid<Auth<Login>>) {
+    let name = login.name.trim().to_string();
+    socket.insert(Name(name.as_str().into()));
+    let _ = socket.emit(&Welcome {
+        name,
+        sid: socket.id().to_string(),
+    });
+}
+
+#[event("join_room")]
+async fn join_room(
+    socket: SocketRef,
+    Session(Name(name)): Session<Name>,
+    Valid(req): Valid<RoomRequest>,
+) -> Result<Ack<RoomAck>, ChatError> {
+    socket.join(req.room.as_str());
+    socket.to(req.room.as_str()).emit(&UserJoined {
+        room: &req.room,
+        name: &name,
+    })?;
+    Ok(Ack(RoomAck {
+        ok: true,
+        room: req.room,
+    }))
+}
+
+#[event("leave_room")]
+async fn leave_room(
+    socket: SocketRef,
+    Session(Name(name)): Session<Name>,
+    Valid(req): Valid<RoomRequest>,
+) -> Result<Ack<RoomAck>, ChatError> {
+    let room = Room::from(req.room.as_str());
+    if socket.rooms().contains(&room) {
+        socket.leave(room.clone());
+        socket.to(room).emit(&UserLeft {
+            room: &req.room,
+            name: &name,
+        })?;
+    }
+    Ok(Ack(RoomAck {
+        ok: true,
+        room: req.room,
+    }))
+}
+
+#[event("send_message")]
+async fn send_message(
+    socket: SocketRef,
+    Session(Name(name)): Session<Name>,
+    Valid(req): Valid<MessageRequest>,
+) -> Result<Ack<Sent>, ChatError> {
+    if !socket.rooms().contains(&Room::from(req.room.as_str())) {
+        return Err(ChatError::NotInRoom(req.room));
+    }
+    socket.within(req.room.as_str()).emit(&NewMessage {
+        room: &req.room,
+        name: &name,
+        text: &req.text,
+    })?;
+    Ok(Ack(Sent { ok: true }))
+}
+
+#[event("list_rooms")]
+async fn list_rooms(socket: SocketRef) -> Ack<RoomList> {
+    Ack(RoomList {
+        rooms: joined_rooms(&socket)
+            .iter()
+            .map(|r| r.to_string())
+            .collect(),
+    })
+}
+
+#[disconnect]
+async fn on_disconnect(socket: SocketRef, Session(Name(name)): Session<Name>) {
+    for room in joined_rooms(&socket) {
+        let _ = socket.to(room.clone()).emit(&UserLeft {
+            room: &room,
+            name: &name,
+        });
+    }
+}
+
+/// The chat's routes.
+#[derive(Router)]
+#[router(
+    namespace = "/chat",
+    connect = on_connect,
+    disconnect = on_disconnect,
+    events(join_room, leave_room, send_message, list_rooms),
+    middleware(RateLimit::per_second(20).events(["send_message"]))
+)]
+pub struct Chat;
+
+/// The chat's Socket.IO server.
+pub fn socket_io() -> Result<Io, BuildError> {
+    Server::builder().router(Chat).build()
+}
+
+fn static_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("chat")
+}
+
+async fn file(path: PathBuf, content_type: &'static str) -> impl IntoResponse {
+    match tokio::fs::read(&path).await {
+        Ok(body) => (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response(),
+        Err(e) => (
+            StatusCode::NOT_FOUND,
+            format!(
+                "{} is missing ({e}): run scripts/chat.sh, which installs the client bundle",
+                path.display()
+            ),
+        )
+            .into_response(),
+    }
+}
+
+/// The web page, its assets and the socket.io client bundle; Socket.IO itself is layered in
+/// front by [`service`].
+pub fn pages() -> Http {
+    let page = |name: &'static str, content_type: &'static str| {
+        get(move || file(static_dir().join("static").join(name), content_type))
+    };
+    Http::new()
+        .route("/", page("index.html", "text/html; charset=utf-8"))
+        .route("/app.js", page("app.js", "text/javascript; charset=utf-8"))
+        .route("/style.css", page("style.css", "text/css; charset=utf-8"))
+        .route(
+            "/socket.io.min.js",
+            get(|| {
+                file(
+                    static_dir().join("node_modules/socket.io-client/dist/socket.io.min.js"),
+                    "text/javascript; charset=utf-8",
+                )
+            }),
+        )
+}
+
+/// Everything the chat serves on one port: Socket.IO at `/socket.io/`, the page elsewhere.
+pub fn service(io: &Io) -> fastsio::service::EngineService<fastsio::SioHandler, Http> {
+    tower_layer::Layer::layer(&io.layer(), pages())
+}
