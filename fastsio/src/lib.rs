@@ -1,40 +1,111 @@
 //! # fastsio
 //!
-//! A fast, typed Socket.IO server framework for Rust: the whole Socket.IO protocol over
-//! Engine.IO v4 (and v3 for old clients), served standalone on hyper 1 or inside axum.
+//! A fast, typed Socket.IO server framework for Rust. Handlers are plain `async fn`s whose
+//! arguments say what they need — the socket, the validated payload, the app state — like
+//! routes in axum; the whole Socket.IO protocol (v5, and v4 for socket.io 2.x clients), rooms,
+//! acknowledgements, a middleware chain and validation come with it.
 //!
-//! [`Server::builder()`] configures a server from [`Routes`] (a namespace's handlers: plain
-//! async fns whose arguments are extractors, as in axum); the built [`Io`] handle emits,
-//! broadcasts to rooms and serves standalone or as a tower layer. Underneath, [`engine`] is the
-//! Engine.IO transport layer (sessions, long-polling, WebSocket, the upgrade, heartbeats,
-//! limits), usable on its own as below.
+//! ## A guided tour
 //!
 //! ```no_run
-//! use std::sync::Arc;
-//! use fastsio::engine::{CloseReason, Engine, EngineConfig, EngineHandler, Frame, Session, Str};
-//! use fastsio::service::{EngineService, serve};
+//! use std::time::Duration;
+//! use fastsio::prelude::*;
+//! use fastsio::middleware::{Logging, RateLimit};
+//! use serde::{Deserialize, Serialize};
+//! use validator::Validate;
 //!
-//! /// Echoes every message back.
-//! struct Echo;
-//!
-//! impl EngineHandler for Echo {
-//!     type Data = ();
-//!     fn on_open(&self, _: &Arc<Session<()>>) {}
-//!     fn on_message(&self, session: &Arc<Session<()>>, text: Str) {
-//!         let _ = session.send(Frame::message(&text));
-//!     }
-//!     fn on_binary(&self, session: &Arc<Session<()>>, data: bytes::Bytes) {
-//!         let _ = session.send(Frame::Binary(data));
-//!     }
-//!     fn on_close(&self, _: &Arc<Session<()>>, _: CloseReason) {}
+//! // 1. Payloads are your types: deserialised once, straight from the wire, and validated.
+//! #[derive(Deserialize, Validate)]
+//! struct JoinRoom {
+//!     #[validate(length(min = 1, max = 64))]
+//!     room: String,
 //! }
 //!
-//! # async fn run() -> std::io::Result<()> {
-//! let engine = Engine::new(EngineConfig::default(), Echo);
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//! serve(listener, EngineService::new(engine), std::future::pending()).await
-//! # }
+//! // 2. Outgoing events carry their wire name: `socket.emit(&Joined { .. })` cannot misspell it.
+//! #[derive(Serialize, ServerEvent)]
+//! #[server_event("joined")]
+//! struct Joined {
+//!     room: String,
+//! }
+//!
+//! #[derive(Serialize)]
+//! struct JoinAck {
+//!     ok: bool,
+//! }
+//!
+//! #[derive(Deserialize)]
+//! struct Token {
+//!     token: String,
+//! }
+//!
+//! // 3. Connect handlers take connect extractors; `Err` becomes the client's `connect_error`.
+//! #[connect]
+//! async fn on_connect(socket: SocketRef, Auth(t): Auth<Token>) -> Result<(), ConnectError> {
+//!     if t.token.is_empty() {
+//!         return Err(ConnectError::new("missing token"));
+//!     }
+//!     socket.insert(t.token);
+//!     Ok(())
+//! }
+//!
+//! // 4. Event handlers: the return value is the ack; an `Err` is an ack error
+//! //    `{"error": {"code", "message", "details"}}`. An invalid payload never reaches the
+//! //    handler: the client gets `validation_failed` with the field details.
+//! #[event("join_room")]
+//! async fn join_room(socket: SocketRef, Valid(req): Valid<JoinRoom>) -> Result<Ack<JoinAck>, AckErrorBody> {
+//!     socket.join(req.room.as_str());
+//!     socket
+//!         .emit(&Joined { room: req.room })
+//!         .map_err(|e| AckErrorBody::new("internal", e.to_string()))?;
+//!     Ok(Ack(JoinAck { ok: true }))
+//! }
+//!
+//! #[disconnect]
+//! async fn on_disconnect(id: SocketId, Reason(reason): Reason) {
+//!     tracing::info!(%reason, sid = %id.as_str(), "gone");
+//! }
+//!
+//! // 5. A router groups a namespace's handlers and router-scope middleware; two handlers for
+//! //    one event, or an argument that cannot be extracted, fail to compile.
+//! #[derive(Router)]
+//! #[router(
+//!     namespace = "/chat",
+//!     connect = on_connect,
+//!     disconnect = on_disconnect,
+//!     events(join_room),
+//!     middleware(RateLimit::per_second(20).events(["join_room"]))
+//! )]
+//! struct Chat;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // 6. The server: settings with node's defaults, global middleware, routers; `build()`
+//!     //    checks what only it can check (one event in two routers of one namespace...).
+//!     let io = Server::builder()
+//!         .ping_interval(Duration::from_secs(25))
+//!         .middleware(Logging)
+//!         .router(Chat)
+//!         .build()?;
+//!     // 7. `Io` is the handle: broadcast from anywhere, once encoded for every target.
+//!     let _ = io.of("/chat").map(|chat| chat.to("lobby").emit_raw("hello", &"everyone"));
+//!     // 8. Serve standalone (or `.layer(io.layer())` in an axum router).
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//!     io.serve(listener, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//!     Ok(())
+//! }
 //! ```
+//!
+//! ## Where things are
+//!
+//! - [`Server`], [`ServerBuilder`], [`Io`]: configuring, building and driving a server.
+//! - [`Routes`] and the macros ([`event`], [`connect`], [`disconnect`], [`Router`],
+//!   [`macro@router`], [`ServerEvent`](macro@ServerEvent)): declaring handlers.
+//! - [`extract`]: handler arguments; [`handler`]: acks and errors.
+//! - [`middleware`]: the chain and the built-ins.
+//! - [`adapter`]: rooms and the cluster seam; [`BroadcastOperators`]: targeting emits.
+//! - [`engine`]: the Engine.IO transport layer, usable on its own; [`service`]: hyper/tower.
+//!
+//! The `docs/` folder of the repository has a guide per topic.
 
 pub use fastsio_core::*;
 pub use fastsio_macros::{Router, ServerEvent, connect, disconnect, event, router};

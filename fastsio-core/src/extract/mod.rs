@@ -1,7 +1,7 @@
 //! Extractors: typed handler arguments, as in axum.
 //!
 //! An event handler's arguments implement [`FromEventParts`] (anything that only looks at the
-//! socket or the event: [`SocketRef`](crate::SocketRef), [`SocketId`], [`Event`],
+//! socket or the event: [`SocketRef`], [`SocketId`], [`Event`],
 //! [`Io`](crate::Io)) except the last, which may instead consume the payload through
 //! [`FromEventPayload`] ([`Data`], [`RawArgs`], [`Bin`]). Connect handlers take
 //! [`FromConnectParts`] arguments ([`Auth`], [`Handshake`], ...), disconnect handlers
