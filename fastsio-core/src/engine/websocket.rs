@@ -26,6 +26,10 @@ type Ws = WebSocketStream<TokioIo<Upgraded>>;
 /// Frames written per flush at most, so one busy session cannot starve its own reads.
 const WRITE_BATCH: usize = 64;
 
+/// Bytes gathered before tungstenite writes to the socket: a batch of small frames goes out in
+/// one write (each batch is flushed at its end anyway).
+const WRITE_BUFFER: usize = 8 * 1024;
+
 /// A WebSocket request without a sid: a new session over WebSocket.
 pub(crate) fn accept_new<H, B>(
     engine: &Arc<Engine<H>>,
@@ -157,7 +161,7 @@ async fn upgrade<H: EngineHandler>(engine: &Engine<H>, on_upgrade: OnUpgrade) ->
     let max = engine.config.max_payload;
     let config = WebSocketConfig::default()
         .read_buffer_size(engine.config.ws_read_buffer_size)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .max_message_size(Some(max))
         .max_frame_size(Some(max));
     Some(WebSocketStream::from_raw_socket(TokioIo::new(io), Role::Server, Some(config)).await)
