@@ -50,6 +50,10 @@ pub struct ServerConfig {
     pub max_pending_events: usize,
     /// Handler errors nobody asked an ack for.
     pub no_ack_policy: NoAckPolicy,
+    /// Concrete namespaces dynamic patterns may create (default 10 000); beyond, connecting
+    /// to a new one is refused like an unknown namespace, so clients cannot grow the server
+    /// without bound.
+    pub max_dynamic_namespaces: usize,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +67,7 @@ impl Default for ServerConfig {
             max_attachments: 64,
             max_pending_events: 256,
             no_ack_policy: NoAckPolicy::Log,
+            max_dynamic_namespaces: 10_000,
         }
     }
 }
@@ -73,6 +78,7 @@ pub(crate) struct ServerInner {
     pub config: ServerConfig,
     engine: OnceLock<Weak<Engine<SioHandler>>>,
     namespaces: RwLock<HashMap<Str, Arc<Namespace>>>,
+    static_count: usize,
     dynamic: Vec<(NsPattern, Arc<NamespaceHandlers>)>,
     adapter: AdapterFactory,
 }
@@ -102,10 +108,17 @@ impl ServerInner {
             .iter()
             .find_map(|(pattern, handlers)| pattern.matches(path).map(|p| (p, handlers.clone())))?;
         let mut namespaces = self.namespaces.write().unwrap_or_else(|e| e.into_inner());
-        let ns = namespaces
-            .entry(Str::from(path))
-            .or_insert_with(|| Namespace::new(Str::from(path), params, handlers, (self.adapter)()));
-        Some(ns.clone())
+        if let Some(ns) = namespaces.get(path) {
+            return Some(ns.clone());
+        }
+        let dynamic = namespaces.len().saturating_sub(self.static_count);
+        if dynamic >= self.config.max_dynamic_namespaces {
+            tracing::warn!(path, "dynamic namespace limit reached: refusing a new one");
+            return None;
+        }
+        let ns = Namespace::new(Str::from(path), params, handlers, (self.adapter)());
+        namespaces.insert(Str::from(path), ns.clone());
+        Some(ns)
     }
 }
 
@@ -329,6 +342,7 @@ impl ServerBuilder<()> {
         let inner = Arc::new(ServerInner {
             config: config.clone(),
             engine: OnceLock::new(),
+            static_count: namespaces.len(),
             namespaces: RwLock::new(namespaces),
             dynamic,
             adapter,

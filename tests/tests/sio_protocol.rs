@@ -340,6 +340,24 @@ async fn dynamic_namespaces_expose_their_params() {
 }
 
 #[tokio::test]
+async fn dynamic_namespaces_are_bounded() {
+    let io = builder()
+        .configure(|c| c.max_dynamic_namespaces = 2)
+        .routes(Routes::new("/room/{id}"))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/room/1").await;
+    join_ns(&mut ws, "/room/2").await;
+    ws.send_text("40/room/3,").await;
+    assert_eq!(
+        ws.next_text().await,
+        r#"44/room/3,{"message":"Invalid namespace"}"#
+    );
+    join_ns(&mut ws, "/").await;
+}
+
+#[tokio::test]
 async fn disconnects_both_ways_run_the_disconnect_handler() {
     let reasons = Arc::new(std::sync::Mutex::new(Vec::new()));
     let on_disconnect = {
