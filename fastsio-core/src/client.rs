@@ -10,7 +10,7 @@ use futures_util::FutureExt;
 use tokio::sync::Notify;
 
 use crate::ack::AckResponse;
-use crate::engine::{CloseReason, EngineHandler, ProtocolVersion, Session, Str};
+use crate::engine::{Backpressure, CloseReason, EngineHandler, ProtocolVersion, Session, Str};
 use crate::error::ConnectError;
 use crate::handler::{ConnectContext, EventContext};
 use crate::protocol::{
@@ -27,6 +27,9 @@ pub struct ClientData {
     partial: Mutex<Option<PartialBinary>>,
     connected_once: AtomicBool,
     connected: Notify,
+    /// An event whose socket's handler queue was full: the connection reads nothing more
+    /// until it is handed over.
+    stalled: Mutex<Option<(SocketRef, EventContext)>>,
 }
 
 impl ClientData {
@@ -151,6 +154,16 @@ impl EngineHandler for SioHandler {
         }
     }
 
+    fn backpressure(&self, session: &Conn) -> Option<Backpressure> {
+        let (socket, cx) = session
+            .data()
+            .stalled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()?;
+        Some(Box::pin(async move { socket.enqueue_wait(cx).await }))
+    }
+
     fn on_close(&self, session: &Conn, reason: CloseReason) {
         for socket in session.data().take_all() {
             socket.close(DisconnectReason::from(reason));
@@ -176,9 +189,13 @@ fn dispatch(server: &Arc<ServerInner>, session: &Conn, packet: Packet, attachmen
                 tracing::debug!(sid = %session.id(), ns = %packet.ns, "event for a namespace not joined");
                 return;
             };
-            if !socket.enqueue(EventContext::new(packet.args, attachments, packet.id)) {
-                tracing::warn!(sid = %session.id(), "too many events waiting for handlers: closing");
-                session.close(CloseReason::TransportError);
+            if let Err(cx) = socket.enqueue(EventContext::new(packet.args, attachments, packet.id))
+            {
+                *session
+                    .data()
+                    .stalled
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some((socket, cx));
             }
         }
         PacketKind::Ack | PacketKind::BinaryAck => {

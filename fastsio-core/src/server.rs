@@ -45,8 +45,8 @@ pub struct ServerConfig {
     pub connect_timeout: Duration,
     /// The most binary attachments one packet may announce (default 64).
     pub max_attachments: usize,
-    /// Events a socket may have waiting for its handlers before the connection is closed
-    /// (default 256).
+    /// Events a socket may have waiting for its handlers (default 256); beyond, the server
+    /// stops reading from that connection until its handlers catch up (backpressure).
     pub max_pending_events: usize,
     /// Handler errors nobody asked an ack for.
     pub no_ack_policy: NoAckPolicy,

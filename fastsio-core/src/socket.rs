@@ -332,11 +332,23 @@ impl SocketRef {
         }
     }
 
-    /// Hands an event to the socket's ordered handler loop; false when it is full.
-    pub(crate) fn enqueue(&self, cx: EventContext) -> bool {
+    /// Hands an event to the socket's ordered handler loop; gives it back when the loop's
+    /// queue is full (the connection then waits, see [`Socket::enqueue_wait`]).
+    pub(crate) fn enqueue(&self, cx: EventContext) -> Result<(), EventContext> {
         match self.events.get() {
-            Some(tx) => tx.try_send(cx).is_ok(),
-            None => false,
+            Some(tx) => match tx.try_send(cx) {
+                Ok(()) => Ok(()),
+                Err(mpsc::error::TrySendError::Full(cx)) => Err(cx),
+                Err(mpsc::error::TrySendError::Closed(_)) => Ok(()),
+            },
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for room in the handler loop's queue, then hands the event over.
+    pub(crate) async fn enqueue_wait(&self, cx: EventContext) {
+        if let Some(tx) = self.events.get().cloned() {
+            let _ = tx.send(cx).await;
         }
     }
 

@@ -12,7 +12,7 @@ mod python;
 pub mod server;
 pub mod ws;
 
-pub use node::{ensure_npm, js_dir, run_node};
+pub use node::{chat_dir, ensure_chat_bundle, ensure_npm, js_dir, run_node};
 pub use python::{ensure_python_venv, py_dir, run_python};
 
 use std::ffi::OsStr;

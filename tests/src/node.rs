@@ -13,24 +13,36 @@ pub fn js_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("js")
 }
 
+/// The chat demo's folder, whose `package.json` pins the browser's socket.io client bundle.
+pub fn chat_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/chat")
+}
+
 /// Installs the locked npm dependencies (`npm ci`) into `tests/js/node_modules` unless they
 /// are already up to date. Runs at most once per process; safe across concurrent processes.
 /// Panics with a clear message if `node` or `npm` is missing or the install fails.
 pub fn ensure_npm() {
     static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let dir = js_dir();
-        run_setup(Command::new("node").arg("--version"), NODE_HINT);
-        with_file_lock(&dir.join(".npm-lock"), || {
-            if npm_install_is_stale(&dir) {
-                run_setup(
-                    Command::new("npm")
-                        .args(["ci", "--no-audit", "--no-fund"])
-                        .current_dir(&dir),
-                    NODE_HINT,
-                );
-            }
-        });
+    DONE.get_or_init(|| ensure_npm_in(&js_dir()));
+}
+
+/// [`ensure_npm`] for the chat demo's client bundle ([`chat_dir`]).
+pub fn ensure_chat_bundle() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| ensure_npm_in(&chat_dir()));
+}
+
+fn ensure_npm_in(dir: &Path) {
+    run_setup(Command::new("node").arg("--version"), NODE_HINT);
+    with_file_lock(&dir.join(".npm-lock"), || {
+        if npm_install_is_stale(dir) {
+            run_setup(
+                Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund"])
+                    .current_dir(dir),
+                NODE_HINT,
+            );
+        }
     });
 }
 

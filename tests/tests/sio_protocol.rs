@@ -569,13 +569,18 @@ async fn malformed_packets_close_only_their_connection() {
 }
 
 #[tokio::test]
-async fn too_many_pending_events_close_the_connection() {
+async fn a_full_handler_queue_pauses_the_connection_instead_of_dropping_events() {
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
     let started = Arc::new(AtomicUsize::new(0));
     let slow = {
-        let started = started.clone();
-        move || {
-            started.fetch_add(1, Ordering::SeqCst);
-            async { tokio::time::sleep(Duration::from_secs(30)).await }
+        let (gate, started) = (gate.clone(), started.clone());
+        move |Data(n): Data<u32>| {
+            let (gate, started) = (gate.clone(), started.clone());
+            async move {
+                started.fetch_add(1, Ordering::SeqCst);
+                gate.acquire().await.unwrap().forget();
+                Ack(n)
+            }
         }
     };
     let io = builder()
@@ -585,9 +590,19 @@ async fn too_many_pending_events_close_the_connection() {
         .unwrap();
     let server = start(&io).await;
     let (mut ws, _) = connect(&server, "/").await;
-    for _ in 0..10 {
-        ws.send_text(r#"42["slow"]"#).await;
+    for n in 0..40 {
+        ws.send_text(&format!(r#"42{n}["slow",{n}]"#)).await;
     }
-    ws.expect_closed().await;
-    assert_eq!(started.load(Ordering::SeqCst), 1);
+    eventually("the first handler runs", || {
+        started.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    gate.add_permits(40);
+    for n in 0..40 {
+        assert_eq!(
+            ws.next_skipping_pings().await,
+            WsEvent::Text(format!("43{n}[{n}]"))
+        );
+    }
+    assert_eq!(started.load(Ordering::SeqCst), 40);
 }

@@ -154,7 +154,7 @@ pub struct EngineConfig {
     pub cookie: Option<CookieConfig>,
     /// The handshake hook (default none).
     pub allow_request: Option<AllowRequest>,
-    /// Frames a session may have waiting to be sent (default 1024).
+    /// Frames a session may have waiting to be sent (default 8192).
     pub max_buffered_frames: usize,
     /// What happens when that queue is full.
     pub overflow: OverflowPolicy,
@@ -179,7 +179,7 @@ impl Default for EngineConfig {
             allow_eio3: false,
             cookie: None,
             allow_request: None,
-            max_buffered_frames: 1024,
+            max_buffered_frames: 8192,
             overflow: OverflowPolicy::Close,
             ws_read_buffer_size: 4096,
             cors: None,

@@ -6,6 +6,9 @@ use bytes::Bytes;
 
 use super::{CloseReason, Session, Str};
 
+/// What [`EngineHandler::backpressure`] hands the transport to wait on.
+pub type Backpressure = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
 /// Receives the events of every session of an [`Engine`](super::Engine).
 ///
 /// Calls for one session arrive in order (open, messages in arrival order, close once) and
@@ -22,6 +25,14 @@ pub trait EngineHandler: Send + Sync + 'static {
 
     /// A binary message arrived.
     fn on_binary(&self, session: &Arc<Session<Self::Data>>, data: Bytes);
+
+    /// After each message: `Some(wait)` when the handler cannot take more from this session
+    /// yet. The transport then stops reading from the client until `wait` resolves
+    /// (backpressure that reaches the client's TCP window), while still writing to it.
+    fn backpressure(&self, session: &Arc<Session<Self::Data>>) -> Option<Backpressure> {
+        let _ = session;
+        None
+    }
 
     /// The session closed; it is no longer reachable by its id.
     fn on_close(&self, session: &Arc<Session<Self::Data>>, reason: CloseReason);

@@ -27,7 +27,7 @@ pub use config::{
 };
 pub use cors::CorsConfig;
 pub use error::HandshakeError;
-pub use handler::EngineHandler;
+pub use handler::{Backpressure, EngineHandler};
 pub use packet::{Frame, Packet, PacketError};
 pub use request::{RemoteAddr, RequestInfo};
 pub use server::{Engine, EngineBody};

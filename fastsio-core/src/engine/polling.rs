@@ -204,6 +204,12 @@ where
     })?;
     for packet in packets {
         engine.on_packet(session, packet);
+        if let Some(wait) = engine.handler.backpressure(session) {
+            tokio::select! {
+                _ = wait => {}
+                _ = session.closed() => return Ok(()),
+            }
+        }
     }
     Ok(())
 }

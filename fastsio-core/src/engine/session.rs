@@ -215,8 +215,10 @@ impl<D> Session<D> {
         self.tx.max_capacity() - self.tx.capacity()
     }
 
-    /// Closes the session (the first reason given wins). Queued frames are still written where
-    /// the transport allows; the layer above hears of the close once.
+    /// Closes the session (the first reason given wins). When the server closes it
+    /// ([`CloseReason::ForcedClose`], [`CloseReason::ServerShutdown`]), the frames still queued
+    /// are written first; when the transport failed or the client left, they are dropped. The
+    /// layer above hears of the close once.
     pub fn close(&self, reason: CloseReason) {
         if self.close_reason.set(reason).is_ok() {
             self.closed.cancel();

@@ -17,8 +17,8 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::server::EngineQuery;
 use super::{
-    CloseReason, Engine, EngineBody, EngineHandler, Frame, HandshakeError, Packet, ProtocolVersion,
-    RequestInfo, Session, Str, TransportKind,
+    Backpressure, CloseReason, Engine, EngineBody, EngineHandler, Frame, HandshakeError, Packet,
+    ProtocolVersion, RequestInfo, Session, Str, TransportKind,
 };
 
 type Ws = WebSocketStream<TokioIo<Upgraded>>;
@@ -180,7 +180,14 @@ async fn run<H: EngineHandler>(
             biased;
             _ = session.closed() => break,
             incoming = ws.next() => match incoming {
-                Some(Ok(msg)) => on_message(engine, session, msg),
+                Some(Ok(msg)) => {
+                    on_message(engine, session, msg);
+                    if let Some(wait) = engine.handler.backpressure(session)
+                        && !write_while(ws, rx, version, session, wait).await
+                    {
+                        break;
+                    }
+                }
                 Some(Err(e)) => {
                     tracing::debug!(sid = %session.id(), error = %e, "websocket read failed");
                     session.close(CloseReason::TransportError);
@@ -209,6 +216,32 @@ async fn run<H: EngineHandler>(
         let _ = tokio::time::timeout(engine.config.ping_timeout, flush).await;
     } else {
         let _ = tokio::time::timeout(engine.config.ping_timeout, ws.close(None)).await;
+    }
+}
+
+/// Keeps writing queued frames (reading nothing) until `wait` resolves; false if the session
+/// closed or the write failed meanwhile.
+async fn write_while<D>(
+    ws: &mut Ws,
+    rx: &mut mpsc::Receiver<Frame>,
+    version: ProtocolVersion,
+    session: &Session<D>,
+    wait: Backpressure,
+) -> bool {
+    tokio::pin!(wait);
+    loop {
+        tokio::select! {
+            biased;
+            _ = session.closed() => return false,
+            _ = &mut wait => return true,
+            Some(frame) = rx.recv() => {
+                if let Err(e) = write_batch(ws, frame, rx, version).await {
+                    tracing::debug!(sid = %session.id(), error = %e, "websocket write failed");
+                    session.close(CloseReason::TransportError);
+                    return false;
+                }
+            }
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use crate::socket::SocketRef;
 /// The event's arguments as `T`: one argument reads as itself, several as a tuple, none as
 /// `null` (so `Option<T>` and `()` fit). Each argument is deserialised once, from its raw JSON.
 ///
-/// A payload that does not fit is answered with an `invalid_payload` ack error.
+/// A payload that does not fit is answered with a `validation_failed` ack error.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Data<T>(pub T);
 

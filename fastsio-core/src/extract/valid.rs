@@ -19,11 +19,45 @@ pub struct Valid<T>(pub T);
 fn check<T: Validate>(value: &T) -> Result<(), ExtractError> {
     value.validate().map_err(|errors| {
         let details = serde_json::to_value(&errors).unwrap_or_default();
-        ExtractError(
-            AckErrorBody::new("validation_failed", format!("validation failed: {errors}"))
-                .with_details(details),
-        )
+        ExtractError(AckErrorBody::new("validation_failed", summary(&errors)).with_details(details))
     })
+}
+
+/// `invalid room: length (min 1, max 64)`: each failing field with its rules, readable.
+fn summary(errors: &validator::ValidationErrors) -> String {
+    let mut fields: Vec<String> = errors
+        .field_errors()
+        .into_iter()
+        .map(|(field, errs)| {
+            let rules: Vec<String> = errs
+                .iter()
+                .map(|e| match &e.message {
+                    Some(message) => message.to_string(),
+                    None => {
+                        let mut params: Vec<String> = e
+                            .params
+                            .iter()
+                            .filter(|(k, _)| *k != "value")
+                            .map(|(k, v)| format!("{k} {v}"))
+                            .collect();
+                        params.sort();
+                        if params.is_empty() {
+                            e.code.to_string()
+                        } else {
+                            format!("{} ({})", e.code, params.join(", "))
+                        }
+                    }
+                })
+                .collect();
+            format!("{field}: {}", rules.join("; "))
+        })
+        .collect();
+    fields.sort();
+    if fields.is_empty() {
+        "validation failed".to_string()
+    } else {
+        format!("invalid {}", fields.join(", "))
+    }
 }
 
 impl<T, S> FromEventPayload<S> for Valid<T>

@@ -67,7 +67,7 @@ struct ErrorEnvelope<'a> {
 /// documented convention, since Socket.IO has no protocol-level ack error.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AckErrorBody {
-    /// A stable machine-readable code (`validation_failed`, `invalid_payload`, `internal`, ...).
+    /// A stable machine-readable code (`validation_failed`, `rate_limited`, `internal`, ...).
     pub code: Cow<'static, str>,
     /// A human-readable message.
     pub message: String,

@@ -21,8 +21,10 @@ use crate::socket::SocketRef;
 /// async fn must_be_in_a_room(socket: SocketRef) -> Result<(), AckErrorBody> {
 ///     if socket.rooms().len() > 1 { Ok(()) } else { Err(AckErrorBody::new("no_room", "join a room first")) }
 /// }
-/// let mw = before(must_be_in_a_room);
-/// # let _ = mw;
+/// let io = fastsio_core::Server::builder()
+///     .middleware(before(must_be_in_a_room).events(["send_message"]))
+///     .build();
+/// # let _ = io;
 /// ```
 pub fn before<H, T>(hook: H) -> Before<H, T> {
     Before(hook, PhantomData)
@@ -89,8 +91,8 @@ impl Middleware for BoundBefore {
 ///     tracing::info!(%name, ok = matches!(outcome, AckReply::Args { .. }), "handled");
 ///     outcome
 /// }
-/// let mw = after(audit);
-/// # let _ = mw;
+/// let io = fastsio_core::Server::builder().middleware(after(audit)).build();
+/// # let _ = io;
 /// ```
 pub fn after<H, T>(hook: H) -> After<H, T> {
     After(hook, PhantomData)
