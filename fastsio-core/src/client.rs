@@ -189,7 +189,7 @@ fn dispatch(server: &Arc<ServerInner>, session: &Conn, packet: Packet, attachmen
                 tracing::debug!(sid = %session.id(), ns = %packet.ns, "event for a namespace not joined");
                 return;
             };
-            if let Err(cx) = socket.enqueue(EventContext::new(packet.args, attachments, packet.id))
+            if let Some(cx) = socket.enqueue(EventContext::new(packet.args, attachments, packet.id))
             {
                 *session
                     .data()

@@ -334,14 +334,11 @@ impl SocketRef {
 
     /// Hands an event to the socket's ordered handler loop; gives it back when the loop's
     /// queue is full (the connection then waits, see [`Socket::enqueue_wait`]).
-    pub(crate) fn enqueue(&self, cx: EventContext) -> Result<(), EventContext> {
-        match self.events.get() {
-            Some(tx) => match tx.try_send(cx) {
-                Ok(()) => Ok(()),
-                Err(mpsc::error::TrySendError::Full(cx)) => Err(cx),
-                Err(mpsc::error::TrySendError::Closed(_)) => Ok(()),
-            },
-            None => Ok(()),
+    #[must_use]
+    pub(crate) fn enqueue(&self, cx: EventContext) -> Option<EventContext> {
+        match self.events.get()?.try_send(cx) {
+            Err(mpsc::error::TrySendError::Full(cx)) => Some(cx),
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
         }
     }
 
