@@ -21,7 +21,7 @@ mod socket;
 pub use client::{ClientData, SioHandler};
 pub use error::{BuildError, ConnectError, EmitError};
 pub use namespace::{Namespace, Routes};
-pub use operators::BroadcastOperators;
+pub use operators::{AckResults, BroadcastOperators};
 pub use reason::DisconnectReason;
 pub use room::{IntoRooms, Room};
 pub use server::{Io, NoAckPolicy, Server, ServerBuilder, ServerConfig};

@@ -22,6 +22,23 @@ use crate::socket::SocketRef;
 /// How long a broadcast waits for acks unless told otherwise.
 const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The acks of a broadcast: one entry per selected socket.
+#[derive(Debug)]
+pub struct AckResults<R> {
+    /// This node's sockets, each with its ack (or why there is none).
+    pub local: Vec<(Sid, Result<R, AckError>)>,
+    /// Other nodes' sockets: the acks that arrived, then a [`AckError::Timeout`] for each
+    /// socket reached that did not answer in time.
+    pub remote: Vec<Result<R, AckError>>,
+}
+
+impl<R> AckResults<R> {
+    /// Every ack, local and remote, without socket ids.
+    pub fn into_values(self) -> impl Iterator<Item = Result<R, AckError>> {
+        self.local.into_iter().map(|(_, r)| r).chain(self.remote)
+    }
+}
+
 /// A selection of sockets in one namespace. Emits are encoded once and the bytes shared by
 /// every target; a socket in several target rooms is reached once.
 #[derive(Clone)]
@@ -114,7 +131,7 @@ impl BroadcastOperators {
     pub async fn emit_with_ack<E: ServerEvent>(
         &self,
         event: &E,
-    ) -> Result<Vec<(Sid, Result<E::Ack, AckError>)>, EmitError> {
+    ) -> Result<AckResults<E::Ack>, EmitError> {
         self.emit_raw_with_ack(E::NAME, event).await
     }
 
@@ -124,7 +141,7 @@ impl BroadcastOperators {
         &self,
         event: &str,
         data: &T,
-    ) -> Result<Vec<(Sid, Result<R, AckError>)>, EmitError>
+    ) -> Result<AckResults<R>, EmitError>
     where
         T: Serialize + ?Sized,
         R: DeserializeOwned,
@@ -132,6 +149,14 @@ impl BroadcastOperators {
         let id = self.ns.next_ack_id();
         let packet = EncodedPacket::event(self.ns.path(), event, Some(id), data, Vec::new())?;
         let timeout = self.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
+        let remote = match self.opts.local {
+            true => None,
+            false => self.ns.adapter.broadcast_with_ack_remote(
+                packet.clone(),
+                self.opts.clone(),
+                timeout,
+            ),
+        };
         let waits = self.ns.targets(&self.opts).into_iter().map(|socket| {
             let rx = socket.acks.register(id);
             let sent = socket.send_packet(&packet);
@@ -148,7 +173,24 @@ impl BroadcastOperators {
                 (socket.id(), result)
             }
         });
-        Ok(join_all(waits).await)
+        let remote = async {
+            match remote {
+                None => Ok(Vec::new()),
+                Some(op) => op.await.map(|acks| {
+                    let missing = acks.expected.saturating_sub(acks.responses.len());
+                    acks.responses
+                        .iter()
+                        .map(|r| r.data().map_err(AckError::Decode))
+                        .chain((0..missing).map(|_| Err(AckError::Timeout)))
+                        .collect()
+                }),
+            }
+        };
+        let (local, remote) = tokio::join!(join_all(waits), remote);
+        Ok(AckResults {
+            local,
+            remote: remote.map_err(EmitError::Adapter)?,
+        })
     }
 
     /// The selected sockets of this node.

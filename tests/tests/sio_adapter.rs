@@ -5,10 +5,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fastsio::Room;
-use fastsio::adapter::{Adapter, AdapterFuture, BroadcastOptions, LocalAdapter, RemoteSocket};
+use fastsio::ack::{AckError, AckResponse};
+use fastsio::adapter::{
+    Adapter, AdapterFuture, BroadcastOptions, LocalAdapter, RemoteAcks, RemoteSocket,
+};
 use fastsio::engine::Sid;
 use fastsio::prelude::*;
-use fastsio::protocol::EncodedPacket;
+use fastsio::protocol::{EncodedPacket, EventArgs};
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::ws::WsClient;
 
@@ -51,6 +54,21 @@ impl Adapter for Recording {
         opts: BroadcastOptions,
     ) -> Option<AdapterFuture<'static, ()>> {
         self.record(format!("broadcast {} to {:?}", packet.text, opts.rooms))
+    }
+    fn broadcast_with_ack_remote(
+        &self,
+        _: EncodedPacket,
+        _: BroadcastOptions,
+        _: Duration,
+    ) -> Option<AdapterFuture<'static, RemoteAcks>> {
+        let response = |v: &str| AckResponse {
+            args: EventArgs::parse(v.into()).unwrap(),
+            attachments: Vec::new(),
+        };
+        Some(Box::pin(std::future::ready(Ok(RemoteAcks {
+            expected: 3,
+            responses: vec![response("[\"n2\"]"), response("[\"n3\"]")],
+        }))))
     }
     fn fetch_remote_sockets(
         &self,
@@ -116,6 +134,26 @@ async fn cluster_operations_reach_the_adapter_and_local_ones_do_not() {
             .unwrap()
             .is_empty()
     );
+    let acks = tokio::spawn({
+        let ops = ops.clone();
+        async move {
+            ops.timeout(Duration::from_secs(5))
+                .emit_raw_with_ack::<_, String>("who", &())
+                .await
+        }
+    });
+    let question = ws.next_text().await;
+    let id: String = question["42".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    ws.send_text(&format!(r#"43{id}["n1"]"#)).await;
+    let acks = acks.await.unwrap().unwrap();
+    assert_eq!(acks.local.len(), 1);
+    assert_eq!(acks.local[0].1.as_ref().unwrap(), "n1");
+    assert_eq!(acks.remote.len(), 3);
+    assert_eq!(acks.remote[0].as_ref().unwrap(), "n2");
+    assert!(matches!(acks.remote[2], Err(AckError::Timeout)));
     io.to("gone").disconnect();
     eventually("remote operations recorded", || {
         log.lock().unwrap().len() == 3

@@ -544,7 +544,7 @@ async fn rooms_and_broadcasts_across_ten_clients() {
             .await
             .unwrap();
         let mut acked = Vec::new();
-        for (sid, reply) in replies {
+        for (sid, reply) in replies.local {
             let reply = reply.unwrap_or_else(|e| panic!("{rooms:?}: ack from {sid}: {e}"));
             assert_eq!(
                 sid.to_string(),

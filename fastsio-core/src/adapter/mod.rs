@@ -9,9 +9,11 @@ mod local;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 pub use local::LocalAdapter;
 
+use crate::ack::AckResponse;
 use crate::engine::Sid;
 use crate::protocol::EncodedPacket;
 use crate::room::Room;
@@ -44,6 +46,15 @@ impl std::fmt::Display for AdapterError {
 }
 
 impl std::error::Error for AdapterError {}
+
+/// What other nodes answered to a broadcast with acks.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteAcks {
+    /// How many remote sockets the broadcast reached (the acks expected).
+    pub expected: usize,
+    /// The acks that arrived in time.
+    pub responses: Vec<AckResponse>,
+}
 
 /// A socket of another node, as [`Adapter::fetch_remote_sockets`] reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +95,19 @@ pub trait Adapter: Send + Sync + 'static {
         opts: BroadcastOptions,
     ) -> Option<AdapterFuture<'static, ()>> {
         let _ = (packet, opts);
+        None
+    }
+
+    /// Sends a broadcast that asks for acks to the selected sockets of other nodes and
+    /// collects what they answer within `timeout`: how many sockets were reached (each node
+    /// reports its count) and the acks that arrived.
+    fn broadcast_with_ack_remote(
+        &self,
+        packet: EncodedPacket,
+        opts: BroadcastOptions,
+        timeout: Duration,
+    ) -> Option<AdapterFuture<'static, RemoteAcks>> {
+        let _ = (packet, opts, timeout);
         None
     }
 
