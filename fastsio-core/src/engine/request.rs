@@ -15,8 +15,8 @@ pub struct RequestInfo {
     pub uri: Uri,
     /// The request headers.
     pub headers: HeaderMap,
-    /// The peer address, when the server knows it (standalone `serve`, or axum's
-    /// `into_make_service_with_connect_info`).
+    /// The peer address, when the server knows it: always with fastsio's `serve`; under axum
+    /// with the `axum` feature and `into_make_service_with_connect_info::<SocketAddr>()`.
     pub remote_addr: Option<SocketAddr>,
 }
 

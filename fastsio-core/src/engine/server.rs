@@ -167,16 +167,17 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     fn parse_query<B>(&self, req: &Request<B>) -> Result<EngineQuery, HandshakeError> {
+        // Node's order: the transport first, then the protocol revision.
         let query = req.uri().query();
-        let version = request::query_param(query, "EIO")
-            .and_then(ProtocolVersion::from_query)
-            .filter(|v| *v == ProtocolVersion::V4 || self.config.allow_eio3)
-            .ok_or(HandshakeError::UnsupportedProtocolVersion)?;
         let transport = match request::query_param(query, "transport") {
             Some("polling") if self.config.transports.polling => TransportKind::Polling,
             Some("websocket") if self.config.transports.websocket => TransportKind::Websocket,
             _ => return Err(HandshakeError::UnknownTransport),
         };
+        let version = request::query_param(query, "EIO")
+            .and_then(ProtocolVersion::from_query)
+            .filter(|v| *v == ProtocolVersion::V4 || self.config.allow_eio3)
+            .ok_or(HandshakeError::UnsupportedProtocolVersion)?;
         let sid = match request::query_param(query, "sid") {
             None => None,
             Some(s) => Some(s.parse().map_err(|_| HandshakeError::UnknownSid)?),
@@ -274,6 +275,18 @@ pub(crate) fn request_info<B>(req: &Request<B>) -> RequestInfo {
         method: req.method().clone(),
         uri: req.uri().clone(),
         headers: req.headers().clone(),
-        remote_addr: req.extensions().get::<RemoteAddr>().map(|a| a.0),
+        remote_addr: remote_addr(req.extensions()),
     }
+}
+
+/// The peer address, from fastsio's own server or from axum's `ConnectInfo`.
+fn remote_addr(extensions: &http::Extensions) -> Option<std::net::SocketAddr> {
+    let ours = extensions.get::<RemoteAddr>().map(|a| a.0);
+    #[cfg(feature = "axum")]
+    let ours = ours.or_else(|| {
+        extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0)
+    });
+    ours
 }

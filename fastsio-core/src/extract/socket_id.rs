@@ -14,4 +14,16 @@ impl std::ops::Deref for SocketId {
     }
 }
 
+impl std::fmt::Display for SocketId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+impl crate::room::IntoRooms for SocketId {
+    fn into_rooms(self) -> Vec<crate::room::Room> {
+        self.0.into_rooms()
+    }
+}
+
 from_socket!(SocketId, |socket| SocketId(socket.id()));
