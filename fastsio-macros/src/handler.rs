@@ -137,7 +137,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     let name = match kind {
-        Kind::Event => errors.take(parse_event_name(attr, &func)),
+        Kind::Event => parse_event_args(attr, &func, &mut errors),
         Kind::Connect | Kind::Disconnect => {
             if !attr.is_empty() {
                 errors.push(syn::Error::new(
@@ -155,36 +155,74 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         ));
     }
     check_args(kind, &func, &mut errors);
-    let proxy = name.map(|name| {
-        let vis = &func.vis;
-        let ident = &func.sig.ident;
-        let doc = format!(
-            "The `{}` event: the name [`{ident}`](fn@{ident}) handles.",
-            name.value()
-        );
-        let bounds = arg_bounds(&func);
-        quote! {
-            #[doc = #doc]
-            #[allow(non_camel_case_types)]
-            #vis struct #ident {}
+    let proxy = name.map(
+        |EventArgs {
+             name,
+             state,
+             middleware,
+         }| {
+            let vis = &func.vis;
+            let ident = &func.sig.ident;
+            let doc = format!(
+                "The `{}` event: the name [`{ident}`](fn@{ident}) handles.",
+                name.value()
+            );
+            let bounds = arg_bounds(&func);
+            let layers = event_layers(&name, state.as_ref(), &middleware, vis);
+            quote! {
+                #[doc = #doc]
+                #[allow(non_camel_case_types)]
+                #vis struct #ident {}
 
-            impl ::fastsio::handler::EventRoute for #ident {
-                const EVENT: &'static str = #name;
-            }
+                impl ::fastsio::handler::EventRoute for #ident {
+                    const EVENT: &'static str = #name;
+                }
 
-            impl #ident {
-                /// Instantiated by routers with their state type: each bound fails on the
-                /// argument that cannot be extracted.
-                #[doc(hidden)]
-                #vis fn __fastsio_check<S>() where #(#bounds)* {}
+                impl #ident {
+                    /// Instantiated by routers with their state type: each bound fails on the
+                    /// argument that cannot be extracted.
+                    #[doc(hidden)]
+                    #vis fn __fastsio_check<S>() where #(#bounds)* {}
+
+                    #layers
+                }
             }
-        }
-    });
+        },
+    );
     let errors = errors.into_compile_errors();
     quote! {
         #errors
         #func
         #proxy
+    }
+}
+
+/// The fn routers call to add the event's own middleware (`middleware(..)`), for the event's
+/// `state` type or for any state.
+fn event_layers(
+    name: &LitStr,
+    state: Option<&Type>,
+    middleware: &[syn::Expr],
+    vis: &syn::Visibility,
+) -> TokenStream {
+    let layers = middleware
+        .iter()
+        .map(|m| quote_spanned!(m.span()=> .event_middleware(#name, #m)));
+    match state {
+        Some(state) => quote! {
+            #[doc(hidden)]
+            #vis fn __fastsio_layers(routes: ::fastsio::Routes<#state>) -> ::fastsio::Routes<#state> {
+                routes #(#layers)*
+            }
+        },
+        None => quote! {
+            #[doc(hidden)]
+            #vis fn __fastsio_layers<S: ::core::marker::Send + ::core::marker::Sync + 'static>(
+                routes: ::fastsio::Routes<S>,
+            ) -> ::fastsio::Routes<S> {
+                routes #(#layers)*
+            }
+        },
     }
 }
 
@@ -223,20 +261,78 @@ fn arg_bounds(func: &ItemFn) -> Vec<TokenStream> {
     bounds
 }
 
-fn parse_event_name(attr: TokenStream, func: &ItemFn) -> syn::Result<LitStr> {
+/// `#[event("name", state = Type, middleware(a, b))]`.
+struct EventArgs {
+    name: LitStr,
+    state: Option<Type>,
+    middleware: Vec<syn::Expr>,
+}
+
+fn parse_event_args(attr: TokenStream, func: &ItemFn, errors: &mut Errors) -> Option<EventArgs> {
     if attr.is_empty() {
         let ident = &func.sig.ident;
-        return Err(syn::Error::new(
+        errors.push(syn::Error::new(
             func.sig.ident.span(),
             format!("#[event] needs the event name clients emit: #[event(\"{ident}\")]"),
         ));
+        return None;
     }
-    let name: LitStr = syn::parse2(attr).map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            "#[event] takes the event name as a string: #[event(\"join_room\")]",
-        )
-    })?;
-    names::check(&name.value(), name.span())?;
-    Ok(name)
+    let parser = |stream: syn::parse::ParseStream<'_>| {
+        let name: LitStr = stream.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "#[event] takes the event name as a string first: #[event(\"join_room\")]",
+            )
+        })?;
+        errors.take(names::check(&name.value(), name.span()));
+        let mut args = EventArgs {
+            name,
+            state: None,
+            middleware: Vec::new(),
+        };
+        let mut seen = std::collections::HashSet::new();
+        while !stream.is_empty() {
+            stream.parse::<syn::Token![,]>()?;
+            if stream.is_empty() {
+                break;
+            }
+            let key: syn::Ident = stream.parse()?;
+            if !seen.insert(key.to_string()) {
+                errors.push(syn::Error::new(
+                    key.span(),
+                    format!("`{key}` is given twice: keep one"),
+                ));
+            }
+            match key.to_string().as_str() {
+                "state" => {
+                    stream.parse::<syn::Token![=]>()?;
+                    args.state = Some(stream.parse()?);
+                }
+                "middleware" => {
+                    let content;
+                    syn::parenthesized!(content in stream);
+                    args.middleware.extend(content.parse_terminated(
+                        <syn::Expr as syn::parse::Parse>::parse,
+                        syn::Token![,],
+                    )?);
+                }
+                _ => {
+                    errors.push(syn::Error::new(
+                        key.span(),
+                        "unknown #[event] argument: after the name, write `state = Type` or `middleware(..)`",
+                    ));
+                    if stream.peek(syn::Token![=]) {
+                        stream.parse::<syn::Token![=]>()?;
+                        stream.parse::<syn::Expr>()?;
+                    } else if stream.peek(syn::token::Paren) {
+                        let _content;
+                        syn::parenthesized!(_content in stream);
+                    }
+                }
+            }
+        }
+        Ok(args)
+    };
+    let parsed = syn::parse::Parser::parse2(parser, attr);
+    errors.take(parsed)
 }

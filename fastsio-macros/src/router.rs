@@ -119,6 +119,10 @@ impl RouterSpec {
         let events = self.events.iter().map(
             |e| quote_spanned!(e.span()=> .on(<#e as ::fastsio::handler::EventRoute>::EVENT, #e)),
         );
+        let layers = self
+            .events
+            .iter()
+            .map(|e| quote_spanned!(e.span()=> let routes = #e::__fastsio_layers(routes);));
         let checks = self
             .events
             .iter()
@@ -145,11 +149,13 @@ impl RouterSpec {
         quote_spanned! {span=>
             impl ::fastsio::handler::IntoRoutes<#state> for #target {
                 fn into_routes(self) -> ::fastsio::Routes<#state> {
-                    ::fastsio::Routes::<#state>::new(#ns)
+                    let routes = ::fastsio::Routes::<#state>::new(#ns)
                         #(#middleware)*
                         #(#connect)*
                         #(#disconnect)*
-                        #(#events)*
+                        #(#events)*;
+                    #(#layers)*
+                    routes
                 }
             }
 

@@ -53,6 +53,28 @@ async fn ping() -> Ack<&'static str> {
     Ack("pong")
 }
 
+async fn motd_is_set(State(state): State<AppState>) -> Result<(), AckErrorBody> {
+    if state.motd == "welcome" {
+        Err(AckErrorBody::new("closed", "the shop is closed"))
+    } else {
+        Ok(())
+    }
+}
+
+#[event(
+    "limited",
+    state = AppState,
+    middleware(fastsio::middleware::RateLimit::per_second(1))
+)]
+async fn limited() -> Ack<u8> {
+    Ack(1)
+}
+
+#[event("guarded", state = AppState, middleware(fastsio::middleware::before(motd_is_set)))]
+async fn guarded() -> Ack<u8> {
+    Ack(2)
+}
+
 #[disconnect]
 async fn on_disconnect(_id: SocketId, Reason(_reason): Reason) {}
 
@@ -62,7 +84,7 @@ async fn on_disconnect(_id: SocketId, Reason(_reason): Reason) {}
     state = AppState,
     connect = on_connect,
     disconnect = on_disconnect,
-    events(join_room, ping),
+    events(join_room, ping, limited, guarded),
     middleware(fastsio::middleware::RateLimit::per_second(2).events(["ping"]))
 )]
 struct Chat;
@@ -132,6 +154,26 @@ async fn a_derived_router_serves_its_events_with_state_and_validation() {
     assert!(
         limited.starts_with(r#"43/chat,5[{"error":{"code":"rate_limited""#),
         "{limited}"
+    );
+}
+
+#[tokio::test]
+async fn event_attributes_add_event_middleware() {
+    let server = start().await;
+    let mut ws = connect(&server, "/chat").await;
+    ws.next_text().await;
+    ws.send_text(r#"42/chat,1["limited"]"#).await;
+    assert_eq!(ws.next_text().await, "43/chat,1[1]");
+    ws.send_text(r#"42/chat,2["limited"]"#).await;
+    assert!(
+        ws.next_text()
+            .await
+            .starts_with(r#"43/chat,2[{"error":{"code":"rate_limited""#)
+    );
+    ws.send_text(r#"42/chat,3["guarded"]"#).await;
+    assert_eq!(
+        ws.next_text().await,
+        r#"43/chat,3[{"error":{"code":"closed","message":"the shop is closed"}}]"#
     );
 }
 
