@@ -7,6 +7,15 @@ use crate::handler::EventContext;
 use crate::socket::SocketRef;
 
 /// The binary attachments of the event, in placeholder order.
+///
+/// ```
+/// use fastsio_core::{Routes, extract::Bin, handler::Ack};
+/// async fn upload(Bin(files): Bin) -> Ack<usize> {
+///     Ack(files.iter().map(|f| f.len()).sum())
+/// }
+/// let routes: Routes = Routes::new("/").on("upload", upload);
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Bin(pub Vec<Bytes>);
 

@@ -10,6 +10,15 @@ use crate::socket::SocketRef;
 /// `null` (so `Option<T>` and `()` fit). Each argument is deserialised once, from its raw JSON.
 ///
 /// A payload that does not fit is answered with a `validation_failed` ack error.
+///
+/// ```
+/// use fastsio_core::{Routes, extract::Data, handler::Ack};
+/// async fn add(Data((a, b)): Data<(i64, i64)>) -> Ack<i64> {
+///     Ack(a + b)
+/// }
+/// let routes: Routes = Routes::new("/").on("add", add);
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Data<T>(pub T);
 

@@ -6,6 +6,15 @@ use crate::handler::EventContext;
 use crate::socket::SocketRef;
 
 /// The event's name (useful in catch-all handlers).
+///
+/// ```
+/// use fastsio_core::{Routes, extract::Event};
+/// async fn any(Event(name): Event) {
+///     tracing::info!(%name, "unhandled event");
+/// }
+/// let routes: Routes = Routes::new("/").fallback(any);
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event(pub Str);
 

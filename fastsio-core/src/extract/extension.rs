@@ -6,6 +6,17 @@ use crate::socket::SocketRef;
 
 /// A copy of the value of type `T` that a middleware put in the event's `extensions`.
 /// Missing → an `internal` error (the middleware that provides it is not in the chain).
+///
+/// ```
+/// use fastsio_core::{Routes, extract::Extension, handler::Ack};
+/// #[derive(Clone)]
+/// struct RequestId(u64);
+/// async fn traced(Extension(RequestId(id)): Extension<RequestId>) -> Ack<u64> {
+///     Ack(id)
+/// }
+/// let routes: Routes = Routes::new("/").on("traced", traced);
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Extension<T>(pub T);
 

@@ -7,6 +7,15 @@ use crate::extract::from_socket;
 
 /// The opening HTTP request of the connection: method, URI (with the query), headers, remote
 /// address.
+///
+/// ```
+/// use fastsio_core::{Routes, extract::Handshake, handler::Ack};
+/// async fn agent(hs: Handshake) -> Ack<Option<String>> {
+///     Ack(hs.headers.get("user-agent").and_then(|v| v.to_str().ok()).map(String::from))
+/// }
+/// let routes: Routes = Routes::new("/").on("agent", agent);
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone)]
 pub struct Handshake(pub Arc<RequestInfo>);
 

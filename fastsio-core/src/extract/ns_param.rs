@@ -10,6 +10,15 @@ use crate::socket::SocketRef;
 /// The parameters of a dynamic namespace (`/room/{id}` connected as `/room/42`): with one
 /// parameter, `T` is its value (`NsParam<u32>`, `NsParam<String>`); with several, `T` is a
 /// struct with one field per parameter.
+///
+/// ```
+/// use fastsio_core::{Routes, extract::NsParam, handler::Ack};
+/// async fn which(NsParam(id): NsParam<u32>) -> Ack<u32> {
+///     Ack(id)
+/// }
+/// let routes: Routes = Routes::new("/room/{id}").on("which", which);
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NsParam<T>(pub T);
 

@@ -11,6 +11,17 @@ use crate::socket::SocketRef;
 
 /// The event's arguments as received (raw JSON, placeholders included) with their
 /// attachments. Emitting or acknowledging with it sends them on unchanged.
+///
+/// ```
+/// use fastsio_core::{Routes, SocketRef, extract::RawArgs};
+/// async fn relay(socket: SocketRef, args: RawArgs) {
+///     let attachments = args.attachments.clone();
+///     let _ = socket.broadcast().emit_raw("relayed", &args);
+///     let _ = attachments;
+/// }
+/// let routes: Routes = Routes::new("/").on("relay", relay);
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct RawArgs {
     args: EventArgs,

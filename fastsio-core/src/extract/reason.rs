@@ -6,6 +6,15 @@ use crate::reason::DisconnectReason;
 use crate::socket::SocketRef;
 
 /// Why the socket disconnected (disconnect handlers only).
+///
+/// ```
+/// use fastsio_core::{Routes, extract::{Reason, SocketId}};
+/// async fn gone(id: SocketId, Reason(reason): Reason) {
+///     tracing::info!(%id, %reason, "disconnected");
+/// }
+/// let routes: Routes = Routes::new("/").on_disconnect(gone);
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reason(pub DisconnectReason);
 

@@ -7,6 +7,20 @@ use crate::socket::SocketRef;
 /// A copy of the value of type `T` stored on this socket with
 /// [`Socket::insert`](crate::Socket::insert) (each socket's own; no socket reads another's).
 /// A handler asking for a session that was never stored gets a `session_missing` error.
+///
+/// ```
+/// use fastsio_core::{Routes, SocketRef, extract::Session, handler::Ack};
+/// #[derive(Clone)]
+/// struct User(String);
+/// async fn login(socket: SocketRef) {
+///     socket.insert(User("ada".into()));
+/// }
+/// async fn whoami(Session(User(name)): Session<User>) -> Ack<String> {
+///     Ack(name)
+/// }
+/// let routes: Routes = Routes::new("/").on_connect(login).on("whoami", whoami);
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Session<T>(pub T);
 

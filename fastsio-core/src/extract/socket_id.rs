@@ -4,6 +4,15 @@ use crate::engine::Sid;
 use crate::extract::from_socket;
 
 /// The socket's id (also the name of its own room).
+///
+/// ```
+/// use fastsio_core::{Io, Routes, extract::SocketId};
+/// async fn poke(id: SocketId, io: Io) {
+///     let _ = io.to(id).emit_raw("poked", &());
+/// }
+/// let routes: Routes = Routes::new("/").on("poke", poke);
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SocketId(pub Sid);
 

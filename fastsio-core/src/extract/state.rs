@@ -33,6 +33,20 @@ impl<T: Clone> FromRef<T> for T {
 }
 
 /// The app state, or a part of it (`T: FromRef<S>`, checked at compile time).
+///
+/// ```
+/// use fastsio_core::{Server, Routes, extract::State, handler::Ack};
+/// #[derive(Clone)]
+/// struct AppState { motd: String }
+/// async fn motd(State(state): State<AppState>) -> Ack<String> {
+///     Ack(state.motd)
+/// }
+/// let io = Server::builder()
+///     .routes(Routes::new("/").on("motd", motd))
+///     .with_state(AppState { motd: "hi".into() })
+///     .build();
+/// # let _ = io;
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct State<T>(pub T);
 

@@ -13,6 +13,20 @@ use crate::socket::SocketRef;
 ///
 /// A failure answers the client with `{"code": "validation_failed", "message", "details"}`
 /// (`details` lists each field's violations) as an ack error, or as the `connect_error` data.
+///
+/// ```
+/// use fastsio_core::{Routes, extract::Valid, handler::Ack};
+/// #[derive(serde::Deserialize, validator::Validate)]
+/// struct Join {
+///     #[validate(length(min = 1, max = 64))]
+///     room: String,
+/// }
+/// async fn join(Valid(req): Valid<Join>) -> Ack<String> {
+///     Ack(req.room)
+/// }
+/// let routes: Routes = Routes::new("/").on("join", join);
+/// # let _ = routes;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Valid<T>(pub T);
 
