@@ -5,6 +5,7 @@ pub mod axum;
 pub mod chat;
 pub mod conformance;
 pub mod injection;
+pub mod launch;
 pub mod middleware;
 pub mod routers;
 pub mod simple;

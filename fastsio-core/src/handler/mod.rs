@@ -239,47 +239,30 @@ impl<H: DisconnectHandler<T, S>, T: 'static, S: Send + Sync + 'static> ErasedDis
 /// A handler waiting for the app state; bound when the server is built.
 pub(crate) type Unbound<S, E> = Box<dyn FnOnce(&Arc<S>) -> Arc<E> + Send>;
 
-pub(crate) fn unbound_event<H, T, S>(handler: H) -> Unbound<S, dyn ErasedEventHandler>
-where
-    H: EventHandler<T, S>,
-    T: 'static,
-    S: Send + Sync + 'static,
-{
-    Box::new(move |state| {
-        Arc::new(Bound {
-            handler,
-            state: state.clone(),
-            _args: PhantomData,
-        })
-    })
+/// `unbound_*`: a handler of one kind, waiting for its state.
+macro_rules! unbound {
+    ($name:ident, $handler:ident, $erased:ident) => {
+        pub(crate) fn $name<H, T, S>(handler: H) -> Unbound<S, dyn $erased>
+        where
+            H: $handler<T, S>,
+            T: 'static,
+            S: Send + Sync + 'static,
+        {
+            Box::new(move |state| {
+                Arc::new(Bound {
+                    handler,
+                    state: state.clone(),
+                    _args: PhantomData,
+                })
+            })
+        }
+    };
 }
 
-pub(crate) fn unbound_connect<H, T, S>(handler: H) -> Unbound<S, dyn ErasedConnectHandler>
-where
-    H: ConnectHandler<T, S>,
-    T: 'static,
-    S: Send + Sync + 'static,
-{
-    Box::new(move |state| {
-        Arc::new(Bound {
-            handler,
-            state: state.clone(),
-            _args: PhantomData,
-        })
-    })
-}
-
-pub(crate) fn unbound_disconnect<H, T, S>(handler: H) -> Unbound<S, dyn ErasedDisconnectHandler>
-where
-    H: DisconnectHandler<T, S>,
-    T: 'static,
-    S: Send + Sync + 'static,
-{
-    Box::new(move |state| {
-        Arc::new(Bound {
-            handler,
-            state: state.clone(),
-            _args: PhantomData,
-        })
-    })
-}
+unbound!(unbound_event, EventHandler, ErasedEventHandler);
+unbound!(unbound_connect, ConnectHandler, ErasedConnectHandler);
+unbound!(
+    unbound_disconnect,
+    DisconnectHandler,
+    ErasedDisconnectHandler
+);
