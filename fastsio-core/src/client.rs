@@ -195,7 +195,7 @@ fn dispatch(server: &Arc<ServerInner>, session: &Conn, packet: Packet, attachmen
                     .data()
                     .stalled
                     .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some((socket, cx));
+                    .unwrap_or_else(|e| e.into_inner()) = Some((socket, *cx));
             }
         }
         PacketKind::Ack | PacketKind::BinaryAck => {

@@ -6,6 +6,7 @@ pub mod adapter;
 mod client;
 pub mod engine;
 mod error;
+mod event_queue;
 pub mod extract;
 pub mod handler;
 pub mod middleware;

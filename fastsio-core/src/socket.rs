@@ -2,19 +2,19 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::FutureExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::mpsc;
 
 use crate::ack::{AckError, AckResponse, AckTable};
 use crate::client::ClientData;
 use crate::engine::{Frame, RequestInfo, SendError, Session, Sid, Str};
 use crate::error::EmitError;
+use crate::event_queue::{EventQueue, Push};
 use crate::extract::from_socket;
 use crate::handler::{AckErrorBody, AckReply, DisconnectContext, EventContext, ServerEvent};
 use crate::namespace::Namespace;
@@ -39,7 +39,7 @@ pub struct Socket {
     extensions: RwLock<http::Extensions>,
     state: AtomicU8,
     connect_buffer: Mutex<Vec<Frame>>,
-    events: OnceLock<mpsc::Sender<EventContext>>,
+    events: EventQueue,
 }
 
 /// A shared handle to a [`Socket`]; the handler argument that gives the socket itself.
@@ -81,7 +81,7 @@ impl Socket {
             extensions: RwLock::new(http::Extensions::new()),
             state: AtomicU8::new(CONNECTING),
             connect_buffer: Mutex::new(Vec::new()),
-            events: OnceLock::new(),
+            events: EventQueue::default(),
         }))
     }
 
@@ -301,8 +301,7 @@ impl SocketRef {
     /// Confirms the connection: answers CONNECT, flushes what the connect handler emitted,
     /// starts the event loop and registers the socket (unless it closed meanwhile).
     pub(crate) fn confirm(&self, reply: EncodedPacket, max_pending_events: usize) {
-        let (tx, rx) = mpsc::channel(max_pending_events.max(1));
-        let _ = self.events.set(tx);
+        self.events.open(max_pending_events);
         let buffered = {
             let mut buffer = self
                 .connect_buffer
@@ -317,7 +316,6 @@ impl SocketRef {
             }
             std::mem::take(&mut *buffer)
         };
-        tokio::spawn(run_events(Arc::downgrade(&self.0), rx));
         let _ = reply
             .frames()
             .chain(buffered)
@@ -335,17 +333,21 @@ impl SocketRef {
     /// Hands an event to the socket's ordered handler loop; gives it back when the loop's
     /// queue is full (the connection then waits, see [`Socket::enqueue_wait`]).
     #[must_use]
-    pub(crate) fn enqueue(&self, cx: EventContext) -> Option<EventContext> {
-        match self.events.get()?.try_send(cx) {
-            Err(mpsc::error::TrySendError::Full(cx)) => Some(cx),
-            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
+    pub(crate) fn enqueue(&self, cx: EventContext) -> Option<Box<EventContext>> {
+        match self.events.push(cx) {
+            Push::Queued => None,
+            Push::StartWorker => {
+                tokio::spawn(run_events(self.clone()));
+                None
+            }
+            Push::Full(cx) => Some(cx),
         }
     }
 
     /// Waits for room in the handler loop's queue, then hands the event over.
     pub(crate) async fn enqueue_wait(&self, cx: EventContext) {
-        if let Some(tx) = self.events.get().cloned() {
-            let _ = tx.send(cx).await;
+        if self.events.push_wait(cx).await {
+            tokio::spawn(run_events(self.clone()));
         }
     }
 
@@ -357,6 +359,7 @@ impl SocketRef {
         }
         self.conn.data().remove_socket(self.ns.path());
         self.acks.clear();
+        self.events.clear();
         if was == CONNECTING {
             return;
         }
@@ -434,13 +437,12 @@ impl SocketRef {
     }
 }
 
-/// The socket's ordered event loop: one event at a time, in arrival order.
-async fn run_events(socket: Weak<Socket>, mut rx: mpsc::Receiver<EventContext>) {
-    while let Some(cx) = rx.recv().await {
-        let Some(socket) = socket.upgrade().map(SocketRef) else {
-            return;
-        };
+/// The socket's ordered event worker: one event at a time, in arrival order, until the queue
+/// is empty.
+async fn run_events(socket: SocketRef) {
+    while let Some(cx) = socket.events.pop() {
         if !socket.connected() {
+            socket.events.clear();
             return;
         }
         let id = cx.ack_id;

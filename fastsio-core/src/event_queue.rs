@@ -1,0 +1,97 @@
+//! [`EventQueue`]: a socket's received events waiting for their handlers, in order.
+//!
+//! No task waits on an idle socket: the first event starts a worker that drains the queue
+//! and ends when it is empty, so an idle connection costs an empty `VecDeque`.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use tokio::sync::Notify;
+
+use crate::handler::EventContext;
+
+/// What [`EventQueue::push`] did.
+pub(crate) enum Push {
+    /// Queued behind a running worker.
+    Queued,
+    /// Queued; no worker was running, so the caller starts one.
+    StartWorker,
+    /// The queue is full: the event comes back (the connection then waits).
+    Full(Box<EventContext>),
+}
+
+#[derive(Default)]
+struct State {
+    items: VecDeque<EventContext>,
+    running: bool,
+    limit: usize,
+}
+
+/// A bounded, ordered queue with at most one worker.
+#[derive(Default)]
+pub(crate) struct EventQueue {
+    state: Mutex<State>,
+    space: Notify,
+}
+
+impl EventQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts accepting up to `limit` waiting events.
+    pub fn open(&self, limit: usize) {
+        self.lock().limit = limit.max(1);
+    }
+
+    /// Queues an event unless the queue is full.
+    pub fn push(&self, cx: EventContext) -> Push {
+        let mut state = self.lock();
+        if state.items.len() >= state.limit {
+            return Push::Full(Box::new(cx));
+        }
+        state.items.push_back(cx);
+        if state.running {
+            Push::Queued
+        } else {
+            state.running = true;
+            Push::StartWorker
+        }
+    }
+
+    /// Waits for room, then queues; true when the caller must start a worker.
+    pub async fn push_wait(&self, mut cx: EventContext) -> bool {
+        loop {
+            let space = self.space.notified();
+            tokio::pin!(space);
+            space.as_mut().enable();
+            match self.push(cx) {
+                Push::Queued => return false,
+                Push::StartWorker => return true,
+                Push::Full(back) => cx = *back,
+            }
+            space.await;
+        }
+    }
+
+    /// The next event for the worker; `None` ends the worker (the queue is empty).
+    pub fn pop(&self) -> Option<EventContext> {
+        let mut state = self.lock();
+        let next = state.items.pop_front();
+        if next.is_none() {
+            state.running = false;
+        }
+        drop(state);
+        self.space.notify_one();
+        next
+    }
+
+    /// Drops what waits (the socket is gone).
+    pub fn clear(&self) {
+        let mut state = self.lock();
+        state.items.clear();
+        state.limit = 0;
+        drop(state);
+        self.space.notify_waiters();
+    }
+}
