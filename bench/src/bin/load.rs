@@ -1,0 +1,972 @@
+//! The load generator: speaks Engine.IO v4 / Socket.IO v5 over WebSocket to a bench server on
+//! 127.0.0.1 and measures one scenario.
+//!
+//! ```text
+//! load <echo|broadcast|connect|rooms> --port P [--pid SERVER_PID] [--server NAME] [options]
+//!   --clients N       echo clients / broadcast receivers / connections     (100 / 1000 / 10000)
+//!   --duration S      measured seconds (echo, broadcast, rooms)             (4)
+//!   --warmup S        seconds run before measuring                          (1)
+//!   --payload B       bytes of payload per message                          (64)
+//!   --window W        fan-out emits in flight (broadcast 2, rooms 64)
+//!   --rooms R --members M   rooms scenario: R rooms of M members            (1000 x 10)
+//!   --concurrency C   connection handshakes in flight                       (64)
+//!   --idle S          connect: seconds idle before reading the server's RSS (2)
+//! ```
+//!
+//! With `--pid`, the server's CPU time (`/proc/PID/stat`, utime + stime) is read at the start
+//! and the end of the measured window and reported per operation, and (connect) its `VmRSS`
+//! before and after. Prints one table line, then one JSON line (starting with `{`).
+//!
+//! Every loop is bounded: the measured window by `--duration`, every protocol step by a 10 s
+//! timeout, the whole run by a hard limit. Only 127.0.0.1 is ever contacted.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use fastsio_bench::{
+    ClientError, STEP_TIMEOUT, Ws, cpu_time_us, machine_busy_us, next_text, percentile, rss_kib,
+    send_text, sio_connect, wait_listening,
+};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use tokio::sync::{Notify, watch};
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    Echo,
+    Broadcast,
+    Connect,
+    Rooms,
+}
+
+#[derive(Debug, Clone)]
+struct Opts {
+    scenario: Scenario,
+    port: u16,
+    pid: Option<u32>,
+    server: String,
+    clients: usize,
+    duration: Duration,
+    warmup: Duration,
+    payload: usize,
+    window: u64,
+    rooms: usize,
+    members: usize,
+    concurrency: usize,
+    idle: Duration,
+}
+
+const USAGE: &str = "usage: load <echo|broadcast|connect|rooms> --port P [--pid PID] [--server NAME] \
+[--clients N] [--duration S] [--warmup S] [--payload B] [--window W] [--rooms R] [--members M] \
+[--concurrency C] [--idle S]";
+
+fn parse_args() -> Result<Opts, String> {
+    let mut args = std::env::args().skip(1);
+    let scenario = match args.next().as_deref() {
+        Some("echo") => Scenario::Echo,
+        Some("broadcast") => Scenario::Broadcast,
+        Some("connect") => Scenario::Connect,
+        Some("rooms") => Scenario::Rooms,
+        _ => return Err(USAGE.into()),
+    };
+    let mut o = Opts {
+        scenario,
+        port: 3000,
+        pid: None,
+        server: "server".into(),
+        clients: match scenario {
+            Scenario::Echo => 100,
+            Scenario::Broadcast => 1000,
+            _ => 10_000,
+        },
+        duration: Duration::from_secs(4),
+        warmup: Duration::from_secs(1),
+        payload: 64,
+        window: if scenario == Scenario::Rooms { 64 } else { 2 },
+        rooms: 1000,
+        members: 10,
+        concurrency: 64,
+        idle: Duration::from_secs(2),
+    };
+    let secs = |v: &str| -> Result<Duration, String> {
+        v.parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 3600.0)
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| format!("bad number of seconds {v:?}"))
+    };
+    let num = |v: &str| -> Result<usize, String> {
+        v.parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("bad count {v:?}"))
+    };
+    while let Some(flag) = args.next() {
+        let v = args
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        match flag.as_str() {
+            "--port" => o.port = v.parse().map_err(|_| format!("bad port {v:?}"))?,
+            "--pid" => o.pid = Some(v.parse().map_err(|_| format!("bad pid {v:?}"))?),
+            "--server" => o.server = v,
+            "--clients" => o.clients = num(&v)?,
+            "--duration" => o.duration = secs(&v)?,
+            "--warmup" => o.warmup = secs(&v)?,
+            "--payload" => o.payload = num(&v)?.min(1 << 20),
+            "--window" => o.window = num(&v)? as u64,
+            "--rooms" => o.rooms = num(&v)?,
+            "--members" => o.members = num(&v)?,
+            "--concurrency" => o.concurrency = num(&v)?,
+            "--idle" => o.idle = secs(&v)?,
+            _ => return Err(format!("unknown option {flag}\n{USAGE}")),
+        }
+    }
+    if o.scenario == Scenario::Rooms {
+        o.clients = o.rooms * o.members;
+    }
+    o.window = o.window.min(RING as u64 / 2);
+    Ok(o)
+}
+
+/// Measurement phase flags shared by every client task.
+#[derive(Default)]
+struct Phase {
+    /// Inside the measured window: count and time what arrives.
+    measuring: AtomicBool,
+    /// Stop issuing new requests.
+    stop: AtomicBool,
+}
+
+/// CPU time of the server and of this process, and wall time, at one instant.
+struct Sample {
+    at: Instant,
+    server_cpu_us: Option<u64>,
+    load_cpu_us: Option<u64>,
+    machine_busy_us: Option<u64>,
+}
+
+impl Sample {
+    fn take(pid: Option<u32>) -> Sample {
+        Sample {
+            at: Instant::now(),
+            server_cpu_us: pid.and_then(cpu_time_us),
+            load_cpu_us: cpu_time_us(std::process::id()),
+            machine_busy_us: machine_busy_us(),
+        }
+    }
+}
+
+/// What one measured window cost.
+struct Window {
+    secs: f64,
+    server_cpu_us: Option<u64>,
+    load_cpu_us: Option<u64>,
+    machine_busy_us: Option<u64>,
+}
+
+impl Window {
+    fn between(a: &Sample, b: &Sample) -> Window {
+        Window {
+            secs: (b.at - a.at).as_secs_f64(),
+            server_cpu_us: a.server_cpu_us.zip(b.server_cpu_us).map(|(a, b)| b - a),
+            load_cpu_us: a.load_cpu_us.zip(b.load_cpu_us).map(|(a, b)| b - a),
+            machine_busy_us: a.machine_busy_us.zip(b.machine_busy_us).map(|(a, b)| b - a),
+        }
+    }
+
+    /// Adds the common fields for `ops` operations to `out`.
+    fn report(&self, ops: u64, out: &mut serde_json::Map<String, Value>) {
+        out.insert("window_s".into(), json!(round(self.secs, 3)));
+        out.insert("ops".into(), json!(ops));
+        out.insert(
+            "ops_per_s".into(),
+            json!(round(ops as f64 / self.secs.max(1e-9), 1)),
+        );
+        let per_op = self
+            .server_cpu_us
+            .filter(|_| ops > 0)
+            .map(|us| round(us as f64 / ops as f64, 3));
+        out.insert("cpu_us_per_op".into(), json!(per_op));
+        let pct = |us: Option<u64>| us.map(|us| round(us as f64 / 1e4 / self.secs.max(1e-9), 1));
+        out.insert("server_cpu_pct".into(), json!(pct(self.server_cpu_us)));
+        out.insert("load_cpu_pct".into(), json!(pct(self.load_cpu_us)));
+        // Everything else the machine did meanwhile (other processes, and the kernel's
+        // softirq work for loopback traffic): a noise indicator.
+        let other = self
+            .machine_busy_us
+            .zip(self.server_cpu_us.zip(self.load_cpu_us))
+            .map(|(busy, (s, l))| busy.saturating_sub(s + l));
+        out.insert("other_cpu_pct".into(), json!(pct(other)));
+    }
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}
+
+/// Opens `n` connections, `concurrency` handshakes at a time; `then` runs on each new
+/// connection (joining a room, or handing it to a task) before it counts as open. Returns
+/// what `then` made of the open ones in order of index, the handshake latencies (µs,
+/// sorted) and the failures.
+async fn connect_all<T, F, Fut>(
+    port: u16,
+    n: usize,
+    concurrency: usize,
+    then: F,
+) -> (Vec<(usize, T)>, Vec<u32>, Vec<String>)
+where
+    F: Fn(usize, Ws) -> Fut,
+    Fut: Future<Output = Result<T, ClientError>>,
+{
+    let then = &then;
+    let results: Vec<(usize, Duration, Result<T, ClientError>)> = futures_util::stream::iter(0..n)
+        .map(|i| async move {
+            let start = Instant::now();
+            let ws = match sio_connect(port).await {
+                Ok(ws) => then(i, ws).await,
+                Err(e) => Err(e),
+            };
+            (i, start.elapsed(), ws)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut open = Vec::with_capacity(n);
+    let mut latencies = Vec::with_capacity(n);
+    let mut failures = Vec::new();
+    for (i, took, ws) in results {
+        match ws {
+            Ok(ws) => {
+                open.push((i, ws));
+                latencies.push(took.as_micros().min(u32::MAX as u128) as u32);
+            }
+            Err(e) => failures.push(e.0),
+        }
+    }
+    open.sort_by_key(|(i, _)| *i);
+    latencies.sort_unstable();
+    (open, latencies, failures)
+}
+
+fn first_failures(failures: &[String]) -> Option<String> {
+    failures
+        .first()
+        .map(|f| format!("{} connection(s) failed, first: {f}", failures.len()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// echo
+
+#[derive(Default)]
+struct EchoStats {
+    /// Acks received inside the measured window.
+    acks: u64,
+    /// Their latencies, µs.
+    latencies: Vec<u32>,
+    /// Requests sent, acks received (whole run).
+    sent: u64,
+    acked: u64,
+    /// Acks that did not match the request (wrong id or payload) or never came.
+    mismatches: u64,
+    error: Option<String>,
+}
+
+fn echo_payload(client: usize, seq: u64, len: usize) -> String {
+    let mut p = format!("c{client:06}s{seq:012}");
+    while p.len() < len {
+        p.push('x');
+    }
+    p.truncate(len);
+    p
+}
+
+/// One closed-loop client: emit `echo` with an ack id, wait for the matching ack, repeat.
+async fn echo_client(idx: usize, mut ws: Ws, phase: Arc<Phase>, payload_len: usize) -> EchoStats {
+    let mut stats = EchoStats::default();
+    let mut seq: u64 = 0;
+    while !phase.stop.load(Ordering::Relaxed) {
+        let payload = echo_payload(idx, seq, payload_len);
+        let expected = format!("43{seq}[\"{payload}\"]");
+        let start = Instant::now();
+        if let Err(e) = send_text(&mut ws, format!("42{seq}[\"echo\",\"{payload}\"]")).await {
+            stats.error = Some(e.0);
+            return stats;
+        }
+        stats.sent += 1;
+        loop {
+            match next_text(&mut ws).await {
+                Err(e) => {
+                    stats.mismatches += 1; // the ack never came
+                    stats.error = Some(e.0);
+                    return stats;
+                }
+                Ok(t) if t == "2" => {
+                    if let Err(e) = send_text(&mut ws, "3".into()).await {
+                        stats.error = Some(e.0);
+                        return stats;
+                    }
+                }
+                Ok(t) if t == expected => break,
+                Ok(t) => {
+                    stats.mismatches += 1;
+                    stats.error = Some(format!("unexpected packet {t:.80?}"));
+                    return stats;
+                }
+            }
+        }
+        stats.acked += 1;
+        if phase.measuring.load(Ordering::Relaxed) {
+            stats.acks += 1;
+            stats
+                .latencies
+                .push(start.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        }
+        seq += 1;
+    }
+    let _ = ws.close(None).await;
+    stats
+}
+
+async fn run_echo(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<String, String> {
+    let (conns, _, failures) =
+        connect_all(o.port, o.clients, o.concurrency, |_, ws| async { Ok(ws) }).await;
+    if conns.is_empty() {
+        return Err(first_failures(&failures).unwrap_or_default());
+    }
+    let phase = Arc::new(Phase::default());
+    let tasks: Vec<_> = conns
+        .into_iter()
+        .map(|(i, ws)| tokio::spawn(echo_client(i, ws, phase.clone(), o.payload)))
+        .collect();
+    tokio::time::sleep(o.warmup).await;
+    let a = Sample::take(o.pid);
+    phase.measuring.store(true, Ordering::Relaxed);
+    tokio::time::sleep(o.duration).await;
+    phase.measuring.store(false, Ordering::Relaxed);
+    let b = Sample::take(o.pid);
+    phase.stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        match tokio::time::timeout(STEP_TIMEOUT + Duration::from_secs(1), t).await {
+            Ok(Ok(stats)) => all.push(stats),
+            _ => all.push(EchoStats {
+                mismatches: 1,
+                error: Some("client task did not finish".into()),
+                ..EchoStats::default()
+            }),
+        }
+    }
+    let window = Window::between(&a, &b);
+    let acks: u64 = all.iter().map(|s| s.acks).sum();
+    let mut lat: Vec<u32> = all
+        .iter()
+        .flat_map(|s| s.latencies.iter().copied())
+        .collect();
+    lat.sort_unstable();
+    let max_acks = all.iter().map(|s| s.acks).max().unwrap_or(0);
+    let min_acks = all.iter().map(|s| s.acks).min().unwrap_or(0);
+    let fairness = (min_acks > 0).then(|| round(max_acks as f64 / min_acks as f64, 3));
+    let mismatches: u64 = all.iter().map(|s| s.mismatches).sum();
+    let errors: Vec<&String> = all.iter().filter_map(|s| s.error.as_ref()).collect();
+    window.report(acks, out);
+    out.insert("connected".into(), json!(all.len()));
+    out.insert(
+        "sent".into(),
+        json!(all.iter().map(|s| s.sent).sum::<u64>()),
+    );
+    out.insert(
+        "acked".into(),
+        json!(all.iter().map(|s| s.acked).sum::<u64>()),
+    );
+    for (name, p) in [("p50_us", 50.0), ("p90_us", 90.0), ("p99_us", 99.0)] {
+        out.insert(name.into(), json!(percentile(&lat, p)));
+    }
+    out.insert("max_us".into(), json!(lat.last().copied().unwrap_or(0)));
+    out.insert("min_client_acks".into(), json!(min_acks));
+    out.insert("max_client_acks".into(), json!(max_acks));
+    out.insert("fairness".into(), json!(fairness));
+    out.insert("mismatches".into(), json!(mismatches));
+    out.insert("errors".into(), json!(failures.len() + errors.len()));
+    if let Some(e) = first_failures(&failures).or(errors.first().map(|e| e.to_string())) {
+        out.insert("first_error".into(), json!(e));
+    }
+    Ok(format!(
+        "acks/s {:>9.0}  cpu/ack {:>6} µs  p50 {:>7} p90 {:>7} p99 {:>7} µs  fairness {}",
+        acks as f64 / window.secs,
+        fmt_opt(out.get("cpu_us_per_op")),
+        percentile(&lat, 50.0),
+        percentile(&lat, 90.0),
+        percentile(&lat, 99.0),
+        fmt_opt(out.get("fairness")),
+    ))
+}
+
+fn fmt_opt(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::Number(n)) => format!("{:.2}", n.as_f64().unwrap_or(f64::NAN)),
+        _ => "-".into(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// broadcast and rooms: one sender, fan-out to many receivers
+
+/// Sequence numbers in flight are tracked in a ring of this many slots.
+const RING: usize = 4096;
+
+struct Fanout {
+    phase: Phase,
+    /// Deliveries of each sequence number still being counted (slot `seq % RING`).
+    slots: Vec<AtomicU32>,
+    /// Deliveries every emit must reach.
+    expected: u32,
+    /// Sequence numbers fully delivered.
+    done: AtomicU64,
+    /// Sequence numbers sent.
+    sent: AtomicU64,
+    /// Sent inside the measured window.
+    sent_in_window: AtomicU64,
+    notify: Notify,
+    epoch: Instant,
+    pad: String,
+    /// Prefix of what receivers get: `42["broadcast",` or `42["room",`.
+    prefix: &'static str,
+    /// Rooms scenario: the number of rooms (sequence `s` goes to room `s % rooms`).
+    rooms: Option<u64>,
+}
+
+impl Fanout {
+    fn body(&self, seq: u64, t: u64) -> String {
+        format!("{{\"pad\":\"{}\",\"seq\":{seq},\"t\":{t}}}", self.pad)
+    }
+
+    /// The next emit, or `None` once stopped or while `window` emits are in flight.
+    fn next_emit(&self, window: u64) -> Option<String> {
+        let sent = self.sent.load(Ordering::Relaxed);
+        if self.phase.stop.load(Ordering::Relaxed)
+            || sent - self.done.load(Ordering::Acquire) >= window
+        {
+            return None;
+        }
+        self.slots[sent as usize % RING].store(0, Ordering::Relaxed);
+        let t = self.epoch.elapsed().as_nanos() as u64;
+        let body = self.body(sent, t);
+        self.sent.store(sent + 1, Ordering::Release);
+        if self.phase.measuring.load(Ordering::Relaxed) {
+            self.sent_in_window.fetch_add(1, Ordering::Relaxed);
+        }
+        Some(match self.rooms {
+            None => format!("42[\"broadcast\",{body}]"),
+            Some(rooms) => format!("42[\"to_room\",\"r{}\",{body}]", sent % rooms),
+        })
+    }
+}
+
+/// One receiving connection's bookkeeping.
+#[derive(Default)]
+struct Receiver {
+    /// The sequence number due next if deliveries arrive in order.
+    next: u64,
+    /// Its sequence numbers are `first + k * step` (its room's, in the rooms scenario).
+    first: u64,
+    step: u64,
+    /// Which of them arrived (bit `seq / step`), to catch duplicates.
+    seen: Vec<u64>,
+    received: u64,
+    in_window: u64,
+    latencies: Vec<u32>,
+    /// Wrong content, wrong room or duplicates.
+    mismatches: u64,
+    /// Deliveries that arrived after a later one (Socket.IO promises per-socket order).
+    reordered: u64,
+    /// In no room: any delivery is a mismatch.
+    expects_nothing: bool,
+    error: Option<String>,
+}
+
+enum Got {
+    Ping,
+    Delivery,
+    Bad,
+}
+
+impl Receiver {
+    fn new(first: u64, step: u64) -> Receiver {
+        Receiver {
+            next: first,
+            first,
+            step,
+            ..Receiver::default()
+        }
+    }
+
+    fn on_text(&mut self, text: &str, f: &Fanout) -> Got {
+        if text == "2" {
+            return Got::Ping;
+        }
+        let Some((seq, t)) = parse_delivery(text, f.prefix) else {
+            self.mismatches += 1;
+            self.error = Some(format!("unexpected packet {text:.80?}"));
+            return Got::Bad;
+        };
+        let now = f.epoch.elapsed().as_nanos() as u64;
+        let expected = format!("{}{}]", f.prefix, f.body(seq, t));
+        let (word, bit) = ((seq / self.step) as usize / 64, (seq / self.step) % 64);
+        if word >= self.seen.len() {
+            self.seen.resize(word + 1024, 0);
+        }
+        let duplicate = self.seen[word] & (1 << bit) != 0;
+        self.seen[word] |= 1 << bit;
+        if text != expected
+            || seq % self.step != self.first % self.step
+            || duplicate
+            || self.expects_nothing
+        {
+            self.mismatches += 1;
+            self.error
+                .get_or_insert_with(|| format!("unexpected delivery {seq}: {text:.80?}"));
+        }
+        if seq < self.next {
+            self.reordered += 1;
+        }
+        self.next = self.next.max(seq + self.step);
+        self.received += 1;
+        if f.phase.measuring.load(Ordering::Relaxed) {
+            self.in_window += 1;
+            self.latencies
+                .push((now.saturating_sub(t) / 1000).min(u32::MAX as u64) as u32);
+        }
+        if f.slots[seq as usize % RING].fetch_add(1, Ordering::AcqRel) + 1 == f.expected {
+            f.done.fetch_add(1, Ordering::AcqRel);
+            f.notify.notify_one();
+        }
+        Got::Delivery
+    }
+}
+
+/// `(seq, t)` of `<prefix>{"pad":"..","seq":S,"t":T}]`.
+fn parse_delivery(text: &str, prefix: &str) -> Option<(u64, u64)> {
+    let body = text.strip_prefix(prefix)?;
+    let number = |key: &str| -> Option<u64> {
+        let at = body.find(key)? + key.len();
+        let digits: &str = &body[at..];
+        let end = digits
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(digits.len());
+        digits[..end].parse().ok()
+    };
+    Some((number("\"seq\":")?, number("\"t\":")?))
+}
+
+/// A receiving connection: counts and checks deliveries, answers pings, until shut down.
+async fn receive(
+    mut ws: Ws,
+    mut rx: Receiver,
+    f: Arc<Fanout>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Receiver {
+    loop {
+        let msg = tokio::select! {
+            m = ws.next() => m,
+            _ = shutdown.changed() => break,
+        };
+        match msg {
+            Some(Ok(Message::Text(t))) => match rx.on_text(t.as_str(), &f) {
+                Got::Ping => {
+                    if let Err(e) = send_text(&mut ws, "3".into()).await {
+                        rx.error = Some(e.0);
+                        break;
+                    }
+                }
+                Got::Delivery => {}
+                Got::Bad => break,
+            },
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+            Some(Ok(other)) => {
+                rx.error = Some(format!("unexpected frame {other:.80?}"));
+                break;
+            }
+            Some(Err(e)) => {
+                rx.error = Some(e.to_string());
+                break;
+            }
+            None => {
+                rx.error = Some("connection closed".into());
+                break;
+            }
+        }
+    }
+    rx
+}
+
+/// The sending connection: emits while fewer than `window` emits are in flight; also a
+/// receiver (`rx`) of what the server sends it.
+async fn send_loop(
+    mut ws: Ws,
+    mut rx: Receiver,
+    f: Arc<Fanout>,
+    window: u64,
+    mut shutdown: watch::Receiver<bool>,
+) -> Receiver {
+    loop {
+        if let Some(text) = f.next_emit(window) {
+            if let Err(e) = send_text(&mut ws, text).await {
+                rx.error = Some(e.0);
+                break;
+            }
+            continue;
+        }
+        let msg = tokio::select! {
+            m = ws.next() => m,
+            _ = f.notify.notified() => continue,
+            _ = tokio::time::sleep(Duration::from_millis(20)) => continue,
+            _ = shutdown.changed() => break,
+        };
+        match msg {
+            Some(Ok(Message::Text(t))) => match rx.on_text(t.as_str(), &f) {
+                Got::Ping => {
+                    if let Err(e) = send_text(&mut ws, "3".into()).await {
+                        rx.error = Some(e.0);
+                        break;
+                    }
+                }
+                Got::Delivery => {}
+                Got::Bad => break,
+            },
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+            Some(Ok(other)) => {
+                rx.error = Some(format!("unexpected frame {other:.80?}"));
+                break;
+            }
+            Some(Err(e)) => {
+                rx.error = Some(e.to_string());
+                break;
+            }
+            None => {
+                rx.error = Some("connection closed".into());
+                break;
+            }
+        }
+    }
+    rx
+}
+
+/// Joins room `r{room}`: `42<id>["join","r<room>"]`, then waits for the ack `43<id>[..]`.
+async fn join(mut ws: Ws, room: usize) -> Result<Ws, ClientError> {
+    send_text(&mut ws, format!("420[\"join\",\"r{room}\"]")).await?;
+    loop {
+        let t = next_text(&mut ws).await?;
+        if t == "2" {
+            send_text(&mut ws, "3".into()).await?;
+        } else if t.starts_with("430[") {
+            return Ok(ws);
+        } else {
+            return Err(ClientError(format!("expected the join ack, got {t:.80?}")));
+        }
+    }
+}
+
+async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<String, String> {
+    let rooms = (o.scenario == Scenario::Rooms).then_some(o.rooms);
+    let (conns, _, failures) = match rooms {
+        None => connect_all(o.port, o.clients, o.concurrency, |_, ws| async { Ok(ws) }).await,
+        Some(r) => {
+            connect_all(o.port, o.clients, o.concurrency, move |i, ws| {
+                join(ws, i % r)
+            })
+            .await
+        }
+    };
+    if !failures.is_empty() {
+        // Every receiver must be there, or the fan-out counts cannot add up.
+        return Err(first_failures(&failures).unwrap_or_default());
+    }
+    let sender = sio_connect(o.port).await.map_err(|e| e.0)?;
+    let receivers = conns.len();
+    let f = Arc::new(Fanout {
+        phase: Phase::default(),
+        slots: (0..RING).map(|_| AtomicU32::new(0)).collect(),
+        // Broadcast: every socket of the namespace, the sender included; rooms: the members.
+        expected: match rooms {
+            None => receivers as u32 + 1,
+            Some(_) => o.members as u32,
+        },
+        done: AtomicU64::new(0),
+        sent: AtomicU64::new(0),
+        sent_in_window: AtomicU64::new(0),
+        notify: Notify::new(),
+        epoch: Instant::now(),
+        pad: "x".repeat(o.payload.saturating_sub(40).max(1)),
+        prefix: if rooms.is_some() {
+            "42[\"room\","
+        } else {
+            "42[\"broadcast\","
+        },
+        rooms: rooms.map(|r| r as u64),
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let step = rooms.map_or(1, |r| r as u64);
+    let mut tasks: Vec<_> = conns
+        .into_iter()
+        .map(|(i, ws)| {
+            let first = rooms.map_or(0, |r| (i % r) as u64);
+            tokio::spawn(receive(
+                ws,
+                Receiver::new(first, step),
+                f.clone(),
+                stop_rx.clone(),
+            ))
+        })
+        .collect();
+    // In the rooms scenario the sender is in no room: its receiver expects nothing.
+    let mut sender_rx = Receiver::new(0, 1);
+    sender_rx.expects_nothing = rooms.is_some();
+    tasks.push(tokio::spawn(send_loop(
+        sender,
+        sender_rx,
+        f.clone(),
+        o.window,
+        stop_rx.clone(),
+    )));
+    tokio::time::sleep(o.warmup).await;
+    let a = Sample::take(o.pid);
+    f.phase.measuring.store(true, Ordering::Relaxed);
+    tokio::time::sleep(o.duration).await;
+    f.phase.measuring.store(false, Ordering::Relaxed);
+    let b = Sample::take(o.pid);
+    f.phase.stop.store(true, Ordering::Relaxed);
+    // Let what is in flight land.
+    let drain_start = Instant::now();
+    while f.done.load(Ordering::Acquire) < f.sent.load(Ordering::Acquire)
+        && drain_start.elapsed() < STEP_TIMEOUT
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = stop_tx.send(true);
+    let sent = f.sent.load(Ordering::Acquire);
+    let mut all = Vec::new();
+    for t in tasks {
+        match tokio::time::timeout(Duration::from_secs(5), t).await {
+            Ok(Ok(rx)) => all.push(rx),
+            _ => all.push(Receiver {
+                mismatches: 1,
+                error: Some("receiver task did not finish".into()),
+                ..Receiver::default()
+            }),
+        }
+    }
+    // What each connection should have received: every emit (broadcast), or its room's.
+    let due = |i: usize| -> u64 {
+        match rooms {
+            None => sent,
+            Some(_) if i == receivers => 0,
+            Some(r) => {
+                let k = (i % r) as u64;
+                let r = r as u64;
+                if sent > k { (sent - k).div_ceil(r) } else { 0 }
+            }
+        }
+    };
+    let missing: u64 = all
+        .iter()
+        .enumerate()
+        .map(|(i, rx)| due(i).abs_diff(rx.received))
+        .sum();
+    let mismatches: u64 = all.iter().map(|rx| rx.mismatches).sum::<u64>() + missing;
+    let deliveries: u64 = all.iter().map(|rx| rx.in_window).sum();
+    let mut lat: Vec<u32> = all
+        .iter()
+        .flat_map(|rx| rx.latencies.iter().copied())
+        .collect();
+    lat.sort_unstable();
+    let window = Window::between(&a, &b);
+    window.report(deliveries, out);
+    out.insert("connected".into(), json!(receivers + 1));
+    if let Some(r) = rooms {
+        out.insert("rooms".into(), json!(r));
+        out.insert("members".into(), json!(o.members));
+    }
+    out.insert("window".into(), json!(o.window));
+    out.insert("emits".into(), json!(sent));
+    out.insert(
+        "emits_in_window".into(),
+        json!(f.sent_in_window.load(Ordering::Relaxed)),
+    );
+    for (name, p) in [("p50_us", 50.0), ("p90_us", 90.0), ("p99_us", 99.0)] {
+        out.insert(name.into(), json!(percentile(&lat, p)));
+    }
+    out.insert("max_us".into(), json!(lat.last().copied().unwrap_or(0)));
+    out.insert("missing".into(), json!(missing));
+    out.insert(
+        "reordered".into(),
+        json!(all.iter().map(|rx| rx.reordered).sum::<u64>()),
+    );
+    out.insert("mismatches".into(), json!(mismatches));
+    let errors: Vec<&String> = all.iter().filter_map(|rx| rx.error.as_ref()).collect();
+    out.insert("errors".into(), json!(errors.len()));
+    if let Some(e) = errors.first() {
+        out.insert("first_error".into(), json!(e));
+    }
+    Ok(format!(
+        "deliveries/s {:>9.0}  cpu/delivery {:>6} µs  p50 {:>7} p99 {:>7} µs  emits {}  reordered {}",
+        deliveries as f64 / window.secs,
+        fmt_opt(out.get("cpu_us_per_op")),
+        percentile(&lat, 50.0),
+        percentile(&lat, 99.0),
+        sent,
+        out["reordered"],
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// connect
+
+/// Holds a connection open and idle, answering pings, until shut down.
+async fn hold(mut ws: Ws, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let msg = tokio::select! {
+            m = ws.next() => m,
+            _ = shutdown.changed() => break,
+        };
+        match msg {
+            Some(Ok(Message::Text(t))) if t.as_str() == "2" => {
+                if send_text(&mut ws, "3".into()).await.is_err() {
+                    break;
+                }
+            }
+            Some(Ok(_)) => {}
+            _ => break,
+        }
+    }
+}
+
+async fn run_connect(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<String, String> {
+    // One connection first, so what the server sets up once is not counted.
+    let warm = sio_connect(o.port).await.map_err(|e| e.0)?;
+    drop(warm);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rss_before = o.pid.and_then(rss_kib);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let a = Sample::take(o.pid);
+    let (holders, latencies, failures) = connect_all(o.port, o.clients, o.concurrency, |_, ws| {
+        let holder = tokio::spawn(hold(ws, stop_rx.clone()));
+        async { Ok(holder) }
+    })
+    .await;
+    let b = Sample::take(o.pid);
+    let open = holders.len();
+    tokio::time::sleep(o.idle).await;
+    let rss_after = o.pid.and_then(rss_kib);
+    let _ = stop_tx.send(true);
+    for (_, h) in holders {
+        let _ = tokio::time::timeout(Duration::from_secs(5), h).await;
+    }
+    let window = Window::between(&a, &b);
+    window.report(open as u64, out);
+    out.insert("connected".into(), json!(open));
+    out.insert("concurrency".into(), json!(o.concurrency));
+    let per_conn = rss_before
+        .zip(rss_after)
+        .filter(|_| open > 0)
+        .map(|(a, b)| round((b as f64 - a as f64) / open as f64, 2));
+    out.insert("rss_before_kib".into(), json!(rss_before));
+    out.insert("rss_after_kib".into(), json!(rss_after));
+    out.insert("rss_kib_per_conn".into(), json!(per_conn));
+    out.insert("mismatches".into(), json!(0));
+    out.insert("connect_p50_us".into(), json!(percentile(&latencies, 50.0)));
+    out.insert("connect_p99_us".into(), json!(percentile(&latencies, 99.0)));
+    out.insert("errors".into(), json!(failures.len()));
+    if let Some(e) = first_failures(&failures) {
+        out.insert("first_error".into(), json!(e));
+    }
+    Ok(format!(
+        "connects/s {:>9.0}  cpu/connect {:>6} µs  idle RSS {} KiB/conn ({} connections)",
+        open as f64 / window.secs,
+        fmt_opt(out.get("cpu_us_per_op")),
+        per_conn.map_or("-".into(), |v| format!("{v:.2}")),
+        open,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn case_name(o: &Opts) -> String {
+    match o.scenario {
+        Scenario::Echo => format!("echo-{}", o.clients),
+        Scenario::Broadcast => format!("broadcast-{}", o.clients),
+        Scenario::Connect => format!("connect-{}", o.clients),
+        Scenario::Rooms => format!("rooms-{}x{}", o.rooms, o.members),
+    }
+}
+
+fn main() {
+    let o = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let case = case_name(&o);
+    let mut out = serde_json::Map::new();
+    out.insert("server".into(), json!(o.server));
+    out.insert("case".into(), json!(case));
+    out.insert(
+        "scenario".into(),
+        json!(format!("{:?}", o.scenario).to_lowercase()),
+    );
+    out.insert("clients".into(), json!(o.clients));
+    out.insert("payload".into(), json!(o.payload));
+    // Hard limit for the whole run.
+    let limit = o.warmup + o.duration + o.idle + Duration::from_secs(180);
+    let result = runtime.block_on(async {
+        if !wait_listening(o.port, Duration::from_secs(15)).await {
+            return Err(format!("nothing listens on 127.0.0.1:{}", o.port));
+        }
+        let run = async {
+            match o.scenario {
+                Scenario::Echo => run_echo(&o, &mut out).await,
+                Scenario::Broadcast | Scenario::Rooms => run_fanout(&o, &mut out).await,
+                Scenario::Connect => run_connect(&o, &mut out).await,
+            }
+        };
+        tokio::time::timeout(limit, run)
+            .await
+            .unwrap_or_else(|_| Err("the run hit its time limit".into()))
+    });
+    // Idle connections still held are dropped with the runtime, without waiting.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(line) => {
+            let bad = out.get("mismatches").and_then(Value::as_u64).unwrap_or(0)
+                + out.get("errors").and_then(Value::as_u64).unwrap_or(0);
+            let cpu = |k: &str| fmt_opt(out.get(k));
+            println!(
+                "{:<13} {:<16} {line}  cpu% server {} load {} other {}  mismatches {}  errors {}",
+                o.server,
+                case,
+                cpu("server_cpu_pct"),
+                cpu("load_cpu_pct"),
+                cpu("other_cpu_pct"),
+                out.get("mismatches").unwrap_or(&json!(0)),
+                out.get("errors").unwrap_or(&json!(0)),
+            );
+            out.insert("ok".into(), json!(bad == 0));
+            println!("{}", Value::Object(out));
+        }
+        Err(e) => {
+            println!("{:<13} {:<16} FAILED: {e}", o.server, case);
+            out.insert("ok".into(), json!(false));
+            out.insert("first_error".into(), json!(e));
+            println!("{}", Value::Object(out));
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The fastsio bench server (the contract every bench server follows, see `docs/performance.md`):
+//!
+//! - namespace `/`, path `/socket.io/`, default settings, on 127.0.0.1:$PORT (default 3000);
+//! - `echo`: acknowledged with the same arguments;
+//! - `broadcast`: emitted as `broadcast`, same arguments, to every socket of the namespace
+//!   (the sender included);
+//! - `join` (room name): the socket joins the room, acknowledged with `"ok"`;
+//! - `to_room` (room name, data): `room` with `data` emitted to every socket in the room.
+
+use fastsio::prelude::*;
+use serde_json::value::RawValue;
+
+/// Acknowledged with the raw arguments, untouched.
+async fn echo(args: RawArgs) -> RawArgs {
+    args
+}
+
+/// Relayed raw to every socket of `/`.
+async fn broadcast(io: Io, args: RawArgs) {
+    let _ = io.emit_raw("broadcast", &args);
+}
+
+async fn join(socket: SocketRef, Data(room): Data<String>) -> Ack<&'static str> {
+    socket.join(room);
+    Ack("ok")
+}
+
+async fn to_room(socket: SocketRef, Data((room, data)): Data<(String, Box<RawValue>)>) {
+    let _ = socket.within(room).emit_raw("room", &data);
+}
+
+/// A middleware that only passes events on: with `BENCH_MIDDLEWARE=1` (server `fastsio-mw`
+/// in scripts/bench.sh) every event crosses it, which measures what one middleware costs.
+struct PassThrough;
+
+impl fastsio::middleware::Middleware for PassThrough {}
+
+/// Tokio's default multi-thread runtime (one worker per core it may run on: one, pinned by
+/// scripts/bench.sh), or with `BENCH_RUNTIME=current_thread` (a diagnostic: see
+/// docs/performance.md) the single-threaded one.
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = match std::env::var("BENCH_RUNTIME").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    }
+    .enable_all()
+    .build()?;
+    runtime.block_on(serve())
+}
+
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
+    let with_middleware = std::env::var("BENCH_MIDDLEWARE").is_ok_and(|v| v == "1");
+    let builder = Server::builder();
+    let builder = if with_middleware {
+        builder.middleware(PassThrough)
+    } else {
+        builder
+    };
+    let io = builder
+        .routes(
+            Routes::new("/")
+                .on("echo", echo)
+                .on("broadcast", broadcast)
+                .on("join", join)
+                .on("to_room", to_room),
+        )
+        .build()?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("server-fastsio listening on 127.0.0.1:{port}");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    io.serve(listener, shutdown).await?;
+    Ok(())
+}

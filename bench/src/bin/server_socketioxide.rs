@@ -1,0 +1,71 @@
+//! The socketioxide bench server: the same contract as `server-fastsio` (see
+//! `docs/performance.md`), written as socketioxide's docs show (a layer on axum), default
+//! settings, on 127.0.0.1:$PORT (default 3000).
+
+use axum::serve::ListenerExt;
+use serde_json::Value;
+use socketioxide::SocketIo;
+use socketioxide::extract::{AckSender, Data, SocketRef};
+
+fn on_connect(socket: SocketRef) {
+    // Acknowledged with the same data.
+    socket.on("echo", async |ack: AckSender, Data(data): Data<Value>| {
+        let _ = ack.send(&data);
+    });
+    // Relayed to every socket of `/`, the sender included.
+    socket.on(
+        "broadcast",
+        async |io: SocketIo, Data(data): Data<Value>| {
+            let _ = io.emit("broadcast", &data).await;
+        },
+    );
+    socket.on(
+        "join",
+        async |socket: SocketRef, ack: AckSender, Data(room): Data<String>| {
+            socket.join(room);
+            let _ = ack.send("ok");
+        },
+    );
+    socket.on(
+        "to_room",
+        async |socket: SocketRef, Data((room, data)): Data<(String, Value)>| {
+            let _ = socket.within(room).emit("room", &data).await;
+        },
+    );
+}
+
+/// Tokio's default multi-thread runtime (one worker per core it may run on: one, pinned by
+/// scripts/bench.sh), or with `BENCH_RUNTIME=current_thread` (a diagnostic: see
+/// docs/performance.md) the single-threaded one.
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = match std::env::var("BENCH_RUNTIME").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    }
+    .enable_all()
+    .build()?;
+    runtime.block_on(serve())
+}
+
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
+    let (layer, io) = SocketIo::new_layer();
+    io.ns("/", async |socket: SocketRef| on_connect(socket));
+    let app = axum::Router::new().layer(layer);
+    // Same TCP settings as the other servers: no Nagle delay.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await?
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+    println!("server-socketioxide listening on 127.0.0.1:{port}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
