@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use crate::adapter::{Adapter, BroadcastOptions};
+use crate::adapter::{Adapter, BroadcastOptions, LocalNamespace};
 use crate::engine::{Sid, Str};
 use crate::error::BuildError;
 use crate::handler::{
@@ -335,14 +335,16 @@ impl Namespace {
         handlers: Arc<NamespaceHandlers>,
         adapter: Arc<dyn Adapter>,
     ) -> Arc<Self> {
-        Arc::new(Namespace {
+        let ns = Arc::new(Namespace {
             path,
             params,
             handlers,
             sockets: RwLock::new(HashMap::new()),
             adapter,
             ack_ids: AtomicU64::new(0),
-        })
+        });
+        ns.adapter.init(LocalNamespace(Arc::downgrade(&ns)));
+        ns
     }
 
     /// The path.

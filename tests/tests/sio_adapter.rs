@@ -7,7 +7,8 @@ use std::time::Duration;
 use fastsio::Room;
 use fastsio::ack::{AckError, AckResponse};
 use fastsio::adapter::{
-    Adapter, AdapterFuture, BroadcastOptions, LocalAdapter, RemoteAcks, RemoteSocket,
+    Adapter, AdapterFuture, BroadcastOptions, LocalAdapter, LocalNamespace, RemoteAcks,
+    RemoteSocket,
 };
 use fastsio::engine::Sid;
 use fastsio::prelude::*;
@@ -20,6 +21,7 @@ use fastsio_tests::ws::WsClient;
 struct Recording {
     local: Arc<LocalAdapter>,
     log: Arc<Mutex<Vec<String>>>,
+    namespace: Arc<Mutex<Option<LocalNamespace>>>,
 }
 
 impl Recording {
@@ -30,6 +32,9 @@ impl Recording {
 }
 
 impl Adapter for Recording {
+    fn init(&self, namespace: LocalNamespace) {
+        *self.namespace.lock().unwrap() = Some(namespace);
+    }
     fn add_all(&self, sid: Sid, rooms: &[Room]) {
         self.local.add_all(sid, rooms)
     }
@@ -154,6 +159,14 @@ async fn cluster_operations_reach_the_adapter_and_local_ones_do_not() {
     assert_eq!(acks.remote.len(), 3);
     assert_eq!(acks.remote[0].as_ref().unwrap(), "n2");
     assert!(matches!(acks.remote[2], Err(AckError::Timeout)));
+    let from_remote = EncodedPacket::event("/", "from-remote", None, &7, Vec::new()).unwrap();
+    let namespace = adapter.namespace.lock().unwrap().clone().unwrap();
+    assert_eq!(namespace.path().as_deref(), Some("/"));
+    assert_eq!(
+        namespace.deliver(&from_remote, &BroadcastOptions::default()),
+        1
+    );
+    assert_eq!(ws.next_text().await, r#"42["from-remote",7]"#);
     io.to("gone").disconnect();
     eventually("remote operations recorded", || {
         log.lock().unwrap().len() == 3

@@ -6,12 +6,14 @@
 //! adapter.
 
 mod local;
+mod namespace_handle;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
 pub use local::LocalAdapter;
+pub use namespace_handle::LocalNamespace;
 
 use crate::ack::AckResponse;
 use crate::engine::Sid;
@@ -75,6 +77,12 @@ pub struct RemoteSocket {
 /// methods; the `*_remote` methods reach the sockets of other nodes and answer `None` when
 /// there are none to reach (a single node), so a local broadcast costs no allocation for them.
 pub trait Adapter: Send + Sync + 'static {
+    /// Called once, when the namespace the adapter serves is created: what the adapter uses to
+    /// apply operations that come from other nodes to this node's sockets.
+    fn init(&self, namespace: LocalNamespace) {
+        let _ = namespace;
+    }
+
     /// Adds a local socket to rooms.
     fn add_all(&self, sid: Sid, rooms: &[Room]);
     /// Removes a local socket from rooms.
