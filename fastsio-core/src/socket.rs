@@ -337,17 +337,27 @@ impl SocketRef {
         match self.events.push(cx) {
             Push::Queued => None,
             Push::StartWorker => {
-                tokio::spawn(run_events(self.clone()));
+                self.start_worker();
                 None
             }
             Push::Full(cx) => Some(cx),
         }
     }
 
+    /// Runs the event worker right here as far as it goes without waiting (a handler that
+    /// answers at once costs no task and no wake-up of another task); whatever has to wait
+    /// continues as a task of its own.
+    fn start_worker(&self) {
+        let mut worker = Box::pin(run_events(self.clone()));
+        if (&mut worker).now_or_never().is_none() {
+            tokio::spawn(worker);
+        }
+    }
+
     /// Waits for room in the handler loop's queue, then hands the event over.
     pub(crate) async fn enqueue_wait(&self, cx: EventContext) {
         if self.events.push_wait(cx).await {
-            tokio::spawn(run_events(self.clone()));
+            self.start_worker();
         }
     }
 
