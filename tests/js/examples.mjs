@@ -9,6 +9,7 @@
 // test asserts on the details too. Failure: the reason on stderr, exit 1. The whole run is
 // bounded by GLOBAL_TIMEOUT_MS, each wait by STEP_TIMEOUT_MS.
 
+import { connected, refused } from "./sio_steps.mjs";
 import { isDeepStrictEqual } from "node:util";
 import { io } from "socket.io-client";
 
@@ -63,39 +64,8 @@ function socketFor(nsp = "/", opts = {}) {
   return io(`${baseUrl}${nsp}`, { reconnection: false, forceNew: true, ...opts });
 }
 
-/** Waits for `connect`; a `connect_error` (or nothing) fails with its message. */
-function connected(socket) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no connect for ${socket.nsp}`)), STEP_TIMEOUT_MS);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once("connect_error", (err) => {
-      clearTimeout(timer);
-      reject(new Error(`connect_error on ${socket.nsp}: ${err.message} ${JSON.stringify(err.data)}`));
-    });
-  });
-}
-
-/** Waits for the `connect_error` of a connection the server must refuse. */
-function refused(socket) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no connect_error for ${socket.nsp}`)), STEP_TIMEOUT_MS);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      reject(new Error(`${socket.nsp} connected, expected a connect_error`));
-    });
-    socket.once("connect_error", (err) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve({ message: err.message, data: err.data ?? null });
-    });
-  });
-}
-
-const connect = (nsp, opts) => connected(socketFor(nsp, opts));
-const refuse = (nsp, opts) => refused(socketFor(nsp, opts));
+const connect = (nsp, opts) => connected(socketFor(nsp, opts), STEP_TIMEOUT_MS);
+const refuse = (nsp, opts) => refused(socketFor(nsp, opts), STEP_TIMEOUT_MS);
 
 /** emitWithAck bounded by the step timeout: resolves with the ack's first argument. */
 const ask = (socket, event, ...args) => socket.timeout(STEP_TIMEOUT_MS).emitWithAck(event, ...args);
@@ -187,7 +157,7 @@ async function typedDi() {
   const query = { client: "examples" };
   const ada = socketFor("/", { auth: { user: "ada" }, query });
   const welcome = once(ada, "welcome");
-  await connected(ada);
+  await connected(ada, STEP_TIMEOUT_MS);
   const [adaWelcome] = await welcome;
   checkEq(adaWelcome, { sid: ada.id, user: "ada", motd: "be kind", client: "examples" }, "ada's welcome");
   const bob = await connect("/", { auth: { user: "bob" } });
@@ -236,7 +206,7 @@ async function axumScenario() {
 
   const socket = socketFor("/");
   const hello = once(socket, "hello");
-  await connected(socket);
+  await connected(socket, STEP_TIMEOUT_MS);
   const [helloData] = await hello;
   const pong = await ask(socket, "ping");
   const statsDuring = await getJson("/stats");
@@ -324,7 +294,7 @@ async function routers() {
 async function injection() {
   const s = socketFor("/", { auth: { name: "ada" }, query: { tag: "t1" } });
   const connectedEvent = once(s, "connected");
-  await connected(s);
+  await connected(s, STEP_TIMEOUT_MS);
   const [onConnect] = await connectedEvent;
   const parts = await ask(s, "parts");
   const data = await ask(s, "data", { x: 2, y: 3 });
@@ -345,7 +315,7 @@ async function injection() {
 
   const r = socketFor("/room/42", { auth: { guest: "bob" } });
   const enteredEvent = once(r, "entered");
-  await connected(r);
+  await connected(r, STEP_TIMEOUT_MS);
   const [entered] = await enteredEvent;
   const where = await ask(r, "where");
   r.close();

@@ -9,6 +9,7 @@
 // test asserts on the details too. Failure: the reason on stderr, exit 1. The whole run is
 // bounded by GLOBAL_TIMEOUT_MS.
 
+import { connected, refused } from "./sio_steps.mjs";
 import { isDeepStrictEqual } from "node:util";
 import { io } from "socket.io-client";
 
@@ -56,38 +57,7 @@ function socketFor(nsp = "/", opts = {}) {
   return io(`${baseUrl}${nsp}`, { reconnection: false, ...opts });
 }
 
-/** Waits for `connect`; a `connect_error` (or nothing) fails with its message. */
-function connected(socket) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no connect for ${socket.nsp}`)), STEP_TIMEOUT_MS);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once("connect_error", (err) => {
-      clearTimeout(timer);
-      reject(new Error(`connect_error on ${socket.nsp}: ${err.message} ${JSON.stringify(err.data)}`));
-    });
-  });
-}
-
-/** Waits for the `connect_error` of a connection the server must refuse. */
-function refused(socket) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no connect_error for ${socket.nsp}`)), STEP_TIMEOUT_MS);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      reject(new Error(`${socket.nsp} connected, expected a connect_error`));
-    });
-    socket.once("connect_error", (err) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve({ message: err.message, data: err.data ?? null });
-    });
-  });
-}
-
-const connect = (nsp, opts) => connected(socketFor(nsp, opts));
+const connect = (nsp, opts) => connected(socketFor(nsp, opts), STEP_TIMEOUT_MS);
 
 /** emitWithAck bounded by the step timeout (a missing ack rejects instead of hanging). */
 const ask = (socket, event, ...args) => socket.timeout(STEP_TIMEOUT_MS).emitWithAck(event, ...args);
@@ -147,7 +117,7 @@ async function transportScenario(opts, expectUpgrade) {
   const upgraded = expectUpgrade ? once(socket.io.engine, "upgrade", 10_000) : null;
   const heartbeats = pings(socket.io.engine, 3);
   const welcome = once(socket, "welcome");
-  await connected(socket);
+  await connected(socket, STEP_TIMEOUT_MS);
   const [hello] = await welcome;
   check(hello.sid === socket.id, `welcome sid ${hello.sid} is not socket.id ${socket.id}`);
   await roundTrips(socket, "first");
@@ -186,7 +156,7 @@ async function namespaces() {
     refused: {},
   };
   for (const nsp of ["/nope", "/room", "/room/1/2"]) {
-    details.refused[nsp] = await refused(socketFor(nsp));
+    details.refused[nsp] = await refused(socketFor(nsp), STEP_TIMEOUT_MS);
   }
   // A refused namespace leaves the others of the connection alone.
   checkEq(await ask(admin, "whoami"), "/admin", "whoami after the refusals");
@@ -204,8 +174,8 @@ async function auth() {
   const good = await connect("/", { forceNew: true, auth: { token: "s3cret", user: "ada" } });
   const seen = await ask(good, "whoami");
   good.disconnect();
-  const wrong = await refused(socketFor("/", { forceNew: true, auth: { token: "guess" } }));
-  const missing = await refused(socketFor("/", { forceNew: true }));
+  const wrong = await refused(socketFor("/", { forceNew: true, auth: { token: "guess" } }), STEP_TIMEOUT_MS);
+  const missing = await refused(socketFor("/", { forceNew: true }), STEP_TIMEOUT_MS);
   return { seen, wrong, missing };
 }
 
@@ -334,7 +304,7 @@ async function rooms() {
       });
       socket.on("poll", (question, ack) => ack({ i, question }));
       const done = once(socket, "done", GLOBAL_TIMEOUT_MS);
-      await connected(socket);
+      await connected(socket, STEP_TIMEOUT_MS);
       const joined = await ask(socket, "join", roomsOf(i));
       checkEq(joined.filter((r) => r !== socket.id).sort(), roomsOf(i), `rooms of client ${i}`);
       check(joined.includes(socket.id), `client ${i} is not in its own room`);
@@ -358,7 +328,7 @@ async function rooms() {
 /** A connection watching "/" and "/chat"; `left(name)` resolves with the server's notice. */
 async function watcher(opts) {
   const root = await connect("/", { ...opts, forceNew: true, auth: { name: "watcher" } });
-  const chat = await connected(root.io.socket("/chat", { auth: { name: "watcher" } }));
+  const chat = await connected(root.io.socket("/chat", { auth: { name: "watcher" } }), STEP_TIMEOUT_MS);
   const notices = [];
   const waiting = new Map();
   for (const s of [root, chat]) {
@@ -398,7 +368,7 @@ async function disconnects(opts) {
 
   // We leave one namespace of a multiplexed connection: the other one keeps working.
   const main = await connect("/", { ...opts, forceNew: true, auth: { name: "main" } });
-  const chat = await connected(main.io.socket("/chat", { auth: { name: "chat" } }));
+  const chat = await connected(main.io.socket("/chat", { auth: { name: "chat" } }), STEP_TIMEOUT_MS);
   const chatOff = once(chat, "disconnect");
   chat.disconnect();
   const [chatReason] = await chatOff;
@@ -408,7 +378,7 @@ async function disconnects(opts) {
   // The same client socket joins /chat again on the same connection (a new server socket).
   const firstChatSid = chat.id;
   chat.auth = { name: "chat-again" };
-  await connected(chat.connect());
+  await connected(chat.connect(), STEP_TIMEOUT_MS);
   check(chat.id !== firstChatSid, "the second /chat connection reused the first sid");
   checkEq(await ask(chat, "ping"), "pong", "/chat after reconnecting");
   const chatAgainOff = once(chat, "disconnect");
@@ -439,7 +409,7 @@ async function shutdown() {
   // Listening from the start: the close may arrive in the same polling payload as the CONNECT
   // reply, before the code after `await connected(...)` runs.
   const reasons = Promise.all(clients.map((c) => once(c, "disconnect", 10_000)));
-  await Promise.all(clients.map(connected));
+  await Promise.all(clients.map((c) => connected(c, STEP_TIMEOUT_MS)));
   return Object.fromEntries((await reasons).map(([reason], i) => [transportOf(clients[i]), reason]));
 }
 
