@@ -154,6 +154,10 @@ pub struct EngineConfig {
     pub cookie: Option<CookieConfig>,
     /// The handshake hook (default none).
     pub allow_request: Option<AllowRequest>,
+    /// The most sessions open (or opening) at once (default none: no limit). Beyond, new
+    /// handshakes are refused with HTTP 503 and `{"code":3,"message":"Too many connections"}`;
+    /// requests of open sessions are not affected.
+    pub max_connections: Option<usize>,
     /// Frames a session may have waiting to be sent (default 8192).
     pub max_buffered_frames: usize,
     /// What happens when that queue is full.
@@ -179,6 +183,7 @@ impl Default for EngineConfig {
             allow_eio3: false,
             cookie: None,
             allow_request: None,
+            max_connections: None,
             max_buffered_frames: 8192,
             overflow: OverflowPolicy::Close,
             ws_read_buffer_size: 4096,

@@ -1,10 +1,11 @@
 //! [`Engine`]: the session table, the handshake and what every transport shares.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
-use http::{Method, Request, Response, header};
+use http::{Method, Request, Response, StatusCode, header};
 use http_body::Body;
 use http_body_util::Full;
 
@@ -25,6 +26,9 @@ pub struct Engine<H: EngineHandler> {
     pub(crate) config: EngineConfig,
     pub(crate) handler: H,
     sessions: RwLock<HashMap<Sid, Arc<Session<H::Data>>>>,
+    /// Sessions open or being opened (a WebSocket handshake answered, its upgrade pending):
+    /// what [`EngineConfig::max_connections`] bounds.
+    slots: AtomicUsize,
 }
 
 /// The parsed Engine.IO query of a request.
@@ -42,6 +46,7 @@ impl<H: EngineHandler> Engine<H> {
             config,
             handler,
             sessions: RwLock::new(HashMap::new()),
+            slots: AtomicUsize::new(0),
         })
     }
 
@@ -78,10 +83,30 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     pub(crate) fn remove_session(&self, sid: Sid) {
-        self.sessions
+        let removed = self
+            .sessions
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&sid);
+        if removed.is_some() {
+            self.release_slot();
+        }
+    }
+
+    /// Takes a slot for a new session; false when [`EngineConfig::max_connections`] are taken.
+    /// The slot is given back when the session is removed, or with
+    /// [`release_slot`](Self::release_slot) if no session gets opened.
+    pub(crate) fn reserve_slot(&self) -> bool {
+        let max = self.config.max_connections.unwrap_or(usize::MAX);
+        self.slots
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    pub(crate) fn release_slot(&self) {
+        self.slots.fetch_sub(1, Ordering::AcqRel);
     }
 
     /// Whether this request is for the engine (its path starts with the configured path).
@@ -132,7 +157,14 @@ impl<H: EngineHandler> Engine<H> {
             (TransportKind::Websocket, None) => {
                 let info = request_info(&req);
                 self.check_allowed(&info).await?;
-                websocket::accept_new(self, req, info, query)
+                if !self.reserve_slot() {
+                    return Ok(too_many_connections());
+                }
+                let accepted = websocket::accept_new(self, req, info, query);
+                if accepted.is_err() {
+                    self.release_slot();
+                }
+                accepted
             }
             (TransportKind::Websocket, Some(sid)) => {
                 let session = self.session(sid).ok_or(HandshakeError::UnknownSid)?;
@@ -147,6 +179,9 @@ impl<H: EngineHandler> Engine<H> {
                 }
                 let info = request_info(&req);
                 self.check_allowed(&info).await?;
+                if !self.reserve_slot() {
+                    return Ok(too_many_connections());
+                }
                 Ok(polling::open(self, info, query))
             }
             (TransportKind::Polling, Some(sid)) => {
@@ -201,7 +236,9 @@ impl<H: EngineHandler> Engine<H> {
         })
     }
 
-    /// Creates and registers a session, starts its heartbeat and tells the handler.
+    /// Creates and registers a session, starts its heartbeat and tells the handler. The caller
+    /// holds a slot ([`reserve_slot`](Self::reserve_slot)), which the session gives back when
+    /// it is removed.
     pub(crate) fn open_session(
         self: &Arc<Self>,
         request: RequestInfo,
@@ -267,6 +304,19 @@ impl<H: EngineHandler> Engine<H> {
             }
         }
     }
+}
+
+/// The answer to a handshake beyond [`EngineConfig::max_connections`]: 503, in the shape of
+/// node's handshake errors.
+fn too_many_connections() -> Response<EngineBody> {
+    tracing::debug!("max_connections reached: handshake refused");
+    Response::builder()
+        .status(StatusCode::SERVICE_UNAVAILABLE)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from_static(
+            br#"{"code":3,"message":"Too many connections"}"#,
+        )))
+        .expect("static response parts are valid")
 }
 
 /// What the engine keeps of a request.

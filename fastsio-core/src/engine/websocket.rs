@@ -44,6 +44,8 @@ where
     let engine = engine.clone();
     tokio::spawn(async move {
         let Some(mut ws) = upgrade(&engine, on_upgrade).await else {
+            // The slot taken for this session (see `Engine::reserve_slot`).
+            engine.release_slot();
             return;
         };
         let session = engine.open_session(info, &query);
