@@ -143,6 +143,11 @@ impl EngineHandler for SioHandler {
             Ok(Completion::Done(packet, attachments)) => {
                 dispatch(&self.0, session, packet, attachments)
             }
+            Ok(Completion::Pending(partial))
+                if partial.received_bytes() > self.0.config.engine.max_payload =>
+            {
+                refuse(session, "binary attachments larger than max_payload in all")
+            }
             Ok(Completion::Pending(partial)) => {
                 *session
                     .data()

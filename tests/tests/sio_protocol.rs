@@ -239,6 +239,32 @@ async fn binary_events_are_reassembled_and_relayed() {
 }
 
 #[tokio::test]
+async fn a_binary_packet_holds_at_most_max_payload_of_attachments() {
+    async fn sizes(Bin(parts): Bin) -> Ack<usize> {
+        Ack(parts.len())
+    }
+    let io = builder()
+        .max_payload(1000)
+        .routes(Routes::new("/").on("sizes", sizes))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    ws.send_text(r#"452-1["sizes",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#)
+        .await;
+    ws.send_binary(&[0; 900]).await;
+    ws.send_binary(&[0; 900]).await;
+    assert_eq!(ws.next_text().await, "431[2]");
+    let (mut greedy, _) = connect(&server, "/").await;
+    greedy
+        .send_text(r#"453-1["sizes",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},{"_placeholder":true,"num":2}]"#)
+        .await;
+    greedy.send_binary(&[0; 900]).await;
+    greedy.send_binary(&[0; 900]).await;
+    greedy.expect_closed().await;
+}
+
+#[tokio::test]
 async fn server_acks_resolve_and_time_out_without_leaving_waiters() {
     let io = builder().routes(Routes::new("/")).build().unwrap();
     let server = start(&io).await;

@@ -13,6 +13,7 @@ const PREALLOCATED: usize = 16;
 pub struct PartialBinary {
     packet: Packet,
     attachments: Vec<Bytes>,
+    received: usize,
 }
 
 impl PartialBinary {
@@ -22,17 +23,26 @@ impl PartialBinary {
         PartialBinary {
             packet,
             attachments: Vec::with_capacity(expected.min(PREALLOCATED)),
+            received: 0,
         }
     }
 
     /// Adds the next attachment; returns the packet and all its attachments once complete.
     pub fn push(mut self, data: Bytes) -> Result<Completion, ParseError> {
+        self.received += data.len();
         self.attachments.push(data);
         Ok(if self.attachments.len() == self.packet.attachments {
             Completion::Done(self.packet, self.attachments)
         } else {
             Completion::Pending(self)
         })
+    }
+}
+
+impl PartialBinary {
+    /// Bytes of attachments received so far (what the connection holds for this packet).
+    pub fn received_bytes(&self) -> usize {
+        self.received
     }
 }
 
