@@ -26,7 +26,7 @@ pub use operators::{AckResults, BroadcastOperators};
 pub use reason::DisconnectReason;
 pub use room::{IntoRooms, Room};
 pub use server::{Io, NoAckPolicy, Server, ServerBuilder, ServerConfig};
-pub use socket::{Socket, SocketRef};
+pub use socket::{RoomLimit, Socket, SocketRef};
 
 /// A boxed error, as hyper and tower carry them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -50,6 +50,9 @@ pub struct ServerConfig {
     pub max_pending_events: usize,
     /// Handler errors nobody asked an ack for.
     pub no_ack_policy: NoAckPolicy,
+    /// Rooms one socket may be in, its own not counted (default: no limit); see
+    /// [`Socket::try_join`](crate::Socket::try_join).
+    pub max_rooms_per_socket: Option<usize>,
     /// Concrete namespaces dynamic patterns may create (default 10 000); beyond, connecting
     /// to a new one is refused like an unknown namespace, so clients cannot grow the server
     /// without bound.
@@ -68,6 +71,7 @@ impl Default for ServerConfig {
             max_pending_events: 256,
             no_ack_policy: NoAckPolicy::Log,
             max_dynamic_namespaces: 10_000,
+            max_rooms_per_socket: None,
         }
     }
 }

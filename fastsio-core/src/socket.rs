@@ -198,9 +198,37 @@ impl Socket {
         packet.frames().try_for_each(|frame| self.conn.send(frame))
     }
 
-    /// Joins rooms.
+    /// Joins rooms. With [`ServerConfig::max_rooms_per_socket`](crate::ServerConfig) set, a
+    /// join that would pass the limit joins nothing (and is logged); [`try_join`](Self::try_join)
+    /// says so.
     pub fn join(&self, rooms: impl IntoRooms) {
-        self.ns.adapter.add_all(self.id, &rooms.into_rooms());
+        if let Err(e) = self.try_join(rooms) {
+            tracing::warn!(sid = %self.id, error = %e, "join refused");
+        }
+    }
+
+    /// Joins rooms, or none of them when that would pass the server's
+    /// `max_rooms_per_socket` (the socket's own room does not count).
+    pub fn try_join(&self, rooms: impl IntoRooms) -> Result<(), RoomLimit> {
+        let rooms = rooms.into_rooms();
+        let limit = self
+            .server
+            .upgrade()
+            .and_then(|server| server.config.max_rooms_per_socket);
+        if let Some(max) = limit {
+            let mut joined = self.rooms();
+            let own = Room::from(self.id.as_str());
+            joined.retain(|r| *r != own);
+            let new = rooms
+                .iter()
+                .filter(|r| **r != own && !joined.contains(r))
+                .count();
+            if joined.len() + new > max {
+                return Err(RoomLimit { max });
+            }
+        }
+        self.ns.adapter.add_all(self.id, &rooms);
+        Ok(())
     }
 
     /// Leaves rooms.
@@ -270,6 +298,21 @@ impl Socket {
         self.acks.len()
     }
 }
+
+/// A join refused by the server's `max_rooms_per_socket`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomLimit {
+    /// The limit.
+    pub max: usize,
+}
+
+impl std::fmt::Display for RoomLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a socket may be in at most {} rooms", self.max)
+    }
+}
+
+impl std::error::Error for RoomLimit {}
 
 /// Removes a waiter when its ack-waiting future ends or is dropped.
 struct ForgetAck<'a> {

@@ -239,6 +239,36 @@ async fn binary_events_are_reassembled_and_relayed() {
 }
 
 #[tokio::test]
+async fn max_rooms_per_socket_refuses_joins_beyond_the_limit() {
+    async fn join(
+        socket: SocketRef,
+        Data(rooms): Data<Vec<String>>,
+    ) -> Result<Ack<usize>, AckErrorBody> {
+        socket
+            .try_join(rooms)
+            .map_err(|e| AckErrorBody::new("too_many_rooms", e.to_string()))?;
+        Ok(Ack(socket.rooms().len()))
+    }
+    let io = builder()
+        .configure(|c| c.max_rooms_per_socket = Some(2))
+        .routes(Routes::new("/").on("join", join))
+        .build()
+        .unwrap();
+    let server = start(&io).await;
+    let (mut ws, _) = connect(&server, "/").await;
+    ws.send_text(r#"421["join",["a","b"]]"#).await;
+    assert_eq!(ws.next_text().await, "431[3]");
+    ws.send_text(r#"422["join",["a"]]"#).await;
+    assert_eq!(ws.next_text().await, "432[3]");
+    ws.send_text(r#"423["join",["c"]]"#).await;
+    assert_eq!(
+        ws.next_text().await,
+        r#"433[{"error":{"code":"too_many_rooms","message":"a socket may be in at most 2 rooms"}}]"#
+    );
+    assert_eq!(io.sockets()[0].rooms().len(), 3);
+}
+
+#[tokio::test]
 async fn a_binary_packet_holds_at_most_max_payload_of_attachments() {
     async fn sizes(Bin(parts): Bin) -> Ack<usize> {
         Ack(parts.len())
