@@ -518,35 +518,29 @@ async fn handler_errors_without_an_ack_follow_the_no_ack_policy() {
     async fn fail() -> Result<(), AckErrorBody> {
         Err(AckErrorBody::new("nope", "refused"))
     }
-    let routes = || Routes::new("/").on("fail", fail).on("echo", echo);
+    /// A client of a server with `policy` that has just sent a failing event without ack.
+    async fn failed_with(policy: fastsio::NoAckPolicy) -> (TestServer, WsClient) {
+        let io = builder()
+            .no_ack_policy(policy)
+            .routes(Routes::new("/").on("fail", fail).on("echo", echo))
+            .build()
+            .unwrap();
+        let server = start(&io).await;
+        let (mut ws, _) = connect(&server, "/").await;
+        ws.send_text(r#"42["fail"]"#).await;
+        (server, ws)
+    }
 
-    let io = builder()
-        .no_ack_policy(fastsio::NoAckPolicy::EmitException)
-        .routes(routes())
-        .build()
-        .unwrap();
-    let server = start(&io).await;
-    let (mut ws, _) = connect(&server, "/").await;
-    ws.send_text(r#"42["fail"]"#).await;
+    let (_server, mut ws) = failed_with(fastsio::NoAckPolicy::EmitException).await;
     assert_eq!(
         ws.next_text().await,
         r#"42["exception",{"error":{"code":"nope","message":"refused"},"event":"fail"}]"#
     );
 
-    let io = builder()
-        .no_ack_policy(fastsio::NoAckPolicy::Disconnect)
-        .routes(routes())
-        .build()
-        .unwrap();
-    let server = start(&io).await;
-    let (mut ws, _) = connect(&server, "/").await;
-    ws.send_text(r#"42["fail"]"#).await;
+    let (_server, mut ws) = failed_with(fastsio::NoAckPolicy::Disconnect).await;
     assert_eq!(ws.next_text().await, "41");
 
-    let io = builder().routes(routes()).build().unwrap();
-    let server = start(&io).await;
-    let (mut ws, _) = connect(&server, "/").await;
-    ws.send_text(r#"42["fail"]"#).await;
+    let (_server, mut ws) = failed_with(fastsio::NoAckPolicy::Log).await;
     ws.send_text(r#"421["echo","logged only"]"#).await;
     assert_eq!(ws.next_text().await, r#"431["logged only"]"#);
 }

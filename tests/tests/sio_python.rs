@@ -298,17 +298,8 @@ async fn python_clients_in_rooms_get_room_broadcasts_only() {
 
 #[tokio::test]
 async fn python_client_uses_a_custom_namespace_apart_from_the_main_one() {
-    async fn whoami(socket: SocketRef) -> Ack<String> {
-        Ack(socket.ns().to_string())
-    }
-    async fn hello(socket: SocketRef) {
-        socket.emit_raw("hello", socket.ns()).unwrap();
-    }
-    let io = builder()
-        .routes(Routes::new("/").on("whoami", whoami))
-        .routes(Routes::new("/admin").on_connect(hello).on("whoami", whoami))
-        .build()
-        .unwrap();
+    let [main, admin] = fastsio_tests::routes::main_and_admin();
+    let io = builder().routes(main).routes(admin).build().unwrap();
     let server = TestServer::start(io.service()).await;
     let result = scenario(&server, "namespace").await;
     assert_eq!(result["whoami_root"], "/");
