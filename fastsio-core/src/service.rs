@@ -16,6 +16,7 @@ use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -133,6 +134,14 @@ impl<B> Service<Request<B>> for NotFound {
 
 /// Serves `service` over HTTP/1.1 (with upgrades, for WebSocket) on every connection `listener`
 /// accepts, until `shutdown` resolves. Each request carries the peer's [`RemoteAddr`].
+///
+/// When `shutdown` resolves, the listener is dropped and every open HTTP connection shuts down
+/// gracefully: idle keep-alive connections close at once, and a connection with a request in
+/// flight (a long-poll, say) closes as soon as that request is answered. So no client can reach
+/// this server through a connection it kept open after the shutdown (a client reconnecting
+/// would otherwise land on the old server while a new one listens on the same port).
+/// Connections already upgraded to WebSocket belong to the engine: closing the engine
+/// ([`Io::close`](crate::Io::close)) closes them.
 pub async fn serve<S, B>(
     listener: TcpListener,
     service: S,
@@ -147,6 +156,8 @@ where
     B::Error: Into<BoxError>,
 {
     tokio::pin!(shutdown);
+    let stopping = CancellationToken::new();
+    let _stop_connections = stopping.clone().drop_guard();
     loop {
         let (stream, addr) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -159,12 +170,21 @@ where
             _ = &mut shutdown => return Ok(()),
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(stream, addr, service.clone()));
+        tokio::spawn(serve_connection(
+            stream,
+            addr,
+            service.clone(),
+            stopping.child_token(),
+        ));
     }
 }
 
-async fn serve_connection<S, B>(stream: tokio::net::TcpStream, addr: SocketAddr, service: S)
-where
+async fn serve_connection<S, B>(
+    stream: tokio::net::TcpStream,
+    addr: SocketAddr,
+    service: S,
+    stopping: CancellationToken,
+) where
     S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
@@ -180,7 +200,15 @@ where
         .timer(TokioTimer::new())
         .serve_connection(TokioIo::new(stream), svc)
         .with_upgrades();
-    if let Err(e) = conn.await {
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        _ = stopping.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
         tracing::debug!(error = %e, %addr, "connection ended with an error");
     }
 }

@@ -64,14 +64,8 @@ async fn two_pages_chat_see_errors_and_reconnect_after_a_restart() {
     .await
     .unwrap();
 
-    // Known flake (about one run in five on a loaded machine): after the restart, a page's
-    // rejoin over long-polling sometimes gets no ack and its upgrades meet 400s. Until that is
-    // fixed at its root, one more full attempt; the first failure is printed.
-    if let Err(first) = scenario().await {
-        eprintln!("chat browser scenario failed once, trying again:\n{first}");
-        let result = scenario().await;
-        assert!(result.is_ok(), "{}", result.unwrap_err());
-    }
+    let result = scenario().await;
+    assert!(result.is_ok(), "{}", result.unwrap_err());
 }
 
 /// One run of the browser script against a fresh server, restarted when the script asks.

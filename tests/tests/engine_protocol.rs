@@ -505,3 +505,86 @@ async fn close_all_disconnects_every_transport() {
     assert_eq!(get(&poll_url(&server, &sid)).await.text(), "1");
     eventually("sessions freed", || engine.session_count() == 0).await;
 }
+
+/// Writes one HTTP/1.1 request on a kept-alive connection and reads its response body.
+async fn keep_alive_get(stream: &mut tokio::net::TcpStream, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&received).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length: usize = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_owned)
+                })
+                .expect("a content-length")
+                .trim()
+                .parse()
+                .unwrap();
+            if received.len() >= end + 4 + length {
+                return text[end + 4..end + 4 + length].to_owned();
+            }
+        }
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk))
+            .await
+            .expect("a response within 5 s")
+            .unwrap();
+        assert!(n > 0, "connection closed before the response: {text}");
+        received.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Reads until the server closes the connection (bounded): what arrived meanwhile.
+async fn read_to_close(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest))
+        .await
+        .expect("the server closes the connection")
+        .unwrap();
+    String::from_utf8_lossy(&rest).into_owned()
+}
+
+#[tokio::test]
+async fn shutdown_closes_kept_alive_connections_so_no_request_reaches_the_old_server() {
+    let engine = echo_engine();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(fastsio::service::serve(
+        listener,
+        EngineService::new(engine.clone()),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+
+    // A client keeps its connection open after a handshake, as browsers do.
+    let mut kept = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let open = keep_alive_get(&mut kept, "/engine.io/?EIO=4&transport=polling").await;
+    assert!(open.starts_with("0{"), "{open}");
+    assert_eq!(engine.session_count(), 1);
+
+    stop.send(()).unwrap();
+    served.await.unwrap().unwrap();
+    assert_eq!(
+        read_to_close(&mut kept).await,
+        "",
+        "the kept connection closes"
+    );
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "the listener is gone"
+    );
+    assert_eq!(
+        engine.session_count(),
+        1,
+        "no handshake reached the old server"
+    );
+}
