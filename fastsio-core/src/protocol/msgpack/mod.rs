@@ -10,5 +10,6 @@ mod encode;
 pub use decode::decode;
 pub use encode::encode;
 
-/// Nesting deeper than this is refused (the JSON reader's own limit is 128).
-const MAX_DEPTH: usize = 128;
+/// Nesting deeper than this is refused, so that what the decoder writes stays within what the
+/// JSON reader accepts (128 levels) when handlers deserialise it.
+const MAX_DEPTH: usize = 100;
