@@ -240,7 +240,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
     }
 
     /// The wire format of packets (default [`Parser::Json`]). Every client must use the
-    /// matching parser; with the `msgpack` feature, [`Parser::MsgPack`] speaks
+    /// matching parser; with the `msgpack` feature, `Parser::MsgPack` speaks
     /// `socket.io-msgpack-parser`.
     pub fn parser(mut self, parser: Parser) -> Self {
         self.config.parser = parser;
