@@ -33,7 +33,8 @@ pub fn decode(frame: Bytes, max_attachments: usize) -> Result<(Packet, Vec<Bytes
     let mut t = Transcoder {
         input: &frame,
         pos: 0,
-        json: Vec::with_capacity(frame.len() + 16),
+        // A large frame is mostly binary, which stays out of the JSON.
+        json: Vec::with_capacity(frame.len().min(4096) + 16),
         attachments: Vec::new(),
         max_attachments,
     };
@@ -57,29 +58,22 @@ pub fn decode(frame: Bytes, max_attachments: usize) -> Result<(Packet, Vec<Bytes
     }
     let kind = kind.ok_or(ParseError::UnknownType)?;
     let ns = ns.ok_or(ParseError::InvalidNamespace)?;
-    let args = check_payload(kind, data.as_ref(), id, &t.json)?;
-    let json = String::from_utf8(t.json).map_err(|_| ParseError::InvalidMsgPack)?;
+    let spans = check_payload(kind, data, id, &t.json)?;
+    let data = Str::from(String::from_utf8(t.json).map_err(|_| ParseError::InvalidMsgPack)?);
+    let args = match spans {
+        Some(spans) => EventArgs::from_spans(data.clone(), spans),
+        None => EventArgs::default(),
+    };
     let packet = Packet {
         kind,
         ns,
         query: None,
         id,
         attachments: t.attachments.len(),
-        data: Str::default(),
-        args: EventArgs::default(),
+        data,
+        args,
     };
-    let data = Str::from(json);
-    let args = args.map_or_else(EventArgs::default, |spans| {
-        EventArgs::from_spans(data.clone(), spans)
-    });
-    Ok((
-        Packet {
-            data,
-            args,
-            ..packet
-        },
-        t.attachments,
-    ))
+    Ok((packet, t.attachments))
 }
 
 /// What the `data` value was.
@@ -94,7 +88,7 @@ enum Shape {
 /// argument spans of events and acks.
 fn check_payload(
     kind: PacketKind,
-    data: Option<&Shape>,
+    data: Option<Shape>,
     id: Option<u64>,
     json: &[u8],
 ) -> Result<Option<Vec<(u32, u32)>>, ParseError> {
@@ -107,10 +101,10 @@ fn check_payload(
                 .first()
                 .is_some_and(|&(s, _)| json[s as usize] == b'"') =>
         {
-            Ok(Some(spans.clone()))
+            Ok(Some(spans))
         }
         (PacketKind::Ack, _) if id.is_none() => Err(ParseError::InvalidAckId),
-        (PacketKind::Ack, Some(Shape::Array(spans))) => Ok(Some(spans.clone())),
+        (PacketKind::Ack, Some(Shape::Array(spans))) => Ok(Some(spans)),
         (PacketKind::ConnectError, _) => Err(ParseError::UnexpectedPacket),
         _ => Err(ParseError::InvalidPayload),
     }

@@ -25,7 +25,8 @@ pub fn encode(packet: &EncodedPacket) -> Result<Bytes, serde_json::Error> {
     let header = Header::parse(&packet.text)
         .ok_or_else(|| de::Error::custom("not an encoded Socket.IO packet"))?;
     let entries = 2 + u32::from(!header.payload.is_empty()) + u32::from(header.id.is_some());
-    let mut out = Vec::with_capacity(header.payload.len() + header.ns.len() + 32);
+    let binary: usize = packet.attachments.iter().map(Bytes::len).sum();
+    let mut out = Vec::with_capacity(header.payload.len() + header.ns.len() + binary + 32);
     write(mp::write_map_len(&mut out, entries))?;
     write(mp::write_str(&mut out, "type"))?;
     write(mp::write_uint(&mut out, header.kind))?;
