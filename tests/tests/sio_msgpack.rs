@@ -1,12 +1,15 @@
 //! The msgpack parser (`Parser::MsgPack`): the official socket.io-client@4 with
 //! socket.io-msgpack-parser over WebSocket and over polling (`tests/js/sio_msgpack.mjs`), and
-//! raw WebSocket clients sending msgpack packets, well-formed and malformed.
+//! raw WebSocket and polling clients sending msgpack packets, well-formed and malformed.
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::prelude::BASE64_STANDARD;
 use bytes::Bytes;
 use fastsio::prelude::*;
 use fastsio::protocol::Parser;
+use fastsio_tests::http::{get, post};
 use fastsio_tests::run_node;
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::ws::{WsClient, WsEvent};
@@ -387,4 +390,40 @@ async fn malformed_msgpack_closes_only_its_connection() {
     ws.expect_closed().await;
     check_bystander(&mut bystander, 1000).await;
     eventually("only the bystander is left", || io.connection_count() == 1).await;
+}
+
+/// Over polling, a packet is a `b`-prefixed base64 record; a malformed one closes the session.
+#[tokio::test]
+async fn malformed_msgpack_over_polling_closes_the_session() {
+    let io = builder()
+        .routes(Routes::new("/").on("echo", echo))
+        .build()
+        .unwrap();
+    let server = TestServer::start(io.service()).await;
+    let open = get(&server.http("/socket.io/?EIO=4&transport=polling")).await;
+    let open: Value = serde_json::from_str(&open.text()[1..]).unwrap();
+    let url = server.http(&format!(
+        "/socket.io/?EIO=4&transport=polling&sid={}",
+        open["sid"].as_str().unwrap()
+    ));
+    let record = |frame: &[u8]| format!("b{}", BASE64_STANDARD.encode(frame));
+
+    assert!(
+        post(&url, record(&packet(0, "/", None, None)))
+            .await
+            .status
+            .is_success()
+    );
+    let reply = get(&url).await;
+    let frame = BASE64_STANDARD
+        .decode(reply.text().strip_prefix('b').expect("a binary record"))
+        .unwrap();
+    let Mp::Map(reply) = rmpv::decode::read_value(&mut &frame[..]).unwrap() else {
+        panic!("not a map")
+    };
+    assert!(reply.contains(&(Mp::from("type"), Mp::from(0))));
+    assert_eq!(io.connection_count(), 1);
+
+    assert!(post(&url, record(&[0x92, 0xc1])).await.status.is_success());
+    eventually("the session is closed", || io.connection_count() == 0).await;
 }
