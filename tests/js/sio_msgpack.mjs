@@ -140,6 +140,9 @@ async function run() {
   for (const [msg, from] of await Promise.all(shouts)) {
     check(msg === "hi all" && from === main.id, `shouted: ${msg} from ${from}`);
   }
+  // A broadcast with acks: every member answers with a Buffer too.
+  members.forEach((m, i) => m.on("poll", (q, ack) => ack(`${q} ${i}`, Buffer.from([i]))));
+  details.polled = (await ask(main, "poll-room", "r")).sort();
   // The broadcast was queued before the shout's ack: an outsider's round trip started after it
   // would follow any copy it got.
   checkEq(await ask(outsider, "echo", "after"), "after", "outsider echo");

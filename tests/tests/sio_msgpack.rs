@@ -112,6 +112,23 @@ async fn shout(socket: SocketRef, io: Io, Data(s): Data<Shout>) -> Ack<usize> {
     Ack(io.to(s.room).emit_raw("shouted", &(s.msg, from)).unwrap())
 }
 
+/// Asks every socket in the room and acks with their answers (the text of each).
+async fn poll_room(io: Io, Data(room): Data<String>) -> Ack<Vec<Value>> {
+    let acks = io
+        .to(room)
+        .timeout(Duration::from_secs(5))
+        .emit_raw_with_ack::<_, (String, Value)>("poll", &"q?")
+        .await
+        .unwrap();
+    Ack(acks
+        .into_values()
+        .map(|ack| {
+            let (text, bin) = ack.unwrap();
+            json!([text, bin])
+        })
+        .collect())
+}
+
 async fn refuse_all() -> Result<(), ConnectError> {
     Err(ConnectError::new("private").with_data(json!({ "code": 42 })))
 }
@@ -153,7 +170,8 @@ async fn client_scenario(transport: &str) -> Value {
                 .on("bin-back", bin_back)
                 .on("ask-client", ask_client)
                 .on("join", join)
-                .on("shout", shout),
+                .on("shout", shout)
+                .on("poll-room", poll_room),
         )
         .routes(
             Routes::new("/admin")
@@ -221,6 +239,10 @@ async fn client_scenario(transport: &str) -> Value {
         json!({ "message": "Invalid namespace", "data": null })
     );
     assert_eq!(details["delivered"], 2);
+    assert_eq!(
+        details["polled"],
+        json!([["q? 0", placeholder(0)], ["q? 1", placeholder(0)]])
+    );
     assert_eq!(details["outsiderGot"], 0);
     eventually("every connection is gone", || io.connection_count() == 0).await;
     details
