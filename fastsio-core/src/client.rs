@@ -322,11 +322,9 @@ fn send_error_packet(session: &Conn, parser: Parser, ns: &str, payload: &str) {
     };
     let packet: EncodedPacket = encode(header, payload, Vec::new());
     match parser.wire(&packet) {
-        Ok(wire) => wire.frames().try_for_each(|frame| session.send(frame)),
-        Err(e) => {
-            tracing::error!(error = %e, "CONNECT_ERROR not encodable");
-            Ok(())
+        Ok(wire) => {
+            let _ = wire.frames().try_for_each(|frame| session.send(frame));
         }
+        Err(e) => tracing::error!(error = %e, "CONNECT_ERROR not encodable"),
     }
-    .unwrap_or_default();
 }
