@@ -14,8 +14,10 @@ use crate::engine::{Backpressure, CloseReason, EngineHandler, ProtocolVersion, S
 use crate::error::ConnectError;
 use crate::handler::{ConnectContext, EventContext};
 use crate::protocol::{
-    Completion, EncodedPacket, Header, Packet, PacketKind, PartialBinary, decode, encode,
+    Completion, EncodedPacket, Header, Packet, PacketKind, Parser, PartialBinary, decode, encode,
 };
+#[cfg(feature = "msgpack")]
+use crate::protocol::{ParseError, msgpack};
 use crate::reason::DisconnectReason;
 use crate::server::ServerInner;
 use crate::socket::{Socket, SocketRef};
@@ -105,6 +107,10 @@ impl EngineHandler for SioHandler {
     }
 
     fn on_message(&self, session: &Conn, text: Str) {
+        #[cfg(feature = "msgpack")]
+        if self.0.config.parser == Parser::MsgPack {
+            return refuse(session, &ParseError::UnexpectedText.to_string());
+        }
         let pending = session
             .data()
             .partial
@@ -130,6 +136,13 @@ impl EngineHandler for SioHandler {
     }
 
     fn on_binary(&self, session: &Conn, data: Bytes) {
+        #[cfg(feature = "msgpack")]
+        if self.0.config.parser == Parser::MsgPack {
+            return match msgpack::decode(data, self.0.config.max_attachments) {
+                Ok((packet, attachments)) => dispatch(&self.0, session, packet, attachments),
+                Err(e) => refuse(session, &e.to_string()),
+            };
+        }
         let pending = session
             .data()
             .partial
@@ -220,7 +233,8 @@ fn dispatch(server: &Arc<ServerInner>, session: &Conn, packet: Packet, attachmen
 
 fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
     let Some(ns) = server.namespace(&packet.ns) else {
-        send_connect_error(session, &packet.ns, &ConnectError::new("Invalid namespace"));
+        let error = ConnectError::new("Invalid namespace");
+        send_connect_error(session, server.config.parser, &packet.ns, &error);
         return;
     };
     let v5 = session.version() == ProtocolVersion::V4;
@@ -274,40 +288,43 @@ fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
             Err(e) => {
                 socket.close(DisconnectReason::ServerNamespaceDisconnect);
                 if v5 {
-                    send_connect_error(&session, ns.path(), &e);
+                    send_connect_error(&session, ns.parser, ns.path(), &e);
                 } else {
-                    send_legacy_connect_error(&session, ns.path(), &e);
+                    send_legacy_connect_error(&session, ns.parser, ns.path(), &e);
                 }
             }
         }
     });
 }
 
-fn send_connect_error(session: &Conn, ns: &str, error: &ConnectError) {
+fn send_connect_error(session: &Conn, parser: Parser, ns: &str, error: &ConnectError) {
     let payload = serde_json::to_string(error)
         .unwrap_or_else(|_| r#"{"message":"connection refused"}"#.into());
-    send_error_packet(session, ns, &payload);
+    send_error_packet(session, parser, ns, &payload);
 }
 
 /// Socket.IO v4 clients (socket.io 2.x) get the refusal's data, or else its message, as the
 /// error packet's payload, as node's server sends it to them.
-fn send_legacy_connect_error(session: &Conn, ns: &str, error: &ConnectError) {
+fn send_legacy_connect_error(session: &Conn, parser: Parser, ns: &str, error: &ConnectError) {
     let payload = match &error.data {
         Some(data) => serde_json::to_string(data),
         None => serde_json::to_string(&error.message),
     }
     .unwrap_or_else(|_| r#""connection refused""#.into());
-    send_error_packet(session, ns, &payload);
+    send_error_packet(session, parser, ns, &payload);
 }
 
-fn send_error_packet(session: &Conn, ns: &str, payload: &str) {
+fn send_error_packet(session: &Conn, parser: Parser, ns: &str, payload: &str) {
     let header = Header {
         kind: PacketKind::ConnectError,
         ns,
         id: None,
     };
     let packet: EncodedPacket = encode(header, payload, Vec::new());
-    for frame in packet.frames() {
-        let _ = session.send(frame);
+    match parser.wire(&packet) {
+        Ok(wire) => {
+            let _ = wire.frames().try_for_each(|frame| session.send(frame));
+        }
+        Err(e) => tracing::error!(error = %e, "CONNECT_ERROR not encodable"),
     }
 }

@@ -15,7 +15,7 @@ use crate::handler::{
 use crate::middleware::{
     ChainedConnect, ChainedEvent, IntoMiddleware, Middleware, ScopedMiddleware,
 };
-use crate::protocol::EncodedPacket;
+use crate::protocol::{EncodedPacket, Parser};
 use crate::socket::SocketRef;
 
 /// The handlers of a namespace, fixed at build time.
@@ -326,6 +326,7 @@ pub struct Namespace {
     sockets: RwLock<HashMap<Sid, SocketRef>>,
     pub(crate) adapter: Arc<dyn Adapter>,
     ack_ids: AtomicU64,
+    pub(crate) parser: Parser,
 }
 
 impl Namespace {
@@ -334,6 +335,7 @@ impl Namespace {
         params: Vec<(String, String)>,
         handlers: Arc<NamespaceHandlers>,
         adapter: Arc<dyn Adapter>,
+        parser: Parser,
     ) -> Arc<Self> {
         let ns = Arc::new(Namespace {
             path,
@@ -342,6 +344,7 @@ impl Namespace {
             sockets: RwLock::new(HashMap::new()),
             adapter,
             ack_ids: AtomicU64::new(0),
+            parser,
         });
         ns.adapter.init(LocalNamespace(Arc::downgrade(&ns)));
         ns
@@ -406,12 +409,19 @@ impl Namespace {
 
     /// Queues one encoded packet for every selected local socket; returns how many.
     pub(crate) fn deliver(&self, packet: &EncodedPacket, opts: &BroadcastOptions) -> usize {
+        let wire = match self.parser.wire(packet) {
+            Ok(wire) => wire,
+            Err(e) => {
+                tracing::error!(error = %e, "broadcast packet not encodable: dropped");
+                return 0;
+            }
+        };
         let sockets = self.read();
         let mut count = 0;
         self.adapter.for_each_target(opts, &mut |sid| {
             if let Some(socket) = sockets.get(&sid)
                 && !(opts.volatile && socket.conn.queued() > 0)
-                && socket.send_packet(packet).is_ok()
+                && socket.send_wire(&wire).is_ok()
             {
                 count += 1;
             }

@@ -157,9 +157,10 @@ impl BroadcastOperators {
                 timeout,
             ),
         };
+        let wire = self.ns.parser.wire(&packet)?;
         let waits = self.ns.targets(&self.opts).into_iter().map(|socket| {
             let rx = socket.acks.register(id);
-            let sent = socket.send_packet(&packet);
+            let sent = socket.send_wire(&wire);
             async move {
                 let result = match sent {
                     Err(e) => Err(AckError::Send(e)),

@@ -19,6 +19,7 @@ use crate::namespace::{
     unbound_middleware,
 };
 use crate::operators::BroadcastOperators;
+use crate::protocol::Parser;
 use crate::room::IntoRooms;
 use crate::service::{EngineLayer, EngineService, NotFound, serve};
 use crate::socket::SocketRef;
@@ -57,6 +58,8 @@ pub struct ServerConfig {
     /// to a new one is refused like an unknown namespace, so clients cannot grow the server
     /// without bound.
     pub max_dynamic_namespaces: usize,
+    /// The wire format of packets, one for every client (default [`Parser::Json`]).
+    pub parser: Parser,
 }
 
 impl Default for ServerConfig {
@@ -72,6 +75,7 @@ impl Default for ServerConfig {
             no_ack_policy: NoAckPolicy::Log,
             max_dynamic_namespaces: 10_000,
             max_rooms_per_socket: None,
+            parser: Parser::Json,
         }
     }
 }
@@ -120,7 +124,13 @@ impl ServerInner {
             tracing::warn!(path, "dynamic namespace limit reached: refusing a new one");
             return None;
         }
-        let ns = Namespace::new(Str::from(path), params, handlers, (self.adapter)());
+        let ns = Namespace::new(
+            Str::from(path),
+            params,
+            handlers,
+            (self.adapter)(),
+            self.config.parser,
+        );
         namespaces.insert(Str::from(path), ns.clone());
         Some(ns)
     }
@@ -226,6 +236,14 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
     /// The most attachments a packet may announce (default 64).
     pub fn max_attachments(mut self, n: usize) -> Self {
         self.config.max_attachments = n;
+        self
+    }
+
+    /// The wire format of packets (default [`Parser::Json`]). Every client must use the
+    /// matching parser; with the `msgpack` feature, `Parser::MsgPack` speaks
+    /// `socket.io-msgpack-parser`.
+    pub fn parser(mut self, parser: Parser) -> Self {
+        self.config.parser = parser;
         self
     }
 
@@ -338,7 +356,13 @@ impl ServerBuilder<()> {
                 Some(pattern) => dynamic.push((pattern, handlers)),
                 None => {
                     let path = Str::from(path.as_str());
-                    let ns = Namespace::new(path.clone(), Vec::new(), handlers, adapter());
+                    let ns = Namespace::new(
+                        path.clone(),
+                        Vec::new(),
+                        handlers,
+                        adapter(),
+                        config.parser,
+                    );
                     namespaces.insert(path, ns);
                 }
             }

@@ -19,7 +19,7 @@ use crate::extract::from_socket;
 use crate::handler::{AckErrorBody, AckReply, DisconnectContext, EventContext, ServerEvent};
 use crate::namespace::Namespace;
 use crate::operators::BroadcastOperators;
-use crate::protocol::{EncodedPacket, Header, PacketKind, encode};
+use crate::protocol::{EncodedPacket, Header, PacketKind, Wire, encode};
 use crate::reason::DisconnectReason;
 use crate::room::{IntoRooms, Room};
 use crate::server::{Io, NoAckPolicy, ServerInner};
@@ -182,6 +182,18 @@ impl Socket {
 
     /// Queues an encoded packet (buffered until the connection is confirmed).
     pub(crate) fn send_packet(&self, packet: &EncodedPacket) -> Result<(), SendError> {
+        match self.ns.parser.wire(packet) {
+            Ok(wire) => self.send_wire(&wire),
+            Err(e) => {
+                tracing::error!(sid = %self.id, error = %e, "packet not encodable: dropped");
+                Ok(())
+            }
+        }
+    }
+
+    /// Queues a packet in the parser's wire format (buffered until the connection is
+    /// confirmed).
+    pub(crate) fn send_wire(&self, packet: &Wire<'_>) -> Result<(), SendError> {
         if self.state.load(Ordering::Acquire) == CONNECTING {
             let mut buffer = self
                 .connect_buffer
@@ -359,8 +371,13 @@ impl SocketRef {
             }
             std::mem::take(&mut *buffer)
         };
+        let reply = self.ns.parser.wire(&reply);
+        if let Err(e) = &reply {
+            tracing::error!(sid = %self.id, error = %e, "CONNECT reply not encodable");
+        }
         let _ = reply
-            .frames()
+            .iter()
+            .flat_map(Wire::frames)
             .chain(buffered)
             .try_for_each(|frame| self.conn.send(frame));
         self.ns.insert(self.clone());

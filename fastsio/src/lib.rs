@@ -106,6 +106,12 @@
 //! - [`engine`]: the Engine.IO transport layer, usable on its own; [`service`]: hyper/tower.
 //!
 //! The `docs/` folder of the repository has a guide per topic.
+//!
+//! ## Cargo features
+//!
+//! - `msgpack`: the msgpack parser, [`protocol::Parser`]`::MsgPack` on
+//!   [`ServerBuilder::parser`], for clients using `socket.io-msgpack-parser`.
+//! - `axum`: handshakes report the peer address under axum.
 
 pub use fastsio_core::*;
 pub use fastsio_macros::{Router, ServerEvent, connect, disconnect, event, router};

@@ -9,7 +9,9 @@
 use bytes::Bytes;
 use fastsio_core::engine::payload;
 use fastsio_core::engine::{Frame, Packet as EioPacket, ProtocolVersion, Str};
-use fastsio_core::protocol::{self, Completion, EventArgs, PacketKind, PartialBinary};
+use fastsio_core::protocol::{
+    self, Completion, EncodedPacket, EventArgs, Header, PacketKind, PartialBinary, msgpack,
+};
 use serde_json::Value;
 
 /// The names of every target, as used for the directories under `fuzz/corpus/` and
@@ -22,6 +24,7 @@ pub const TARGETS: &[&str] = &[
     "payload_roundtrip",
     "sio_packet",
     "event_args",
+    "sio_msgpack",
 ];
 
 /// Runs the harness of `target` on `data`.
@@ -34,6 +37,7 @@ pub fn run(target: &str, data: &[u8]) {
         "payload_roundtrip" => payload_roundtrip(data),
         "sio_packet" => sio_packet(data),
         "event_args" => event_args(data),
+        "sio_msgpack" => sio_msgpack(data),
         _ => panic!("unknown fuzz target {target}"),
     }
 }
@@ -265,4 +269,52 @@ pub fn event_args(data: &[u8]) {
     }
     assert_eq!(&**args.raw(), text);
     exercise_args(&args);
+}
+
+/// Msgpack packets (`socket.io-msgpack-parser`): `protocol::msgpack::decode`, then the packet
+/// encoded back as the server would (`protocol::encode`, `msgpack::encode`) and decoded again.
+///
+/// Input: `[max_attachments]` (bit 7 set: `usize::MAX`), then one binary message.
+pub fn sio_msgpack(data: &[u8]) {
+    let Some((&limit, frame)) = data.split_first() else {
+        return;
+    };
+    let max_attachments = if limit & 0x80 != 0 {
+        usize::MAX
+    } else {
+        usize::from(limit)
+    };
+    let frame = Bytes::copy_from_slice(frame);
+    let Ok((packet, attachments)) = msgpack::decode(frame.clone(), max_attachments) else {
+        return;
+    };
+    assert!(attachments.len() <= max_attachments);
+    assert_eq!(packet.attachments, attachments.len());
+    assert!(attachments.iter().map(|a| a.len()).sum::<usize>() <= frame.len());
+    assert!(!packet.ns.is_empty());
+    if !packet.data.is_empty() {
+        // What the decoder writes is JSON every handler can read.
+        serde_json::from_str::<Value>(&packet.data).expect("the decoder writes valid JSON");
+    }
+    match packet.kind {
+        PacketKind::Event => {
+            assert!(packet.args.get(0).is_some_and(|name| name.starts_with('"')));
+        }
+        PacketKind::Ack => assert!(packet.id.is_some()),
+        PacketKind::Connect | PacketKind::Disconnect => assert!(packet.args.is_empty()),
+        other => panic!("decoded a {other:?} packet"),
+    }
+    exercise_args(&packet.args);
+    let header = Header {
+        kind: packet.kind,
+        ns: &packet.ns,
+        id: packet.id,
+    };
+    let text: EncodedPacket = protocol::encode(header, &packet.data, attachments);
+    let again = msgpack::encode(&text).expect("the server encodes what it decoded");
+    let (back, _) = msgpack::decode(again, usize::MAX).expect("the server's packets decode");
+    assert_eq!(
+        (back.kind, &back.ns, back.id),
+        (packet.kind, &packet.ns, packet.id)
+    );
 }

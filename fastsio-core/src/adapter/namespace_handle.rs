@@ -73,16 +73,25 @@ impl LocalNamespace {
         impl std::future::Future<Output = Vec<AckResponse>> + Send + 'static,
     ) {
         let mut waits = Vec::new();
-        for socket in self.sockets(opts) {
-            let rx = socket.acks.register(id);
-            if socket.send_packet(packet).is_ok() {
-                waits.push(async move {
-                    let response = tokio::time::timeout(timeout, rx).await;
+        let ns = self.get();
+        // Put on the wire once for every target.
+        let wire = ns.as_ref().map(|ns| ns.parser.wire(packet)).transpose();
+        let wire = wire.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "broadcast packet not encodable: dropped");
+            None
+        });
+        if let (Some(ns), Some(wire)) = (&ns, wire) {
+            for socket in ns.targets(opts) {
+                let rx = socket.acks.register(id);
+                if socket.send_wire(&wire).is_ok() {
+                    waits.push(async move {
+                        let response = tokio::time::timeout(timeout, rx).await;
+                        socket.acks.forget(id);
+                        response.ok().and_then(Result::ok)
+                    });
+                } else {
                     socket.acks.forget(id);
-                    response.ok().and_then(Result::ok)
-                });
-            } else {
-                socket.acks.forget(id);
+                }
             }
         }
         let reached = waits.len();

@@ -31,6 +31,13 @@ impl EventArgs {
         Ok(EventArgs { raw, spans })
     }
 
+    /// Arguments already located by a decoder: `spans` are byte ranges of `raw`, each a whole
+    /// JSON value.
+    #[cfg(feature = "msgpack")]
+    pub(crate) fn from_spans(raw: Str, spans: Vec<(u32, u32)>) -> Self {
+        EventArgs { raw, spans }
+    }
+
     /// How many arguments.
     pub fn len(&self) -> usize {
         self.spans.len()

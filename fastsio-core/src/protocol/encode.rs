@@ -4,24 +4,17 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::{PacketKind, into_args};
-use crate::engine::{Frame, Str};
+use crate::engine::Str;
 
-/// A packet encoded as Engine.IO frames: the text frame (`4` + the Socket.IO packet) and its
-/// binary attachments. Cloning shares the buffers.
+/// A packet encoded once for all its targets, in the runtime's representation: the text frame
+/// (`4` + the Socket.IO packet) and its binary attachments. The server's
+/// [`Parser`](super::Parser) puts it on the wire (as is for JSON). Cloning shares the buffers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodedPacket {
     /// The text frame, Engine.IO message prefix included.
     pub text: Str,
     /// Binary attachments, sent as binary frames right after the text.
     pub attachments: Vec<Bytes>,
-}
-
-impl EncodedPacket {
-    /// The frames to queue, in order.
-    pub fn frames(&self) -> impl Iterator<Item = Frame> + '_ {
-        std::iter::once(Frame::Text(self.text.clone()))
-            .chain(self.attachments.iter().cloned().map(Frame::Binary))
-    }
 }
 
 /// What precedes the payload of a packet.
@@ -141,7 +134,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(&*p.text, r#"452-["b",{"_placeholder":true,"num":0}]"#);
-        assert_eq!(p.frames().count(), 3);
+        assert_eq!(p.attachments.len(), 2);
         let p = EncodedPacket::ack("/x", 3, &(), vec![]).unwrap();
         assert_eq!(&*p.text, "43/x,3[]");
         let header = Header {

@@ -97,6 +97,12 @@ pub enum ParseError {
     UnexpectedBinary,
     /// A text packet arrived while attachments were still expected.
     MissingAttachments,
+    /// A binary message that is not a valid msgpack packet (with the msgpack parser).
+    #[cfg(feature = "msgpack")]
+    InvalidMsgPack,
+    /// A text message arrived, which the msgpack parser never sends.
+    #[cfg(feature = "msgpack")]
+    UnexpectedText,
 }
 
 impl std::fmt::Display for ParseError {
@@ -111,6 +117,10 @@ impl std::fmt::Display for ParseError {
             ParseError::UnexpectedPacket => "unexpected packet type",
             ParseError::UnexpectedBinary => "unexpected binary attachment",
             ParseError::MissingAttachments => "attachments missing",
+            #[cfg(feature = "msgpack")]
+            ParseError::InvalidMsgPack => "invalid msgpack packet",
+            #[cfg(feature = "msgpack")]
+            ParseError::UnexpectedText => "text message with the msgpack parser",
         })
     }
 }
