@@ -15,6 +15,7 @@ use crate::handler::{
 use crate::middleware::{
     ChainedConnect, ChainedEvent, IntoMiddleware, Middleware, ScopedMiddleware,
 };
+use crate::observer::Observer;
 use crate::protocol::EncodedPacket;
 use crate::socket::SocketRef;
 
@@ -325,6 +326,7 @@ pub struct Namespace {
     pub(crate) handlers: Arc<NamespaceHandlers>,
     sockets: RwLock<HashMap<Sid, SocketRef>>,
     pub(crate) adapter: Arc<dyn Adapter>,
+    pub(crate) observer: Option<Arc<dyn Observer>>,
     ack_ids: AtomicU64,
 }
 
@@ -334,6 +336,7 @@ impl Namespace {
         params: Vec<(String, String)>,
         handlers: Arc<NamespaceHandlers>,
         adapter: Arc<dyn Adapter>,
+        observer: Option<Arc<dyn Observer>>,
     ) -> Arc<Self> {
         let ns = Arc::new(Namespace {
             path,
@@ -341,6 +344,7 @@ impl Namespace {
             handlers,
             sockets: RwLock::new(HashMap::new()),
             adapter,
+            observer,
             ack_ids: AtomicU64::new(0),
         });
         ns.adapter.init(LocalNamespace(Arc::downgrade(&ns)));

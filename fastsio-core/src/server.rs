@@ -18,6 +18,7 @@ use crate::namespace::{
     BoundRoutes, Namespace, NamespaceHandlers, NsPattern, Routes, UnboundMiddleware,
     unbound_middleware,
 };
+use crate::observer::Observer;
 use crate::operators::BroadcastOperators;
 use crate::room::IntoRooms;
 use crate::service::{EngineLayer, EngineService, NotFound, serve};
@@ -85,6 +86,7 @@ pub(crate) struct ServerInner {
     static_count: usize,
     dynamic: Vec<(NsPattern, Arc<NamespaceHandlers>)>,
     adapter: AdapterFactory,
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 impl ServerInner {
@@ -120,7 +122,13 @@ impl ServerInner {
             tracing::warn!(path, "dynamic namespace limit reached: refusing a new one");
             return None;
         }
-        let ns = Namespace::new(Str::from(path), params, handlers, (self.adapter)());
+        let ns = Namespace::new(
+            Str::from(path),
+            params,
+            handlers,
+            (self.adapter)(),
+            self.observer.clone(),
+        );
         namespaces.insert(Str::from(path), ns.clone());
         Some(ns)
     }
@@ -142,6 +150,7 @@ impl Server {
             middleware: Vec::new(),
             bound_middleware: Vec::new(),
             adapter: Arc::new(|| Arc::new(LocalAdapter::new()) as Arc<dyn Adapter>),
+            observer: None,
         }
     }
 }
@@ -166,6 +175,7 @@ pub struct ServerBuilder<S = ()> {
     middleware: Vec<UnboundMiddleware<S>>,
     bound_middleware: Vec<ScopedMiddleware>,
     adapter: AdapterFactory,
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl<S: Send + Sync + 'static> ServerBuilder<S> {
@@ -247,6 +257,13 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// Installs an [`Observer`], told about connections, sockets, rooms and packets (one per
+    /// server; a second call replaces the first). Without one, the server skips all of it.
+    pub fn observer(mut self, observer: impl Observer) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
     /// Adds a namespace's handlers.
     pub fn routes(mut self, routes: Routes<S>) -> Self {
         self.routes.push(routes);
@@ -281,6 +298,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             middleware: Vec::new(),
             bound_middleware,
             adapter: self.adapter,
+            observer: self.observer,
         }
     }
 }
@@ -295,6 +313,7 @@ impl ServerBuilder<()> {
             middleware,
             bound_middleware,
             adapter,
+            observer,
         } = self;
         let path = &config.engine.path;
         if !path.starts_with('/') || !path.ends_with('/') {
@@ -338,7 +357,13 @@ impl ServerBuilder<()> {
                 Some(pattern) => dynamic.push((pattern, handlers)),
                 None => {
                     let path = Str::from(path.as_str());
-                    let ns = Namespace::new(path.clone(), Vec::new(), handlers, adapter());
+                    let ns = Namespace::new(
+                        path.clone(),
+                        Vec::new(),
+                        handlers,
+                        adapter(),
+                        observer.clone(),
+                    );
                     namespaces.insert(path, ns);
                 }
             }
@@ -350,6 +375,7 @@ impl ServerBuilder<()> {
             namespaces: RwLock::new(namespaces),
             dynamic,
             adapter,
+            observer,
         });
         let engine = Engine::new(config.engine, SioHandler(inner.clone()));
         let _ = inner.engine.set(Arc::downgrade(&engine));
@@ -406,6 +432,18 @@ impl Io {
     /// Sockets of the main namespace.
     pub fn sockets(&self) -> Vec<SocketRef> {
         self.root().sockets()
+    }
+
+    /// Every namespace that exists now: the static ones and the dynamic instances created so
+    /// far.
+    pub fn namespaces(&self) -> Vec<Arc<Namespace>> {
+        self.inner
+            .namespaces
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// Open Engine.IO connections.

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::ack::{AckError, AckResponse, AckTable};
 use crate::client::ClientData;
-use crate::engine::{Frame, RequestInfo, SendError, Session, Sid, Str};
+use crate::engine::{Frame, RequestInfo, SendError, Session, Sid, Str, TransportKind};
 use crate::error::EmitError;
 use crate::event_queue::{EventQueue, Push};
 use crate::extract::from_socket;
@@ -182,6 +182,9 @@ impl Socket {
 
     /// Queues an encoded packet (buffered until the connection is confirmed).
     pub(crate) fn send_packet(&self, packet: &EncodedPacket) -> Result<(), SendError> {
+        if let Some(observer) = &self.ns.observer {
+            observer.packet_sent(self, packet);
+        }
         if self.state.load(Ordering::Acquire) == CONNECTING {
             let mut buffer = self
                 .connect_buffer
@@ -227,25 +230,82 @@ impl Socket {
                 return Err(RoomLimit { max });
             }
         }
-        self.ns.adapter.add_all(self.id, &rooms);
+        self.add_rooms(&rooms);
         Ok(())
     }
 
     /// Leaves rooms.
     pub fn leave(&self, rooms: impl IntoRooms) {
-        self.ns.adapter.del(self.id, &rooms.into_rooms());
+        self.del_rooms(&rooms.into_rooms());
     }
 
     /// Leaves every room but its own.
     pub fn leave_all(&self) {
         let own = Room::from(self.id.as_str());
         let rooms: Vec<Room> = self.rooms().into_iter().filter(|r| *r != own).collect();
-        self.ns.adapter.del(self.id, &rooms);
+        self.del_rooms(&rooms);
     }
 
     /// The rooms the socket is in (its own included).
     pub fn rooms(&self) -> Vec<Room> {
         self.ns.adapter.socket_rooms(self.id)
+    }
+
+    /// The id of the Engine.IO connection the socket rides on (shared by the connection's
+    /// sockets in other namespaces).
+    pub fn connection_id(&self) -> Sid {
+        self.conn.id()
+    }
+
+    /// The transport the connection uses now.
+    pub fn transport(&self) -> TransportKind {
+        self.conn.transport()
+    }
+
+    /// Joins rooms in the adapter, telling the observer (if any) which ones are new.
+    fn add_rooms(&self, rooms: &[Room]) {
+        let Some(observer) = &self.ns.observer else {
+            return self.ns.adapter.add_all(self.id, rooms);
+        };
+        let before = self.rooms();
+        self.ns.adapter.add_all(self.id, rooms);
+        let joined: Vec<Room> = rooms
+            .iter()
+            .filter(|r| !before.contains(r))
+            .cloned()
+            .collect();
+        if !joined.is_empty() {
+            observer.rooms_joined(self, &joined);
+        }
+    }
+
+    /// Leaves rooms in the adapter, telling the observer (if any) which ones it was in.
+    fn del_rooms(&self, rooms: &[Room]) {
+        let Some(observer) = &self.ns.observer else {
+            return self.ns.adapter.del(self.id, rooms);
+        };
+        let before = self.rooms();
+        self.ns.adapter.del(self.id, rooms);
+        let left: Vec<Room> = rooms
+            .iter()
+            .filter(|r| before.contains(r))
+            .cloned()
+            .collect();
+        if !left.is_empty() {
+            observer.rooms_left(self, &left);
+        }
+    }
+
+    /// Leaves every room, its own included.
+    fn del_all_rooms(&self) {
+        let Some(observer) = &self.ns.observer else {
+            return self.ns.adapter.del_all(self.id);
+        };
+        let before = self.rooms();
+        self.ns.adapter.del_all(self.id);
+        if !before.is_empty() {
+            observer.rooms_left(self, &before);
+        }
     }
 
     /// Broadcasts to rooms, from this socket: the socket itself is left out.
@@ -364,12 +424,12 @@ impl SocketRef {
             .chain(buffered)
             .try_for_each(|frame| self.conn.send(frame));
         self.ns.insert(self.clone());
-        self.ns
-            .adapter
-            .add_all(self.id, &[Room::from(self.id.as_str())]);
+        self.add_rooms(&[Room::from(self.id.as_str())]);
         if !self.connected() {
             self.ns.remove(self.id);
-            self.ns.adapter.del_all(self.id);
+            self.del_all_rooms();
+        } else if let Some(observer) = &self.ns.observer {
+            observer.socket_connected(self);
         }
     }
 
@@ -417,10 +477,13 @@ impl SocketRef {
             return;
         }
         self.ns.remove(self.id);
+        if let Some(observer) = &self.ns.observer {
+            observer.socket_disconnected(self, reason);
+        }
         // The socket gets nothing more, but its rooms stay readable until its disconnect
         // handler has run (to tell the other members, say).
         let Some(handler) = self.ns.handlers.disconnect.clone() else {
-            self.ns.adapter.del_all(self.id);
+            self.del_all_rooms();
             return;
         };
         let socket = self.clone();
@@ -435,7 +498,7 @@ impl SocketRef {
             if AssertUnwindSafe(call).catch_unwind().await.is_err() {
                 tracing::error!("disconnect handler panicked");
             }
-            socket.ns.adapter.del_all(socket.id);
+            socket.del_all_rooms();
         });
     }
 
