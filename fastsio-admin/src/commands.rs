@@ -85,11 +85,19 @@ async fn leave(io: Io, args: RawArgs) -> Reply {
     Ok(())
 }
 
-/// `_disconnect(nsp, close, filter?)`: the sockets leave the namespace; `close` (also close
-/// their connections) is not supported and ignored, so their other namespaces stay connected.
+/// `_disconnect(nsp, close, filter?)`: the sockets leave the namespace or, with `close`,
+/// their connections close (this node's sockets).
 async fn disconnect(io: Io, args: RawArgs) -> Reply {
     let nsp: String = arg(&args, 0, "namespace")?;
-    target(&io, &nsp, arg(&args, 2, "filter")?)?.disconnect();
+    let close: Option<bool> = arg(&args, 1, "close flag")?;
+    let sockets = target(&io, &nsp, arg(&args, 2, "filter")?)?;
+    match close {
+        Some(true) => sockets
+            .sockets()
+            .iter()
+            .for_each(|socket| socket.close_connection()),
+        _ => sockets.disconnect(),
+    }
     Ok(())
 }
 

@@ -33,7 +33,7 @@
 //! Differences from node's instrumentation: sockets have no free-form `data` (fastsio's
 //! session values are typed), so `data` is always `{}`; `handshake.secure` is `false` (TLS
 //! ends in front of fastsio); login sessions live in memory only; `_disconnect` with
-//! `close` leaves the connection open.
+//! `close` closes this node's connections only.
 
 mod admin;
 mod commands;

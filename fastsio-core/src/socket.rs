@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::ack::{AckError, AckResponse, AckTable};
 use crate::client::ClientData;
-use crate::engine::{Frame, RequestInfo, SendError, Session, Sid, Str, TransportKind};
+use crate::engine::{CloseReason, Frame, RequestInfo, SendError, Session, Sid, Str, TransportKind};
 use crate::error::EmitError;
 use crate::event_queue::{EventQueue, Push};
 use crate::extract::from_socket;
@@ -399,6 +399,13 @@ impl SocketRef {
         };
         let _ = self.send_packet(&encode(header, "", Vec::new()));
         self.close(DisconnectReason::ServerNamespaceDisconnect);
+    }
+
+    /// Closes the socket's whole connection, leaving every namespace the client joined on it
+    /// (node's `socket.disconnect(true)`); its sockets get
+    /// [`DisconnectReason::ForcedServerClose`].
+    pub fn close_connection(&self) {
+        self.conn.close(CloseReason::ForcedClose);
     }
 
     /// Confirms the connection: answers CONNECT, flushes what the connect handler emitted,

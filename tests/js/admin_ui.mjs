@@ -196,9 +196,23 @@ async function live() {
     (nsp, room, id) => room === "lobby" && id === clientId,
     "room_left lobby on disconnect",
   );
+  // _disconnect with close: the whole connection goes.
+  const other = socketFor("/");
+  await connected(other, STEP_TIMEOUT_MS);
+  const otherId = other.id;
+  const otherGone = new Promise((resolve) => other.once("disconnect", (reason) => resolve(reason)));
+  await ack(admin, "_disconnect", "/", true, otherId);
+  const otherClientReason = await otherGone;
+  const [, , otherServerReason] = await admin.waitFor(
+    "socket_disconnected",
+    (nsp, id) => id === otherId,
+    "socket_disconnected of the closed client",
+  );
   client.close();
   admin.close();
   return {
+    otherClientReason,
+    otherServerReason,
     config,
     allSockets,
     details,

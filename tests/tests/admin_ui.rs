@@ -186,6 +186,8 @@ async fn development_mode_reports_sockets_rooms_events_and_obeys_commands() {
     assert_eq!(d["clientReason"], "io server disconnect");
     assert_eq!(d["serverReason"], "server namespace disconnect");
     assert_eq!(d["leftOnDisconnect"][0], "/");
+    assert_eq!(d["otherClientReason"], "transport close");
+    assert_eq!(d["otherServerReason"], "forced server close");
 }
 
 fn sorted<const N: usize>(mut items: [&str; N]) -> [&str; N] {
