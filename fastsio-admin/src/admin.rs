@@ -137,7 +137,8 @@ impl Admin {
         if self.mode == Mode::Development {
             let _ = socket.emit_raw("all_sockets", &SocketDetails::all(&io));
         }
-        let _ = socket.emit_raw("server_stats", &ServerStats::take(self, &io));
+        // The aggregated counts go to every admin with the next periodic stats.
+        let _ = socket.emit_raw("server_stats", &ServerStats::new(self, &io, Vec::new()));
         Ok(())
     }
 

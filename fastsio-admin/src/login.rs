@@ -38,9 +38,14 @@ impl Login {
         max_sessions: usize,
         max_checks: usize,
     ) -> Result<Self, AdminError> {
-        if let AdminAuth::Basic { password_hash, .. } = &auth {
-            bcrypt::HashParts::from_str(password_hash)
-                .map_err(|_| AdminError::InvalidPasswordHash)?;
+        match &auth {
+            AdminAuth::Basic { password_hash, .. } => {
+                bcrypt::HashParts::from_str(password_hash)
+                    .map_err(|_| AdminError::InvalidPasswordHash)?;
+            }
+            AdminAuth::None => {
+                tracing::warn!("admin UI authentication is disabled: anyone may administer");
+            }
         }
         Ok(Login {
             auth,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use fastsio_core::Io;
 use serde::Serialize;
+use tokio::time::MissedTickBehavior;
 
 use crate::admin::Admin;
 use crate::traffic::AggregatedEvent;
@@ -31,8 +32,8 @@ struct NamespaceDetails {
 }
 
 impl<'a> ServerStats<'a> {
-    /// The stats now; takes the aggregated counts (they start over).
-    pub fn take(admin: &'a Admin, io: &Io) -> Self {
+    /// The stats now, with the `aggregated` counts.
+    pub fn new(admin: &'a Admin, io: &Io, aggregated: Vec<AggregatedEvent>) -> Self {
         let mut namespaces: Vec<NamespaceDetails> = io
             .namespaces()
             .iter()
@@ -49,7 +50,7 @@ impl<'a> ServerStats<'a> {
             uptime: admin.uptime().as_secs_f64(),
             clients_count: io.connection_count(),
             polling_clients_count: admin.polling_count(),
-            aggregated_events: admin.traffic.take(),
+            aggregated_events: aggregated,
             namespaces,
         }
     }
@@ -58,6 +59,7 @@ impl<'a> ServerStats<'a> {
 /// Sends `server_stats` to the admin namespace every interval, until no admin is connected.
 pub(crate) async fn run(admin: Arc<Admin>, io: Io) {
     let mut ticks = tokio::time::interval(admin.stats_interval);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     ticks.tick().await;
     loop {
         ticks.tick().await;
@@ -65,7 +67,8 @@ pub(crate) async fn run(admin: Arc<Admin>, io: Io) {
             return;
         }
         if let Some(ns) = io.of(&admin.namespace) {
-            let _ = ns.emit_raw("server_stats", &ServerStats::take(&admin, &io));
+            let stats = ServerStats::new(&admin, &io, admin.traffic.take());
+            let _ = ns.emit_raw("server_stats", &stats);
         }
     }
 }
