@@ -156,6 +156,13 @@ async function live() {
     "room_joined of the client's own room",
   );
 
+  // Its upgrade to WebSocket.
+  const [upgraded] = await admin.waitFor(
+    "socket_updated",
+    (u) => u.id === clientId && u.transport === "websocket",
+    "socket_updated of the client",
+  );
+
   // Its events: received (with the ack callback left out) and sent.
   const echoed = await ack(client, "echo", { x: 1 });
   const received = await admin.waitFor("event_received", (nsp, id) => id === clientId, "event_received");
@@ -168,7 +175,11 @@ async function live() {
   // Stats counting the admin and the client.
   const twoClients = await stats(
     admin,
-    (s) => s.clientsCount === 2 && nsCount(s, "/") === 1 && nsCount(s, "/admin") === 1,
+    (s) =>
+      s.clientsCount === 2 &&
+      s.pollingClientsCount === 0 &&
+      nsCount(s, "/") === 1 &&
+      nsCount(s, "/admin") === 1,
     "server_stats with two clients",
   );
 
@@ -213,6 +224,7 @@ async function live() {
   return {
     otherClientReason,
     otherServerReason,
+    upgraded,
     config,
     allSockets,
     details,

@@ -148,6 +148,10 @@ async fn development_mode_reports_sockets_rooms_events_and_obeys_commands() {
     assert!(handshake["time"].as_str().is_some());
     assert_eq!(d["ownRoom"], "/");
 
+    assert_eq!(
+        d["upgraded"],
+        json!({"id": client, "nsp": "/", "transport": "websocket"})
+    );
     assert_eq!(d["echoed"], json!({"x": 1}));
     assert_eq!(d["received"][0], "/");
     assert_eq!(d["received"][2], json!(["echo", {"x": 1}]));
@@ -157,6 +161,7 @@ async fn development_mode_reports_sockets_rooms_events_and_obeys_commands() {
 
     let stats = &d["twoClients"];
     assert_eq!(stats["clientsCount"], 2);
+    assert_eq!(stats["pollingClientsCount"], 0);
     let kinds: Vec<&str> = stats["aggregatedEvents"]
         .as_array()
         .unwrap()
