@@ -249,14 +249,16 @@ async function live() {
   };
 }
 
-/** Read-only: no commands announced, each one refused, the client untouched. */
+/** Read-only: no commands announced, each one refused, the client untouched. The client
+ * connects first, so the admin finds it in `all_sockets`. */
 async function readonly() {
-  const admin = adminSocket(USER);
-  await connected(admin, STEP_TIMEOUT_MS);
-  const [config] = await admin.waitFor("config");
   const client = socketFor("/");
   await connected(client, STEP_TIMEOUT_MS);
   const clientId = client.id;
+  const admin = adminSocket(USER);
+  await connected(admin, STEP_TIMEOUT_MS);
+  const [config] = await admin.waitFor("config");
+  const [allSockets] = await admin.waitFor("all_sockets");
   const refusals = [
     await ack(admin, "join", "/", "vip", clientId),
     await ack(admin, "leave", "/", clientId, clientId),
@@ -267,7 +269,7 @@ async function readonly() {
   const stillConnected = client.connected;
   client.close();
   admin.close();
-  return { config, refusals, rooms, stillConnected, clientId };
+  return { config, allSockets, refusals, rooms, stillConnected, clientId };
 }
 
 /** Production: stats only, no per-socket events. */

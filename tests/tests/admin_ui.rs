@@ -209,6 +209,12 @@ async fn readonly_mode_refuses_every_command() {
         d["config"],
         json!({"supportedFeatures": ["AGGREGATED_EVENTS", "ALL_EVENTS"]})
     );
+    let all = d["allSockets"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["id"], client);
+    assert_eq!(all[0]["nsp"], "/");
+    assert_eq!(all[0]["rooms"], json!([client]));
+    assert_eq!(all[0]["handshake"]["address"], "127.0.0.1");
     for refusal in d["refusals"].as_array().unwrap() {
         assert_eq!(refusal["error"]["code"], "readonly", "{refusal}");
     }
