@@ -62,6 +62,10 @@ impl ClientData {
     fn take_all(&self) -> Vec<SocketRef> {
         self.lock().drain(..).map(|(_, s)| s).collect()
     }
+
+    fn all(&self) -> Vec<SocketRef> {
+        self.lock().iter().map(|(_, s)| s.clone()).collect()
+    }
 }
 
 /// The engine handler of a Socket.IO server.
@@ -73,6 +77,9 @@ impl EngineHandler for SioHandler {
     type Data = ClientData;
 
     fn on_open(&self, session: &Conn) {
+        if let Some(observer) = &self.0.observer {
+            observer.connection_opened(session.transport());
+        }
         match session.version() {
             ProtocolVersion::V3 => {
                 let packet = Packet {
@@ -107,6 +114,9 @@ impl EngineHandler for SioHandler {
     }
 
     fn on_message(&self, session: &Conn, text: Str) {
+        if let Some(observer) = &self.0.observer {
+            observer.packet_received(text.len());
+        }
         #[cfg(feature = "msgpack")]
         if self.0.config.parser == Parser::MsgPack {
             return refuse(session, &ParseError::UnexpectedText.to_string());
@@ -136,6 +146,9 @@ impl EngineHandler for SioHandler {
     }
 
     fn on_binary(&self, session: &Conn, data: Bytes) {
+        if let Some(observer) = &self.0.observer {
+            observer.packet_received(data.len());
+        }
         #[cfg(feature = "msgpack")]
         if self.0.config.parser == Parser::MsgPack {
             return match msgpack::decode(data, self.0.config.max_attachments) {
@@ -182,7 +195,16 @@ impl EngineHandler for SioHandler {
         Some(Box::pin(async move { socket.enqueue_wait(cx).await }))
     }
 
+    fn on_upgrade(&self, session: &Conn) {
+        if let Some(observer) = &self.0.observer {
+            observer.connection_upgraded(&session.data().all());
+        }
+    }
+
     fn on_close(&self, session: &Conn, reason: CloseReason) {
+        if let Some(observer) = &self.0.observer {
+            observer.connection_closed(session.transport(), reason);
+        }
         for socket in session.data().take_all() {
             socket.close(DisconnectReason::from(reason));
         }
@@ -207,6 +229,9 @@ fn dispatch(server: &Arc<ServerInner>, session: &Conn, packet: Packet, attachmen
                 tracing::debug!(sid = %session.id(), ns = %packet.ns, "event for a namespace not joined");
                 return;
             };
+            if let Some(observer) = &server.observer {
+                observer.event_received(&socket, &packet.args);
+            }
             if let Some(cx) = socket.enqueue(EventContext::new(packet.args, attachments, packet.id))
             {
                 *session

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod handler;
 pub mod middleware;
 mod namespace;
+pub mod observer;
 mod operators;
 pub mod protocol;
 mod reason;

@@ -15,6 +15,7 @@ use crate::handler::{
 use crate::middleware::{
     ChainedConnect, ChainedEvent, IntoMiddleware, Middleware, ScopedMiddleware,
 };
+use crate::observer::Observer;
 use crate::protocol::{EncodedPacket, Parser};
 use crate::socket::SocketRef;
 
@@ -325,6 +326,7 @@ pub struct Namespace {
     pub(crate) handlers: Arc<NamespaceHandlers>,
     sockets: RwLock<HashMap<Sid, SocketRef>>,
     pub(crate) adapter: Arc<dyn Adapter>,
+    pub(crate) observer: Option<Arc<dyn Observer>>,
     ack_ids: AtomicU64,
     pub(crate) parser: Parser,
 }
@@ -336,6 +338,7 @@ impl Namespace {
         handlers: Arc<NamespaceHandlers>,
         adapter: Arc<dyn Adapter>,
         parser: Parser,
+        observer: Option<Arc<dyn Observer>>,
     ) -> Arc<Self> {
         let ns = Arc::new(Namespace {
             path,
@@ -343,6 +346,7 @@ impl Namespace {
             handlers,
             sockets: RwLock::new(HashMap::new()),
             adapter,
+            observer,
             ack_ids: AtomicU64::new(0),
             parser,
         });
@@ -421,7 +425,7 @@ impl Namespace {
         self.adapter.for_each_target(opts, &mut |sid| {
             if let Some(socket) = sockets.get(&sid)
                 && !(opts.volatile && socket.conn.queued() > 0)
-                && socket.send_wire(&wire).is_ok()
+                && socket.send_encoded(packet, &wire).is_ok()
             {
                 count += 1;
             }

@@ -160,7 +160,7 @@ impl BroadcastOperators {
         let wire = self.ns.parser.wire(&packet)?;
         let waits = self.ns.targets(&self.opts).into_iter().map(|socket| {
             let rx = socket.acks.register(id);
-            let sent = socket.send_wire(&wire);
+            let sent = socket.send_encoded(&packet, &wire);
             async move {
                 let result = match sent {
                     Err(e) => Err(AckError::Send(e)),

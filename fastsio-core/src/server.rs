@@ -18,6 +18,7 @@ use crate::namespace::{
     BoundRoutes, Namespace, NamespaceHandlers, NsPattern, Routes, UnboundMiddleware,
     unbound_middleware,
 };
+use crate::observer::Observer;
 use crate::operators::BroadcastOperators;
 use crate::protocol::Parser;
 use crate::room::IntoRooms;
@@ -89,6 +90,7 @@ pub(crate) struct ServerInner {
     static_count: usize,
     dynamic: Vec<(NsPattern, Arc<NamespaceHandlers>)>,
     adapter: AdapterFactory,
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 impl ServerInner {
@@ -130,6 +132,7 @@ impl ServerInner {
             handlers,
             (self.adapter)(),
             self.config.parser,
+            self.observer.clone(),
         );
         namespaces.insert(Str::from(path), ns.clone());
         Some(ns)
@@ -152,6 +155,7 @@ impl Server {
             middleware: Vec::new(),
             bound_middleware: Vec::new(),
             adapter: Arc::new(|| Arc::new(LocalAdapter::new()) as Arc<dyn Adapter>),
+            observer: None,
         }
     }
 }
@@ -176,6 +180,7 @@ pub struct ServerBuilder<S = ()> {
     middleware: Vec<UnboundMiddleware<S>>,
     bound_middleware: Vec<ScopedMiddleware>,
     adapter: AdapterFactory,
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl<S: Send + Sync + 'static> ServerBuilder<S> {
@@ -265,6 +270,13 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// Installs an [`Observer`], told about connections, sockets, rooms and packets (one per
+    /// server; a second call replaces the first). Without one, the server skips all of it.
+    pub fn observer(mut self, observer: impl Observer) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
     /// Adds a namespace's handlers.
     pub fn routes(mut self, routes: Routes<S>) -> Self {
         self.routes.push(routes);
@@ -299,6 +311,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             middleware: Vec::new(),
             bound_middleware,
             adapter: self.adapter,
+            observer: self.observer,
         }
     }
 }
@@ -313,6 +326,7 @@ impl ServerBuilder<()> {
             middleware,
             bound_middleware,
             adapter,
+            observer,
         } = self;
         let path = &config.engine.path;
         if !path.starts_with('/') || !path.ends_with('/') {
@@ -362,6 +376,7 @@ impl ServerBuilder<()> {
                         handlers,
                         adapter(),
                         config.parser,
+                        observer.clone(),
                     );
                     namespaces.insert(path, ns);
                 }
@@ -374,6 +389,7 @@ impl ServerBuilder<()> {
             namespaces: RwLock::new(namespaces),
             dynamic,
             adapter,
+            observer,
         });
         let engine = Engine::new(config.engine, SioHandler(inner.clone()));
         let _ = inner.engine.set(Arc::downgrade(&engine));
@@ -430,6 +446,18 @@ impl Io {
     /// Sockets of the main namespace.
     pub fn sockets(&self) -> Vec<SocketRef> {
         self.root().sockets()
+    }
+
+    /// Every namespace that exists now: the static ones and the dynamic instances created so
+    /// far.
+    pub fn namespaces(&self) -> Vec<Arc<Namespace>> {
+        self.inner
+            .namespaces
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// Open Engine.IO connections.

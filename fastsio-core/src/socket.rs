@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::ack::{AckError, AckResponse, AckTable};
 use crate::client::ClientData;
-use crate::engine::{Frame, RequestInfo, SendError, Session, Sid, Str};
+use crate::engine::{CloseReason, Frame, RequestInfo, SendError, Session, Sid, Str, TransportKind};
 use crate::error::EmitError;
 use crate::event_queue::{EventQueue, Push};
 use crate::extract::from_socket;
@@ -183,7 +183,7 @@ impl Socket {
     /// Queues an encoded packet (buffered until the connection is confirmed).
     pub(crate) fn send_packet(&self, packet: &EncodedPacket) -> Result<(), SendError> {
         match self.ns.parser.wire(packet) {
-            Ok(wire) => self.send_wire(&wire),
+            Ok(wire) => self.send_encoded(packet, &wire),
             Err(e) => {
                 tracing::error!(sid = %self.id, error = %e, "packet not encodable: dropped");
                 Ok(())
@@ -191,9 +191,22 @@ impl Socket {
         }
     }
 
+    /// Queues `packet`, already put in the parser's wire format (a broadcast's wire form is
+    /// shared by every target); an installed observer sees the packet.
+    pub(crate) fn send_encoded(
+        &self,
+        packet: &EncodedPacket,
+        wire: &Wire<'_>,
+    ) -> Result<(), SendError> {
+        if let Some(observer) = &self.ns.observer {
+            observer.packet_sent(self, packet);
+        }
+        self.send_wire(wire)
+    }
+
     /// Queues a packet in the parser's wire format (buffered until the connection is
     /// confirmed).
-    pub(crate) fn send_wire(&self, packet: &Wire<'_>) -> Result<(), SendError> {
+    fn send_wire(&self, packet: &Wire<'_>) -> Result<(), SendError> {
         if self.state.load(Ordering::Acquire) == CONNECTING {
             let mut buffer = self
                 .connect_buffer
@@ -239,25 +252,82 @@ impl Socket {
                 return Err(RoomLimit { max });
             }
         }
-        self.ns.adapter.add_all(self.id, &rooms);
+        self.add_rooms(&rooms);
         Ok(())
     }
 
     /// Leaves rooms.
     pub fn leave(&self, rooms: impl IntoRooms) {
-        self.ns.adapter.del(self.id, &rooms.into_rooms());
+        self.del_rooms(&rooms.into_rooms());
     }
 
     /// Leaves every room but its own.
     pub fn leave_all(&self) {
         let own = Room::from(self.id.as_str());
         let rooms: Vec<Room> = self.rooms().into_iter().filter(|r| *r != own).collect();
-        self.ns.adapter.del(self.id, &rooms);
+        self.del_rooms(&rooms);
     }
 
     /// The rooms the socket is in (its own included).
     pub fn rooms(&self) -> Vec<Room> {
         self.ns.adapter.socket_rooms(self.id)
+    }
+
+    /// The id of the Engine.IO connection the socket rides on (shared by the connection's
+    /// sockets in other namespaces).
+    pub fn connection_id(&self) -> Sid {
+        self.conn.id()
+    }
+
+    /// The transport the connection uses now.
+    pub fn transport(&self) -> TransportKind {
+        self.conn.transport()
+    }
+
+    /// Joins rooms in the adapter, telling the observer (if any) which ones are new.
+    fn add_rooms(&self, rooms: &[Room]) {
+        let Some(observer) = &self.ns.observer else {
+            return self.ns.adapter.add_all(self.id, rooms);
+        };
+        let before = self.rooms();
+        self.ns.adapter.add_all(self.id, rooms);
+        let joined: Vec<Room> = rooms
+            .iter()
+            .filter(|r| !before.contains(r))
+            .cloned()
+            .collect();
+        if !joined.is_empty() {
+            observer.rooms_joined(self, &joined);
+        }
+    }
+
+    /// Leaves rooms in the adapter, telling the observer (if any) which ones it was in.
+    fn del_rooms(&self, rooms: &[Room]) {
+        let Some(observer) = &self.ns.observer else {
+            return self.ns.adapter.del(self.id, rooms);
+        };
+        let before = self.rooms();
+        self.ns.adapter.del(self.id, rooms);
+        let left: Vec<Room> = rooms
+            .iter()
+            .filter(|r| before.contains(r))
+            .cloned()
+            .collect();
+        if !left.is_empty() {
+            observer.rooms_left(self, &left);
+        }
+    }
+
+    /// Leaves every room, its own included.
+    fn del_all_rooms(&self) {
+        let Some(observer) = &self.ns.observer else {
+            return self.ns.adapter.del_all(self.id);
+        };
+        let before = self.rooms();
+        self.ns.adapter.del_all(self.id);
+        if !before.is_empty() {
+            observer.rooms_left(self, &before);
+        }
     }
 
     /// Broadcasts to rooms, from this socket: the socket itself is left out.
@@ -353,6 +423,13 @@ impl SocketRef {
         self.close(DisconnectReason::ServerNamespaceDisconnect);
     }
 
+    /// Closes the socket's whole connection, leaving every namespace the client joined on it
+    /// (node's `socket.disconnect(true)`); its sockets get
+    /// [`DisconnectReason::ForcedServerClose`].
+    pub fn close_connection(&self) {
+        self.conn.close(CloseReason::ForcedClose);
+    }
+
     /// Confirms the connection: answers CONNECT, flushes what the connect handler emitted,
     /// starts the event loop and registers the socket (unless it closed meanwhile).
     pub(crate) fn confirm(&self, reply: EncodedPacket, max_pending_events: usize) {
@@ -381,12 +458,12 @@ impl SocketRef {
             .chain(buffered)
             .try_for_each(|frame| self.conn.send(frame));
         self.ns.insert(self.clone());
-        self.ns
-            .adapter
-            .add_all(self.id, &[Room::from(self.id.as_str())]);
+        self.add_rooms(&[Room::from(self.id.as_str())]);
         if !self.connected() {
             self.ns.remove(self.id);
-            self.ns.adapter.del_all(self.id);
+            self.del_all_rooms();
+        } else if let Some(observer) = &self.ns.observer {
+            observer.socket_connected(self);
         }
     }
 
@@ -434,10 +511,13 @@ impl SocketRef {
             return;
         }
         self.ns.remove(self.id);
+        if let Some(observer) = &self.ns.observer {
+            observer.socket_disconnected(self, reason);
+        }
         // The socket gets nothing more, but its rooms stay readable until its disconnect
         // handler has run (to tell the other members, say).
         let Some(handler) = self.ns.handlers.disconnect.clone() else {
-            self.ns.adapter.del_all(self.id);
+            self.del_all_rooms();
             return;
         };
         let socket = self.clone();
@@ -452,7 +532,7 @@ impl SocketRef {
             if AssertUnwindSafe(call).catch_unwind().await.is_err() {
                 tracing::error!("disconnect handler panicked");
             }
-            socket.ns.adapter.del_all(socket.id);
+            socket.del_all_rooms();
         });
     }
 

@@ -83,7 +83,7 @@ impl LocalNamespace {
         if let (Some(ns), Some(wire)) = (&ns, wire) {
             for socket in ns.targets(opts) {
                 let rx = socket.acks.register(id);
-                if socket.send_wire(&wire).is_ok() {
+                if socket.send_encoded(packet, &wire).is_ok() {
                     waits.push(async move {
                         let response = tokio::time::timeout(timeout, rx).await;
                         socket.acks.forget(id);

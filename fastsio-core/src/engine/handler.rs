@@ -34,6 +34,11 @@ pub trait EngineHandler: Send + Sync + 'static {
         None
     }
 
+    /// The session moved from polling to WebSocket.
+    fn on_upgrade(&self, session: &Arc<Session<Self::Data>>) {
+        let _ = session;
+    }
+
     /// The session closed; it is no longer reachable by its id.
     fn on_close(&self, session: &Arc<Session<Self::Data>>, reason: CloseReason);
 }

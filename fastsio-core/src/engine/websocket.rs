@@ -93,6 +93,7 @@ where
             return;
         }
         session.finish_upgrade();
+        engine.handler.on_upgrade(&session);
         tracing::debug!(sid = %session.id(), "upgraded to websocket");
         let mut rx = session.rx.lock().await;
         run(&engine, &session, &mut ws, &mut rx).await;
