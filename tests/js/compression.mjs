@@ -3,10 +3,12 @@
 // sends `Accept-Encoding: gzip, deflate` and decodes the answers.
 //
 // Usage: node compression.mjs <scenario> <base-url>
-//   scenario: websocket | upgrade | polling-fetch
+//   scenario: websocket | upgrade | polling-fetch | socket.io
 //   base-url: e.g. http://127.0.0.1:3000
 //
-// The server under test serves bare Engine.IO v4 at /engine.io/ and echoes every message back.
+// The server under test serves bare Engine.IO v4 at /engine.io/ and echoes every message back;
+// for `socket.io`, it serves Socket.IO at /socket.io/ and answers `message` with
+// `message-back` carrying the same arguments.
 //
 // Success: one JSON line {"ok":true,"scenario":...,"details":{...}} on stdout, exit 0.
 // `details.extensions` is what the WebSocket negotiated, `details.contentEncodings` the
@@ -14,6 +16,7 @@
 
 import { randomBytes } from "node:crypto";
 import { Fetch, NodeWebSocket, Socket } from "engine.io-client";
+import { io } from "socket.io-client";
 
 const [scenario, baseUrl] = process.argv.slice(2);
 const GLOBAL_TIMEOUT_MS = 10_000;
@@ -76,7 +79,7 @@ async function echoChecks(socket) {
 
 async function run(opts, afterOpen = async () => {}) {
   const socket = new Socket(baseUrl, { path: "/engine.io/", ...opts });
-  socket.on("error", (err) => fail(`socket error: ${err?.message ?? err}`));
+  socket.on("error", (err) => fail(`socket error: ${err?.message ?? err} ${err?.description ?? ""} ${err?.context?.status ?? ""}`));
   let closeExpected = false;
   socket.on("close", (reason) => {
     if (!closeExpected) fail(`unexpected close: ${reason}`);
@@ -96,6 +99,23 @@ const scenarios = {
   websocket: () => run({ transports: [NodeWebSocket] }),
   upgrade: () => run({ transports: [Fetch, NodeWebSocket] }, (socket) => once(socket, "upgrade")),
   "polling-fetch": () => run({ transports: [Fetch], upgrade: false }),
+  "socket.io": async () => {
+    const socket = io(baseUrl, { transports: ["websocket"], reconnection: false });
+    socket.on("connect_error", (err) => fail(`connect_error: ${err?.message ?? err}`));
+    await once(socket, "connect");
+    const args = ["small", "socket.io ".repeat(10_000), Buffer.alloc(30_000, 3)];
+    let echoed = 0;
+    for (const arg of args) {
+      const back = once(socket, "message-back");
+      socket.emit("message", arg);
+      const [got] = await back;
+      if (!same(typeof arg === "string" ? arg : new Uint8Array(arg), got)) throw new Error(`echo mismatch for ${describe(arg)}`);
+      echoed++;
+    }
+    const details = { extensions: socket.io.engine.transport.ws.extensions, echoed };
+    socket.disconnect();
+    return details;
+  },
 };
 
 if (!scenarios[scenario] || !baseUrl) {

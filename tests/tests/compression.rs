@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fastsio::engine::{Engine, EngineConfig, HttpCompression, PerMessageDeflate};
+use fastsio::extract::RawArgs;
 use fastsio::service::EngineService;
+use fastsio::{Routes, Server, SocketRef};
 use fastsio_examples::conformance::{Echo, engine_config};
 use fastsio_tests::http::request;
 use fastsio_tests::run_node;
@@ -26,8 +28,17 @@ async fn start(config: EngineConfig) -> TestServer {
     TestServer::start(EngineService::new(engine)).await
 }
 
-fn with_deflate(threshold: usize) -> EngineConfig {
+/// The conformance engine's settings with a relaxed heartbeat: these tests are about payloads,
+/// and a loaded machine must not time a session out mid-test.
+fn test_config() -> EngineConfig {
     let mut config = engine_config();
+    config.ping_interval = Duration::from_secs(20);
+    config.ping_timeout = Duration::from_secs(20);
+    config
+}
+
+fn with_deflate(threshold: usize) -> EngineConfig {
+    let mut config = test_config();
     config.per_message_deflate = Some(PerMessageDeflate { threshold });
     config
 }
@@ -226,7 +237,7 @@ async fn websocket_deflate_threshold_is_configurable() {
 
 #[tokio::test]
 async fn websocket_declines_deflate_unless_enabled() {
-    let server = start(engine_config()).await;
+    let server = start(test_config()).await;
     let (mut ws, head) = RawWs::connect(&server, Some("permessage-deflate")).await;
     assert!(!head.contains("sec-websocket-extensions"), "{head}");
     ws.read_open().await;
@@ -318,7 +329,7 @@ fn unzlib(body: &[u8]) -> String {
 
 #[tokio::test]
 async fn polling_answers_are_compressed_by_accept_encoding_above_the_threshold() {
-    let server = start(engine_config()).await;
+    let server = start(test_config()).await;
     let sid = open_polling(&server).await;
     let large = format!("4{}", "polling ".repeat(400));
 
@@ -355,7 +366,7 @@ async fn polling_answers_are_compressed_by_accept_encoding_above_the_threshold()
 
 #[tokio::test]
 async fn polling_compression_threshold_and_switch_are_configurable() {
-    let mut config = engine_config();
+    let mut config = test_config();
     config.http_compression = Some(HttpCompression { threshold: 10 });
     let server = start(config).await;
     let sid = open_polling_plain(&server).await;
@@ -364,7 +375,7 @@ async fn polling_compression_threshold_and_switch_are_configurable() {
     assert_eq!(encoding(&headers), Some("gzip"));
     assert_eq!(gunzip(&body), "4hello world");
 
-    let mut config = engine_config();
+    let mut config = test_config();
     config.http_compression = None;
     let server = start(config).await;
     let sid = open_polling_plain(&server).await;
@@ -383,7 +394,13 @@ async fn open_polling_plain(server: &TestServer) -> String {
 }
 
 async fn node_client(config: EngineConfig, scenario: &str) -> serde_json::Value {
-    let server = start(config).await;
+    let details = run_client(&start(config).await, scenario).await;
+    assert_eq!(details["echoed"], 5, "{details}");
+    details
+}
+
+/// Runs a `compression.mjs` scenario against `server`; returns its details.
+async fn run_client(server: &TestServer, scenario: &str) -> serde_json::Value {
     let out = run_node(
         "compression.mjs",
         &[scenario, &server.http("")],
@@ -393,7 +410,6 @@ async fn node_client(config: EngineConfig, scenario: &str) -> serde_json::Value 
     out.assert_ok();
     let json = out.json();
     assert_eq!(json["ok"], true, "{}", out.stdout);
-    assert_eq!(json["details"]["echoed"], 5, "{}", out.stdout);
     json["details"].clone()
 }
 
@@ -412,13 +428,13 @@ async fn engine_io_client_upgrades_to_a_deflate_websocket() {
 
 #[tokio::test]
 async fn engine_io_client_gets_a_plain_websocket_by_default() {
-    let details = node_client(engine_config(), "websocket").await;
+    let details = node_client(test_config(), "websocket").await;
     assert_eq!(details["extensions"], "", "{details}");
 }
 
 #[tokio::test]
 async fn engine_io_client_over_fetch_gets_gzip_polling_answers() {
-    let details = node_client(engine_config(), "polling-fetch").await;
+    let details = node_client(test_config(), "polling-fetch").await;
     let encodings: Vec<&str> = details["contentEncodings"]
         .as_array()
         .expect("encodings")
@@ -430,4 +446,22 @@ async fn engine_io_client_over_fetch_gets_gzip_polling_answers() {
         encodings.contains(&""),
         "small answers are not compressed: {details}"
     );
+}
+
+async fn message_back(socket: SocketRef, args: RawArgs) {
+    let attachments = args.attachments.clone();
+    let _ = socket.emit_binary("message-back", &args, attachments);
+}
+
+#[tokio::test]
+async fn socket_io_client_uses_deflate_enabled_on_the_builder() {
+    let io = Server::builder()
+        .per_message_deflate(PerMessageDeflate::default())
+        .routes(Routes::new("/").on("message", message_back))
+        .build()
+        .expect("valid server");
+    let server = TestServer::start(io.service()).await;
+    let details = run_client(&server, "socket.io").await;
+    assert_eq!(details["extensions"], "permessage-deflate", "{details}");
+    assert_eq!(details["echoed"], 3, "{details}");
 }
