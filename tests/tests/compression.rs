@@ -255,6 +255,13 @@ async fn websocket_deflate_refuses_a_message_that_inflates_past_max_payload() {
     let server = start(config).await;
     let (mut ws, _) = RawWs::connect(&server, Some("permessage-deflate")).await;
     ws.read_open().await;
+    let largest = format!("4{}", "a".repeat(9_999));
+    ws.send(1, &deflate(largest.as_bytes()), true).await;
+    assert_eq!(
+        ws.read_message().await.payload,
+        largest.as_bytes(),
+        "max_payload itself is fine"
+    );
     let bomb = deflate(&vec![b'a'; 1_000_000]);
     assert!(
         bomb.len() < 10_000,

@@ -48,10 +48,12 @@ impl PerMessageDeflate {
 
     /// The settings of the compressing WebSocket, with the engine's size limits.
     pub(crate) fn options(&self, max_payload: usize, read_buffer: usize) -> yawc::Options {
+        // yawc refuses a message of its limit or more; ours is the largest one accepted.
+        let limit = max_payload.saturating_add(1);
         yawc::Options::default()
             .with_balanced_compression()
             .with_compression_threshold(self.threshold)
-            .with_limits(max_payload, max_payload)
+            .with_limits(limit, limit)
             .with_read_buffer_capacity(read_buffer)
             .with_utf8()
     }
