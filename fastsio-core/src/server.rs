@@ -10,7 +10,9 @@ use tokio::net::TcpListener;
 
 use crate::adapter::{Adapter, LocalAdapter};
 use crate::client::SioHandler;
-use crate::engine::{AllowRequest, CorsConfig, Engine, EngineConfig, Str};
+use crate::engine::{
+    AllowRequest, CorsConfig, Engine, EngineConfig, HttpCompression, PerMessageDeflate, Str,
+};
 use crate::error::{BuildError, EmitError};
 use crate::handler::{IntoRoutes, ServerEvent};
 use crate::middleware::{IntoMiddleware, ScopedMiddleware};
@@ -229,6 +231,36 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
     /// CORS for browser pages on other origins (default: none).
     pub fn cors(mut self, cors: CorsConfig) -> Self {
         self.config.engine.cors = Some(cors);
+        self
+    }
+
+    /// gzip/deflate compression of polling answers (default: on, 1024-byte threshold); `None`
+    /// turns it off.
+    ///
+    /// ```
+    /// use fastsio_core::Server;
+    /// use fastsio_core::engine::HttpCompression;
+    /// let io = Server::builder().http_compression(HttpCompression { threshold: 4096 }).build()?;
+    /// let off = Server::builder().http_compression(None).build()?;
+    /// # let _ = (io, off);
+    /// # Ok::<(), fastsio_core::BuildError>(())
+    /// ```
+    pub fn http_compression(mut self, compression: impl Into<Option<HttpCompression>>) -> Self {
+        self.config.engine.http_compression = compression.into();
+        self
+    }
+
+    /// WebSocket `permessage-deflate` for clients that offer it (default: off).
+    ///
+    /// ```
+    /// use fastsio_core::Server;
+    /// use fastsio_core::engine::PerMessageDeflate;
+    /// let io = Server::builder().per_message_deflate(PerMessageDeflate::default()).build()?;
+    /// # let _ = io;
+    /// # Ok::<(), fastsio_core::BuildError>(())
+    /// ```
+    pub fn per_message_deflate(mut self, deflate: impl Into<Option<PerMessageDeflate>>) -> Self {
+        self.config.engine.per_message_deflate = deflate.into();
         self
     }
 

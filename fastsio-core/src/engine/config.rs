@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{CorsConfig, RequestInfo};
+use super::{CorsConfig, HttpCompression, PerMessageDeflate, RequestInfo};
 
 /// What happens when a session's outgoing queue is full (the client does not read fast enough).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -168,6 +168,12 @@ pub struct EngineConfig {
     /// Cross-origin access for browsers (default none: no CORS headers, like node socket.io
     /// without its `cors` option). See [`CorsConfig`].
     pub cors: Option<CorsConfig>,
+    /// gzip/deflate bodies for polling responses of at least 1024 bytes, when the client
+    /// accepts them (default on, like node's `httpCompression`). See [`HttpCompression`].
+    pub http_compression: Option<HttpCompression>,
+    /// WebSocket `permessage-deflate` (default off, like node's `perMessageDeflate`). See
+    /// [`PerMessageDeflate`].
+    pub per_message_deflate: Option<PerMessageDeflate>,
 }
 
 impl Default for EngineConfig {
@@ -188,6 +194,8 @@ impl Default for EngineConfig {
             overflow: OverflowPolicy::Close,
             ws_read_buffer_size: 4096,
             cors: None,
+            http_compression: Some(HttpCompression::default()),
+            per_message_deflate: None,
         }
     }
 }

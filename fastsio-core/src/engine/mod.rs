@@ -10,8 +10,10 @@ mod cors;
 mod error;
 mod handler;
 mod heartbeat;
+mod http_compression;
 mod packet;
 pub mod payload;
+mod per_message_deflate;
 mod polling;
 mod request;
 mod server;
@@ -20,6 +22,7 @@ mod sid;
 mod str;
 mod version;
 mod websocket;
+mod ws_socket;
 
 pub use close::CloseReason;
 pub use config::{
@@ -28,7 +31,9 @@ pub use config::{
 pub use cors::CorsConfig;
 pub use error::HandshakeError;
 pub use handler::{Backpressure, EngineHandler};
+pub use http_compression::HttpCompression;
 pub use packet::{Frame, Packet, PacketError};
+pub use per_message_deflate::PerMessageDeflate;
 pub use request::{RemoteAddr, RequestInfo};
 pub use server::{Engine, EngineBody};
 pub use session::{SendError, Session, TransportKind};

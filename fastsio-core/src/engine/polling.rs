@@ -6,11 +6,12 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
 use tokio::sync::mpsc;
 
+use super::http_compression::Encoding;
 use super::server::EngineQuery;
 use super::{
     CloseReason, Engine, EngineBody, EngineHandler, Frame, HandshakeError, RequestInfo, Session,
@@ -26,26 +27,25 @@ pub(crate) fn open<H: EngineHandler>(
     engine: &Arc<Engine<H>>,
     request: RequestInfo,
     query: EngineQuery,
+    encoding: Option<Encoding>,
 ) -> Response<EngineBody> {
     let session = engine.open_session(request, &query);
     let open = engine.open_packet(session.id(), TransportKind::Polling);
     engine.handler.on_open(&session);
-    let encoded = payload::encode(&[open], session.version(), session.supports_binary());
-    let mut res = Response::builder().header(header::CONTENT_TYPE, encoded.content_type);
-    if let Some(cookie) = &engine.config.cookie {
-        res = res.header(
-            header::SET_COOKIE,
-            cookie.header_value(session.id().as_str()),
-        );
+    let mut res = respond(engine, &session, &[open], encoding);
+    if let Some(cookie) = &engine.config.cookie
+        && let Ok(value) = HeaderValue::from_str(&cookie.header_value(session.id().as_str()))
+    {
+        res.headers_mut().insert(header::SET_COOKIE, value);
     }
-    res.body(Full::new(encoded.body))
-        .unwrap_or_else(|_| HandshakeError::BadRequest.into_response())
+    res
 }
 
 /// The long GET: waits for frames, then answers with as many as fit in one payload.
 pub(crate) async fn get<H: EngineHandler>(
     engine: &Arc<Engine<H>>,
     session: Arc<Session<H::Data>>,
+    encoding: Option<Encoding>,
 ) -> Response<EngineBody> {
     let Ok(mut rx) = session.rx.try_lock() else {
         tracing::debug!(sid = %session.id(), "overlapping polls: closing the session");
@@ -53,7 +53,7 @@ pub(crate) async fn get<H: EngineHandler>(
         return HandshakeError::BadRequest.into_response();
     };
     if session.is_closed() {
-        return closing_poll(&session, &mut rx, false);
+        return closing_poll(engine, &session, &mut rx, false, encoding);
     }
     let transport_change = session.transport_change.notified();
     tokio::pin!(transport_change);
@@ -67,16 +67,16 @@ pub(crate) async fn get<H: EngineHandler>(
         return if session.transport() == TransportKind::Websocket || session.is_closed() {
             HandshakeError::BadRequest.into_response()
         } else {
-            respond(&session, &[Frame::NOOP])
+            respond(engine, &session, &[Frame::NOOP], encoding)
         };
     }
     let first = tokio::select! {
         frame = rx.recv() => frame,
-        _ = session.closed() => return closing_poll(&session, &mut rx, true),
-        _ = &mut transport_change => return respond(&session, &[Frame::NOOP]),
+        _ = session.closed() => return closing_poll(engine, &session, &mut rx, true, encoding),
+        _ = &mut transport_change => return respond(engine, &session, &[Frame::NOOP], encoding),
     };
     let Some(first) = first else {
-        return closing_poll(&session, &mut rx, true);
+        return closing_poll(engine, &session, &mut rx, true, encoding);
     };
     let mut frames = vec![first];
     let mut budget = engine
@@ -84,7 +84,7 @@ pub(crate) async fn get<H: EngineHandler>(
         .max_payload
         .saturating_sub(frames[0].encoded_len());
     drain(&mut rx, &mut frames, &mut budget);
-    respond(&session, &frames)
+    respond(engine, &session, &frames, encoding)
 }
 
 /// Moves queued frames into `frames` while they fit in `budget` bytes.
@@ -100,10 +100,12 @@ fn drain(rx: &mut mpsc::Receiver<Frame>, frames: &mut Vec<Frame>, budget: &mut u
 /// queued (a Socket.IO disconnect, say) and a close packet, once. Otherwise only a poll that was
 /// already waiting gets an answer (a noop when the client itself closed, a close packet when
 /// the session failed); a later one finds the session gone: 400.
-fn closing_poll<D>(
-    session: &Session<D>,
+fn closing_poll<H: EngineHandler>(
+    engine: &Engine<H>,
+    session: &Session<H::Data>,
     rx: &mut mpsc::Receiver<Frame>,
     pending: bool,
+    encoding: Option<Encoding>,
 ) -> Response<EngineBody> {
     let Some(reason) = session.close_reason() else {
         return HandshakeError::BadRequest.into_response();
@@ -125,16 +127,29 @@ fn closing_poll<D>(
     } else {
         return HandshakeError::UnknownSid.into_response();
     }
-    respond(session, &frames)
+    respond(engine, session, &frames, encoding)
 }
 
-fn respond<D>(session: &Session<D>, frames: &[Frame]) -> Response<EngineBody> {
+/// The payload of `frames`, compressed when the client accepts an encoding and the payload
+/// reaches the [`HttpCompression`](super::HttpCompression) threshold.
+fn respond<H: EngineHandler>(
+    engine: &Engine<H>,
+    session: &Session<H::Data>,
+    frames: &[Frame],
+    encoding: Option<Encoding>,
+) -> Response<EngineBody> {
     let encoded = payload::encode(frames, session.version(), session.supports_binary());
-    let mut res = Response::new(Full::new(encoded.body));
-    res.headers_mut().insert(
+    let mut headers = HeaderMap::new();
+    headers.insert(
         header::CONTENT_TYPE,
-        header::HeaderValue::from_static(encoded.content_type),
+        HeaderValue::from_static(encoded.content_type),
     );
+    let body = match &engine.config.http_compression {
+        Some(compression) => compression.apply(encoded.body, encoding, &mut headers),
+        None => encoded.body,
+    };
+    let mut res = Response::new(Full::new(body));
+    *res.headers_mut() = headers;
     res
 }
 

@@ -9,6 +9,7 @@ use http::{Method, Request, Response, StatusCode, header};
 use http_body::Body;
 use http_body_util::Full;
 
+use super::http_compression::Encoding;
 use super::{
     CloseReason, EngineConfig, EngineHandler, Frame, HandshakeError, Packet, ProtocolVersion,
     RemoteAddr, RequestInfo, Session, Sid, TransportKind, cors, heartbeat, polling, request,
@@ -109,6 +110,13 @@ impl<H: EngineHandler> Engine<H> {
         self.slots.fetch_sub(1, Ordering::AcqRel);
     }
 
+    /// The content coding a polling response to `req` may use; none when HTTP compression
+    /// is off.
+    fn accepted_encoding<B>(&self, req: &Request<B>) -> Option<Encoding> {
+        self.config.http_compression?;
+        Encoding::negotiate(req.headers())
+    }
+
     /// Whether this request is for the engine (its path starts with the configured path).
     pub fn matches(&self, path: &str) -> bool {
         path.starts_with(self.config.path.as_str())
@@ -182,7 +190,8 @@ impl<H: EngineHandler> Engine<H> {
                 if !self.reserve_slot() {
                     return Ok(too_many_connections());
                 }
-                Ok(polling::open(self, info, query))
+                let encoding = self.accepted_encoding(&req);
+                Ok(polling::open(self, info, query, encoding))
             }
             (TransportKind::Polling, Some(sid)) => {
                 let session = self.session(sid).ok_or(HandshakeError::UnknownSid)?;
@@ -193,7 +202,10 @@ impl<H: EngineHandler> Engine<H> {
                     return Err(HandshakeError::BadRequest);
                 }
                 match *req.method() {
-                    Method::GET => Ok(polling::get(self, session).await),
+                    Method::GET => {
+                        let encoding = self.accepted_encoding(&req);
+                        Ok(polling::get(self, session, encoding).await)
+                    }
                     Method::POST => Ok(polling::post(self, session, req).await),
                     _ => Err(HandshakeError::BadRequest),
                 }

@@ -3,32 +3,19 @@
 
 use std::sync::Arc;
 
-use bytes::{BufMut, Bytes, BytesMut};
-use futures_util::{SinkExt, StreamExt};
-use http::{HeaderValue, Request, Response, StatusCode, header};
-use http_body_util::Full;
-use hyper::upgrade::{OnUpgrade, Upgraded};
-use hyper_util::rt::TokioIo;
+use http::{Request, Response};
 use tokio::sync::mpsc;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::server::EngineQuery;
+use super::ws_socket::{Incoming, PendingWs, WsSocket, handshake};
 use super::{
     Backpressure, CloseReason, Engine, EngineBody, EngineHandler, Frame, HandshakeError, Packet,
-    ProtocolVersion, RequestInfo, Session, Str, TransportKind,
+    ProtocolVersion, RequestInfo, Session, TransportKind,
 };
-
-type Ws = WebSocketStream<TokioIo<Upgraded>>;
+use crate::BoxError;
 
 /// Frames written per flush at most, so one busy session cannot starve its own reads.
 const WRITE_BATCH: usize = 64;
-
-/// Bytes gathered before tungstenite writes to the socket: a batch of small frames goes out in
-/// one write (each batch is flushed at its end anyway).
-const WRITE_BUFFER: usize = 8 * 1024;
 
 /// A WebSocket request without a sid: a new session over WebSocket.
 pub(crate) fn accept_new<H, B>(
@@ -40,17 +27,17 @@ pub(crate) fn accept_new<H, B>(
 where
     H: EngineHandler,
 {
-    let (response, on_upgrade) = handshake(&mut req)?;
+    let (response, pending) = handshake(&mut req, &engine.config)?;
     let engine = engine.clone();
     tokio::spawn(async move {
-        let Some(mut ws) = upgrade(&engine, on_upgrade).await else {
+        let Some(mut ws) = upgrade(&engine, pending).await else {
             // The slot taken for this session (see `Engine::reserve_slot`).
             engine.release_slot();
             return;
         };
         let session = engine.open_session(info, &query);
         let open = engine.open_packet(session.id(), TransportKind::Websocket);
-        if write(&mut ws, open, session.version()).await.is_err() {
+        if ws.send(open, session.version()).await.is_err() {
             session.close(CloseReason::TransportError);
             return;
         }
@@ -73,15 +60,15 @@ where
     if !engine.config.allow_upgrades {
         return Err(HandshakeError::BadRequest);
     }
-    let (response, on_upgrade) = handshake(&mut req)?;
+    let (response, pending) = handshake(&mut req, &engine.config)?;
     let engine = engine.clone();
     tokio::spawn(async move {
-        let Some(mut ws) = upgrade(&engine, on_upgrade).await else {
+        let Some(mut ws) = upgrade(&engine, pending).await else {
             return;
         };
         if !session.begin_upgrade() {
             tracing::debug!(sid = %session.id(), "second upgrade refused");
-            let _ = ws.close(None).await;
+            let _ = ws.close().await;
             return;
         }
         let probed =
@@ -89,7 +76,7 @@ where
         if probed != Ok(true) {
             tracing::debug!(sid = %session.id(), "upgrade failed: staying on polling");
             session.abort_upgrade();
-            let _ = ws.close(None).await;
+            let _ = ws.close().await;
             return;
         }
         session.finish_upgrade();
@@ -102,18 +89,15 @@ where
 }
 
 /// `2probe` → `3probe` (and the pending poll is released), then `5`.
-async fn probe<D>(ws: &mut Ws, session: &Session<D>) -> bool {
+async fn probe<D>(ws: &mut WsSocket, session: &Session<D>) -> bool {
     let mut probed = false;
     while let Some(Ok(msg)) = ws.next().await {
-        let Message::Text(text) = msg else {
+        let Incoming::Text(text) = msg else {
             return false;
         };
-        match Packet::decode_text(Str::from(text), false) {
+        match Packet::decode_text(text, false) {
             Ok(Packet::PingProbe) if !probed => {
-                if write(ws, Frame::PONG_PROBE, session.version())
-                    .await
-                    .is_err()
-                {
+                if ws.send(Frame::PONG_PROBE, session.version()).await.is_err() {
                     return false;
                 }
                 probed = true;
@@ -126,55 +110,21 @@ async fn probe<D>(ws: &mut Ws, session: &Session<D>) -> bool {
     false
 }
 
-/// Checks the WebSocket handshake headers and builds the `101 Switching Protocols` answer.
-fn handshake<B>(req: &mut Request<B>) -> Result<(Response<EngineBody>, OnUpgrade), HandshakeError> {
-    let key = req
-        .headers()
-        .get(header::SEC_WEBSOCKET_KEY)
-        .ok_or(HandshakeError::BadRequest)?;
-    if req
-        .headers()
-        .get(header::SEC_WEBSOCKET_VERSION)
-        .is_none_or(|v| v != "13")
-    {
-        return Err(HandshakeError::BadRequest);
-    }
-    let accept = derive_accept_key(key.as_bytes());
-    let on_upgrade = hyper::upgrade::on(req);
-    let mut res = Response::new(Full::new(Bytes::new()));
-    *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let headers = res.headers_mut();
-    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    headers.insert(
-        header::SEC_WEBSOCKET_ACCEPT,
-        HeaderValue::from_str(&accept).map_err(|_| HandshakeError::BadRequest)?,
-    );
-    Ok((res, on_upgrade))
-}
-
-async fn upgrade<H: EngineHandler>(engine: &Engine<H>, on_upgrade: OnUpgrade) -> Option<Ws> {
-    let io = match on_upgrade.await {
-        Ok(io) => io,
+async fn upgrade<H: EngineHandler>(engine: &Engine<H>, pending: PendingWs) -> Option<WsSocket> {
+    match pending.open(&engine.config).await {
+        Ok(ws) => Some(ws),
         Err(e) => {
             tracing::debug!(error = %e, "websocket upgrade failed");
-            return None;
+            None
         }
-    };
-    let max = engine.config.max_payload;
-    let config = WebSocketConfig::default()
-        .read_buffer_size(engine.config.ws_read_buffer_size)
-        .write_buffer_size(WRITE_BUFFER)
-        .max_message_size(Some(max))
-        .max_frame_size(Some(max));
-    Some(WebSocketStream::from_raw_socket(TokioIo::new(io), Role::Server, Some(config)).await)
+    }
 }
 
 /// The connection loop: packets in, queued frames out, until the session closes.
 async fn run<H: EngineHandler>(
     engine: &Engine<H>,
     session: &Arc<Session<H::Data>>,
-    ws: &mut Ws,
+    ws: &mut WsSocket,
     rx: &mut mpsc::Receiver<Frame>,
 ) {
     let version = session.version();
@@ -212,20 +162,20 @@ async fn run<H: EngineHandler>(
     if session.close_reason().is_some_and(|r| r.by_server()) {
         let flush = async {
             while let Ok(frame) = rx.try_recv() {
-                ws.feed(ws_message(frame, version)).await?;
+                ws.feed(frame, version).await?;
             }
-            ws.close(None).await
+            ws.close().await
         };
         let _ = tokio::time::timeout(engine.config.ping_timeout, flush).await;
     } else {
-        let _ = tokio::time::timeout(engine.config.ping_timeout, ws.close(None)).await;
+        let _ = tokio::time::timeout(engine.config.ping_timeout, ws.close()).await;
     }
 }
 
 /// Keeps writing queued frames (reading nothing) until `wait` resolves; false if the session
 /// closed or the write failed meanwhile.
 async fn write_while<D>(
-    ws: &mut Ws,
+    ws: &mut WsSocket,
     rx: &mut mpsc::Receiver<Frame>,
     version: ProtocolVersion,
     session: &Session<D>,
@@ -248,15 +198,19 @@ async fn write_while<D>(
     }
 }
 
-fn on_message<H: EngineHandler>(engine: &Engine<H>, session: &Arc<Session<H::Data>>, msg: Message) {
+fn on_message<H: EngineHandler>(
+    engine: &Engine<H>,
+    session: &Arc<Session<H::Data>>,
+    msg: Incoming,
+) {
     let packet = match msg {
-        Message::Text(text) => Packet::decode_text(Str::from(text), false),
-        Message::Binary(data) => Packet::decode_binary(data, session.version()),
-        Message::Close(_) => {
+        Incoming::Text(text) => Packet::decode_text(text, false),
+        Incoming::Binary(data) => Packet::decode_binary(data, session.version()),
+        Incoming::Close => {
             session.close(CloseReason::TransportClose);
             return;
         }
-        Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => return,
+        Incoming::Control => return,
     };
     match packet {
         Ok(packet) => engine.on_packet(session, packet),
@@ -268,36 +222,15 @@ fn on_message<H: EngineHandler>(engine: &Engine<H>, session: &Arc<Session<H::Dat
 }
 
 async fn write_batch(
-    ws: &mut Ws,
+    ws: &mut WsSocket,
     first: Frame,
     rx: &mut mpsc::Receiver<Frame>,
     version: ProtocolVersion,
-) -> Result<(), tungstenite::Error> {
-    ws.feed(ws_message(first, version)).await?;
+) -> Result<(), BoxError> {
+    ws.feed(first, version).await?;
     for _ in 1..WRITE_BATCH {
         let Ok(frame) = rx.try_recv() else { break };
-        ws.feed(ws_message(frame, version)).await?;
+        ws.feed(frame, version).await?;
     }
     ws.flush().await
-}
-
-async fn write(
-    ws: &mut Ws,
-    frame: Frame,
-    version: ProtocolVersion,
-) -> Result<(), tungstenite::Error> {
-    ws.send(ws_message(frame, version)).await
-}
-
-fn ws_message(frame: Frame, version: ProtocolVersion) -> Message {
-    match (frame, version) {
-        (Frame::Text(text), _) => Message::Text(text.into()),
-        (Frame::Binary(data), ProtocolVersion::V4) => Message::Binary(data),
-        (Frame::Binary(data), ProtocolVersion::V3) => {
-            let mut out = BytesMut::with_capacity(data.len() + 1);
-            out.put_u8(4);
-            out.put_slice(&data);
-            Message::Binary(out.freeze())
-        }
-    }
 }
