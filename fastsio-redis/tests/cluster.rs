@@ -114,7 +114,7 @@ async fn remote_sockets_are_fetched_joined_left_and_disconnected() {
     assert_eq!(all.len(), 2, "{all:?}");
     let in_r = ops.clone().to("r").fetch_remote_sockets().await.unwrap();
     assert_eq!(in_r.len(), 1);
-    assert_eq!(in_r[0].id.to_string(), b1.sid);
+    assert_eq!(in_r[0].id, b1.sid);
     assert_eq!(in_r[0].data, json!({"name": "b1"}));
     let mut rooms: Vec<String> = in_r[0].rooms.iter().map(|r| r.to_string()).collect();
     rooms.sort();
@@ -205,13 +205,9 @@ async fn redis_down_keeps_local_delivery_and_fails_cluster_operations() {
     )
     .unwrap();
     let io = fastsio::Server::builder()
-        .adapter({
-            let cluster = cluster.clone();
-            move || cluster.adapter("/")
-        })
+        .adapter(cluster.adapters())
         .build()
         .unwrap();
-    cluster.attach(io.clone());
     let server = fastsio_tests::server::TestServer::start(io.service()).await;
     let node = common::Node {
         io: io.clone(),
@@ -242,7 +238,6 @@ async fn redis_down_keeps_local_delivery_and_fails_cluster_operations() {
         .collect();
     c.ws.send_text(&format!("43{id}[7]")).await;
     assert!(acks.await.unwrap().is_err());
-    node.cluster.detach();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -98,13 +98,9 @@ pub async fn node(url: &str, prefix: &str) -> Node {
     .unwrap();
     let io = Server::builder()
         .ping_interval(Duration::from_secs(20))
-        .adapter({
-            let cluster = cluster.clone();
-            move || cluster.adapter("/")
-        })
+        .adapter(cluster.adapters())
         .build()
         .unwrap();
-    cluster.attach(io.clone());
     let server = TestServer::start(io.service()).await;
     eventually("subscribed to Redis", || cluster.is_subscribed("/")).await;
     Node {
