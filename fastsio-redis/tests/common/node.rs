@@ -135,12 +135,29 @@ impl Clients {
 
     /// Connects socket `name` to namespace `/` at `url`; returns its id.
     pub async fn connect(&mut self, name: &str, url: &str, query: Value) -> String {
+        let cmd = json!({"cmd": "connect", "name": name, "url": url, "query": query});
+        self.connect_with(cmd).await
+    }
+
+    /// Connects socket `name` to namespace `nsp` at `url` with `auth`; returns its id.
+    pub async fn connect_to(&mut self, name: &str, url: &str, nsp: &str, auth: Value) -> String {
+        let cmd = json!({"cmd": "connect", "name": name, "url": url, "nsp": nsp, "auth": auth});
+        self.connect_with(cmd).await
+    }
+
+    async fn connect_with(&mut self, cmd: Value) -> String {
+        let reply = self.0.run(cmd.clone()).await;
+        assert_eq!(reply["connected"], true, "{cmd}: {reply}");
+        reply["id"].as_str().unwrap().to_string()
+    }
+
+    /// Socket `name` emits `event` with `args` and waits for the ack (its first argument).
+    pub async fn emit(&mut self, name: &str, event: &str, args: Value) -> Value {
         let reply = self
             .0
-            .run(json!({"cmd": "connect", "name": name, "url": url, "query": query}))
+            .run(json!({"cmd": "emit", "name": name, "event": event, "args": args}))
             .await;
-        assert_eq!(reply["connected"], true, "{name}: {reply}");
-        reply["id"].as_str().unwrap().to_string()
+        reply.get("ack").cloned().unwrap_or_else(|| panic!("{name} {event}: {reply}"))
     }
 
     /// The events socket `name` received, once it has `count` (or after 5 s): each

@@ -33,9 +33,10 @@ async function run(cmd) {
   const entry = sockets.get(cmd.name);
   switch (cmd.cmd) {
     case "connect": {
-      const socket = io(cmd.url, {
+      const socket = io(cmd.url + (cmd.nsp ?? "/"), {
         transports: ["websocket"],
         query: cmd.query ?? {},
+        auth: cmd.auth ?? {},
         reconnection: false,
       });
       const record = { socket, events: [], disconnected: false };
@@ -54,6 +55,14 @@ async function run(cmd) {
       await until(() => entry.events.length >= cmd.count);
       return { events: entry.events.splice(0) };
     }
+    case "emit":
+      // Emits and waits (at most 5 s) for the server's ack.
+      try {
+        const ack = await entry.socket.timeout(WAIT_MS).emitWithAck(cmd.event, ...cmd.args);
+        return { ack: plain(ack) };
+      } catch (e) {
+        return { error: e.message };
+      }
     case "disconnected":
       await until(() => entry.disconnected);
       return { disconnected: entry.disconnected };
