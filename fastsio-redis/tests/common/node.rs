@@ -157,7 +157,10 @@ impl Clients {
             .0
             .run(json!({"cmd": "emit", "name": name, "event": event, "args": args}))
             .await;
-        reply.get("ack").cloned().unwrap_or_else(|| panic!("{name} {event}: {reply}"))
+        reply
+            .get("ack")
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} {event}: {reply}"))
     }
 
     /// The events socket `name` received, once it has `count` (or after 5 s): each
