@@ -106,7 +106,8 @@ impl BroadcastOperators {
 
     /// Emits with binary attachments to every selected socket (on other nodes too); `data`
     /// holds their placeholders (`{"_placeholder":true,"num":N}`), as for
-    /// [`Socket::emit_binary`](crate::Socket::emit_binary). Returns how many local sockets it was queued for.
+    /// [`Socket::emit_binary`](crate::Socket::emit_binary). Returns how many local sockets it
+    /// was queued for.
     ///
     /// ```no_run
     /// # fn run(io: fastsio_core::Io) -> Result<(), fastsio_core::EmitError> {
