@@ -98,8 +98,9 @@ for ((rep = 1; rep <= R; rep++)); do
     done
 done
 echo
-echo "median per setup and case (deliveries/s, p50 µs, p99 µs, B's CPU µs per delivery):"
+echo "median per setup and case (deliveries/s, p50 µs, p99 µs, B's CPU µs per delivery; missing and"
+echo "reordered deliveries summed over the runs):"
 jq -rs 'group_by(.server + " " + .case)[] |
     def med(f): (map(f) | sort | .[length / 2 | floor]);
-    "\(.[0].server) \(.[0].case): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  cpu \(med(.cpu_us_per_op // 0))"' \
+    "\(.[0].server) \(.[0].case): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  cpu \(med(.cpu_us_per_op // 0))  missing \(map(.missing) | add)  reordered \(map(.reordered) | add)"' \
     "$results" | tee "$out/report.txt"
