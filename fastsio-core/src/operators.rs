@@ -1,6 +1,6 @@
 //! [`BroadcastOperators`]: choose targets (`to`, `except`, `local`, `timeout`), then act on
-//! them (`emit`, `emit_raw`, `emit_binary`, `emit_with_ack`, `emit_raw_with_ack`, `sockets`, `join`,
-//! `leave`, `disconnect`).
+//! them (`emit`, `emit_raw`, `emit_binary`, `emit_with_ack`, `emit_raw_with_ack`, `sockets`,
+//! `join`, `leave`, `disconnect`).
 
 use std::sync::Arc;
 use std::time::Duration;
