@@ -13,6 +13,7 @@ use axum::routing::get;
 use fastsio::middleware::{MiddlewareScope, RateLimit};
 use fastsio::prelude::*;
 use fastsio::{BuildError, EmitError, Room};
+use fastsio_redis::{RedisCluster, RedisConfig};
 use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationError};
 
@@ -223,9 +224,19 @@ async fn on_disconnect(socket: SocketRef, Session(Name(name)): Session<Name>) {
 )]
 pub struct Chat;
 
-/// The chat's Socket.IO server.
+/// The chat's Socket.IO server, on one node.
 pub fn socket_io() -> Result<Io, BuildError> {
     Server::builder().router(Chat).build()
+}
+
+/// The chat's Socket.IO server as one node of a cluster on Redis: every chat process on the
+/// same Redis (and prefix) forms one chat, wherever its members are connected.
+pub fn clustered_socket_io(redis: RedisConfig) -> Result<Io, Box<dyn std::error::Error>> {
+    let cluster = RedisCluster::new(redis)?;
+    Ok(Server::builder()
+        .router(Chat)
+        .adapter(cluster.adapters())
+        .build()?)
 }
 
 fn static_dir() -> PathBuf {

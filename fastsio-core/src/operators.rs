@@ -1,10 +1,11 @@
 //! [`BroadcastOperators`]: choose targets (`to`, `except`, `local`, `timeout`), then act on
-//! them (`emit`, `emit_raw`, `emit_with_ack`, `emit_raw_with_ack`, `sockets`, `join`,
-//! `leave`, `disconnect`).
+//! them (`emit`, `emit_raw`, `emit_binary`, `emit_with_ack`, `emit_raw_with_ack`, `sockets`,
+//! `join`, `leave`, `disconnect`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::future::join_all;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -100,7 +101,28 @@ impl BroadcastOperators {
         event: &str,
         data: &T,
     ) -> Result<usize, EmitError> {
-        let packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
+        self.emit_binary(event, data, Vec::new())
+    }
+
+    /// Emits with binary attachments to every selected socket (on other nodes too); `data`
+    /// holds their placeholders (`{"_placeholder":true,"num":N}`), as for
+    /// [`Socket::emit_binary`](crate::Socket::emit_binary). Returns how many local sockets it
+    /// was queued for.
+    ///
+    /// ```no_run
+    /// # fn run(io: fastsio_core::Io) -> Result<(), fastsio_core::EmitError> {
+    /// use bytes::Bytes;
+    /// let file = serde_json::json!({"name": "a.png", "bytes": {"_placeholder": true, "num": 0}});
+    /// io.to("gallery").emit_binary("file", &file, vec![Bytes::from_static(b"\x89PNG")])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn emit_binary<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+        attachments: Vec<Bytes>,
+    ) -> Result<usize, EmitError> {
+        let packet = EncodedPacket::event(self.ns.path(), event, None, data, attachments)?;
         let delivered = self.ns.deliver(&packet, &self.opts);
         if !self.opts.local {
             self.spawn_remote(self.ns.adapter.broadcast_remote(packet, self.opts.clone()));

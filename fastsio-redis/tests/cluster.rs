@@ -114,7 +114,7 @@ async fn remote_sockets_are_fetched_joined_left_and_disconnected() {
     assert_eq!(all.len(), 2, "{all:?}");
     let in_r = ops.clone().to("r").fetch_remote_sockets().await.unwrap();
     assert_eq!(in_r.len(), 1);
-    assert_eq!(in_r[0].id.to_string(), b1.sid);
+    assert_eq!(in_r[0].id, b1.sid);
     assert_eq!(in_r[0].data, json!({"name": "b1"}));
     let mut rooms: Vec<String> = in_r[0].rooms.iter().map(|r| r.to_string()).collect();
     rooms.sort();
@@ -205,13 +205,9 @@ async fn redis_down_keeps_local_delivery_and_fails_cluster_operations() {
     )
     .unwrap();
     let io = fastsio::Server::builder()
-        .adapter({
-            let cluster = cluster.clone();
-            move || cluster.adapter("/")
-        })
+        .adapter(cluster.adapters())
         .build()
         .unwrap();
-    cluster.attach(io.clone());
     let server = fastsio_tests::server::TestServer::start(io.service()).await;
     let node = common::Node {
         io: io.clone(),
@@ -242,7 +238,6 @@ async fn redis_down_keeps_local_delivery_and_fails_cluster_operations() {
         .collect();
     c.ws.send_text(&format!("43{id}[7]")).await;
     assert!(acks.await.unwrap().is_err());
-    node.cluster.detach();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -349,6 +344,72 @@ async fn a_nodes_broadcasts_arrive_in_order_on_other_nodes() {
             .unwrap();
     eventually("b1 joined", || {
         b1_socket.rooms().iter().any(|r| &**r == "later")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamic_namespaces_join_the_cluster_and_a_dropped_server_leaves_it() {
+    let Some(redis) = redis().await else { return };
+    let prefix = prefix();
+    let start = || async {
+        let cluster = fastsio_redis::RedisCluster::new(
+            fastsio_redis::RedisConfig::new(&redis.url).prefix(&prefix),
+        )
+        .unwrap();
+        let io = fastsio::Server::builder()
+            .routes(fastsio::Routes::new("/room/{id}"))
+            .adapter(cluster.adapters())
+            .build()
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn({
+            let io = io.clone();
+            async move {
+                io.serve(listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+            }
+        });
+        (io, cluster, addr, stop, served)
+    };
+    let connect = |addr: std::net::SocketAddr| async move {
+        let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+        let mut ws = fastsio_tests::ws::WsClient::connect(&url).await;
+        ws.next_text().await;
+        ws.send_text("40/room/7,").await;
+        assert!(ws.next_text().await.starts_with("40/room/7,"));
+        ws
+    };
+    let (a, a_cluster, a_addr, _a_stop, _a_served) = start().await;
+    let (b, b_cluster, b_addr, b_stop, b_served) = start().await;
+    let mut a1 = connect(a_addr).await;
+    let mut b1 = connect(b_addr).await;
+    eventually("both nodes serve /room/7", || {
+        a_cluster.is_subscribed("/room/7") && b_cluster.is_subscribed("/room/7")
+    })
+    .await;
+
+    // The namespace was created by a client, on each node: broadcasts span both.
+    a.of("/room/7").unwrap().emit_raw("hi", &1).unwrap();
+    for ws in [&mut a1, &mut b1] {
+        assert_eq!(ws.next_text().await, r#"42/room/7,["hi",1]"#);
+    }
+    let ops = a.of("/room/7").unwrap();
+    assert_eq!(ops.server_count().await.unwrap(), 2);
+
+    // Dropping node b (server, handle, cluster) ends its subscriptions: no cycle keeps it.
+    drop(b1);
+    b.close();
+    let _ = b_stop.send(());
+    b_served.await.unwrap().unwrap();
+    drop((b, b_cluster));
+    eventually_async("b left the cluster", || {
+        let ops = ops.clone();
+        async move { ops.server_count().await.ok() == Some(1) }
     })
     .await;
 }

@@ -3,118 +3,35 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
+use common::node::{NodeServer, ensure_npm};
 use common::{Client, client, next, node, prefix, redis, wait_for_servers};
 use fastsio_tests::ws::{WsClient, WsEvent};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-fn node_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node")
-}
-
-/// `npm ci` unless `node_modules` is up to date; `false` (skip loudly, or fail with `CI=true`)
-/// without node and npm.
-fn ensure_npm() -> bool {
-    let dir = node_dir();
-    let has_node = std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_node {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("CI=true but node is not on PATH");
-        }
-        common::skip("node is not on PATH");
-        return false;
-    }
-    let mtime = |p: PathBuf| p.metadata().and_then(|m| m.modified()).ok();
-    let installed = mtime(dir.join("node_modules/.package-lock.json"));
-    let wanted = mtime(dir.join("package-lock.json"));
-    if installed.is_none() || installed < wanted {
-        let status = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status()
-            .expect("npm on PATH");
-        assert!(status.success(), "npm ci failed in {}", dir.display());
-    }
-    true
-}
-
-struct NodeServer {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Lines<BufReader<ChildStdout>>,
-    port: u16,
-}
-
-impl NodeServer {
-    async fn start(url: &str, prefix: &str) -> NodeServer {
-        let mut child = Command::new("node")
-            .arg(node_dir().join("server.mjs"))
-            .args([url, prefix])
-            .current_dir(node_dir())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start node");
-        let stdin = child.stdin.take().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let ready = read(&mut lines).await;
-        let port = ready["ready"].as_u64().expect("ready line") as u16;
-        NodeServer {
-            child,
-            stdin,
-            lines,
-            port,
-        }
-    }
-
-    async fn run(&mut self, cmd: Value) -> Value {
-        self.stdin
-            .write_all(format!("{cmd}\n").as_bytes())
-            .await
-            .unwrap();
-        read(&mut self.lines).await
-    }
-
-    async fn client(&self, room: Option<&str>) -> Client {
-        let query = room.map(|r| format!("&room={r}")).unwrap_or_default();
-        let url = format!(
-            "ws://127.0.0.1:{}/socket.io/?EIO=4&transport=websocket{query}",
-            self.port
-        );
-        let mut ws = WsClient::connect(&url).await;
-        ws.next_text().await;
-        ws.send_text("40").await;
-        let connect = ws.next_text().await;
-        let reply: Value = serde_json::from_str(&connect["40".len()..]).unwrap();
-        let sid = reply["sid"].as_str().unwrap().to_string();
-        let mut client = Client { ws, sid };
-        assert!(next(&mut client).await.starts_with(r#"42["hello""#));
-        client
-    }
-}
-
-async fn read(lines: &mut Lines<BufReader<ChildStdout>>) -> Value {
-    let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-        .await
-        .expect("node answers within 10 s")
-        .unwrap()
-        .expect("node is running");
-    serde_json::from_str(&line).unwrap()
+/// A raw WebSocket client of the node server, in the room `room` if given.
+async fn raw_client(n: &NodeServer, room: Option<&str>) -> Client {
+    let query = room.map(|r| format!("&room={r}")).unwrap_or_default();
+    let url = format!(
+        "ws://127.0.0.1:{}/socket.io/?EIO=4&transport=websocket{query}",
+        n.port
+    );
+    let mut ws = WsClient::connect(&url).await;
+    ws.next_text().await;
+    ws.send_text("40").await;
+    let connect = ws.next_text().await;
+    let reply: Value = serde_json::from_str(&connect["40".len()..]).unwrap();
+    let sid = reply["sid"].as_str().unwrap().to_string();
+    let mut client = Client { ws, sid };
+    assert!(next(&mut client).await.starts_with(r#"42["hello""#));
+    client
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fastsio_and_node_servers_share_one_cluster() {
     let Some(redis) = redis().await else { return };
-    if !tokio::task::spawn_blocking(ensure_npm).await.unwrap() {
+    if !ensure_npm().await {
         return;
     }
     let prefix = prefix();
@@ -125,8 +42,8 @@ async fn fastsio_and_node_servers_share_one_cluster() {
 
     let mut a1 = client(&a, &["r"]).await;
     let mut a2 = client(&a, &[]).await;
-    let mut n1 = n.client(Some("r")).await;
-    let mut n2 = n.client(None).await;
+    let mut n1 = raw_client(&n, Some("r")).await;
+    let mut n2 = raw_client(&n, None).await;
 
     // fastsio → node: to a room, to all, except.
     a.io.to("r")
@@ -180,19 +97,19 @@ async fn fastsio_and_node_servers_share_one_cluster() {
     assert!(ids.contains(&n1.sid.as_str()), "{fetched}");
     assert_eq!(ids.len(), 2, "{fetched}");
 
-    // fastsio fetches node's sockets (through the crate's own call: the trait's
-    // `RemoteSocket::id` is a `Sid`, which node's ids are not).
-    let fetched = a.cluster.fetch_sockets("/", &["r"], &[]).await.unwrap();
+    // fastsio fetches node's sockets.
+    let fetched =
+        a.io.of("/")
+            .unwrap()
+            .to("r")
+            .fetch_remote_sockets()
+            .await
+            .unwrap();
     assert_eq!(fetched.len(), 1, "{fetched:?}");
     assert_eq!(fetched[0].id, n1.sid);
-    assert!(fetched[0].rooms.contains(&"r".to_string()));
+    assert!(fetched[0].rooms.iter().any(|r| &**r == "r"));
     assert_eq!(fetched[0].data, json!({"node": "node"}));
     assert_eq!(fetched[0].handshake["query"]["room"], "r");
-    let through_trait = a.io.of("/").unwrap().fetch_remote_sockets().await.unwrap();
-    assert!(
-        through_trait.is_empty(),
-        "node ids are not Sids: {through_trait:?}"
-    );
 
     // node makes fastsio's sockets join a room.
     n.run(json!({"cmd": "join", "rooms": ["r"], "room": "joined"}))
@@ -325,5 +242,5 @@ async fn fastsio_and_node_servers_share_one_cluster() {
     .await;
     assert!(closed.is_ok(), "n2 disconnected by fastsio");
 
-    n.child.kill().await.ok();
+    n.script.kill().await;
 }

@@ -9,6 +9,7 @@
 pub mod http;
 mod node;
 mod python;
+pub mod redis;
 pub mod routes;
 pub mod server;
 pub mod ws;

@@ -80,7 +80,7 @@ impl Adapter for Recording {
         _: BroadcastOptions,
     ) -> Option<AdapterFuture<'static, Vec<RemoteSocket>>> {
         let remote = RemoteSocket {
-            id: Sid::new(),
+            id: Sid::new().to_string(),
             rooms: vec!["r".into()],
             handshake: serde_json::json!({}),
             data: serde_json::json!({"node": 2}),

@@ -11,6 +11,8 @@
 //!   --rooms R --members M   rooms scenario: R rooms of M members            (1000 x 10)
 //!   --concurrency C   connection handshakes in flight                       (64)
 //!   --idle S          connect: seconds idle before reading the server's RSS (2)
+//!   --sender-port P   fan-out: the sender connects to this port (another node of a cluster,
+//!                     e.g. two server-fastsio with REDIS_URL), the receivers to --port
 //! ```
 //!
 //! With `--pid`, the server's CPU time (`/proc/PID/stat`, utime + stime) is read at the start
@@ -45,6 +47,8 @@ enum Scenario {
 struct Opts {
     scenario: Scenario,
     port: u16,
+    /// Where the fan-out sender connects (another node of a cluster); `port` by default.
+    sender_port: Option<u16>,
     pid: Option<u32>,
     server: String,
     clients: usize,
@@ -59,7 +63,7 @@ struct Opts {
 }
 
 const USAGE: &str = "usage: load <echo|broadcast|connect|rooms> --port P [--pid PID] [--server NAME] \
-[--clients N] [--duration S] [--warmup S] [--payload B] [--window W] [--rooms R] [--members M] \
+[--sender-port P] [--clients N] [--duration S] [--warmup S] [--payload B] [--window W] [--rooms R] [--members M] \
 [--concurrency C] [--idle S]";
 
 fn parse_args() -> Result<Opts, String> {
@@ -74,6 +78,7 @@ fn parse_args() -> Result<Opts, String> {
     let mut o = Opts {
         scenario,
         port: 3000,
+        sender_port: None,
         pid: None,
         server: "server".into(),
         clients: match scenario {
@@ -109,6 +114,9 @@ fn parse_args() -> Result<Opts, String> {
             .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
         match flag.as_str() {
             "--port" => o.port = v.parse().map_err(|_| format!("bad port {v:?}"))?,
+            "--sender-port" => {
+                o.sender_port = Some(v.parse().map_err(|_| format!("bad port {v:?}"))?)
+            }
             "--pid" => o.pid = Some(v.parse().map_err(|_| format!("bad pid {v:?}"))?),
             "--server" => o.server = v,
             "--clients" => o.clients = num(&v)?,
@@ -684,7 +692,9 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
         // Every receiver must be there, or the fan-out counts cannot add up.
         return Err(first_failures(&failures).unwrap_or_default());
     }
-    let sender = sio_connect(o.port).await.map_err(|e| e.0)?;
+    let sender = sio_connect(o.sender_port.unwrap_or(o.port))
+        .await
+        .map_err(|e| e.0)?;
     let receivers = conns.len();
     let f = Arc::new(Fanout {
         phase: Phase::default(),

@@ -6,8 +6,13 @@
 //!   (the sender included);
 //! - `join` (room name): the socket joins the room, acknowledged with `"ok"`;
 //! - `to_room` (room name, data): `room` with `data` emitted to every socket in the room.
+//!
+//! With `REDIS_URL` set, it is one node of a cluster on that Redis (`fastsio-redis`): its
+//! broadcasts reach the sockets of the other nodes too (the cross-node cases of
+//! `scripts/bench-redis.sh`).
 
 use fastsio::prelude::*;
+use fastsio_redis::{RedisCluster, RedisConfig};
 use serde_json::value::RawValue;
 
 /// Acknowledged with the raw arguments, untouched.
@@ -55,6 +60,10 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(3000);
     let with_middleware = std::env::var("BENCH_MIDDLEWARE").is_ok_and(|v| v == "1");
     let builder = Server::builder();
+    let builder = match std::env::var("REDIS_URL") {
+        Ok(url) => builder.adapter(RedisCluster::new(RedisConfig::new(url))?.adapters()),
+        Err(_) => builder,
+    };
     let builder = if with_middleware {
         builder.middleware(PassThrough)
     } else {

@@ -61,8 +61,9 @@ pub struct RemoteAcks {
 /// A socket of another node, as [`Adapter::fetch_remote_sockets`] reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteSocket {
-    /// Its id.
-    pub id: Sid,
+    /// Its id: a fastsio [`Sid`] as text, or another server's own format (node socket.io
+    /// ids are 20 characters).
+    pub id: String,
     /// Its rooms.
     pub rooms: Vec<Room>,
     /// Its handshake, as the remote node describes it.

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use futures_util::future::join_all;
+use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
 
 use super::BroadcastOptions;
 use crate::ack::AckResponse;
@@ -59,44 +59,39 @@ impl LocalNamespace {
         }
     }
 
-    /// Sends a packet that carries ack id `id` to the selected local sockets and collects their
-    /// acks within `timeout`: returns how many sockets it reached at once (what the asking node
-    /// should expect) and a future of the acks.
+    /// Sends a packet that asks for an ack to the selected local sockets and collects their
+    /// acks within `timeout`. `packet` builds it around the ack id this namespace picks.
+    /// Returns how many sockets it reached at once (what the asking node should expect) and
+    /// the acks, as a stream in arrival order, so each can be relayed as soon as it comes.
     pub fn deliver_with_ack(
         &self,
-        packet: &EncodedPacket,
-        id: u64,
+        packet: impl FnOnce(u64) -> EncodedPacket,
         opts: &BroadcastOptions,
         timeout: Duration,
-    ) -> (
-        usize,
-        impl std::future::Future<Output = Vec<AckResponse>> + Send + 'static,
-    ) {
-        let mut waits = Vec::new();
-        let ns = self.get();
-        // Put on the wire once for every target.
-        let wire = ns.as_ref().map(|ns| ns.parser.wire(packet)).transpose();
-        let wire = wire.unwrap_or_else(|e| {
-            tracing::error!(error = %e, "broadcast packet not encodable: dropped");
-            None
-        });
-        if let (Some(ns), Some(wire)) = (&ns, wire) {
-            for socket in ns.targets(opts) {
-                let rx = socket.acks.register(id);
-                if socket.send_encoded(packet, &wire).is_ok() {
-                    waits.push(async move {
-                        let response = tokio::time::timeout(timeout, rx).await;
-                        socket.acks.forget(id);
-                        response.ok().and_then(Result::ok)
-                    });
-                } else {
-                    socket.acks.forget(id);
+    ) -> (usize, impl Stream<Item = AckResponse> + Send + 'static) {
+        let waits = FuturesUnordered::new();
+        if let Some(ns) = self.get() {
+            let id = ns.next_ack_id();
+            let packet = packet(id);
+            // Put on the wire once for every target.
+            match ns.parser.wire(&packet) {
+                Err(e) => tracing::error!(error = %e, "broadcast packet not encodable: dropped"),
+                Ok(wire) => {
+                    for socket in ns.targets(opts) {
+                        let rx = socket.acks.register(id);
+                        if socket.send_encoded(&packet, &wire).is_ok() {
+                            waits.push(async move {
+                                let response = tokio::time::timeout(timeout, rx).await;
+                                socket.acks.forget(id);
+                                response.ok().and_then(Result::ok)
+                            });
+                        } else {
+                            socket.acks.forget(id);
+                        }
+                    }
                 }
             }
         }
-        let reached = waits.len();
-        (reached, async move {
-            join_all(waits).await.into_iter().flatten().collect()
-        })
+        (waits.len(), waits.filter_map(std::future::ready))
     }
 }

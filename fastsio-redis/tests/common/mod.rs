@@ -2,7 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fastsio::prelude::*;
@@ -10,72 +9,9 @@ use fastsio_redis::{RedisCluster, RedisConfig};
 use fastsio_tests::server::{TestServer, eventually, eventually_async};
 use fastsio_tests::ws::WsClient;
 
-/// A Redis for one test: `REDIS_URL`, else a `redis-server` of our own on a free port (killed
-/// on drop). Without either, `None` (the test skips loudly), or a failure when `CI=true`.
-pub struct TestRedis {
-    pub url: String,
-    child: Option<Child>,
-}
+pub mod node;
 
-impl Drop for TestRedis {
-    fn drop(&mut self) {
-        if let Some(child) = self.child.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-pub async fn redis() -> Option<TestRedis> {
-    if let Ok(url) = std::env::var("REDIS_URL") {
-        return Some(TestRedis { url, child: None });
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    match child {
-        Ok(child) => {
-            let redis = TestRedis {
-                url: format!("redis://127.0.0.1:{port}"),
-                child: Some(child),
-            };
-            for _ in 0..200 {
-                if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                    .await
-                    .is_ok()
-                {
-                    return Some(redis);
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            panic!("redis-server did not start on port {port}");
-        }
-        Err(e) => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("CI=true but no Redis: set REDIS_URL or install redis-server ({e})");
-            }
-            skip(&format!(
-                "no Redis (set REDIS_URL or install redis-server): {e}"
-            ));
-            None
-        }
-    }
-}
+pub use fastsio_tests::redis::{redis, skip};
 
 /// A unique channel prefix, so tests sharing one Redis do not see each other.
 pub fn prefix() -> String {
@@ -98,13 +34,9 @@ pub async fn node(url: &str, prefix: &str) -> Node {
     .unwrap();
     let io = Server::builder()
         .ping_interval(Duration::from_secs(20))
-        .adapter({
-            let cluster = cluster.clone();
-            move || cluster.adapter("/")
-        })
+        .adapter(cluster.adapters())
         .build()
         .unwrap();
-    cluster.attach(io.clone());
     let server = TestServer::start(io.service()).await;
     eventually("subscribed to Redis", || cluster.is_subscribed("/")).await;
     Node {
@@ -162,10 +94,4 @@ pub async fn next(client: &mut Client) -> String {
     tokio::time::timeout(Duration::from_secs(5), client.ws.next_text())
         .await
         .expect("a message within 5 s")
-}
-
-/// Says loudly that a test is skipped: straight to stderr, past the test harness's capture.
-pub fn skip(why: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {why} ***\n");
 }

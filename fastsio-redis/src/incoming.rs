@@ -1,0 +1,225 @@
+//! What other nodes send: broadcasts, requests (applied to this node's sockets, answered on
+//! the response channel) and responses to this node's requests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fastsio::Room;
+use fastsio::adapter::{Adapter, BroadcastOptions, LocalNamespace};
+use futures_util::StreamExt;
+use rmpv::Value as Mp;
+use serde_json::{Value as Json, json};
+
+use crate::channels::ChannelKind;
+use crate::cluster::Inner;
+use crate::remote_socket::describe;
+use crate::server_side::ServerSideEvent;
+use crate::wire::{
+    RemotePacket, decode, encode_mp, json_to_mp, map, mp_to_json, opts_from_json, request_type,
+    rooms_from_json, rooms_json,
+};
+
+impl Inner {
+    pub(crate) fn on_message(self: &Arc<Self>, channel: &str, payload: &[u8]) {
+        match self.channels.kind(channel) {
+            Some(ChannelKind::Broadcast) => self.on_broadcast(payload),
+            Some(ChannelKind::Request(nsp)) => self.on_request(nsp, payload),
+            Some(ChannelKind::Response) => self.on_response(payload),
+            None => {}
+        }
+    }
+
+    /// `[uid, packet, opts]` in msgpack: an emit to deliver to this node's sockets.
+    fn on_broadcast(&self, payload: &[u8]) {
+        let Ok(Mp::Array(parts)) = rmpv::decode::read_value(&mut &payload[..]) else {
+            tracing::debug!("redis adapter: malformed broadcast");
+            return;
+        };
+        let [uid, packet, opts] = parts.as_slice() else {
+            return;
+        };
+        if uid.as_str() == Some(self.uid.as_str()) {
+            return;
+        }
+        let mut bins = Vec::new();
+        let Some(packet) =
+            mp_to_json(packet, &mut bins).and_then(|packet| RemotePacket::from_json(&packet, bins))
+        else {
+            tracing::debug!("redis adapter: unreadable broadcast packet");
+            return;
+        };
+        let Some(served) = self.served(packet.nsp()) else {
+            return;
+        };
+        let opts = opts_from_json(mp_to_json(opts, &mut Vec::new()).as_ref());
+        served.ns.deliver(&packet.encode(None), &opts);
+    }
+
+    fn on_request(self: &Arc<Self>, nsp: &str, payload: &[u8]) {
+        let Some((request, bins)) = decode(payload) else {
+            tracing::debug!("redis adapter: malformed request ignored");
+            return;
+        };
+        if request.get("uid").and_then(Json::as_str) == Some(self.uid.as_str()) {
+            return;
+        }
+        let (Some(kind), Some(served)) =
+            (request.get("type").and_then(Json::as_u64), self.served(nsp))
+        else {
+            return;
+        };
+        let local = served.ns;
+        let request_id = request.get("requestId").cloned().unwrap_or(Json::Null);
+        let respond = |body: Json| {
+            self.outbox
+                .publish_detached(self.channels.response(nsp), body.to_string().into_bytes());
+        };
+        match kind {
+            request_type::SOCKETS => {
+                let opts = BroadcastOptions {
+                    rooms: rooms_from_json(request.get("rooms")),
+                    local: true,
+                    ..Default::default()
+                };
+                let ids: Vec<String> = local
+                    .sockets(&opts)
+                    .iter()
+                    .map(|s| s.id().to_string())
+                    .collect();
+                respond(json!({"requestId": request_id, "sockets": ids}));
+            }
+            request_type::ALL_ROOMS => {
+                let rooms = served.rooms.rooms();
+                respond(json!({"requestId": request_id, "rooms": rooms_json(&rooms)}));
+            }
+            request_type::REMOTE_JOIN
+            | request_type::REMOTE_LEAVE
+            | request_type::REMOTE_DISCONNECT => {
+                let Some((opts, rooms, answer)) = targets(&request) else {
+                    return;
+                };
+                if answer && local.sockets(&opts).is_empty() {
+                    return;
+                }
+                match kind {
+                    request_type::REMOTE_JOIN => local.join(&opts, &rooms),
+                    request_type::REMOTE_LEAVE => local.leave(&opts, &rooms),
+                    _ => local.disconnect(&opts),
+                }
+                if answer {
+                    respond(json!({"requestId": request_id}));
+                }
+            }
+            request_type::REMOTE_FETCH => {
+                let opts = opts_from_json(request.get("opts"));
+                let sockets: Vec<Json> = local.sockets(&opts).iter().map(describe).collect();
+                respond(json!({"requestId": request_id, "sockets": sockets}));
+            }
+            request_type::SERVER_SIDE_EMIT => {
+                let Some(data) = request.get("data").and_then(Json::as_array) else {
+                    return;
+                };
+                let Some(event) = data.first().and_then(Json::as_str) else {
+                    return;
+                };
+                let wants_ack = !request_id.is_null();
+                let answer = self.server_side_handler().and_then(|handler| {
+                    handler(ServerSideEvent {
+                        nsp: nsp.to_string(),
+                        event: event.to_string(),
+                        args: data[1..].to_vec(),
+                        wants_ack,
+                    })
+                });
+                if wants_ack {
+                    respond(json!({
+                        "type": request_type::SERVER_SIDE_EMIT,
+                        "requestId": request_id,
+                        "data": answer.unwrap_or(Json::Null),
+                    }));
+                }
+            }
+            request_type::BROADCAST => self.broadcast_with_ack(local, &request, bins),
+            _ => tracing::debug!(kind, "redis adapter: unknown request type ignored"),
+        }
+    }
+
+    /// A broadcast that wants acks: this node's count first, then each ack as it arrives.
+    fn broadcast_with_ack(
+        self: &Arc<Self>,
+        local: LocalNamespace,
+        request: &Json,
+        bins: Vec<bytes::Bytes>,
+    ) {
+        let Some(packet) = request
+            .get("packet")
+            .and_then(|p| RemotePacket::from_json(p, bins))
+        else {
+            return;
+        };
+        let Some(nsp) = local.path() else { return };
+        let request_id = request.get("requestId").cloned().unwrap_or(Json::Null);
+        let opts = opts_from_json(request.get("opts"));
+        let timeout = request
+            .pointer("/opts/flags/timeout")
+            .and_then(Json::as_u64)
+            .map(Duration::from_millis)
+            .unwrap_or(self.config.request_timeout);
+        let (reached, mut acks) =
+            local.deliver_with_ack(|id| packet.encode(Some(id)), &opts, timeout);
+        let count = json!({
+            "type": request_type::BROADCAST_CLIENT_COUNT,
+            "requestId": request_id,
+            "clientCount": reached,
+        });
+        let channel = self.channels.response(&nsp);
+        self.outbox
+            .publish_detached(channel.clone(), count.to_string().into_bytes());
+        if reached == 0 {
+            return;
+        }
+        let this = self.clone();
+        let request_id = json_to_mp(&request_id, &[]);
+        tokio::spawn(async move {
+            while let Some(ack) = acks.next().await {
+                let Ok(value) = ack.data::<Json>() else {
+                    continue;
+                };
+                let body = map(vec![
+                    ("type", Mp::from(request_type::BROADCAST_ACK)),
+                    ("requestId", request_id.clone()),
+                    ("packet", json_to_mp(&value, &ack.attachments)),
+                ]);
+                this.outbox
+                    .publish_detached(channel.clone(), encode_mp(&body));
+            }
+        });
+    }
+
+    fn on_response(&self, payload: &[u8]) {
+        let Some((response, _)) = decode(payload) else {
+            return;
+        };
+        if let Some(id) = response.get("requestId").and_then(Json::as_str) {
+            let id = id.to_string();
+            self.dispatch_response(&id, response);
+        }
+    }
+}
+
+/// The sockets and rooms a join, leave or disconnect request names: `{opts, rooms}` from
+/// `socketsJoin` and the like, or `{sid, room}` for one socket (which wants an answer).
+fn targets(request: &Json) -> Option<(BroadcastOptions, Vec<Room>, bool)> {
+    if request.get("opts").is_some() {
+        let rooms = rooms_from_json(request.get("rooms"));
+        return Some((opts_from_json(request.get("opts")), rooms, false));
+    }
+    let sid = request.get("sid")?.as_str()?;
+    let opts = BroadcastOptions {
+        rooms: vec![Room::from(sid)],
+        local: true,
+        ..Default::default()
+    };
+    let rooms = rooms_from_json(Some(&json!([request.get("room")])));
+    Some((opts, rooms, true))
+}

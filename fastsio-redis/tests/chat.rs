@@ -1,0 +1,65 @@
+//! The chat demo scaled out: two chat servers (what `examples/chat` runs with `REDIS_URL`
+//! set) on one Redis form one chat; socket.io-client members on each see each other.
+
+mod common;
+
+use common::node::{Clients, ensure_npm};
+use common::{prefix, redis};
+use fastsio_examples::chat;
+use fastsio_redis::RedisConfig;
+use fastsio_tests::server::{TestServer, eventually_async};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_chat_servers_on_one_redis_form_one_chat() {
+    let Some(redis) = redis().await else { return };
+    if !ensure_npm().await {
+        return;
+    }
+    let prefix = prefix();
+    let mut servers = Vec::new();
+    for _ in 0..2 {
+        let io = chat::clustered_socket_io(RedisConfig::new(&redis.url).prefix(&prefix)).unwrap();
+        let server = TestServer::start(chat::service(&io)).await;
+        servers.push((io, server));
+    }
+    let ops = servers[0].0.of("/chat").unwrap();
+    eventually_async("both chat servers subscribed", || {
+        let ops = ops.clone();
+        async move { ops.server_count().await.ok() == Some(2) }
+    })
+    .await;
+
+    let mut clients = Clients::start();
+    for (name, (_, server)) in ["ada", "bob"].iter().zip(&servers) {
+        let url = format!("http://{}", server.addr);
+        clients
+            .connect_to(name, &url, "/chat", json!({"name": name}))
+            .await;
+        let welcome = clients.wait(name, 1).await;
+        assert_eq!(welcome[0][0], "welcome", "{welcome:?}");
+        let ack = clients
+            .emit(name, "join_room", json!([{"room": "lobby"}]))
+            .await;
+        assert_eq!(ack, json!({"ok": true, "room": "lobby"}));
+    }
+    assert_eq!(
+        clients.wait("ada", 1).await,
+        vec![json!(["user_joined", {"room": "lobby", "name": "bob"}])]
+    );
+
+    for (from, to) in [("ada", "bob"), ("bob", "ada")] {
+        let text = format!("hi from {from}");
+        let ack = clients
+            .emit(
+                from,
+                "send_message",
+                json!([{"room": "lobby", "text": text}]),
+            )
+            .await;
+        assert_eq!(ack, json!({"ok": true}));
+        let message = json!(["new_message", {"room": "lobby", "name": from, "text": text}]);
+        assert_eq!(clients.wait(from, 1).await, vec![message.clone()]);
+        assert_eq!(clients.wait(to, 1).await, vec![message]);
+    }
+}
