@@ -240,7 +240,8 @@ impl<'a> Transcoder<'a> {
         let bytes = self.str().map_err(|_| ParseError::InvalidNamespace)?;
         let ns =
             Str::try_from(self.input.slice_ref(bytes)).map_err(|_| ParseError::InvalidNamespace)?;
-        if ns.is_empty() || ns.bytes().any(|b| b.is_ascii_control()) {
+        // As in the text format, where a namespace is only read after a `/`.
+        if !ns.starts_with('/') || ns.bytes().any(|b| b.is_ascii_control()) {
             return Err(ParseError::InvalidNamespace);
         }
         Ok(ns)
@@ -580,6 +581,10 @@ mod tests {
             ),
             (
                 Bytes::from_static(b"\x82\xa4type\x02\xa3nsp\x01"),
+                ParseError::InvalidNamespace,
+            ),
+            (
+                Bytes::from_static(b"\x82\xa4type\x00\xa3nsp\xa1x"),
                 ParseError::InvalidNamespace,
             ),
             (
