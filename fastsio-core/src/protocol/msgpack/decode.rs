@@ -240,8 +240,8 @@ impl<'a> Transcoder<'a> {
         let bytes = self.str().map_err(|_| ParseError::InvalidNamespace)?;
         let ns =
             Str::try_from(self.input.slice_ref(bytes)).map_err(|_| ParseError::InvalidNamespace)?;
-        // As in the text format, where a namespace is only read after a `/`.
-        if !ns.starts_with('/') || ns.bytes().any(|b| b.is_ascii_control()) {
+        // As in the text format, where a namespace starts with `/` and ends at the first `,`.
+        if !ns.starts_with('/') || ns.bytes().any(|b| b == b',' || b.is_ascii_control()) {
             return Err(ParseError::InvalidNamespace);
         }
         Ok(ns)
@@ -585,6 +585,10 @@ mod tests {
             ),
             (
                 Bytes::from_static(b"\x82\xa4type\x00\xa3nsp\xa1x"),
+                ParseError::InvalidNamespace,
+            ),
+            (
+                Bytes::from_static(b"\x82\xa4type\x00\xa3nsp\xa3/a,"),
                 ParseError::InvalidNamespace,
             ),
             (
