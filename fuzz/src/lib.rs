@@ -291,7 +291,7 @@ pub fn sio_msgpack(data: &[u8]) {
     assert!(attachments.len() <= max_attachments);
     assert_eq!(packet.attachments, attachments.len());
     assert!(attachments.iter().map(|a| a.len()).sum::<usize>() <= frame.len());
-    assert!(!packet.ns.is_empty());
+    assert!(packet.ns.starts_with('/'));
     if !packet.data.is_empty() {
         // What the decoder writes is JSON every handler can read.
         serde_json::from_str::<Value>(&packet.data).expect("the decoder writes valid JSON");

@@ -110,6 +110,23 @@ fn check_payload(
     }
 }
 
+/// A MessagePack integer: its encodings span both `u64` and `i64`.
+#[derive(Clone, Copy)]
+enum Int {
+    Unsigned(u64),
+    Signed(i64),
+}
+
+impl Int {
+    /// The value, if it is not negative.
+    fn unsigned(self) -> Option<u64> {
+        match self {
+            Int::Unsigned(n) => Some(n),
+            Int::Signed(n) => u64::try_from(n).ok(),
+        }
+    }
+}
+
 /// Reads MessagePack from `input` and writes the JSON of what it read.
 struct Transcoder<'a> {
     input: &'a Bytes,
@@ -182,25 +199,34 @@ impl<'a> Transcoder<'a> {
     }
 
     /// An integer, whatever its width.
-    fn int(&mut self, marker: Marker) -> Result<Option<i128>, ParseError> {
+    fn int(&mut self, marker: Marker) -> Result<Option<Int>, ParseError> {
         Ok(Some(match marker {
-            Marker::FixPos(n) => i128::from(n),
-            Marker::FixNeg(n) => i128::from(n),
-            Marker::U8 => i128::from(self.u8()?),
-            Marker::U16 => i128::from(self.u16()?),
-            Marker::U32 => i128::from(self.u32()?),
-            Marker::U64 => i128::from(u64::from_be_bytes(self.array()?)),
-            Marker::I8 => i128::from(self.u8()? as i8),
-            Marker::I16 => i128::from(i16::from_be_bytes(self.array()?)),
-            Marker::I32 => i128::from(i32::from_be_bytes(self.array()?)),
-            Marker::I64 => i128::from(i64::from_be_bytes(self.array()?)),
+            Marker::FixPos(n) => Int::Unsigned(u64::from(n)),
+            Marker::U8 => Int::Unsigned(u64::from(self.u8()?)),
+            Marker::U16 => Int::Unsigned(u64::from(self.u16()?)),
+            Marker::U32 => Int::Unsigned(u64::from(self.u32()?)),
+            Marker::U64 => Int::Unsigned(u64::from_be_bytes(self.array()?)),
+            Marker::FixNeg(n) => Int::Signed(i64::from(n)),
+            Marker::I8 => Int::Signed(i64::from(self.u8()? as i8)),
+            Marker::I16 => Int::Signed(i64::from(i16::from_be_bytes(self.array()?))),
+            Marker::I32 => Int::Signed(i64::from(i32::from_be_bytes(self.array()?))),
+            Marker::I64 => Int::Signed(i64::from_be_bytes(self.array()?)),
             _ => return Ok(None),
         }))
     }
 
+    fn write_int(&mut self, n: Int) {
+        let mut buf = itoa::Buffer::new();
+        let text = match n {
+            Int::Unsigned(n) => buf.format(n),
+            Int::Signed(n) => buf.format(n),
+        };
+        self.json.extend_from_slice(text.as_bytes());
+    }
+
     fn kind(&mut self) -> Result<PacketKind, ParseError> {
         let marker = self.marker()?;
-        match self.int(marker)? {
+        match self.int(marker)?.and_then(Int::unsigned) {
             Some(0) => Ok(PacketKind::Connect),
             Some(1) => Ok(PacketKind::Disconnect),
             Some(2) => Ok(PacketKind::Event),
@@ -214,7 +240,8 @@ impl<'a> Transcoder<'a> {
         let bytes = self.str().map_err(|_| ParseError::InvalidNamespace)?;
         let ns =
             Str::try_from(self.input.slice_ref(bytes)).map_err(|_| ParseError::InvalidNamespace)?;
-        if ns.is_empty() || ns.bytes().any(|b| b.is_ascii_control()) {
+        // As in the text format, where a namespace starts with `/` and ends at the first `,`.
+        if !ns.starts_with('/') || ns.bytes().any(|b| b == b',' || b.is_ascii_control()) {
             return Err(ParseError::InvalidNamespace);
         }
         Ok(ns)
@@ -224,9 +251,7 @@ impl<'a> Transcoder<'a> {
     fn ack_id(&mut self) -> Result<Option<u64>, ParseError> {
         let marker = self.marker()?;
         if let Some(n) = self.int(marker)? {
-            return u64::try_from(n)
-                .map(Some)
-                .map_err(|_| ParseError::InvalidAckId);
+            return n.unsigned().map(Some).ok_or(ParseError::InvalidAckId);
         }
         match marker {
             Marker::Null => Ok(None),
@@ -285,8 +310,7 @@ impl<'a> Transcoder<'a> {
         }
         let marker = self.marker()?;
         if let Some(n) = self.int(marker)? {
-            self.json
-                .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            self.write_int(n);
             return Ok(());
         }
         match marker {
@@ -392,8 +416,7 @@ impl<'a> Transcoder<'a> {
             let marker = self.marker()?;
             if let Some(n) = self.int(marker)? {
                 self.json.push(b'"');
-                self.json
-                    .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                self.write_int(n);
                 self.json.push(b'"');
             } else {
                 self.pos -= 1;
@@ -558,6 +581,14 @@ mod tests {
             ),
             (
                 Bytes::from_static(b"\x82\xa4type\x02\xa3nsp\x01"),
+                ParseError::InvalidNamespace,
+            ),
+            (
+                Bytes::from_static(b"\x82\xa4type\x00\xa3nsp\xa1x"),
+                ParseError::InvalidNamespace,
+            ),
+            (
+                Bytes::from_static(b"\x82\xa4type\x00\xa3nsp\xa3/a,"),
                 ParseError::InvalidNamespace,
             ),
             (
