@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use crate::adapter::{Adapter, BroadcastOptions, LocalNamespace};
+use crate::adapter::{Adapter, BroadcastOptions, LocalNamespace, Recipients};
 use crate::engine::{Sid, Str};
 use crate::error::BuildError;
 use crate::handler::{
@@ -16,12 +16,15 @@ use crate::middleware::{
     ChainedConnect, ChainedEvent, IntoMiddleware, Middleware, ScopedMiddleware,
 };
 use crate::protocol::EncodedPacket;
+use crate::recovery::RecoveryConfig;
 use crate::socket::SocketRef;
 
 /// The handlers of a namespace, fixed at build time.
 #[derive(Default)]
 pub(crate) struct NamespaceHandlers {
     pub connect: Option<Arc<dyn ErasedConnectHandler>>,
+    /// The connect handler without its middleware, for recovered sockets that skip it.
+    pub connect_bare: Option<Arc<dyn ErasedConnectHandler>>,
     pub disconnect: Option<Arc<dyn ErasedDisconnectHandler>>,
     pub events: HashMap<Box<str>, Arc<dyn ErasedEventHandler>>,
     pub fallback: Option<Arc<dyn ErasedEventHandler>>,
@@ -104,6 +107,7 @@ impl BoundRoutes {
         let mut connect_chain = global_first(None);
         connect_chain.extend(self.connect_chain);
         NamespaceHandlers {
+            connect_bare: self.handlers.connect.clone(),
             connect: ChainedConnect::wrap(connect_chain, self.handlers.connect),
             disconnect: self.handlers.disconnect,
             events: self
@@ -251,6 +255,7 @@ impl<S: Send + Sync + 'static> Routes<S> {
             path: self.path,
             handlers: NamespaceHandlers {
                 connect: self.connect.map(|h| h(state)),
+                connect_bare: None,
                 disconnect: self.disconnect.map(|h| h(state)),
                 events: self
                     .events
@@ -326,6 +331,8 @@ pub struct Namespace {
     sockets: RwLock<HashMap<Sid, SocketRef>>,
     pub(crate) adapter: Arc<dyn Adapter>,
     ack_ids: AtomicU64,
+    /// Connection state recovery, when on.
+    pub(crate) recovery: Option<RecoveryConfig>,
 }
 
 impl Namespace {
@@ -334,6 +341,7 @@ impl Namespace {
         params: Vec<(String, String)>,
         handlers: Arc<NamespaceHandlers>,
         adapter: Arc<dyn Adapter>,
+        recovery: Option<RecoveryConfig>,
     ) -> Arc<Self> {
         let ns = Arc::new(Namespace {
             path,
@@ -342,6 +350,7 @@ impl Namespace {
             sockets: RwLock::new(HashMap::new()),
             adapter,
             ack_ids: AtomicU64::new(0),
+            recovery,
         });
         ns.adapter.init(LocalNamespace(Arc::downgrade(&ns)));
         ns
@@ -382,6 +391,15 @@ impl Namespace {
 
     pub(crate) fn next_ack_id(&self) -> u64 {
         self.ack_ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// With connection state recovery on, has the adapter store `packet` for replay and give
+    /// it its offset; otherwise `packet` itself.
+    pub(crate) fn recoverable(&self, packet: EncodedPacket, to: Recipients<'_>) -> EncodedPacket {
+        match self.recovery {
+            Some(_) => self.adapter.store_packet(packet, to),
+            None => packet,
+        }
     }
 
     pub(crate) fn insert(&self, socket: SocketRef) {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::ack::AckError;
-use crate::adapter::{AdapterError, AdapterFuture, BroadcastOptions, RemoteSocket};
+use crate::adapter::{AdapterError, AdapterFuture, BroadcastOptions, Recipients, RemoteSocket};
 use crate::engine::Sid;
 use crate::error::EmitError;
 use crate::handler::ServerEvent;
@@ -100,7 +100,12 @@ impl BroadcastOperators {
         event: &str,
         data: &T,
     ) -> Result<usize, EmitError> {
-        let packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
+        let mut packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
+        if !self.opts.volatile {
+            packet = self
+                .ns
+                .recoverable(packet, Recipients::Broadcast(&self.opts));
+        }
         let delivered = self.ns.deliver(&packet, &self.opts);
         if !self.opts.local {
             self.spawn_remote(self.ns.adapter.broadcast_remote(packet, self.opts.clone()));

@@ -19,6 +19,7 @@ use crate::namespace::{
     unbound_middleware,
 };
 use crate::operators::BroadcastOperators;
+use crate::recovery::RecoveryConfig;
 use crate::room::IntoRooms;
 use crate::service::{EngineLayer, EngineService, NotFound, serve};
 use crate::socket::SocketRef;
@@ -57,6 +58,8 @@ pub struct ServerConfig {
     /// to a new one is refused like an unknown namespace, so clients cannot grow the server
     /// without bound.
     pub max_dynamic_namespaces: usize,
+    /// Connection state recovery (default: off); see [`RecoveryConfig`].
+    pub connection_state_recovery: Option<RecoveryConfig>,
 }
 
 impl Default for ServerConfig {
@@ -72,6 +75,7 @@ impl Default for ServerConfig {
             no_ack_policy: NoAckPolicy::Log,
             max_dynamic_namespaces: 10_000,
             max_rooms_per_socket: None,
+            connection_state_recovery: None,
         }
     }
 }
@@ -120,7 +124,13 @@ impl ServerInner {
             tracing::warn!(path, "dynamic namespace limit reached: refusing a new one");
             return None;
         }
-        let ns = Namespace::new(Str::from(path), params, handlers, (self.adapter)());
+        let ns = Namespace::new(
+            Str::from(path),
+            params,
+            handlers,
+            (self.adapter)(),
+            self.config.connection_state_recovery.clone(),
+        );
         namespaces.insert(Str::from(path), ns.clone());
         Some(ns)
     }
@@ -235,6 +245,14 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// Turns on connection state recovery: a client that lost its connection and comes back
+    /// within [`RecoveryConfig::max_disconnection_duration`] gets its socket id, rooms and
+    /// session values back, and every event it missed meanwhile.
+    pub fn connection_state_recovery(mut self, config: RecoveryConfig) -> Self {
+        self.config.connection_state_recovery = Some(config);
+        self
+    }
+
     /// Changes any other setting.
     pub fn configure(mut self, f: impl FnOnce(&mut ServerConfig)) -> Self {
         f(&mut self.config);
@@ -338,7 +356,13 @@ impl ServerBuilder<()> {
                 Some(pattern) => dynamic.push((pattern, handlers)),
                 None => {
                     let path = Str::from(path.as_str());
-                    let ns = Namespace::new(path.clone(), Vec::new(), handlers, adapter());
+                    let ns = Namespace::new(
+                        path.clone(),
+                        Vec::new(),
+                        handlers,
+                        adapter(),
+                        config.connection_state_recovery.clone(),
+                    );
                     namespaces.insert(path, ns);
                 }
             }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::ack::{AckError, AckResponse, AckTable};
+use crate::adapter::{Recipients, RestoredSession, SessionState};
 use crate::client::ClientData;
 use crate::engine::{Frame, RequestInfo, SendError, Session, Sid, Str};
 use crate::error::EmitError;
@@ -40,6 +41,18 @@ pub struct Socket {
     state: AtomicU8,
     connect_buffer: Mutex<Vec<Frame>>,
     events: EventQueue,
+    /// The private session id, with connection state recovery on (Socket.IO v5 clients).
+    pid: Option<Sid>,
+    recovered: bool,
+}
+
+/// How a socket begins: fresh, or recovering a session that lost its connection.
+pub(crate) enum Start {
+    /// A new session; `pid` is set when connection state recovery is on.
+    Fresh { pid: Option<Sid> },
+    /// A recovered session: its id, rooms and session values, and what it missed (queued
+    /// right after the CONNECT reply).
+    Recovered(RestoredSession),
 }
 
 /// A shared handle to a [`Socket`]; the handler argument that gives the socket itself.
@@ -70,19 +83,39 @@ impl Socket {
         conn: Arc<Session<ClientData>>,
         server: Weak<ServerInner>,
         auth: Str,
+        start: Start,
     ) -> SocketRef {
-        SocketRef(Arc::new(Socket {
-            id: Sid::new(),
+        let (id, pid, extensions, missed, rooms) = match start {
+            Start::Fresh { pid } => (Sid::new(), pid, http::Extensions::new(), Vec::new(), None),
+            Start::Recovered(RestoredSession { state, missed }) => {
+                let frames = missed.iter().flat_map(|p| p.frames()).collect();
+                let SessionState {
+                    sid,
+                    pid,
+                    rooms,
+                    extensions,
+                } = state;
+                (sid, Some(pid), extensions, frames, Some(rooms))
+            }
+        };
+        let socket = SocketRef(Arc::new(Socket {
+            id,
             ns,
             conn,
             server,
             auth,
             acks: AckTable::default(),
-            extensions: RwLock::new(http::Extensions::new()),
+            extensions: RwLock::new(extensions),
             state: AtomicU8::new(CONNECTING),
-            connect_buffer: Mutex::new(Vec::new()),
+            connect_buffer: Mutex::new(missed),
             events: EventQueue::default(),
-        }))
+            pid,
+            recovered: rooms.is_some(),
+        }));
+        if let Some(rooms) = rooms {
+            socket.ns.adapter.add_all(id, &rooms);
+        }
+        socket
     }
 
     /// The socket id (distinct from the connection id, as in Socket.IO v5).
@@ -121,11 +154,32 @@ impl Socket {
         self.state.load(Ordering::Acquire) == CONNECTED
     }
 
+    /// Whether this socket recovered the session of one whose connection was lost
+    /// ([connection state recovery](crate::RecoveryConfig)): same id, rooms and session
+    /// values, and the events missed meanwhile queued right after the CONNECT reply.
+    pub fn recovered(&self) -> bool {
+        self.recovered
+    }
+
+    /// The private session id, with connection state recovery on.
+    pub(crate) fn pid(&self) -> Option<Sid> {
+        self.pid
+    }
+
+    /// With connection state recovery on, stores an event for this socket for replay and
+    /// gives it its offset.
+    fn recoverable(&self, packet: EncodedPacket) -> EncodedPacket {
+        match self.pid {
+            Some(_) => self.ns.recoverable(packet, Recipients::Socket(self.id)),
+            None => packet,
+        }
+    }
+
     /// Emits `event` to this client; `data` is one argument, or several as a tuple, or none
     /// as `()`.
     pub fn emit_raw<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         let packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
-        Ok(self.send_packet(&packet)?)
+        Ok(self.send_packet(&self.recoverable(packet))?)
     }
 
     /// Emits a typed event ([`ServerEvent`]): its wire name comes with its type.
@@ -152,7 +206,7 @@ impl Socket {
         attachments: Vec<Bytes>,
     ) -> Result<(), EmitError> {
         let packet = EncodedPacket::event(self.ns.path(), event, None, data, attachments)?;
-        Ok(self.send_packet(&packet)?)
+        Ok(self.send_packet(&self.recoverable(packet))?)
     }
 
     /// Emits and waits for the client's ack, at most `timeout`, decoding it as `R`.
@@ -414,13 +468,16 @@ impl SocketRef {
         self.acks.clear();
         self.events.clear();
         if was == CONNECTING {
+            self.ns.adapter.del_all(self.id);
             return;
         }
         self.ns.remove(self.id);
+        let session = self.session_state(reason);
         // The socket gets nothing more, but its rooms stay readable until its disconnect
-        // handler has run (to tell the other members, say).
+        // handler has run (to tell the other members, say). Its session is kept only after
+        // that, so a quick comeback never has its restored rooms cleared by this cleanup.
         let Some(handler) = self.ns.handlers.disconnect.clone() else {
-            self.ns.adapter.del_all(self.id);
+            self.forget(session);
             return;
         };
         let socket = self.clone();
@@ -435,8 +492,31 @@ impl SocketRef {
             if AssertUnwindSafe(call).catch_unwind().await.is_err() {
                 tracing::error!("disconnect handler panicked");
             }
-            socket.ns.adapter.del_all(socket.id);
+            socket.forget(session);
         });
+    }
+
+    /// What connection state recovery keeps of a socket that lost its connection.
+    fn session_state(&self, reason: DisconnectReason) -> Option<SessionState> {
+        let pid = self.pid.filter(|_| reason.recoverable())?;
+        Some(SessionState {
+            sid: self.id,
+            pid,
+            rooms: self.rooms(),
+            extensions: self
+                .extensions
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        })
+    }
+
+    /// Frees the socket's rooms, then keeps its session for recovery, if it has one.
+    fn forget(&self, session: Option<SessionState>) {
+        self.ns.adapter.del_all(self.id);
+        if let Some(session) = session {
+            self.ns.adapter.persist_session(session);
+        }
     }
 
     /// Sends an ack for `id`, or applies the no-ack policy to an error nobody asked for.
