@@ -242,7 +242,8 @@ fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
     let (server, session) = (server.clone(), session.clone());
     let Some(claim) = claim else {
         let pid = recovery.then(Sid::new);
-        if let Some(socket) = attach(&server, &session, &ns, auth.clone(), Start::Fresh { pid }) {
+        let start = Start::Fresh { pid };
+        if let Some(socket) = attach(&server, &session, &ns, packet.ns, auth.clone(), start) {
             tokio::spawn(handshake(server, session, ns, socket, auth));
         }
         return;
@@ -262,7 +263,7 @@ fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
                 pid: Some(Sid::new()),
             },
         };
-        let Some(socket) = attach(&server, &session, &ns, auth.clone(), start) else {
+        let Some(socket) = attach(&server, &session, &ns, packet.ns, auth.clone(), start) else {
             return;
         };
         if let Some(reason) = session.close_reason() {
@@ -280,6 +281,7 @@ fn attach(
     server: &Arc<ServerInner>,
     session: &Conn,
     ns: &Arc<Namespace>,
+    path: Str,
     auth: Str,
     start: Start,
 ) -> Option<SocketRef> {
@@ -290,10 +292,7 @@ fn attach(
         auth,
         start,
     );
-    if !session
-        .data()
-        .add_socket(Str::from(ns.path()), socket.clone())
-    {
+    if !session.data().add_socket(path, socket.clone()) {
         tracing::debug!(sid = %session.id(), ns = %ns.path(), "already connected to this namespace");
         if socket.recovered() {
             ns.adapter.del_all(socket.id());

@@ -6,6 +6,9 @@
 //!   (the sender included);
 //! - `join` (room name): the socket joins the room, acknowledged with `"ok"`;
 //! - `to_room` (room name, data): `room` with `data` emitted to every socket in the room.
+//!
+//! With `BENCH_RECOVERY=1` (server `fastsio-recovery` in scripts/bench.sh) connection state
+//! recovery is on: every emit is also kept for replay, which measures what that costs.
 
 use fastsio::prelude::*;
 use serde_json::value::RawValue;
@@ -54,9 +57,15 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
     let with_middleware = std::env::var("BENCH_MIDDLEWARE").is_ok_and(|v| v == "1");
+    let with_recovery = std::env::var("BENCH_RECOVERY").is_ok_and(|v| v == "1");
     let builder = Server::builder();
     let builder = if with_middleware {
         builder.middleware(PassThrough)
+    } else {
+        builder
+    };
+    let builder = if with_recovery {
+        builder.connection_state_recovery(fastsio::RecoveryConfig::default())
     } else {
         builder
     };
