@@ -2,7 +2,8 @@
 //! a client whose connection drops and comes back in time gets the same id, its rooms and
 //! session values, and every event it missed (to itself, its rooms, everyone) exactly once and
 //! in order, but not volatile ones nor those for rooms it was not in; one that comes back too
-//! late, or with a claim that names no session, starts afresh.
+//! late, or with a claim that names no session, starts afresh. A raw WebSocket client checks
+//! the wire: the pid in the CONNECT reply, and which emits carry an offset.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,6 +20,7 @@ use fastsio::protocol::EncodedPacket;
 use fastsio::{RecoveryConfig, Room};
 use fastsio_tests::run_node;
 use fastsio_tests::server::TestServer;
+use fastsio_tests::ws::WsClient;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::sync::watch;
@@ -299,4 +301,61 @@ async fn claims_that_name_no_session_start_afresh() {
     let connections = drain(&mut setup.connections);
     assert_eq!(connections.len(), 4);
     assert!(connections.iter().all(|c| !c.recovered && c.tag.is_some()));
+}
+
+/// On the wire: the CONNECT reply carries the pid; an emit to the socket or a broadcast carries
+/// its offset as last argument, a volatile emit or one that asks for an ack does not; a
+/// Socket.IO v4 client (socket.io 2.x) gets no pid and no offset on what is emitted to it.
+#[tokio::test]
+async fn pid_and_offsets_on_the_wire() {
+    let on_connect = |socket: SocketRef| async move {
+        socket.emit_raw("one", &1).unwrap();
+    };
+    let io = Server::builder()
+        .allow_eio3(true)
+        .connection_state_recovery(RecoveryConfig::default())
+        .routes(Routes::new("/").on_connect(on_connect))
+        .build()
+        .unwrap();
+    let server = TestServer::start(io.service()).await;
+    let mut ws = WsClient::connect(&server.ws("/socket.io/?EIO=4&transport=websocket")).await;
+    ws.next_text().await;
+    ws.send_text("40").await;
+    let reply = ws.next_text().await;
+    let reply: Value = serde_json::from_str(reply.strip_prefix("40").unwrap()).unwrap();
+    let (sid, pid) = (
+        reply["sid"].as_str().unwrap(),
+        reply["pid"].as_str().unwrap(),
+    );
+    assert_eq!(pid.len(), 22, "{reply}");
+    assert_ne!(sid, pid);
+    assert_eq!(ws.next_text().await, r#"42["one",1,"0"]"#);
+    io.emit_raw("all", &2).unwrap();
+    assert_eq!(ws.next_text().await, r#"42["all",2,"1"]"#);
+    io.to(sid).volatile().emit_raw("volatile", &3).unwrap();
+    assert_eq!(ws.next_text().await, r#"42["volatile",3]"#);
+    let ask = tokio::spawn({
+        let io = io.clone();
+        async move {
+            io.of("/")
+                .unwrap()
+                .timeout(Duration::from_secs(5))
+                .emit_raw_with_ack::<_, i32>("ask", &4)
+                .await
+        }
+    });
+    let question = ws.next_text().await;
+    let id: String = question["42".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert_eq!(question, format!(r#"42{id}["ask",4]"#));
+    ws.send_text(&format!("43{id}[5]")).await;
+    let acks = ask.await.unwrap().unwrap();
+    assert_eq!(*acks.local[0].1.as_ref().unwrap(), 5);
+
+    let mut v3 = WsClient::connect(&server.ws("/socket.io/?EIO=3&transport=websocket")).await;
+    v3.next_text().await;
+    assert_eq!(v3.next_text().await, "40");
+    assert_eq!(v3.next_text().await, r#"42["one",1]"#);
 }
