@@ -167,11 +167,14 @@ impl Socket {
     }
 
     /// With connection state recovery on, stores an event for this socket for replay and
-    /// gives it its offset.
+    /// gives it its offset. Not once the socket is closed: that emit fails, and is not replayed
+    /// either (`io.to(id)` reaches a session waiting for its client).
     fn recoverable(&self, packet: EncodedPacket) -> EncodedPacket {
         match self.pid {
-            Some(_) => self.ns.recoverable(packet, Recipients::Socket(self.id)),
-            None => packet,
+            Some(_) if self.state.load(Ordering::Acquire) != DISCONNECTED => {
+                self.ns.recoverable(packet, Recipients::Socket(self.id))
+            }
+            _ => packet,
         }
     }
 
