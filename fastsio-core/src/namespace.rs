@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use crate::adapter::{Adapter, BroadcastOptions, LocalNamespace, Recipients};
+use crate::adapter::{Adapter, BroadcastOptions, LocalNamespace, Recipients, Stored};
 use crate::engine::{Sid, Str};
 use crate::error::BuildError;
 use crate::handler::{
@@ -394,11 +394,18 @@ impl Namespace {
     }
 
     /// With connection state recovery on, has the adapter store `packet` for replay and give
-    /// it its offset; otherwise `packet` itself.
-    pub(crate) fn recoverable(&self, packet: EncodedPacket, to: Recipients<'_>) -> EncodedPacket {
+    /// it its offset; otherwise `packet` itself. `None`: the adapter sends it.
+    pub(crate) fn recoverable(
+        &self,
+        packet: EncodedPacket,
+        to: Recipients<'_>,
+    ) -> Option<EncodedPacket> {
         match self.recovery {
-            Some(_) => self.adapter.store_packet(packet, to),
-            None => packet,
+            None => Some(packet),
+            Some(_) => match self.adapter.store_packet(packet, to) {
+                Stored::Ready(packet) => Some(packet),
+                Stored::Deferred => None,
+            },
         }
     }
 

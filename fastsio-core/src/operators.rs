@@ -94,18 +94,25 @@ impl BroadcastOperators {
     }
 
     /// Emits `event` with `data` (one argument, several as a tuple, none as `()`) to every
-    /// selected socket; returns how many local sockets it was queued for.
+    /// selected socket; returns how many local sockets it was queued for (none when an adapter
+    /// that keeps it for connection state recovery sends it itself, see
+    /// [`Stored::Deferred`](crate::adapter::Stored::Deferred)).
     pub fn emit_raw<T: Serialize + ?Sized>(
         &self,
         event: &str,
         data: &T,
     ) -> Result<usize, EmitError> {
-        let mut packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
-        if !self.opts.volatile {
-            packet = self
+        let packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
+        let packet = match self.opts.volatile {
+            true => packet,
+            false => match self
                 .ns
-                .recoverable(packet, Recipients::Broadcast(&self.opts));
-        }
+                .recoverable(packet, Recipients::Broadcast(&self.opts))
+            {
+                Some(packet) => packet,
+                None => return Ok(0),
+            },
+        };
         let delivered = self.ns.deliver(&packet, &self.opts);
         if !self.opts.local {
             self.spawn_remote(self.ns.adapter.broadcast_remote(packet, self.opts.clone()));

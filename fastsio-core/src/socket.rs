@@ -166,23 +166,24 @@ impl Socket {
         self.pid
     }
 
-    /// With connection state recovery on, stores an event for this socket for replay and
-    /// gives it its offset. Not once the socket is closed: that emit fails, and is not replayed
-    /// either (`io.to(id)` reaches a session waiting for its client).
-    fn recoverable(&self, packet: EncodedPacket) -> EncodedPacket {
-        match self.pid {
+    /// Sends an event, which connection state recovery first stores for replay and gives its
+    /// offset. Not once the socket is closed: that emit fails, and is not replayed either
+    /// (`io.to(id)` reaches a session waiting for its client).
+    fn send_event(&self, packet: EncodedPacket) -> Result<(), SendError> {
+        let packet = match self.pid {
             Some(_) if self.state.load(Ordering::Acquire) != DISCONNECTED => {
                 self.ns.recoverable(packet, Recipients::Socket(self.id))
             }
-            _ => packet,
-        }
+            _ => Some(packet),
+        };
+        packet.map_or(Ok(()), |packet| self.send_packet(&packet))
     }
 
     /// Emits `event` to this client; `data` is one argument, or several as a tuple, or none
     /// as `()`.
     pub fn emit_raw<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         let packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
-        Ok(self.send_packet(&self.recoverable(packet))?)
+        Ok(self.send_event(packet)?)
     }
 
     /// Emits a typed event ([`ServerEvent`]): its wire name comes with its type.
@@ -209,7 +210,7 @@ impl Socket {
         attachments: Vec<Bytes>,
     ) -> Result<(), EmitError> {
         let packet = EncodedPacket::event(self.ns.path(), event, None, data, attachments)?;
-        Ok(self.send_packet(&self.recoverable(packet))?)
+        Ok(self.send_event(packet)?)
     }
 
     /// Emits and waits for the client's ack, at most `timeout`, decoding it as `R`.

@@ -5,13 +5,14 @@
 //! late, or with a claim that names no session, starts afresh. A raw WebSocket client checks
 //! the wire: the pid in the CONNECT reply, and which emits carry an offset.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fastsio::adapter::{
     Adapter, AdapterFuture, BroadcastOptions, LocalAdapter, LocalNamespace, Recipients,
-    RestoredSession, SessionState,
+    RestoredSession, SessionState, Stored,
 };
 use fastsio::engine::{Sid, Str};
 use fastsio::middleware::Auth as AuthCheck;
@@ -19,7 +20,7 @@ use fastsio::prelude::*;
 use fastsio::protocol::EncodedPacket;
 use fastsio::{RecoveryConfig, Room};
 use fastsio_tests::run_node;
-use fastsio_tests::server::TestServer;
+use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::ws::WsClient;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -60,7 +61,7 @@ impl Adapter for Watched {
     fn for_each_target(&self, opts: &BroadcastOptions, f: &mut dyn FnMut(Sid)) {
         self.local.for_each_target(opts, f)
     }
-    fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> EncodedPacket {
+    fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> Stored {
         self.local.store_packet(packet, to)
     }
     fn persist_session(&self, session: SessionState) {
@@ -358,4 +359,126 @@ async fn pid_and_offsets_on_the_wire() {
     v3.next_text().await;
     assert_eq!(v3.next_text().await, "40");
     assert_eq!(v3.next_text().await, r#"42["one",1]"#);
+}
+
+/// A stream-style adapter, the model of node's Redis Streams adapter: each kept emit becomes
+/// an entry of a log that gives it its id (the offset) when it is appended, and the adapter
+/// delivers it itself, as each node does when it reads the entry back.
+#[derive(Clone, Default)]
+struct Streamed(Arc<StreamedInner>);
+
+#[derive(Default)]
+struct StreamedInner {
+    local: LocalAdapter,
+    namespace: Mutex<Option<LocalNamespace>>,
+    log: Mutex<Vec<(String, EncodedPacket, BroadcastOptions)>>,
+    sessions: Mutex<HashMap<Sid, SessionState>>,
+}
+
+impl Adapter for Streamed {
+    fn init(&self, namespace: LocalNamespace) {
+        *self.0.namespace.lock().unwrap() = Some(namespace);
+    }
+    fn add_all(&self, sid: Sid, rooms: &[Room]) {
+        self.0.local.add_all(sid, rooms)
+    }
+    fn del(&self, sid: Sid, rooms: &[Room]) {
+        self.0.local.del(sid, rooms)
+    }
+    fn del_all(&self, sid: Sid) {
+        self.0.local.del_all(sid)
+    }
+    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
+        self.0.local.socket_rooms(sid)
+    }
+    fn rooms(&self) -> Vec<Room> {
+        self.0.local.rooms()
+    }
+    fn for_each_target(&self, opts: &BroadcastOptions, f: &mut dyn FnMut(Sid)) {
+        self.0.local.for_each_target(opts, f)
+    }
+    fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> Stored {
+        let opts = match to {
+            Recipients::Socket(sid) => BroadcastOptions {
+                rooms: vec![Room::from(sid.as_str())],
+                ..Default::default()
+            },
+            Recipients::Broadcast(opts) => opts.clone(),
+        };
+        let mut log = self.0.log.lock().unwrap();
+        let id = format!("{}-0", log.len() + 1);
+        let packet = packet.with_offset(&id);
+        log.push((id, packet.clone(), opts.clone()));
+        let namespace = self.0.namespace.lock().unwrap().clone().unwrap();
+        tokio::spawn(async move { namespace.deliver(&packet, &opts) });
+        Stored::Deferred
+    }
+    fn persist_session(&self, session: SessionState) {
+        self.0.sessions.lock().unwrap().insert(session.pid, session);
+    }
+    fn restore_session(
+        &self,
+        pid: Sid,
+        offset: Str,
+    ) -> AdapterFuture<'static, Option<RestoredSession>> {
+        let session = self.0.sessions.lock().unwrap().remove(&pid);
+        let log = self.0.log.lock().unwrap();
+        let restored = session.and_then(|state| {
+            let at = log.iter().position(|(id, _, _)| *id == *offset)?;
+            let missed = log[at + 1..]
+                .iter()
+                .filter(|(_, _, opts)| {
+                    opts.rooms.is_empty() || opts.rooms.iter().any(|r| state.rooms.contains(r))
+                })
+                .map(|(_, packet, _)| packet.clone())
+                .collect();
+            Some(RestoredSession { state, missed })
+        });
+        Box::pin(std::future::ready(Ok(restored)))
+    }
+}
+
+/// An adapter that sends kept emits itself ([`Stored::Deferred`]) with offsets of its own:
+/// clients get them from it, and a client coming back with one of them is recovered with what
+/// the adapter says it missed.
+#[tokio::test]
+async fn an_adapter_may_send_kept_emits_itself() {
+    let streamed = Streamed::default();
+    let io = Server::builder()
+        .connection_state_recovery(RecoveryConfig::default())
+        .adapter({
+            let streamed = streamed.clone();
+            move || streamed.clone()
+        })
+        .build()
+        .unwrap();
+    let server = TestServer::start(io.service()).await;
+    let url = server.ws("/socket.io/?EIO=4&transport=websocket");
+    let mut ws = WsClient::connect(&url).await;
+    ws.next_text().await;
+    ws.send_text("40").await;
+    let reply = ws.next_text().await;
+    let reply: Value = serde_json::from_str(reply.strip_prefix("40").unwrap()).unwrap();
+    let (sid, pid) = (
+        reply["sid"].as_str().unwrap(),
+        reply["pid"].as_str().unwrap(),
+    );
+    assert_eq!(io.emit_raw("a", &1).unwrap(), 0, "the adapter sends it");
+    assert_eq!(ws.next_text().await, r#"42["a",1,"1-0"]"#);
+    ws.close().await;
+    eventually("the session is kept", || {
+        !streamed.0.sessions.lock().unwrap().is_empty()
+    })
+    .await;
+    io.to(sid).emit_raw("b", &2).unwrap();
+
+    let mut back = WsClient::connect(&url).await;
+    back.next_text().await;
+    back.send_text(&format!(r#"40{{"pid":"{pid}","offset":"1-0"}}"#))
+        .await;
+    assert_eq!(
+        back.next_text().await,
+        format!(r#"40{{"sid":"{sid}","pid":"{pid}"}}"#)
+    );
+    assert_eq!(back.next_text().await, r#"42["b",2,"2-0"]"#);
 }

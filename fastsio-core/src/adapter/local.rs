@@ -5,7 +5,7 @@ use std::sync::{OnceLock, RwLock};
 
 use super::{
     Adapter, AdapterFuture, BroadcastOptions, LocalNamespace, MemorySessionStore, Recipients,
-    RestoredSession, SessionState,
+    RestoredSession, SessionState, Stored,
 };
 use crate::engine::{Sid, Str};
 use crate::protocol::EncodedPacket;
@@ -47,11 +47,11 @@ impl Adapter for LocalAdapter {
         }
     }
 
-    fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> EncodedPacket {
-        match self.sessions.get() {
+    fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> Stored {
+        Stored::Ready(match self.sessions.get() {
             Some(store) => store.store(packet, to),
             None => packet,
-        }
+        })
     }
 
     fn persist_session(&self, session: SessionState) {

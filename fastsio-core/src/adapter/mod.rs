@@ -21,7 +21,7 @@ use std::time::Duration;
 
 pub use local::LocalAdapter;
 pub use namespace_handle::LocalNamespace;
-pub use session::{Recipients, RestoredSession, SessionState};
+pub use session::{Recipients, RestoredSession, SessionState, Stored};
 pub use session_store::MemorySessionStore;
 
 use crate::ack::AckResponse;
@@ -173,12 +173,13 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// Connection state recovery (only called when it is on, see
     /// [`LocalNamespace::recovery`]): gives an event emitted to `to` its offset as last
-    /// argument (with [`EncodedPacket::with_offset`]), keeps it for replay, and returns it
-    /// ready to send. Volatile emits and emits that ask for an ack are never stored. The
-    /// default stores nothing: the packet goes out as it is and no session can be recovered.
-    fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> EncodedPacket {
+    /// argument (with [`EncodedPacket::with_offset`]) and keeps it for replay; answers it
+    /// ready to send, or that the adapter sends it itself ([`Stored::Deferred`]). Volatile
+    /// emits and emits that ask for an ack are never stored. The default stores nothing: the
+    /// packet goes out as it is and no session can be recovered.
+    fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> Stored {
         let _ = to;
-        packet
+        Stored::Ready(packet)
     }
 
     /// Connection state recovery: keeps the state of a socket whose connection was lost

@@ -1,6 +1,6 @@
 //! What connection state recovery keeps: [`SessionState`] (a disconnected socket),
-//! [`RestoredSession`] (that state with the packets it missed), and [`Recipients`] (who a
-//! stored packet was for).
+//! [`RestoredSession`] (that state with the packets it missed), [`Recipients`] (who a stored
+//! packet was for) and [`Stored`] (who sends it).
 
 use crate::engine::Sid;
 use crate::protocol::EncodedPacket;
@@ -39,4 +39,17 @@ pub enum Recipients<'a> {
     Socket(Sid),
     /// A broadcast.
     Broadcast(&'a BroadcastOptions),
+}
+
+/// What becomes of a packet an adapter keeps for replay.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    /// Send this (the packet with its offset) to the selected sockets now.
+    Ready(EncodedPacket),
+    /// The adapter sends it itself once it knows its offset (a Redis stream gives the entry
+    /// its id when it is added, say): to this node's sockets with
+    /// [`LocalNamespace::deliver`](super::LocalNamespace::deliver), to other nodes its own
+    /// way. The emit then reports no local socket reached, and the packet may come after
+    /// packets emitted later that are not kept (acks, volatile emits).
+    Deferred,
 }
