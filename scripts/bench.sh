@@ -68,6 +68,7 @@ server_cmd() {
     case "$1" in
         fastsio) echo "$bin/server-fastsio" ;;
         fastsio-mw) echo "env BENCH_MIDDLEWARE=1 $bin/server-fastsio" ;;
+        fastsio-recovery) echo "env BENCH_RECOVERY=1 $bin/server-fastsio" ;;
         socketioxide) echo "$bin/server-socketioxide" ;;
         node) echo "node bench/node/server.js" ;;
         *) echo "unknown server $1" >&2; return 1 ;;

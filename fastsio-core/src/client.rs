@@ -10,17 +10,19 @@ use futures_util::FutureExt;
 use tokio::sync::Notify;
 
 use crate::ack::AckResponse;
-use crate::engine::{Backpressure, CloseReason, EngineHandler, ProtocolVersion, Session, Str};
+use crate::engine::{Backpressure, CloseReason, EngineHandler, ProtocolVersion, Session, Sid, Str};
 use crate::error::ConnectError;
 use crate::handler::{ConnectContext, EventContext};
+use crate::namespace::Namespace;
 use crate::protocol::{
     Completion, EncodedPacket, Header, Packet, PacketKind, Parser, PartialBinary, decode, encode,
 };
 #[cfg(feature = "msgpack")]
 use crate::protocol::{ParseError, msgpack};
 use crate::reason::DisconnectReason;
+use crate::recovery::RecoveryClaim;
 use crate::server::ServerInner;
-use crate::socket::{Socket, SocketRef};
+use crate::socket::{Socket, SocketRef, Start};
 
 /// Per-connection Socket.IO state, kept in the Engine.IO session.
 #[derive(Default)]
@@ -262,64 +264,142 @@ fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
         send_connect_error(session, server.config.parser, &packet.ns, &error);
         return;
     };
+    if session.data().socket(&packet.ns).is_some() {
+        tracing::debug!(sid = %session.id(), ns = %packet.ns, "already connected to this namespace");
+        return;
+    }
+    session.data().connected_once.store(true, Ordering::Release);
+    session.data().connected.notify_one();
     let v5 = session.version() == ProtocolVersion::V4;
     let auth = if v5 && !packet.data.is_empty() {
         packet.data
     } else {
         Str::from_static("{}")
     };
+    let recovery = v5 && server.config.connection_state_recovery.is_some();
+    let claim = recovery.then(|| RecoveryClaim::parse(&auth)).flatten();
+    let (server, session) = (server.clone(), session.clone());
+    let Some(claim) = claim else {
+        let pid = recovery.then(Sid::new);
+        let start = Start::Fresh { pid };
+        if let Some(socket) = attach(&server, &session, &ns, packet.ns, auth.clone(), start) {
+            tokio::spawn(handshake(server, session, ns, socket, auth));
+        }
+        return;
+    };
+    tokio::spawn(async move {
+        let restored = ns
+            .adapter
+            .restore_session(claim.pid, claim.offset)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(ns = %ns.path(), error = %e, "session recovery failed");
+                None
+            });
+        let start = match restored {
+            Some(restored) => Start::Recovered(restored),
+            None => Start::Fresh {
+                pid: Some(Sid::new()),
+            },
+        };
+        let Some(socket) = attach(&server, &session, &ns, packet.ns, auth.clone(), start) else {
+            return;
+        };
+        if let Some(reason) = session.close_reason() {
+            // The connection closed while the session was looked up: it may have missed it.
+            socket.close(DisconnectReason::from(reason));
+            return;
+        }
+        handshake(server, session, ns, socket, auth).await
+    });
+}
+
+/// Creates the socket and adds it to the connection; `None` if the connection already has
+/// one for the namespace.
+fn attach(
+    server: &Arc<ServerInner>,
+    session: &Conn,
+    ns: &Arc<Namespace>,
+    path: Str,
+    auth: Str,
+    start: Start,
+) -> Option<SocketRef> {
     let socket = Socket::create(
         ns.clone(),
         session.clone(),
         Arc::downgrade(server),
-        auth.clone(),
+        auth,
+        start,
     );
-    if !session.data().add_socket(packet.ns.clone(), socket.clone()) {
-        tracing::debug!(sid = %session.id(), ns = %packet.ns, "already connected to this namespace");
-        return;
+    if !session.data().add_socket(path, socket.clone()) {
+        tracing::debug!(sid = %session.id(), ns = %ns.path(), "already connected to this namespace");
+        if socket.recovered() {
+            ns.adapter.del_all(socket.id());
+        }
+        return None;
     }
-    session.data().connected_once.store(true, Ordering::Release);
-    session.data().connected.notify_one();
-    let max_pending = server.config.max_pending_events;
-    let session = session.clone();
-    tokio::spawn(async move {
-        let accepted = match ns.handlers.connect.clone() {
-            None => Ok(()),
-            Some(handler) => {
-                let call = async { handler.call(socket.clone(), ConnectContext { auth }).await };
-                AssertUnwindSafe(call)
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|_| {
-                        tracing::error!("connect handler panicked");
-                        Err(ConnectError::new("internal error"))
-                    })
-            }
-        };
-        match accepted {
-            Ok(()) => {
-                let payload = if v5 {
-                    format!(r#"{{"sid":"{}"}}"#, socket.id())
-                } else {
-                    String::new()
-                };
-                let header = Header {
-                    kind: PacketKind::Connect,
-                    ns: ns.path(),
-                    id: None,
-                };
-                socket.confirm(encode(header, &payload, Vec::new()), max_pending);
-            }
-            Err(e) => {
-                socket.close(DisconnectReason::ServerNamespaceDisconnect);
-                if v5 {
-                    send_connect_error(&session, ns.parser, ns.path(), &e);
-                } else {
-                    send_legacy_connect_error(&session, ns.parser, ns.path(), &e);
-                }
+    Some(socket)
+}
+
+/// Runs the connect handler (behind its middleware, unless a recovered socket skips it), then
+/// answers CONNECT, or refuses it.
+async fn handshake(
+    server: Arc<ServerInner>,
+    session: Conn,
+    ns: Arc<Namespace>,
+    socket: SocketRef,
+    auth: Str,
+) {
+    let skip_middlewares = socket.recovered()
+        && server
+            .config
+            .connection_state_recovery
+            .as_ref()
+            .is_some_and(|r| r.skip_middlewares);
+    let handler = match skip_middlewares {
+        true => ns.handlers.connect_bare.clone(),
+        false => ns.handlers.connect.clone(),
+    };
+    let accepted = match handler {
+        None => Ok(()),
+        Some(handler) => {
+            let call = async { handler.call(socket.clone(), ConnectContext { auth }).await };
+            AssertUnwindSafe(call)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    tracing::error!("connect handler panicked");
+                    Err(ConnectError::new("internal error"))
+                })
+        }
+    };
+    let v5 = session.version() == ProtocolVersion::V4;
+    match accepted {
+        Ok(()) => {
+            let payload = match (v5, socket.pid()) {
+                (false, _) => String::new(),
+                (true, None) => format!(r#"{{"sid":"{}"}}"#, socket.id()),
+                (true, Some(pid)) => format!(r#"{{"sid":"{}","pid":"{pid}"}}"#, socket.id()),
+            };
+            let header = Header {
+                kind: PacketKind::Connect,
+                ns: ns.path(),
+                id: None,
+            };
+            socket.confirm(
+                encode(header, &payload, Vec::new()),
+                server.config.max_pending_events,
+            );
+        }
+        Err(e) => {
+            socket.close(DisconnectReason::ServerNamespaceDisconnect);
+            if v5 {
+                send_connect_error(&session, ns.parser, ns.path(), &e);
+            } else {
+                send_legacy_connect_error(&session, ns.parser, ns.path(), &e);
             }
         }
-    });
+    }
 }
 
 fn send_connect_error(session: &Conn, parser: Parser, ns: &str, error: &ConnectError) {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use crate::adapter::{Adapter, BroadcastOptions, LocalNamespace};
+use crate::adapter::{Adapter, BroadcastOptions, LocalNamespace, Recipients, Stored};
 use crate::engine::{Sid, Str};
 use crate::error::BuildError;
 use crate::handler::{
@@ -17,12 +17,15 @@ use crate::middleware::{
 };
 use crate::observer::Observer;
 use crate::protocol::{EncodedPacket, Parser};
+use crate::recovery::RecoveryConfig;
 use crate::socket::SocketRef;
 
 /// The handlers of a namespace, fixed at build time.
 #[derive(Default)]
 pub(crate) struct NamespaceHandlers {
     pub connect: Option<Arc<dyn ErasedConnectHandler>>,
+    /// The connect handler without its middleware, for recovered sockets that skip it.
+    pub connect_bare: Option<Arc<dyn ErasedConnectHandler>>,
     pub disconnect: Option<Arc<dyn ErasedDisconnectHandler>>,
     pub events: HashMap<Box<str>, Arc<dyn ErasedEventHandler>>,
     pub fallback: Option<Arc<dyn ErasedEventHandler>>,
@@ -105,6 +108,7 @@ impl BoundRoutes {
         let mut connect_chain = global_first(None);
         connect_chain.extend(self.connect_chain);
         NamespaceHandlers {
+            connect_bare: self.handlers.connect.clone(),
             connect: ChainedConnect::wrap(connect_chain, self.handlers.connect),
             disconnect: self.handlers.disconnect,
             events: self
@@ -252,6 +256,7 @@ impl<S: Send + Sync + 'static> Routes<S> {
             path: self.path,
             handlers: NamespaceHandlers {
                 connect: self.connect.map(|h| h(state)),
+                connect_bare: None,
                 disconnect: self.disconnect.map(|h| h(state)),
                 events: self
                     .events
@@ -329,6 +334,8 @@ pub struct Namespace {
     pub(crate) observer: Option<Arc<dyn Observer>>,
     ack_ids: AtomicU64,
     pub(crate) parser: Parser,
+    /// Connection state recovery, when on.
+    pub(crate) recovery: Option<RecoveryConfig>,
 }
 
 impl Namespace {
@@ -339,6 +346,7 @@ impl Namespace {
         adapter: Arc<dyn Adapter>,
         parser: Parser,
         observer: Option<Arc<dyn Observer>>,
+        recovery: Option<RecoveryConfig>,
     ) -> Arc<Self> {
         let ns = Arc::new(Namespace {
             path,
@@ -349,6 +357,7 @@ impl Namespace {
             observer,
             ack_ids: AtomicU64::new(0),
             parser,
+            recovery,
         });
         ns.adapter.init(LocalNamespace(Arc::downgrade(&ns)));
         ns
@@ -389,6 +398,22 @@ impl Namespace {
 
     pub(crate) fn next_ack_id(&self) -> u64 {
         self.ack_ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// With connection state recovery on, has the adapter store `packet` for replay and give
+    /// it its offset; otherwise `packet` itself. `None`: the adapter sends it.
+    pub(crate) fn recoverable(
+        &self,
+        packet: EncodedPacket,
+        to: Recipients<'_>,
+    ) -> Option<EncodedPacket> {
+        match self.recovery {
+            None => Some(packet),
+            Some(_) => match self.adapter.store_packet(packet, to) {
+                Stored::Ready(packet) => Some(packet),
+                Stored::Deferred => None,
+            },
+        }
     }
 
     pub(crate) fn insert(&self, socket: SocketRef) {

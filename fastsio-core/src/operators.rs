@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::ack::AckError;
-use crate::adapter::{AdapterError, AdapterFuture, BroadcastOptions, RemoteSocket};
+use crate::adapter::{AdapterError, AdapterFuture, BroadcastOptions, Recipients, RemoteSocket};
 use crate::engine::Sid;
 use crate::error::EmitError;
 use crate::handler::ServerEvent;
@@ -95,7 +95,9 @@ impl BroadcastOperators {
     }
 
     /// Emits `event` with `data` (one argument, several as a tuple, none as `()`) to every
-    /// selected socket; returns how many local sockets it was queued for.
+    /// selected socket; returns how many local sockets it was queued for (none when an adapter
+    /// that keeps it for connection state recovery sends it itself, see
+    /// [`Stored::Deferred`](crate::adapter::Stored::Deferred)).
     pub fn emit_raw<T: Serialize + ?Sized>(
         &self,
         event: &str,
@@ -123,6 +125,16 @@ impl BroadcastOperators {
         attachments: Vec<Bytes>,
     ) -> Result<usize, EmitError> {
         let packet = EncodedPacket::event(self.ns.path(), event, None, data, attachments)?;
+        let packet = match self.opts.volatile {
+            true => packet,
+            false => match self
+                .ns
+                .recoverable(packet, Recipients::Broadcast(&self.opts))
+            {
+                Some(packet) => packet,
+                None => return Ok(0),
+            },
+        };
         let delivered = self.ns.deliver(&packet, &self.opts);
         if !self.opts.local {
             self.spawn_remote(self.ns.adapter.broadcast_remote(packet, self.opts.clone()));

@@ -39,6 +39,21 @@ impl DisconnectReason {
     }
 }
 
+impl DisconnectReason {
+    /// Whether the connection was lost rather than left (what connection state recovery
+    /// keeps a session for, as node does).
+    pub(crate) fn recoverable(self) -> bool {
+        matches!(
+            self,
+            DisconnectReason::TransportClose
+                | DisconnectReason::TransportError
+                | DisconnectReason::PingTimeout
+                | DisconnectReason::ForcedServerClose
+                | DisconnectReason::ServerShuttingDown
+        )
+    }
+}
+
 impl From<CloseReason> for DisconnectReason {
     fn from(reason: CloseReason) -> Self {
         match reason {

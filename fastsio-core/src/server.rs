@@ -23,6 +23,7 @@ use crate::namespace::{
 use crate::observer::Observer;
 use crate::operators::BroadcastOperators;
 use crate::protocol::Parser;
+use crate::recovery::RecoveryConfig;
 use crate::room::IntoRooms;
 use crate::service::{EngineLayer, EngineService, NotFound, serve};
 use crate::socket::SocketRef;
@@ -63,6 +64,8 @@ pub struct ServerConfig {
     pub max_dynamic_namespaces: usize,
     /// The wire format of packets, one for every client (default [`Parser::Json`]).
     pub parser: Parser,
+    /// Connection state recovery (default: off); see [`RecoveryConfig`].
+    pub connection_state_recovery: Option<RecoveryConfig>,
 }
 
 impl Default for ServerConfig {
@@ -79,6 +82,7 @@ impl Default for ServerConfig {
             max_dynamic_namespaces: 10_000,
             max_rooms_per_socket: None,
             parser: Parser::Json,
+            connection_state_recovery: None,
         }
     }
 }
@@ -135,6 +139,7 @@ impl ServerInner {
             (self.adapter)(),
             self.config.parser,
             self.observer.clone(),
+            self.config.connection_state_recovery.clone(),
         );
         namespaces.insert(Str::from(path), ns.clone());
         Some(ns)
@@ -290,6 +295,14 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// Turns on connection state recovery: a client that lost its connection and comes back
+    /// within [`RecoveryConfig::max_disconnection_duration`] gets its socket id, rooms and
+    /// session values back, and every event it missed meanwhile.
+    pub fn connection_state_recovery(mut self, config: RecoveryConfig) -> Self {
+        self.config.connection_state_recovery = Some(config);
+        self
+    }
+
     /// Changes any other setting.
     pub fn configure(mut self, f: impl FnOnce(&mut ServerConfig)) -> Self {
         f(&mut self.config);
@@ -409,6 +422,7 @@ impl ServerBuilder<()> {
                         adapter(),
                         config.parser,
                         observer.clone(),
+                        config.connection_state_recovery.clone(),
                     );
                     namespaces.insert(path, ns);
                 }

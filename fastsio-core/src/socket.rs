@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::ack::{AckError, AckResponse, AckTable};
+use crate::adapter::{Recipients, RestoredSession, SessionState};
 use crate::client::ClientData;
 use crate::engine::{CloseReason, Frame, RequestInfo, SendError, Session, Sid, Str, TransportKind};
 use crate::error::EmitError;
@@ -40,6 +41,18 @@ pub struct Socket {
     state: AtomicU8,
     connect_buffer: Mutex<Vec<Frame>>,
     events: EventQueue,
+    /// The private session id, with connection state recovery on (Socket.IO v5 clients).
+    pid: Option<Sid>,
+    recovered: bool,
+}
+
+/// How a socket begins: fresh, or recovering a session that lost its connection.
+pub(crate) enum Start {
+    /// A new session; `pid` is set when connection state recovery is on.
+    Fresh { pid: Option<Sid> },
+    /// A recovered session: its id, rooms and session values, and what it missed (queued
+    /// right after the CONNECT reply).
+    Recovered(RestoredSession),
 }
 
 /// A shared handle to a [`Socket`]; the handler argument that gives the socket itself.
@@ -70,19 +83,45 @@ impl Socket {
         conn: Arc<Session<ClientData>>,
         server: Weak<ServerInner>,
         auth: Str,
+        start: Start,
     ) -> SocketRef {
-        SocketRef(Arc::new(Socket {
-            id: Sid::new(),
+        let (id, pid, extensions, missed, rooms) = match start {
+            Start::Fresh { pid } => (Sid::new(), pid, http::Extensions::new(), Vec::new(), None),
+            Start::Recovered(RestoredSession { state, missed }) => {
+                let mut frames = Vec::new();
+                for packet in &missed {
+                    match ns.parser.wire(packet) {
+                        Ok(wire) => frames.extend(wire.frames()),
+                        Err(e) => tracing::error!(error = %e, "kept packet not encodable: dropped"),
+                    }
+                }
+                let SessionState {
+                    sid,
+                    pid,
+                    rooms,
+                    extensions,
+                } = state;
+                (sid, Some(pid), extensions, frames, Some(rooms))
+            }
+        };
+        let socket = SocketRef(Arc::new(Socket {
+            id,
             ns,
             conn,
             server,
             auth,
             acks: AckTable::default(),
-            extensions: RwLock::new(http::Extensions::new()),
+            extensions: RwLock::new(extensions),
             state: AtomicU8::new(CONNECTING),
-            connect_buffer: Mutex::new(Vec::new()),
+            connect_buffer: Mutex::new(missed),
             events: EventQueue::default(),
-        }))
+            pid,
+            recovered: rooms.is_some(),
+        }));
+        if let Some(rooms) = rooms {
+            socket.ns.adapter.add_all(id, &rooms);
+        }
+        socket
     }
 
     /// The socket id (distinct from the connection id, as in Socket.IO v5).
@@ -121,11 +160,36 @@ impl Socket {
         self.state.load(Ordering::Acquire) == CONNECTED
     }
 
+    /// Whether this socket recovered the session of one whose connection was lost
+    /// ([connection state recovery](crate::RecoveryConfig)): same id, rooms and session
+    /// values, and the events missed meanwhile queued right after the CONNECT reply.
+    pub fn recovered(&self) -> bool {
+        self.recovered
+    }
+
+    /// The private session id, with connection state recovery on.
+    pub(crate) fn pid(&self) -> Option<Sid> {
+        self.pid
+    }
+
+    /// Sends an event, which connection state recovery first stores for replay and gives its
+    /// offset. Not once the socket is closed: that emit fails, and is not replayed either
+    /// (`io.to(id)` reaches a session waiting for its client).
+    fn send_event(&self, packet: EncodedPacket) -> Result<(), SendError> {
+        let packet = match self.pid {
+            Some(_) if self.state.load(Ordering::Acquire) != DISCONNECTED => {
+                self.ns.recoverable(packet, Recipients::Socket(self.id))
+            }
+            _ => Some(packet),
+        };
+        packet.map_or(Ok(()), |packet| self.send_packet(&packet))
+    }
+
     /// Emits `event` to this client; `data` is one argument, or several as a tuple, or none
     /// as `()`.
     pub fn emit_raw<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         let packet = EncodedPacket::event(self.ns.path(), event, None, data, Vec::new())?;
-        Ok(self.send_packet(&packet)?)
+        Ok(self.send_event(packet)?)
     }
 
     /// Emits a typed event ([`ServerEvent`]): its wire name comes with its type.
@@ -152,7 +216,7 @@ impl Socket {
         attachments: Vec<Bytes>,
     ) -> Result<(), EmitError> {
         let packet = EncodedPacket::event(self.ns.path(), event, None, data, attachments)?;
-        Ok(self.send_packet(&packet)?)
+        Ok(self.send_event(packet)?)
     }
 
     /// Emits and waits for the client's ack, at most `timeout`, decoding it as `R`.
@@ -508,16 +572,19 @@ impl SocketRef {
         self.acks.clear();
         self.events.clear();
         if was == CONNECTING {
+            self.ns.adapter.del_all(self.id);
             return;
         }
         self.ns.remove(self.id);
         if let Some(observer) = &self.ns.observer {
             observer.socket_disconnected(self, reason);
         }
+        let session = self.session_state(reason);
         // The socket gets nothing more, but its rooms stay readable until its disconnect
-        // handler has run (to tell the other members, say).
+        // handler has run (to tell the other members, say). Its session is kept only after
+        // that, so a quick comeback never has its restored rooms cleared by this cleanup.
         let Some(handler) = self.ns.handlers.disconnect.clone() else {
-            self.del_all_rooms();
+            self.forget(session);
             return;
         };
         let socket = self.clone();
@@ -532,8 +599,31 @@ impl SocketRef {
             if AssertUnwindSafe(call).catch_unwind().await.is_err() {
                 tracing::error!("disconnect handler panicked");
             }
-            socket.del_all_rooms();
+            socket.forget(session);
         });
+    }
+
+    /// What connection state recovery keeps of a socket that lost its connection.
+    fn session_state(&self, reason: DisconnectReason) -> Option<SessionState> {
+        let pid = self.pid.filter(|_| reason.recoverable())?;
+        Some(SessionState {
+            sid: self.id,
+            pid,
+            rooms: self.rooms(),
+            extensions: self
+                .extensions
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        })
+    }
+
+    /// Frees the socket's rooms, then keeps its session for recovery, if it has one.
+    fn forget(&self, session: Option<SessionState>) {
+        self.del_all_rooms();
+        if let Some(session) = session {
+            self.ns.adapter.persist_session(session);
+        }
     }
 
     /// Sends an ack for `id`, or applies the no-ack policy to an error nobody asked for.

@@ -528,7 +528,7 @@ impl Receiver {
         }
         let duplicate = self.seen[word] & (1 << bit) != 0;
         self.seen[word] |= 1 << bit;
-        if text != expected
+        if !same_delivery(text, &expected)
             || seq % self.step != self.first % self.step
             || duplicate
             || self.expects_nothing
@@ -553,6 +553,18 @@ impl Receiver {
         }
         Got::Delivery
     }
+}
+
+/// `text` is `expected`, or `expected` with one more argument, a string: the offset a server
+/// with connection state recovery on adds (bench server `fastsio-recovery`).
+fn same_delivery(text: &str, expected: &str) -> bool {
+    text == expected
+        || expected
+            .strip_suffix(']')
+            .and_then(|head| text.strip_prefix(head))
+            .and_then(|rest| rest.strip_prefix(",\""))
+            .and_then(|rest| rest.strip_suffix("\"]"))
+            .is_some_and(|offset| !offset.contains('"'))
 }
 
 /// `(seq, t)` of `<prefix>{"pad":"..","seq":S,"t":T}]`.

@@ -10,6 +10,9 @@
 //! With `REDIS_URL` set, it is one node of a cluster on that Redis (`fastsio-redis`): its
 //! broadcasts reach the sockets of the other nodes too (the cross-node cases of
 //! `scripts/bench-redis.sh`).
+//!
+//! With `BENCH_RECOVERY=1` (server `fastsio-recovery` in scripts/bench.sh) connection state
+//! recovery is on: every emit is also kept for replay, which measures what that costs.
 
 use fastsio::prelude::*;
 use fastsio_redis::{RedisCluster, RedisConfig};
@@ -59,6 +62,7 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
     let with_middleware = std::env::var("BENCH_MIDDLEWARE").is_ok_and(|v| v == "1");
+    let with_recovery = std::env::var("BENCH_RECOVERY").is_ok_and(|v| v == "1");
     let builder = Server::builder();
     let builder = match std::env::var("REDIS_URL") {
         Ok(url) => builder.adapter(RedisCluster::new(RedisConfig::new(url))?.adapters()),
@@ -66,6 +70,11 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     };
     let builder = if with_middleware {
         builder.middleware(PassThrough)
+    } else {
+        builder
+    };
+    let builder = if with_recovery {
+        builder.connection_state_recovery(fastsio::RecoveryConfig::default())
     } else {
         builder
     };

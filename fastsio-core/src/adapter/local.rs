@@ -1,16 +1,22 @@
 //! [`LocalAdapter`]: rooms in memory, one node.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::RwLock;
+use std::sync::{OnceLock, RwLock};
 
-use super::{Adapter, BroadcastOptions};
-use crate::engine::Sid;
+use super::{
+    Adapter, AdapterFuture, BroadcastOptions, LocalNamespace, MemorySessionStore, Recipients,
+    RestoredSession, SessionState, Stored,
+};
+use crate::engine::{Sid, Str};
+use crate::protocol::EncodedPacket;
 use crate::room::Room;
 
-/// The in-memory adapter: a room → sockets index and its reverse.
+/// The in-memory adapter: a room → sockets index and its reverse, and, with connection state
+/// recovery on, a [`MemorySessionStore`].
 #[derive(Debug, Default)]
 pub struct LocalAdapter {
     index: RwLock<Index>,
+    sessions: OnceLock<MemorySessionStore>,
 }
 
 #[derive(Debug, Default)]
@@ -35,6 +41,37 @@ impl LocalAdapter {
 }
 
 impl Adapter for LocalAdapter {
+    fn init(&self, namespace: LocalNamespace) {
+        if let Some(config) = namespace.recovery() {
+            let _ = self.sessions.set(MemorySessionStore::new(config));
+        }
+    }
+
+    fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> Stored {
+        Stored::Ready(match self.sessions.get() {
+            Some(store) => store.store(packet, to),
+            None => packet,
+        })
+    }
+
+    fn persist_session(&self, session: SessionState) {
+        if let Some(store) = self.sessions.get() {
+            store.persist(session);
+        }
+    }
+
+    fn restore_session(
+        &self,
+        pid: Sid,
+        offset: Str,
+    ) -> AdapterFuture<'static, Option<RestoredSession>> {
+        let restored = self
+            .sessions
+            .get()
+            .and_then(|store| store.restore(pid, &offset));
+        Box::pin(std::future::ready(Ok(restored)))
+    }
+
     fn add_all(&self, sid: Sid, rooms: &[Room]) {
         let mut index = self.write();
         for room in rooms {

@@ -4,9 +4,16 @@
 //! locally and synchronously, while operations that may involve other nodes (broadcasting to
 //! remote sockets, counting servers) are async. [`LocalAdapter`] is the in-memory, single-node
 //! adapter.
+//!
+//! Connection state recovery goes through the adapter too ([`Adapter::store_packet`],
+//! [`Adapter::persist_session`], [`Adapter::restore_session`]), so that a cluster adapter can
+//! keep sessions and missed packets where every node finds them; [`LocalAdapter`] keeps them
+//! in a [`MemorySessionStore`].
 
 mod local;
 mod namespace_handle;
+mod session;
+mod session_store;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,9 +21,11 @@ use std::time::Duration;
 
 pub use local::LocalAdapter;
 pub use namespace_handle::LocalNamespace;
+pub use session::{Recipients, RestoredSession, SessionState, Stored};
+pub use session_store::MemorySessionStore;
 
 use crate::ack::AckResponse;
-use crate::engine::Sid;
+use crate::engine::{Sid, Str};
 use crate::protocol::EncodedPacket;
 use crate::room::Room;
 
@@ -161,5 +170,35 @@ pub trait Adapter: Send + Sync + 'static {
     /// How many servers share this namespace.
     fn server_count(&self) -> AdapterFuture<'static, usize> {
         Box::pin(std::future::ready(Ok(1)))
+    }
+
+    /// Connection state recovery (only called when it is on, see
+    /// [`LocalNamespace::recovery`]): gives an event emitted to `to` its offset as last
+    /// argument (with [`EncodedPacket::with_offset`]) and keeps it for replay; answers it
+    /// ready to send, or that the adapter sends it itself ([`Stored::Deferred`]). Volatile
+    /// emits and emits that ask for an ack are never stored. The default stores nothing: the
+    /// packet goes out as it is and no session can be recovered.
+    fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> Stored {
+        let _ = to;
+        Stored::Ready(packet)
+    }
+
+    /// Connection state recovery: keeps the state of a socket whose connection was lost
+    /// (not one that left on purpose), for [`restore_session`](Self::restore_session).
+    fn persist_session(&self, session: SessionState) {
+        let _ = session;
+    }
+
+    /// Connection state recovery: takes back session `pid`, with the packets stored after
+    /// `offset` that it would have received, oldest first; `None` when it cannot be recovered
+    /// (unknown, expired, or an offset whose successors are gone). The default recovers
+    /// nothing.
+    fn restore_session(
+        &self,
+        pid: Sid,
+        offset: Str,
+    ) -> AdapterFuture<'static, Option<RestoredSession>> {
+        let _ = (pid, offset);
+        Box::pin(std::future::ready(Ok(None)))
     }
 }

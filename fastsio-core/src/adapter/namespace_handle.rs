@@ -9,6 +9,7 @@ use super::BroadcastOptions;
 use crate::ack::AckResponse;
 use crate::namespace::Namespace;
 use crate::protocol::EncodedPacket;
+use crate::recovery::RecoveryConfig;
 use crate::room::Room;
 use crate::socket::SocketRef;
 
@@ -26,6 +27,12 @@ impl LocalNamespace {
     /// The namespace path (`None` once the namespace is gone).
     pub fn path(&self) -> Option<String> {
         self.get().map(|ns| ns.path().to_string())
+    }
+
+    /// The connection state recovery settings, when it is on (`None` once the namespace is
+    /// gone).
+    pub fn recovery(&self) -> Option<RecoveryConfig> {
+        self.get().and_then(|ns| ns.recovery.clone())
     }
 
     /// Queues an encoded packet for the selected local sockets; returns how many.

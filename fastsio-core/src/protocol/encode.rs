@@ -93,6 +93,25 @@ impl EncodedPacket {
         Ok(finish(out, attachments))
     }
 
+    /// This event with `offset` added as its last argument, as connection state recovery
+    /// sends it (the client remembers the last one it got and claims it on reconnection).
+    ///
+    /// ```
+    /// use fastsio_core::protocol::EncodedPacket;
+    /// let p = EncodedPacket::event("/", "e", None, &(1, 2), vec![]).unwrap();
+    /// assert_eq!(&*p.with_offset("7").text, r#"42["e",1,2,"7"]"#);
+    /// ```
+    pub fn with_offset(&self, offset: &str) -> EncodedPacket {
+        let text = self.text.as_str();
+        let body = text.strip_suffix(']').unwrap_or(text);
+        let mut out = Vec::with_capacity(text.len() + offset.len() + 4);
+        out.extend_from_slice(body.as_bytes());
+        out.push(b',');
+        serde_json::to_writer(&mut out, offset).expect("a string always serialises");
+        out.push(b']');
+        finish(out, self.attachments.clone())
+    }
+
     /// An ack: `[...args]`.
     pub fn ack<T: Serialize + ?Sized>(
         ns: &str,
