@@ -45,4 +45,4 @@ pub use cluster::RedisCluster;
 pub use config::RedisConfig;
 pub use remote_socket::SocketData;
 pub use server_side::ServerSideEvent;
-pub use sharded::{ShardedRedisAdapter, ShardedRedisCluster};
+pub use sharded::{ShardedRedisAdapter, ShardedRedisCluster, SubscriptionMode};

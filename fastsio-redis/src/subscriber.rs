@@ -49,7 +49,7 @@ impl Subscriptions {
         self.set().contains(nsp)
     }
 
-    pub(crate) fn set(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+    fn set(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
         self.subscribed.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -1,6 +1,6 @@
 //! Sharded pub/sub: two fastsio nodes on `ShardedRedisCluster` and one node socket.io@4
-//! server on @socket.io/redis-adapter@8's `createShardedAdapter` (static subscription mode),
-//! on one Redis 7, with socket.io-client@4 sockets on each.
+//! server on @socket.io/redis-adapter@8's `createShardedAdapter`, on one Redis 7, with
+//! socket.io-client@4 sockets on each, in the static and in the dynamic subscription mode.
 
 mod common;
 
@@ -11,7 +11,7 @@ use bytes::Bytes;
 use common::node::{Clients, NodeServer, ensure_npm};
 use common::{prefix, redis};
 use fastsio::prelude::*;
-use fastsio_redis::{RedisConfig, ShardedRedisCluster};
+use fastsio_redis::{RedisConfig, ShardedRedisCluster, SubscriptionMode};
 use fastsio_tests::server::{TestServer, eventually, eventually_async};
 use serde_json::json;
 
@@ -22,11 +22,11 @@ struct Node {
     cluster: ShardedRedisCluster,
 }
 
-async fn node(url: &str, prefix: &str, name: &'static str) -> Node {
+async fn node(url: &str, prefix: &str, mode: SubscriptionMode, name: &'static str) -> Node {
     let config = RedisConfig::new(url)
         .prefix(prefix)
         .request_timeout(Duration::from_secs(2));
-    let cluster = ShardedRedisCluster::new(config).unwrap();
+    let cluster = ShardedRedisCluster::with_mode(config, mode).unwrap();
     cluster
         .on_server_side_emit(move |ev| ev.wants_ack.then(|| json!({"from": name, "got": ev.args})));
     let io = Server::builder()
@@ -83,18 +83,37 @@ async fn node_fetches(n: &mut NodeServer, room: &str, expected: &BTreeSet<String
     panic!("node fetched {seen:?} in {room}, expected {expected:?}");
 }
 
+/// How many servers subscribe to `channel`.
+async fn subscribers(url: &str, channel: &str) -> usize {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut cmd = redis::cmd("PUBSUB");
+    cmd.arg("SHARDNUMSUB").arg(channel);
+    let (_, n): (String, usize) = cmd.query_async(&mut conn).await.unwrap();
+    n
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fastsio_and_node_servers_share_one_sharded_cluster() {
+async fn a_static_sharded_cluster_of_fastsio_and_node_servers() {
+    one_cluster(SubscriptionMode::Static, "static").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dynamic_sharded_cluster_of_fastsio_and_node_servers() {
+    one_cluster(SubscriptionMode::Dynamic, "dynamic").await;
+}
+
+async fn one_cluster(mode: SubscriptionMode, node_mode: &str) {
     let Some(redis) = redis().await else { return };
     if !ensure_npm().await {
         return;
     }
     let prefix = prefix();
     let nodes = [
-        node(&redis.url, &prefix, "a").await,
-        node(&redis.url, &prefix, "b").await,
+        node(&redis.url, &prefix, mode, "a").await,
+        node(&redis.url, &prefix, mode, "b").await,
     ];
-    let mut n = NodeServer::start_sharded(&redis.url, &prefix).await;
+    let mut n = NodeServer::start_sharded(&redis.url, &prefix, node_mode).await;
     let ops = nodes[0].io.of("/").unwrap();
     eventually_async("three servers counted", || {
         let ops = ops.clone();
@@ -152,6 +171,33 @@ async fn fastsio_and_node_servers_share_one_sharded_cluster() {
             assert_eq!(got, vec![json!([marker])], "{name}");
         }
     }
+
+    // In the dynamic mode, room "r" has a channel, subscribed on every server it has members
+    // on; in the static mode, it has none.
+    let room_channel = format!("{prefix}#/#r#");
+    let expected = if mode == SubscriptionMode::Static {
+        0
+    } else {
+        3
+    };
+    let ok = eventually_async("room channel subscribers", || {
+        let (url, channel) = (redis.url.clone(), room_channel.clone());
+        async move { subscribers(&url, &channel).await == expected }
+    });
+    ok.await;
+
+    // To one socket by id, across servers both ways (node's ids go on the namespace channel,
+    // fastsio's on their own channel in the dynamic mode).
+    let (n2_id, a2_id) = (others[2].1.clone(), others[0].1.clone());
+    nodes[0]
+        .io
+        .to(n2_id.as_str())
+        .emit_raw("to n2", &())
+        .unwrap();
+    n.run(json!({"cmd": "emit", "rooms": [a2_id], "event": "to a2", "args": []}))
+        .await;
+    assert_eq!(clients.wait("n2", 1).await, vec![json!(["to n2"])]);
+    assert_eq!(clients.wait("a2", 1).await, vec![json!(["to a2"])]);
 
     // Except, from a fastsio node and from the node server.
     nodes[1]
@@ -310,5 +356,10 @@ async fn fastsio_and_node_servers_share_one_sharded_cluster() {
     for node in &nodes {
         eventually("every socket gone", || node.io.sockets().is_empty()).await;
     }
+    let ok = eventually_async("room channel unsubscribed", || {
+        let (url, channel) = (redis.url.clone(), room_channel.clone());
+        async move { subscribers(&url, &channel).await == 0 }
+    });
+    ok.await;
     n.script.kill().await;
 }

@@ -15,8 +15,8 @@ use fastsio::protocol::{EncodedPacket, EventArgs};
 use rmpv::Value as Mp;
 use serde_json::Value as Json;
 
-use super::Shared;
 use super::message::{encode, message_type};
+use super::{Shared, SubscriptionMode};
 use crate::cluster::Served;
 use crate::error::err;
 use crate::remote_socket;
@@ -49,14 +49,46 @@ impl ShardedRedisAdapter {
             .ok_or_else(|| err("the adapter serves no namespace yet"))
     }
 
+    /// In the dynamic modes, counts the members of the rooms with a channel of their own
+    /// that a socket joins (`on`) or leaves; `before` are the rooms it was in.
+    fn track(&self, rooms: &[Room], before: &[Room], on: bool) {
+        let (Some(nsp), mode) = (self.nsp.get(), self.cluster.mode) else {
+            return;
+        };
+        let subscriptions = &self.cluster.subscriptions;
+        for (i, room) in rooms.iter().enumerate() {
+            let changes = before.contains(room) != on && !rooms[..i].contains(room);
+            if !changes || !mode.has_room_channel(room) {
+                continue;
+            }
+            let channel = self.cluster.room_channel(nsp, room);
+            if on {
+                subscriptions.want(channel);
+            } else {
+                subscriptions.unwant(&channel);
+            }
+        }
+    }
+
     /// Queues a message nobody answers now, so it keeps its order with this node's
     /// broadcasts; the future reports whether it was published.
     fn publish(&self, kind: u64, data: Vec<(&str, Mp)>) -> AdapterFuture<'static, ()> {
+        match self.nsp() {
+            Ok(nsp) => self.publish_on(self.cluster.channel(&nsp), kind, data),
+            Err(e) => Box::pin(async move { Err(e) }),
+        }
+    }
+
+    /// Queues a message on `channel`.
+    fn publish_on(
+        &self,
+        channel: String,
+        kind: u64,
+        data: Vec<(&str, Mp)>,
+    ) -> AdapterFuture<'static, ()> {
         let queued = self.nsp().and_then(|nsp| {
             let body = encode(&self.cluster.uid, &nsp, kind, map(data));
-            self.cluster
-                .outbox
-                .enqueue(self.cluster.channel(&nsp), body)
+            self.cluster.outbox.enqueue(channel, body)
         });
         Box::pin(async move { queued?.wait().await })
     }
@@ -65,6 +97,12 @@ impl ShardedRedisAdapter {
 impl Drop for ShardedRedisAdapter {
     fn drop(&mut self) {
         if let Some(nsp) = self.nsp.get() {
+            if self.cluster.mode != SubscriptionMode::Static {
+                for room in self.local.rooms() {
+                    let channel = self.cluster.room_channel(nsp, &room);
+                    self.cluster.subscriptions.forget(&channel);
+                }
+            }
             self.cluster.unserve(nsp, self.id);
         }
     }
@@ -89,15 +127,30 @@ impl Adapter for ShardedRedisAdapter {
     }
 
     fn add_all(&self, sid: Sid, rooms: &[Room]) {
-        self.local.add_all(sid, rooms)
+        if self.cluster.mode == SubscriptionMode::Static {
+            return self.local.add_all(sid, rooms);
+        }
+        let before = self.local.socket_rooms(sid);
+        self.local.add_all(sid, rooms);
+        self.track(rooms, &before, true);
     }
 
     fn del(&self, sid: Sid, rooms: &[Room]) {
-        self.local.del(sid, rooms)
+        if self.cluster.mode == SubscriptionMode::Static {
+            return self.local.del(sid, rooms);
+        }
+        let before = self.local.socket_rooms(sid);
+        self.local.del(sid, rooms);
+        self.track(rooms, &before, false);
     }
 
     fn del_all(&self, sid: Sid) {
-        self.local.del_all(sid)
+        if self.cluster.mode == SubscriptionMode::Static {
+            return self.local.del_all(sid);
+        }
+        let before = self.local.socket_rooms(sid);
+        self.local.del_all(sid);
+        self.track(&before, &before, false);
     }
 
     fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
@@ -120,13 +173,19 @@ impl Adapter for ShardedRedisAdapter {
         let packet = self
             .nsp()
             .and_then(|nsp| packet_mp(&nsp, &packet).ok_or_else(|| err("unreadable packet")));
-        Some(match packet {
-            Ok(packet) => self.publish(
-                message_type::BROADCAST,
-                vec![("packet", packet), ("opts", opts_mp(&opts, None))],
-            ),
-            Err(e) => Box::pin(async move { Err(e) }),
-        })
+        let (packet, nsp) = match packet.and_then(|p| Ok((p, self.nsp()?))) {
+            Ok(ok) => ok,
+            Err(e) => return Some(Box::pin(async move { Err(e) })),
+        };
+        // The dynamic modes send a broadcast to one room on that room's channel.
+        let channel = match opts.rooms.as_slice() {
+            [room] if self.cluster.mode.has_room_channel(room) => {
+                self.cluster.room_channel(&nsp, room)
+            }
+            _ => self.cluster.channel(&nsp),
+        };
+        let data = vec![("packet", packet), ("opts", opts_mp(&opts, None))];
+        Some(self.publish_on(channel, message_type::BROADCAST, data))
     }
 
     fn broadcast_with_ack_remote(

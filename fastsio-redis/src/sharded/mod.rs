@@ -1,16 +1,19 @@
 //! [`ShardedRedisCluster`]: the cluster over Redis 7 sharded pub/sub, wire-compatible with
 //! node's `createShardedAdapter` (`@socket.io/redis-adapter` 8.x, `subscriptionMode:
-//! "static"`): per namespace, one channel for every message (`{prefix}#{nsp}#`) and one
-//! for the answers to each server (`{prefix}#{nsp}#{uid}#`), `SPUBLISH`ed, `SSUBSCRIBE`d,
+//! "static" | "dynamic" | "dynamic-private"`): per namespace, one channel for every message
+//! (`{prefix}#{nsp}#`), one for the answers to each server (`{prefix}#{nsp}#{uid}#`) and, in
+//! the dynamic modes, one per room (`{prefix}#{nsp}#{room}#`), `SPUBLISH`ed, `SSUBSCRIBE`d,
 //! servers counted with `PUBSUB SHARDNUMSUB`; messages are socket.io-adapter's cluster
 //! messages (`{uid, nsp, type, data}`), in msgpack.
 
 mod adapter;
 mod incoming;
 mod message;
+mod mode;
 mod request;
 mod server_side;
 mod subscriber;
+mod subscriptions;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,10 +29,12 @@ use crate::connection::Commands;
 use crate::error::err;
 use crate::publisher::Outbox;
 use crate::server_side::ServerSideHandler;
-use crate::subscriber::Subscriptions;
 use crate::wire::random_id;
 
 pub use adapter::ShardedRedisAdapter;
+pub use mode::SubscriptionMode;
+
+use subscriptions::Subscriptions;
 
 /// At most this many cluster requests wait for Redis at once; beyond, they fail at once.
 const MAX_IN_FLIGHT: usize = 1024;
@@ -37,9 +42,9 @@ const MAX_IN_FLIGHT: usize = 1024;
 const RESPONSE_BUFFER: usize = 256;
 
 /// One node's membership of a cluster on Redis 7 sharded pub/sub, the counterpart of node's
-/// `createShardedAdapter(pub, sub, { subscriptionMode: "static" })`: fastsio and node servers
-/// with the same channel prefix ([`RedisConfig::prefix`], node's `channelPrefix`) form one
-/// cluster. Works on a Redis Cluster's shards and on a single Redis 7. Cheap to clone; give
+/// `createShardedAdapter(pub, sub, { subscriptionMode })`: fastsio and node servers with the
+/// same channel prefix ([`RedisConfig::prefix`], node's `channelPrefix`) and the same
+/// [`SubscriptionMode`] form one cluster. Works on a Redis Cluster's shards and on a single Redis 7. Cheap to clone; give
 /// [`adapters`](Self::adapters) to the server builder.
 ///
 /// ```no_run
@@ -58,6 +63,7 @@ pub struct ShardedRedisCluster {
 
 pub(crate) struct Shared {
     pub(crate) config: RedisConfig,
+    pub(crate) mode: SubscriptionMode,
     pub(crate) uid: String,
     pub(crate) commands: Arc<Commands>,
     pub(crate) outbox: Outbox,
@@ -74,26 +80,34 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl ShardedRedisCluster {
-    /// Joins the cluster on Redis at `config.url` (inside a tokio runtime: it starts the
-    /// subscriber and publisher tasks, which reconnect on their own). Fails only on a
-    /// malformed URL.
+    /// Joins the cluster on Redis at `config.url` in [`SubscriptionMode::Static`] (inside a
+    /// tokio runtime: it starts the subscriber and publisher tasks, which reconnect on their
+    /// own). Fails only on a malformed URL.
     pub fn new(config: RedisConfig) -> Result<ShardedRedisCluster, AdapterError> {
+        ShardedRedisCluster::with_mode(config, SubscriptionMode::Static)
+    }
+
+    /// Joins the cluster in subscription mode `mode`.
+    pub fn with_mode(
+        config: RedisConfig,
+        mode: SubscriptionMode,
+    ) -> Result<ShardedRedisCluster, AdapterError> {
         let client = redis::Client::open(config.url.as_str()).map_err(err)?;
         let commands = Arc::new(Commands::new(client.clone(), config.request_timeout));
-        let (subscriptions, control) = Subscriptions::new();
         let inner = Arc::new(Shared {
             config,
+            mode,
             uid: random_id(6),
             outbox: Outbox::start_with(commands.clone(), "SPUBLISH"),
             commands,
-            subscriptions,
+            subscriptions: Subscriptions::default(),
             server_side: Mutex::new(None),
             namespaces: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             adapter_ids: AtomicU64::new(0),
         });
-        subscriber::start(client, Arc::downgrade(&inner), control)?;
+        subscriber::start(client, Arc::downgrade(&inner))?;
         Ok(ShardedRedisCluster { inner })
     }
 
@@ -110,7 +124,11 @@ impl ShardedRedisCluster {
 
     /// Whether this node's subscriptions for namespace `nsp` are in place.
     pub fn is_subscribed(&self, nsp: &str) -> bool {
-        self.inner.subscriptions.is_subscribed(nsp)
+        let inner = &self.inner;
+        inner.subscriptions.is_confirmed(&inner.channel(nsp))
+            && inner
+                .subscriptions
+                .is_confirmed(&inner.response_channel(nsp, &inner.uid))
     }
 }
 
@@ -129,9 +147,18 @@ impl Shared {
         format!("{}#{nsp}#{uid}#", self.config.prefix)
     }
 
+    /// `{prefix}#{nsp}#{room}#`: broadcasts to one room alone, in the dynamic modes.
+    pub(crate) fn room_channel(&self, nsp: &str, room: &str) -> String {
+        format!("{}#{nsp}#{room}#", self.config.prefix)
+    }
+
     pub(crate) fn serve(&self, nsp: &str, served: Served) {
-        lock(&self.namespaces).insert(nsp.to_string(), served);
-        self.subscriptions.subscribe(nsp);
+        let previous = lock(&self.namespaces).insert(nsp.to_string(), served);
+        if previous.is_none() {
+            self.subscriptions.want(self.channel(nsp));
+            self.subscriptions
+                .want(self.response_channel(nsp, &self.uid));
+        }
     }
 
     pub(crate) fn unserve(&self, nsp: &str, adapter: u64) {
@@ -139,16 +166,14 @@ impl Shared {
         if namespaces.get(nsp).is_some_and(|s| s.adapter == adapter) {
             namespaces.remove(nsp);
             drop(namespaces);
-            self.subscriptions.unsubscribe(nsp);
+            self.subscriptions.unwant(&self.channel(nsp));
+            self.subscriptions
+                .unwant(&self.response_channel(nsp, &self.uid));
         }
     }
 
     pub(crate) fn served(&self, nsp: &str) -> Option<Served> {
         lock(&self.namespaces).get(nsp).cloned()
-    }
-
-    pub(crate) fn served_namespaces(&self) -> Vec<String> {
-        lock(&self.namespaces).keys().cloned().collect()
     }
 
     pub(crate) fn permit(&self) -> Result<OwnedSemaphorePermit, AdapterError> {

@@ -1,6 +1,6 @@
 //! The sharded subscriber task: one RESP3 connection (`SSUBSCRIBE` replies and `smessage`s
-//! arrive as push messages), reconnected forever, subscribed to the channels of every
-//! namespace this node serves.
+//! arrive as push messages), reconnected forever, subscribed to the channels this node
+//! wants.
 
 use std::sync::Weak;
 use std::time::Duration;
@@ -12,33 +12,24 @@ use tokio::sync::mpsc;
 
 use super::Shared;
 use crate::error::err;
-use crate::subscriber::Control;
 
 /// Pause between reconnection attempts.
 const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 
 /// Starts the subscriber task on a RESP3 twin of `client`; it stops once the cluster is
 /// gone.
-pub(crate) fn start(
-    client: redis::Client,
-    inner: Weak<Shared>,
-    control: mpsc::UnboundedReceiver<Control>,
-) -> Result<(), AdapterError> {
+pub(crate) fn start(client: redis::Client, inner: Weak<Shared>) -> Result<(), AdapterError> {
     let info = client.get_connection_info().clone();
     let settings = info
         .redis_settings()
         .clone()
         .set_protocol(ProtocolVersion::RESP3);
     let client = redis::Client::open(info.set_redis_settings(settings)).map_err(err)?;
-    tokio::spawn(run(client, inner, control));
+    tokio::spawn(run(client, inner));
     Ok(())
 }
 
-async fn run(
-    client: redis::Client,
-    inner: Weak<Shared>,
-    mut control: mpsc::UnboundedReceiver<Control>,
-) {
+async fn run(client: redis::Client, inner: Weak<Shared>) {
     loop {
         // Unbounded, as redis-rs requires of a push sender; drained by this task alone.
         let (tx, mut pushes) = mpsc::unbounded_channel();
@@ -51,34 +42,24 @@ async fn run(
                 tracing::warn!(error = %e, "sharded redis adapter: cannot subscribe, retrying")
             }
             Ok(mut conn) => {
-                let Some(namespaces) = inner.upgrade().map(|i| i.served_namespaces()) else {
-                    return;
-                };
-                let mut ok = true;
-                for nsp in namespaces {
-                    ok &= subscribe(&inner, &mut conn, &nsp, true).await;
-                }
+                let mut ok = reconcile(&inner, &mut conn).await;
                 while ok {
+                    let Some(shared) = inner.upgrade() else {
+                        return;
+                    };
                     tokio::select! {
-                        change = control.recv() => match change {
-                            Some(Control::Subscribe(nsp)) => {
-                                ok = subscribe(&inner, &mut conn, &nsp, true).await;
-                            }
-                            Some(Control::Unsubscribe(nsp)) => {
-                                ok = subscribe(&inner, &mut conn, &nsp, false).await;
-                            }
-                            None => return,
-                        },
+                        () = shared.subscriptions.changed() => {
+                            drop(shared);
+                            ok = reconcile(&inner, &mut conn).await;
+                        }
                         push = pushes.recv() => match push {
-                            Some(push) if push.kind == PushKind::Disconnection => break,
                             Some(push) if push.kind == PushKind::SMessage => {
-                                let Some(inner) = inner.upgrade() else { return };
                                 if let [_, Value::BulkString(payload)] = push.data.as_slice() {
-                                    inner.on_message(payload);
+                                    shared.on_message(payload);
                                 }
                             }
-                            Some(_) => {}
-                            None => break,
+                            Some(push) => ok = push.kind != PushKind::Disconnection,
+                            None => ok = false,
                         },
                     }
                 }
@@ -86,44 +67,36 @@ async fn run(
             }
         }
         match inner.upgrade() {
-            Some(inner) => inner.subscriptions.set().clear(),
+            Some(inner) => inner.subscriptions.lost(),
             None => return,
         }
         tokio::time::sleep(RECONNECT_DELAY).await;
     }
 }
 
-/// `SSUBSCRIBE`s (or `SUNSUBSCRIBE`s) a namespace's channels, one per command: each
-/// command then gets exactly one confirmation as its reply.
-async fn subscribe(
-    inner: &Weak<Shared>,
-    conn: &mut MultiplexedConnection,
-    nsp: &str,
-    on: bool,
-) -> bool {
+/// Subscribes to the channels wanted and not confirmed, unsubscribes from the others; `false`
+/// when the connection failed.
+async fn reconcile(inner: &Weak<Shared>, conn: &mut MultiplexedConnection) -> bool {
     let Some(inner) = inner.upgrade() else {
         return false;
     };
-    if !on {
-        inner.subscriptions.set().remove(nsp);
-    }
-    let command = if on { "SSUBSCRIBE" } else { "SUNSUBSCRIBE" };
-    let channels = [inner.channel(nsp), inner.response_channel(nsp, &inner.uid)];
+    let (add, remove) = inner.subscriptions.diff();
     let timeout = inner.config.request_timeout;
-    for channel in channels {
-        let mut cmd = redis::cmd(command);
-        cmd.arg(channel);
+    let changes = add.into_iter().map(|c| (c, true));
+    for (channel, on) in changes.chain(remove.into_iter().map(|c| (c, false))) {
+        // One channel per command: each command then gets exactly one confirmation as its
+        // reply.
+        let mut cmd = redis::cmd(if on { "SSUBSCRIBE" } else { "SUNSUBSCRIBE" });
+        cmd.arg(&channel);
         let result = match tokio::time::timeout(timeout, cmd.query_async::<()>(conn)).await {
             Ok(result) => result.map_err(err),
             Err(_) => Err(err("timed out waiting for Redis")),
         };
         if let Err(e) = result {
-            tracing::warn!(nsp, command, error = %e, "sharded redis adapter: subscription failed");
+            tracing::warn!(channel, error = %e, "sharded redis adapter: subscription failed");
             return false;
         }
-    }
-    if on {
-        inner.subscriptions.set().insert(nsp.to_string());
+        inner.subscriptions.confirm(channel, on);
     }
     true
 }

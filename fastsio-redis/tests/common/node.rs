@@ -112,9 +112,10 @@ impl NodeServer {
         NodeServer::start_with(&[url, prefix]).await
     }
 
-    /// The same server on `createShardedAdapter` (static subscription mode).
-    pub async fn start_sharded(url: &str, prefix: &str) -> NodeServer {
-        NodeServer::start_with(&[url, prefix, "sharded"]).await
+    /// The same server on `createShardedAdapter`, in subscription mode `mode` (`static`,
+    /// `dynamic` or `dynamic-private`).
+    pub async fn start_sharded(url: &str, prefix: &str, mode: &str) -> NodeServer {
+        NodeServer::start_with(&[url, prefix, mode]).await
     }
 
     async fn start_with(args: &[&str]) -> NodeServer {
