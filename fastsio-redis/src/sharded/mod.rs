@@ -44,8 +44,9 @@ const RESPONSE_BUFFER: usize = 256;
 /// One node's membership of a cluster on Redis 7 sharded pub/sub, the counterpart of node's
 /// `createShardedAdapter(pub, sub, { subscriptionMode })`: fastsio and node servers with the
 /// same channel prefix ([`RedisConfig::prefix`], node's `channelPrefix`) and the same
-/// [`SubscriptionMode`] form one cluster. Works on a Redis Cluster's shards and on a single Redis 7. Cheap to clone; give
-/// [`adapters`](Self::adapters) to the server builder.
+/// [`SubscriptionMode`] form one cluster. It talks to one Redis 7 server (a Redis Cluster's
+/// `MOVED` redirections are not followed). Cheap to clone; give [`adapters`](Self::adapters)
+/// to the server builder.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
