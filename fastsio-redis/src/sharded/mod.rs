@@ -68,7 +68,7 @@ pub(crate) struct Shared {
     pub(crate) uid: String,
     pub(crate) commands: Arc<Commands>,
     pub(crate) outbox: Outbox,
-    pub(crate) subscriptions: Subscriptions,
+    pub(crate) subscriptions: Arc<Subscriptions>,
     pub(crate) server_side: Mutex<Option<ServerSideHandler>>,
     namespaces: Mutex<HashMap<String, Served>>,
     pending: Mutex<HashMap<String, mpsc::Sender<Json>>>,
@@ -101,14 +101,14 @@ impl ShardedRedisCluster {
             uid: random_id(6),
             outbox: Outbox::start_with(commands.clone(), "SPUBLISH"),
             commands,
-            subscriptions: Subscriptions::default(),
+            subscriptions: Arc::default(),
             server_side: Mutex::new(None),
             namespaces: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             adapter_ids: AtomicU64::new(0),
         });
-        subscriber::start(client, Arc::downgrade(&inner))?;
+        subscriber::start(client, Arc::downgrade(&inner), inner.subscriptions.clone())?;
         Ok(ShardedRedisCluster { inner })
     }
 
@@ -215,6 +215,13 @@ impl Shared {
 
     pub(crate) fn server_side_handler(&self) -> Option<ServerSideHandler> {
         lock(&self.server_side).clone()
+    }
+}
+
+impl Drop for Shared {
+    /// Wakes the subscriber task, which then finds the cluster gone and stops.
+    fn drop(&mut self) {
+        self.subscriptions.wake();
     }
 }
 

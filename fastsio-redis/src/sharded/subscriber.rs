@@ -2,7 +2,7 @@
 //! arrive as push messages), reconnected forever, subscribed to the channels this node
 //! wants.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use fastsio::adapter::AdapterError;
@@ -11,25 +11,30 @@ use redis::{AsyncConnectionConfig, ProtocolVersion, PushKind, Value};
 use tokio::sync::mpsc;
 
 use super::Shared;
+use super::subscriptions::Subscriptions;
 use crate::error::err;
 
 /// Pause between reconnection attempts.
 const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 
 /// Starts the subscriber task on a RESP3 twin of `client`; it stops once the cluster is
-/// gone.
-pub(crate) fn start(client: redis::Client, inner: Weak<Shared>) -> Result<(), AdapterError> {
+/// gone (which wakes it through `subscriptions`).
+pub(crate) fn start(
+    client: redis::Client,
+    inner: Weak<Shared>,
+    subscriptions: Arc<Subscriptions>,
+) -> Result<(), AdapterError> {
     let info = client.get_connection_info().clone();
     let settings = info
         .redis_settings()
         .clone()
         .set_protocol(ProtocolVersion::RESP3);
     let client = redis::Client::open(info.set_redis_settings(settings)).map_err(err)?;
-    tokio::spawn(run(client, inner));
+    tokio::spawn(run(client, inner, subscriptions));
     Ok(())
 }
 
-async fn run(client: redis::Client, inner: Weak<Shared>) {
+async fn run(client: redis::Client, inner: Weak<Shared>, subscriptions: Arc<Subscriptions>) {
     loop {
         // Unbounded, as redis-rs requires of a push sender; drained by this task alone.
         let (tx, mut pushes) = mpsc::unbounded_channel();
@@ -44,16 +49,13 @@ async fn run(client: redis::Client, inner: Weak<Shared>) {
             Ok(mut conn) => {
                 let mut ok = reconcile(&inner, &mut conn).await;
                 while ok {
-                    let Some(shared) = inner.upgrade() else {
-                        return;
-                    };
                     tokio::select! {
-                        () = shared.subscriptions.changed() => {
-                            drop(shared);
+                        () = subscriptions.changed() => {
                             ok = reconcile(&inner, &mut conn).await;
                         }
                         push = pushes.recv() => match push {
                             Some(push) if push.kind == PushKind::SMessage => {
+                                let Some(shared) = inner.upgrade() else { return };
                                 if let [_, Value::BulkString(payload)] = push.data.as_slice() {
                                     shared.on_message(payload);
                                 }
@@ -66,10 +68,10 @@ async fn run(client: redis::Client, inner: Weak<Shared>) {
                 tracing::warn!("sharded redis adapter: subscription lost, reconnecting");
             }
         }
-        match inner.upgrade() {
-            Some(inner) => inner.subscriptions.lost(),
-            None => return,
+        if inner.strong_count() == 0 {
+            return;
         }
+        subscriptions.lost();
         tokio::time::sleep(RECONNECT_DELAY).await;
     }
 }

@@ -53,6 +53,11 @@ impl Subscriptions {
         lock(&self.confirmed).contains(channel)
     }
 
+    /// Wakes the subscriber as a change would.
+    pub(crate) fn wake(&self) {
+        self.changed.notify_one();
+    }
+
     /// Resolves when the wanted set changed since the last call.
     pub(crate) async fn changed(&self) {
         self.changed.notified().await
