@@ -95,3 +95,28 @@ impl Subscriptions {
         lock(&self.confirmed).clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_channel_stays_wanted_until_its_last_member_leaves() {
+        let s = Subscriptions::default();
+        s.want("r".into());
+        s.want("r".into());
+        assert_eq!(s.diff(), (vec!["r".to_string()], vec![]));
+        s.confirm("r".into(), true);
+        s.unwant("r");
+        assert_eq!(s.diff(), (vec![], vec![]));
+        s.unwant("r");
+        assert_eq!(s.diff(), (vec![], vec!["r".to_string()]));
+        s.confirm("r".into(), false);
+        s.want("x".into());
+        s.confirm("x".into(), true);
+        s.lost();
+        assert_eq!(s.diff(), (vec!["x".to_string()], vec![]));
+        s.forget("x");
+        assert_eq!(s.diff(), (vec![], vec![]));
+    }
+}
