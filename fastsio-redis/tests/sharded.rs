@@ -1,6 +1,6 @@
 //! Sharded pub/sub: two fastsio nodes on `ShardedRedisCluster` and one node socket.io@4
 //! server on @socket.io/redis-adapter@8's `createShardedAdapter`, on one Redis 7, with
-//! socket.io-client@4 sockets on each, in the static and in the dynamic subscription mode.
+//! socket.io-client@4 sockets on each, in each subscription mode.
 
 mod common;
 
@@ -101,6 +101,11 @@ async fn a_static_sharded_cluster_of_fastsio_and_node_servers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dynamic_sharded_cluster_of_fastsio_and_node_servers() {
     one_cluster(SubscriptionMode::Dynamic, "dynamic").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dynamic_private_sharded_cluster_of_fastsio_and_node_servers() {
+    one_cluster(SubscriptionMode::DynamicPrivate, "dynamic-private").await;
 }
 
 async fn one_cluster(mode: SubscriptionMode, node_mode: &str) {
