@@ -19,6 +19,9 @@
 //! Beyond the [`Adapter`](fastsio::adapter::Adapter) trait, [`RedisCluster`] offers node's
 //! `serverSideEmit` (with and without ack) and `allRooms`.
 //!
+//! [`ShardedRedisCluster`] is the same on Redis 7 sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`),
+//! wire-compatible with node's `createShardedAdapter` in each [`SubscriptionMode`].
+//!
 //! Failures: with Redis down, local delivery goes on; cluster operations fail with an
 //! [`AdapterError`](fastsio::adapter::AdapterError) (connection refused, or the request
 //! timeout); requests to other servers fail when not every server answers within the request
@@ -36,6 +39,7 @@ mod incoming;
 mod publisher;
 mod remote_socket;
 mod server_side;
+mod sharded;
 mod subscriber;
 mod wire;
 
@@ -44,3 +48,4 @@ pub use cluster::RedisCluster;
 pub use config::RedisConfig;
 pub use remote_socket::SocketData;
 pub use server_side::ServerSideEvent;
+pub use sharded::{ShardedRedisAdapter, ShardedRedisCluster, SubscriptionMode};

@@ -35,10 +35,15 @@ impl Published {
 pub(crate) struct Outbox(mpsc::Sender<Outgoing>);
 
 impl Outbox {
-    /// Starts the publisher task (inside a tokio runtime).
+    /// Starts the publisher task (inside a tokio runtime), sending with `PUBLISH`.
     pub(crate) fn start(commands: Arc<Commands>) -> Outbox {
+        Outbox::start_with(commands, "PUBLISH")
+    }
+
+    /// Starts the publisher task, sending with `command` (`PUBLISH` or `SPUBLISH`).
+    pub(crate) fn start_with(commands: Arc<Commands>, command: &'static str) -> Outbox {
         let (tx, rx) = mpsc::channel(MAX_QUEUED);
-        tokio::spawn(publish(commands, rx));
+        tokio::spawn(publish(commands, command, rx));
         Outbox(tx)
     }
 
@@ -79,12 +84,16 @@ impl Outbox {
     }
 }
 
-async fn publish(commands: Arc<Commands>, mut outbox: mpsc::Receiver<Outgoing>) {
+async fn publish(
+    commands: Arc<Commands>,
+    command: &'static str,
+    mut outbox: mpsc::Receiver<Outgoing>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while outbox.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let mut pipe = redis::pipe();
         for m in &batch {
-            pipe.cmd("PUBLISH").arg(&m.channel).arg(&m.payload).ignore();
+            pipe.cmd(command).arg(&m.channel).arg(&m.payload).ignore();
         }
         let result = commands.pipeline(&pipe).await;
         if let Err(e) = &result {

@@ -109,7 +109,17 @@ pub struct NodeServer {
 
 impl NodeServer {
     pub async fn start(url: &str, prefix: &str) -> NodeServer {
-        let mut script = Script::start("server.mjs", &[url, prefix]);
+        NodeServer::start_with(&[url, prefix]).await
+    }
+
+    /// The same server on `createShardedAdapter`, in subscription mode `mode` (`static`,
+    /// `dynamic` or `dynamic-private`).
+    pub async fn start_sharded(url: &str, prefix: &str, mode: &str) -> NodeServer {
+        NodeServer::start_with(&[url, prefix, mode]).await
+    }
+
+    async fn start_with(args: &[&str]) -> NodeServer {
+        let mut script = Script::start("server.mjs", args);
         let ready = script.read().await;
         let port = ready["ready"].as_u64().expect("ready line") as u16;
         NodeServer { script, port }

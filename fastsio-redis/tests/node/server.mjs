@@ -1,13 +1,15 @@
 // A node socket.io@4 server on @socket.io/redis-adapter@8, driven by the Rust interop test:
-// `node server.mjs <redis url> <key prefix>`; prints `{"ready": port}`, then reads one JSON
-// command per stdin line and prints one JSON answer per line.
+// `node server.mjs <redis url> <key prefix> [static|dynamic|dynamic-private]` (with a mode:
+// `createShardedAdapter` in that subscription mode, on Redis 7 sharded pub/sub); prints
+// `{"ready": port}`, then reads one JSON command per stdin line and prints one JSON answer per
+// line.
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { Server } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
 
-const [url, key] = process.argv.slice(2);
+const [url, key, subscriptionMode] = process.argv.slice(2);
 const pub = createClient({ url });
 const sub = pub.duplicate();
 pub.on("error", (e) => console.error("redis pub error", e.message));
@@ -16,7 +18,10 @@ await Promise.all([pub.connect(), sub.connect()]);
 
 const http = createServer();
 const io = new Server(http, {
-  adapter: createAdapter(pub, sub, { key, requestsTimeout: 2000 }),
+  adapter:
+    subscriptionMode
+      ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode })
+      : createAdapter(pub, sub, { key, requestsTimeout: 2000 }),
   pingInterval: 20000,
 });
 io.on("connection", (socket) => {

@@ -1,0 +1,171 @@
+//! What other servers publish: messages applied to this node's sockets (answered on the
+//! sender's response channel), and answers to this node's requests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use fastsio::adapter::LocalNamespace;
+use futures_util::StreamExt;
+use rmpv::Value as Mp;
+use serde_json::Value as Json;
+
+use super::Shared;
+use super::message::{encode, message_type};
+use crate::remote_socket::describe;
+use crate::server_side::ServerSideEvent;
+use crate::wire::{RemotePacket, decode, json_to_mp, map, opts_from_json, rooms_from_json};
+
+/// A message being handled: who sent it, for which namespace, its data.
+struct Incoming<'a> {
+    uid: &'a str,
+    nsp: &'a str,
+    data: &'a Json,
+}
+
+impl Shared {
+    pub(crate) fn on_message(self: &Arc<Self>, payload: &[u8]) {
+        let Some((message, bins)) = decode(payload) else {
+            tracing::debug!("sharded redis adapter: malformed message ignored");
+            return;
+        };
+        let (Some(uid), Some(nsp), Some(kind), Some(data)) = (
+            message.get("uid").and_then(Json::as_str),
+            message.get("nsp").and_then(Json::as_str),
+            message.get("type").and_then(Json::as_u64),
+            message.get("data"),
+        ) else {
+            return;
+        };
+        if uid == self.uid {
+            return;
+        }
+        let Some(served) = self.served(nsp) else {
+            return;
+        };
+        let local = served.ns;
+        let msg = Incoming { uid, nsp, data };
+        match kind {
+            message_type::BROADCAST => self.on_broadcast(&local, &msg, bins),
+            message_type::SOCKETS_JOIN => local.join(
+                &opts_from_json(data.get("opts")),
+                &rooms_from_json(data.get("rooms")),
+            ),
+            message_type::SOCKETS_LEAVE => local.leave(
+                &opts_from_json(data.get("opts")),
+                &rooms_from_json(data.get("rooms")),
+            ),
+            message_type::DISCONNECT_SOCKETS => local.disconnect(&opts_from_json(data.get("opts"))),
+            message_type::FETCH_SOCKETS => {
+                let sockets = local.sockets(&opts_from_json(data.get("opts")));
+                let sockets: Vec<Json> = sockets.iter().map(describe).collect();
+                self.respond(
+                    &msg,
+                    message_type::FETCH_SOCKETS_RESPONSE,
+                    vec![("sockets", json_to_mp(&Json::Array(sockets), &[]))],
+                );
+            }
+            message_type::SERVER_SIDE_EMIT => self.on_server_side_emit(&msg),
+            message_type::FETCH_SOCKETS_RESPONSE
+            | message_type::SERVER_SIDE_EMIT_RESPONSE
+            | message_type::BROADCAST_CLIENT_COUNT
+            | message_type::BROADCAST_ACK => {
+                if let Some(id) = data.get("requestId").and_then(Json::as_str) {
+                    let id = id.to_string();
+                    self.dispatch_response(&id, message);
+                }
+            }
+            _ => tracing::debug!(kind, "sharded redis adapter: unknown message type ignored"),
+        }
+    }
+
+    /// Publishes an answer to `msg` on its sender's response channel, with its request id.
+    fn respond(&self, msg: &Incoming<'_>, kind: u64, mut data: Vec<(&str, Mp)>) {
+        let request_id = msg.data.get("requestId").map(|id| json_to_mp(id, &[]));
+        data.push(("requestId", request_id.unwrap_or(Mp::Nil)));
+        let body = encode(&self.uid, msg.nsp, kind, map(data));
+        self.outbox
+            .publish_detached(self.response_channel(msg.nsp, msg.uid), body);
+    }
+
+    fn on_server_side_emit(&self, msg: &Incoming<'_>) {
+        let Some(packet) = msg.data.get("packet").and_then(Json::as_array) else {
+            return;
+        };
+        let Some(event) = packet.first().and_then(Json::as_str) else {
+            return;
+        };
+        let wants_ack = msg.data.get("requestId").is_some_and(|id| !id.is_null());
+        let answer = self.server_side_handler().and_then(|handler| {
+            handler(ServerSideEvent {
+                nsp: msg.nsp.to_string(),
+                event: event.to_string(),
+                args: packet[1..].to_vec(),
+                wants_ack,
+            })
+        });
+        if wants_ack {
+            let answer = json_to_mp(&answer.unwrap_or(Json::Null), &[]);
+            self.respond(
+                msg,
+                message_type::SERVER_SIDE_EMIT_RESPONSE,
+                vec![("packet", answer)],
+            );
+        }
+    }
+
+    /// A broadcast: delivered to this node's sockets; with a request id, this node's count
+    /// first, then each ack as it arrives.
+    fn on_broadcast(
+        self: &Arc<Self>,
+        local: &LocalNamespace,
+        msg: &Incoming<'_>,
+        bins: Vec<Bytes>,
+    ) {
+        let Some(packet) = msg
+            .data
+            .get("packet")
+            .and_then(|p| RemotePacket::from_json(p, bins))
+        else {
+            tracing::debug!("sharded redis adapter: unreadable broadcast packet");
+            return;
+        };
+        let opts = opts_from_json(msg.data.get("opts"));
+        if msg.data.get("requestId").is_none_or(Json::is_null) {
+            local.deliver(&packet.encode(None), &opts);
+            return;
+        }
+        let timeout = msg
+            .data
+            .pointer("/opts/flags/timeout")
+            .and_then(Json::as_u64)
+            .map(Duration::from_millis)
+            .unwrap_or(self.config.request_timeout);
+        let (reached, mut acks) =
+            local.deliver_with_ack(|id| packet.encode(Some(id)), &opts, timeout);
+        self.respond(
+            msg,
+            message_type::BROADCAST_CLIENT_COUNT,
+            vec![("clientCount", Mp::from(reached as u64))],
+        );
+        if reached == 0 {
+            return;
+        }
+        let this = self.clone();
+        let (uid, nsp, data) = (msg.uid.to_string(), msg.nsp.to_string(), msg.data.clone());
+        tokio::spawn(async move {
+            let msg = Incoming {
+                uid: &uid,
+                nsp: &nsp,
+                data: &data,
+            };
+            while let Some(ack) = acks.next().await {
+                let Ok(value) = ack.data::<Json>() else {
+                    continue;
+                };
+                let packet = json_to_mp(&value, &ack.attachments);
+                this.respond(&msg, message_type::BROADCAST_ACK, vec![("packet", packet)]);
+            }
+        });
+    }
+}
