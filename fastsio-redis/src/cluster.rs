@@ -83,9 +83,9 @@ impl RedisCluster {
         let (subscriptions, control) = Subscriptions::new();
         let inner = Arc::new(Inner {
             channels: Channels::new(&config.prefix),
-            config,
             uid: random_id(6),
-            outbox: Outbox::start(commands.clone()),
+            outbox: Outbox::start(commands.clone(), "PUBLISH", config.max_queued),
+            config,
             commands,
             subscriptions,
             server_side: Mutex::new(None),

@@ -20,6 +20,11 @@ pub struct RedisConfig {
     pub prefix: String,
     /// How long a request to other nodes waits for their answers, 5 s by default.
     pub request_timeout: Duration,
+    /// How many messages may wait to be published to Redis, 16 384 by default. Beyond (a
+    /// burst faster than Redis takes it, or Redis unreachable), a cluster operation fails at
+    /// once with an error: a broadcast still reaches this node's sockets, and the failure is
+    /// logged, but the other nodes miss it.
+    pub max_queued: usize,
 }
 
 impl RedisConfig {
@@ -29,6 +34,7 @@ impl RedisConfig {
             url: url.into(),
             prefix: "socket.io".into(),
             request_timeout: Duration::from_secs(5),
+            max_queued: 16_384,
         }
     }
 
@@ -41,6 +47,12 @@ impl RedisConfig {
     /// Sets the request timeout.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets how many messages may wait to be published (see [`RedisConfig::max_queued`]).
+    pub fn max_queued(mut self, messages: usize) -> Self {
+        self.max_queued = messages;
         self
     }
 }

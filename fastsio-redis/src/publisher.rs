@@ -9,8 +9,6 @@ use tokio::sync::{mpsc, oneshot};
 use crate::connection::Commands;
 use crate::error::err;
 
-/// At most this many messages wait to be published; beyond, publishing fails at once.
-const MAX_QUEUED: usize = 1024;
 /// At most this many messages go in one pipelined round trip to Redis.
 const MAX_BATCH: usize = 256;
 
@@ -35,14 +33,15 @@ impl Published {
 pub(crate) struct Outbox(mpsc::Sender<Outgoing>);
 
 impl Outbox {
-    /// Starts the publisher task (inside a tokio runtime), sending with `PUBLISH`.
-    pub(crate) fn start(commands: Arc<Commands>) -> Outbox {
-        Outbox::start_with(commands, "PUBLISH")
-    }
-
-    /// Starts the publisher task, sending with `command` (`PUBLISH` or `SPUBLISH`).
-    pub(crate) fn start_with(commands: Arc<Commands>, command: &'static str) -> Outbox {
-        let (tx, rx) = mpsc::channel(MAX_QUEUED);
+    /// Starts the publisher task (inside a tokio runtime), sending with `command` (`PUBLISH`
+    /// or `SPUBLISH`); at most `max_queued` messages wait, beyond which publishing fails at
+    /// once.
+    pub(crate) fn start(
+        commands: Arc<Commands>,
+        command: &'static str,
+        max_queued: usize,
+    ) -> Outbox {
+        let (tx, rx) = mpsc::channel(max_queued.max(1));
         tokio::spawn(publish(commands, command, rx));
         Outbox(tx)
     }

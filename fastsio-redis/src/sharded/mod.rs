@@ -96,10 +96,10 @@ impl ShardedRedisCluster {
         let client = redis::Client::open(config.url.as_str()).map_err(err)?;
         let commands = Arc::new(Commands::new(client.clone(), config.request_timeout));
         let inner = Arc::new(Shared {
-            config,
             mode,
             uid: random_id(6),
-            outbox: Outbox::start_with(commands.clone(), "SPUBLISH"),
+            outbox: Outbox::start(commands.clone(), "SPUBLISH", config.max_queued),
+            config,
             commands,
             subscriptions: Arc::default(),
             server_side: Mutex::new(None),
