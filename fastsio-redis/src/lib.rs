@@ -36,6 +36,7 @@ mod incoming;
 mod publisher;
 mod remote_socket;
 mod server_side;
+mod streams;
 mod subscriber;
 mod wire;
 
@@ -44,3 +45,4 @@ pub use cluster::RedisCluster;
 pub use config::RedisConfig;
 pub use remote_socket::SocketData;
 pub use server_side::ServerSideEvent;
+pub use streams::{RedisStreams, RedisStreamsAdapter, StreamsConfig};

@@ -1,0 +1,246 @@
+//! Connection state recovery across nodes through a Redis stream (`RedisStreams`): a
+//! socket.io-client@4 whose connection to node A drops comes back to node B with the same id,
+//! its rooms and every event it missed exactly once and in order; broadcasts through the
+//! stream reach each member on either node exactly once, with the same offset everywhere.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Node, client, next, prefix, redis};
+use fastsio::RecoveryConfig;
+use fastsio::prelude::*;
+use fastsio_redis::{RedisCluster, RedisConfig, RedisStreams, StreamsConfig};
+use fastsio_tests::run_node;
+use fastsio_tests::server::{TestServer, eventually};
+use serde_json::{Value, json};
+
+/// Bound on a whole script run (the script bounds itself at 20 s; the first run may also
+/// install the npm packages).
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Names of the test's own stream, session keys and channels on the shared Redis.
+struct Names {
+    prefix: String,
+    stream: String,
+    sessions: String,
+}
+
+fn names() -> Names {
+    let prefix = prefix();
+    Names {
+        stream: format!("{prefix}-stream"),
+        sessions: format!("{prefix}-session:"),
+        prefix,
+    }
+}
+
+/// A node with the streams adapter and recovery on, and its routes.
+async fn node(url: &str, names: &Names, routes: Routes) -> (Node, RedisStreams) {
+    let cluster = RedisCluster::new(
+        RedisConfig::new(url)
+            .prefix(&names.prefix)
+            .request_timeout(Duration::from_secs(2)),
+    )
+    .unwrap();
+    let streams = RedisStreams::new(
+        &cluster,
+        StreamsConfig::default()
+            .stream_name(&names.stream)
+            .session_key_prefix(&names.sessions),
+    )
+    .unwrap();
+    let io = Server::builder()
+        .ping_interval(Duration::from_secs(20))
+        .connection_state_recovery(RecoveryConfig::default())
+        .adapter(streams.adapters())
+        .routes(routes)
+        .build()
+        .unwrap();
+    let server = TestServer::start(io.service()).await;
+    eventually("subscribed to Redis", || cluster.is_subscribed("/")).await;
+    eventually("reading the stream", || streams.is_reading()).await;
+    let node = Node {
+        io,
+        server,
+        cluster,
+    };
+    (node, streams)
+}
+
+async fn redis_connection(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+/// Polls Redis (every 10 ms, at most 5 s) until `check` holds for the reply to `cmd`.
+async fn until_redis(
+    conn: &mut redis::aio::MultiplexedConnection,
+    cmd: &redis::Cmd,
+    what: &str,
+    check: impl Fn(usize) -> bool,
+) {
+    for _ in 0..500 {
+        let n: usize = cmd.query_async(conn).await.unwrap();
+        if check(n) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+/// On a fresh connection: join `r`, emit `welcome`. `emit_missed(sid)` waits until a lost
+/// session is kept in Redis, emits what that socket misses (to it, to `r`, to everyone) and
+/// must not get back (another room, all but `r`, a volatile emit), and answers once the six
+/// emits are in the stream; `emit_after` emits to `r`.
+fn routes(url: &str, names: &Names) -> Routes {
+    let (url, stream, sessions) = (
+        url.to_string(),
+        names.stream.clone(),
+        names.sessions.clone(),
+    );
+    let on_connect = |socket: SocketRef| async move {
+        if !socket.recovered() {
+            socket.join("r");
+            socket.emit_raw("welcome", &()).unwrap();
+        }
+    };
+    let emit_missed = move |io: Io, Data(sid): Data<String>| {
+        let (url, stream, sessions) = (url.clone(), stream.clone(), sessions.clone());
+        async move {
+            let mut conn = redis_connection(&url).await;
+            let mut exists = redis::cmd("EVAL");
+            exists
+                .arg("return #redis.call('KEYS', ARGV[1])")
+                .arg(0)
+                .arg(format!("{sessions}*"));
+            until_redis(&mut conn, &exists, "the lost session is kept", |n| n >= 1).await;
+            let mut len = redis::cmd("XLEN");
+            len.arg(&stream);
+            let before: usize = len.query_async(&mut conn).await.unwrap();
+            io.to(sid.as_str())
+                .emit_raw("missed", &"to-socket")
+                .unwrap();
+            io.to("other").emit_raw("missed", &"other-room").unwrap();
+            io.to("r").emit_raw("missed", &"to-room").unwrap();
+            io.to("r")
+                .volatile()
+                .emit_raw("missed", &"volatile")
+                .unwrap();
+            io.except("r").emit_raw("missed", &"except-r").unwrap();
+            io.emit_raw("missed", &"to-all").unwrap();
+            until_redis(&mut conn, &len, "the emits are in the stream", |n| {
+                n >= before + 6
+            })
+            .await;
+            Ack(true)
+        }
+    };
+    let emit_after = |io: Io| async move {
+        io.to("r").emit_raw("after", &"to-room").unwrap();
+        Ack(true)
+    };
+    Routes::new("/")
+        .on_connect(on_connect)
+        .on("emit_missed", emit_missed)
+        .on("emit_after", emit_after)
+}
+
+async fn recovers_on_another_node(transport: &str) {
+    let Some(redis) = redis().await else { return };
+    let names = names();
+    let (a, _sa) = node(&redis.url, &names, routes(&redis.url, &names)).await;
+    let (b, _sb) = node(&redis.url, &names, routes(&redis.url, &names)).await;
+    let out = run_node(
+        "sio_recovery_nodes.mjs",
+        &[&a.server.http(""), &b.server.http(""), transport],
+        SCRIPT_TIMEOUT,
+    )
+    .await;
+    out.assert_ok();
+    let result = out.json();
+    assert_eq!(result["ok"], true, "{}", out.stdout);
+    let details = &result["details"];
+    assert_eq!(details["reason"], "forced close");
+    assert_eq!(details["recovered"], true, "{details}");
+    assert_eq!(details["firstId"], details["secondId"]);
+    // `after` goes to room `r` on node B: the room came back with the session.
+    assert_eq!(
+        details["events"],
+        json!([
+            ["missed", "to-socket"],
+            ["missed", "to-room"],
+            ["missed", "to-all"],
+            ["after", "to-room"],
+        ])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_lost_on_one_node_is_recovered_on_another_over_websocket() {
+    recovers_on_another_node("websocket").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_lost_on_one_node_is_recovered_on_another_over_polling() {
+    recovers_on_another_node("polling").await;
+}
+
+/// A frame `42[...]` split into the event with its arguments, and its offset.
+fn event(frame: &str) -> (Value, String) {
+    let mut items: Vec<Value> = serde_json::from_str(&frame["42".len()..]).unwrap();
+    let offset = items.pop().unwrap();
+    let offset = offset.as_str().expect("an offset last").to_string();
+    assert!(
+        offset
+            .split_once('-')
+            .is_some_and(|(ms, seq)| { ms.parse::<u64>().is_ok() && seq.parse::<u64>().is_ok() }),
+        "a stream id: {offset}"
+    );
+    (Value::Array(items), offset)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcasts_through_the_stream_reach_each_member_once_with_one_offset() {
+    let Some(redis) = redis().await else { return };
+    let names = names();
+    let (a, _sa) = node(&redis.url, &names, Routes::new("/")).await;
+    let (b, _sb) = node(&redis.url, &names, Routes::new("/")).await;
+    let mut a1 = client(&a, &["r"]).await;
+    let mut a2 = client(&a, &[]).await;
+    let mut b1 = client(&b, &["r"]).await;
+    let mut b2 = client(&b, &["r", "x"]).await;
+
+    let expect = async |clients: Vec<&mut common::Client>, want: Value| {
+        let mut offsets = Vec::new();
+        for c in clients {
+            let (got, offset) = event(&next(c).await);
+            assert_eq!(got, want);
+            offsets.push(offset);
+        }
+        offsets.dedup();
+        assert_eq!(offsets.len(), 1, "one entry, one offset: {offsets:?}");
+    };
+    a.io.emit_raw("all", &1).unwrap();
+    expect(vec![&mut a1, &mut a2, &mut b1, &mut b2], json!(["all", 1])).await;
+    b.io.to("r").emit_raw("room", &"from b").unwrap();
+    expect(vec![&mut a1, &mut b1, &mut b2], json!(["room", "from b"])).await;
+    a.io.to("r").except("x").emit_raw("except", &()).unwrap();
+    expect(vec![&mut a1, &mut b1], json!(["except"])).await;
+    a.io.to(["r", "x"]).emit_raw("multi", &()).unwrap();
+    expect(vec![&mut a1, &mut b1, &mut b2], json!(["multi"])).await;
+    b.io.to(a2.sid.as_str()).emit_raw("to a2", &()).unwrap();
+    expect(vec![&mut a2], json!(["to a2"])).await;
+    // A volatile broadcast goes through the stream too, without an offset.
+    a.io.to("r").volatile().emit_raw("volatile", &()).unwrap();
+    for c in [&mut a1, &mut b1, &mut b2] {
+        assert_eq!(next(c).await, r#"42["volatile"]"#);
+    }
+    // Nothing else arrived: the next frame of each is this marker.
+    b.io.emit_raw("end", &()).unwrap();
+    expect(vec![&mut a1, &mut a2, &mut b1, &mut b2], json!(["end"])).await;
+}
