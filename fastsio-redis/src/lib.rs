@@ -25,6 +25,9 @@
 //! timeout; broadcast acks return what arrived in time. The subscriber reconnects and
 //! resubscribes on its own; messages waiting to be published are capped (1024, beyond which
 //! publishing fails at once), and so is each request's response buffer (256).
+//!
+//! Connection state recovery across nodes: [`RedisStreams`], on a Redis stream as node's
+//! `@socket.io/redis-streams-adapter`.
 
 mod adapter;
 mod channels;

@@ -244,3 +244,39 @@ async fn broadcasts_through_the_stream_reach_each_member_once_with_one_offset() 
     b.io.emit_raw("end", &()).unwrap();
     expect(vec![&mut a1, &mut a2, &mut b1, &mut b2], json!(["end"])).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_down_broadcasts_still_reach_this_nodes_sockets() {
+    // A loopback port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let cluster = RedisCluster::new(
+        RedisConfig::new(&url)
+            .prefix(prefix())
+            .request_timeout(Duration::from_secs(1)),
+    )
+    .unwrap();
+    let streams = RedisStreams::new(&cluster, StreamsConfig::default()).unwrap();
+    let io = Server::builder()
+        .connection_state_recovery(RecoveryConfig::default())
+        .adapter(streams.adapters())
+        .build()
+        .unwrap();
+    let server = TestServer::start(io.service()).await;
+    let node = Node {
+        io,
+        server,
+        cluster,
+    };
+    let mut c = client(&node, &["r"]).await;
+    assert!(!streams.is_reading());
+    node.io.to("r").emit_raw("news", &1).unwrap();
+    assert_eq!(next(&mut c).await, r#"42["news",1]"#);
+    let socket = node.io.sockets().pop().unwrap();
+    socket.emit_raw("direct", &2).unwrap();
+    assert_eq!(next(&mut c).await, r#"42["direct",2]"#);
+}
