@@ -2,11 +2,14 @@
 //! socket.io-client@4 whose connection to node A drops comes back to node B with the same id,
 //! its rooms and every event it missed exactly once and in order; broadcasts through the
 //! stream reach each member on either node exactly once, with the same offset everywhere.
+//! With a node socket.io@4 server on `@socket.io/redis-streams-adapter` on the same stream, a
+//! session lost on fastsio is recovered on node, and node's broadcasts reach fastsio's sockets.
 
 mod common;
 
 use std::time::Duration;
 
+use common::node::{Script, ensure_npm};
 use common::{Node, client, next, prefix, redis};
 use fastsio::RecoveryConfig;
 use fastsio::prelude::*;
@@ -279,4 +282,69 @@ async fn with_redis_down_broadcasts_still_reach_this_nodes_sockets() {
     let socket = node.io.sockets().pop().unwrap();
     socket.emit_raw("direct", &2).unwrap();
     assert_eq!(next(&mut c).await, r#"42["direct",2]"#);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_server_on_the_streams_adapter_shares_the_stream_and_the_sessions() {
+    let Some(redis) = redis().await else { return };
+    if !ensure_npm().await {
+        return;
+    }
+    let names = names();
+    let (a, _sa) = node(&redis.url, &names, routes(&redis.url, &names)).await;
+    let mut server = Script::start(
+        "streams_server.mjs",
+        &[&redis.url, &names.stream, &names.sessions, &names.prefix],
+    );
+    let port = server.read().await["ready"]
+        .as_u64()
+        .expect("the node server is ready");
+    let node_url = format!("http://127.0.0.1:{port}");
+    let mut member = client(&a, &["r"]).await;
+
+    // Lost on fastsio, recovered on node.
+    let out = run_node(
+        "sio_recovery_nodes.mjs",
+        &[&a.server.http(""), &node_url, "websocket"],
+        SCRIPT_TIMEOUT,
+    )
+    .await;
+    out.assert_ok();
+    let details = &out.json()["details"];
+    assert_eq!(details["recovered"], true, "{details}");
+    assert_eq!(details["firstId"], details["secondId"]);
+    // Node replays volatile broadcasts too (its restoreSession does not look at the flags).
+    assert_eq!(
+        details["events"],
+        json!([
+            ["missed", "to-socket"],
+            ["missed", "to-room"],
+            ["missed", "volatile"],
+            ["missed", "to-all"],
+            ["after", "to-room"],
+        ])
+    );
+
+    // After its own welcome, what node broadcast to `r` and to everyone reached the member on
+    // fastsio, in order; the volatile one may not (it is dropped for a socket with something
+    // still queued, as it may be right after `to-room`).
+    let mut got = Vec::new();
+    while got.len() < 4 {
+        let frame = next(&mut member).await;
+        if frame != r#"42["missed","volatile"]"# {
+            got.push(event(&frame).0);
+        }
+    }
+    assert_eq!(
+        got,
+        [
+            json!(["welcome"]),
+            json!(["missed", "to-room"]),
+            json!(["missed", "to-all"]),
+            json!(["after", "to-room"]),
+        ]
+    );
+    a.io.emit_raw("end", &()).unwrap();
+    assert_eq!(event(&next(&mut member).await).0, json!(["end"]));
+    server.kill().await;
 }

@@ -13,9 +13,10 @@ use fastsio::protocol::EncodedPacket;
 
 use super::Shared;
 use super::entry::broadcast_data;
+use super::held::Held;
 use super::restore::restore;
 use super::session;
-use super::writer::{Job, Local};
+use super::writer::{Job, Local, To};
 use crate::adapter::RedisAdapter;
 use crate::cluster::Inner;
 use crate::error::err;
@@ -27,6 +28,7 @@ pub struct RedisStreamsAdapter {
     cluster: RedisAdapter,
     shared: Arc<Shared>,
     namespace: OnceLock<Namespace>,
+    held: Arc<Held>,
 }
 
 struct Namespace {
@@ -42,6 +44,7 @@ impl RedisStreamsAdapter {
             cluster: RedisAdapter::new(cluster.clone()),
             shared,
             namespace: OnceLock::new(),
+            held: Arc::default(),
         }
     }
 
@@ -58,7 +61,7 @@ impl RedisStreamsAdapter {
                 local: Some(local), ..
             } = e.into_inner()
             {
-                local.ns.deliver(&local.packet, &local.opts);
+                local.send(None);
             }
             err("the stream's write queue is full")
         })
@@ -88,7 +91,13 @@ impl Adapter for RedisStreamsAdapter {
     }
 
     fn add_all(&self, sid: Sid, rooms: &[Room]) {
-        self.cluster.add_all(sid, rooms)
+        match self.namespace.get() {
+            Some(ns) if ns.ttl.is_some() => {
+                let join = || self.cluster.add_all(sid, rooms);
+                self.held.joined(&ns.local, sid, rooms, join)
+            }
+            _ => self.cluster.add_all(sid, rooms),
+        }
     }
 
     fn del(&self, sid: Sid, rooms: &[Room]) {
@@ -96,6 +105,7 @@ impl Adapter for RedisStreamsAdapter {
     }
 
     fn del_all(&self, sid: Sid) {
+        self.held.forget(sid);
         self.cluster.del_all(sid)
     }
 
@@ -115,13 +125,22 @@ impl Adapter for RedisStreamsAdapter {
         let Some(ns) = self.namespace.get() else {
             return Stored::Ready(packet);
         };
-        let opts = match to {
+        let (opts, to) = match to {
             Recipients::Broadcast(opts) if opts.local => return Stored::Ready(packet),
-            Recipients::Broadcast(opts) => opts.clone(),
-            Recipients::Socket(sid) => BroadcastOptions {
-                rooms: vec![Room::from(sid.as_str())],
-                ..BroadcastOptions::default()
-            },
+            Recipients::Broadcast(opts) => (
+                opts.clone(),
+                To::Sockets(BroadcastOptions {
+                    local: true,
+                    ..opts.clone()
+                }),
+            ),
+            Recipients::Socket(sid) => {
+                let opts = BroadcastOptions {
+                    rooms: vec![Room::from(sid.as_str())],
+                    ..BroadcastOptions::default()
+                };
+                (opts, To::Socket(sid, self.held.clone()))
+            }
         };
         let Some(data) = broadcast_data(&ns.path, &packet, &opts) else {
             return Stored::Ready(packet);
@@ -129,10 +148,7 @@ impl Adapter for RedisStreamsAdapter {
         let local = Local {
             ns: ns.local.clone(),
             packet,
-            opts: BroadcastOptions {
-                local: true,
-                ..opts
-            },
+            to,
         };
         if let Err(e) = self.add(ns, data, Some(local)) {
             tracing::warn!(nsp = %ns.path, error = %e, "redis streams: broadcast kept on this node");

@@ -5,6 +5,7 @@
 mod adapter;
 mod config;
 mod entry;
+mod held;
 mod reader;
 mod restore;
 mod session;
@@ -32,7 +33,7 @@ use writer::Job;
 /// [`adapters`](Self::adapters) to the server builder, with recovery on.
 ///
 /// Entries, their fields (`uid`, `nsp`, `type`, `data`) and session keys are those of node's
-/// `@socket.io/redis-streams-adapter` 0.2 with its defaults. The other cluster operations
+/// `@socket.io/redis-streams-adapter` 0.3 with its defaults. The other cluster operations
 /// (acks of broadcasts, `fetch_sockets`, `join`/`leave`/`disconnect` on selections,
 /// `server_count`) go through the [`RedisCluster`] it is made from, among fastsio nodes.
 ///

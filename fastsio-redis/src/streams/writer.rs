@@ -7,12 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fastsio::adapter::{BroadcastOptions, LocalNamespace};
+use fastsio::engine::Sid;
 use fastsio::protocol::EncodedPacket;
 use redis::Value;
 use tokio::sync::mpsc;
 
 use super::StreamsConfig;
 use super::entry::BROADCAST;
+use super::held::Held;
 use crate::connection::Commands;
 
 /// Jobs taken from the queue at once, written in one pipeline.
@@ -39,7 +41,31 @@ pub(crate) enum Job {
 pub(crate) struct Local {
     pub(crate) ns: LocalNamespace,
     pub(crate) packet: EncodedPacket,
-    pub(crate) opts: BroadcastOptions,
+    pub(crate) to: To,
+}
+
+/// Who a [`Local`] packet is for.
+pub(crate) enum To {
+    /// One socket, which may still be connecting.
+    Socket(Sid, Arc<Held>),
+    /// The sockets these options select.
+    Sockets(BroadcastOptions),
+}
+
+impl Local {
+    /// Sends the packet, with `offset` as its offset if given.
+    pub(crate) fn send(self, offset: Option<&str>) {
+        let packet = match offset {
+            Some(offset) => self.packet.with_offset(offset),
+            None => self.packet,
+        };
+        match self.to {
+            To::Socket(sid, held) => held.send(&self.ns, sid, packet),
+            To::Sockets(opts) => {
+                self.ns.deliver(&packet, &opts);
+            }
+        }
+    }
 }
 
 /// Starts the writer; it ends when the returned sender and its clones are gone.
@@ -117,14 +143,10 @@ impl Writer {
             else {
                 continue;
             };
-            let packet = match reply {
-                Some(Value::BulkString(id)) => match std::str::from_utf8(&id) {
-                    Ok(id) => local.packet.with_offset(id),
-                    Err(_) => local.packet,
-                },
-                _ => local.packet,
-            };
-            local.ns.deliver(&packet, &local.opts);
+            match reply {
+                Some(Value::BulkString(id)) => local.send(std::str::from_utf8(&id).ok()),
+                _ => local.send(None),
+            }
         }
     }
 }
