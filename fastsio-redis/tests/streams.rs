@@ -1,7 +1,8 @@
 //! Connection state recovery across nodes through a Redis stream (`RedisStreams`): a
 //! socket.io-client@4 whose connection to node A drops comes back to node B with the same id,
 //! its rooms and every event it missed exactly once and in order; broadcasts through the
-//! stream reach each member on either node exactly once, with the same offset everywhere.
+//! stream reach each member on either node exactly once, with the same offset everywhere; a
+//! session is recovered once, and only from an offset still in the stream.
 //! With a node socket.io@4 server on `@socket.io/redis-streams-adapter` on the same stream, a
 //! session lost on fastsio is recovered on node, and node's broadcasts reach fastsio's sockets.
 
@@ -16,6 +17,7 @@ use fastsio::prelude::*;
 use fastsio_redis::{RedisCluster, RedisConfig, RedisStreams, StreamsConfig};
 use fastsio_tests::run_node;
 use fastsio_tests::server::{TestServer, eventually};
+use fastsio_tests::ws::WsClient;
 use serde_json::{Value, json};
 
 /// Bound on a whole script run (the script bounds itself at 20 s; the first run may also
@@ -347,4 +349,62 @@ async fn a_node_server_on_the_streams_adapter_shares_the_stream_and_the_sessions
     a.io.emit_raw("end", &()).unwrap();
     assert_eq!(event(&next(&mut member).await).0, json!(["end"]));
     server.kill().await;
+}
+
+/// Opens a raw Socket.IO connection to `node` with this CONNECT auth; returns the client and
+/// the CONNECT reply (`{"sid", "pid"}`).
+async fn raw_connect(node: &Node, auth: &str) -> (WsClient, Value) {
+    let mut ws = WsClient::connect(&node.server.ws("/socket.io/?EIO=4&transport=websocket")).await;
+    ws.next_text().await;
+    ws.send_text(&format!("40{auth}")).await;
+    let reply = ws.next_text().await;
+    let reply = serde_json::from_str(reply.strip_prefix("40").expect("a CONNECT reply")).unwrap();
+    (ws, reply)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_is_recovered_once_and_only_from_an_offset_in_the_stream() {
+    let Some(redis) = redis().await else { return };
+    let names = names();
+    let (a, _sa) = node(&redis.url, &names, routes(&redis.url, &names)).await;
+    let (b, _sb) = node(&redis.url, &names, routes(&redis.url, &names)).await;
+    let mut conn = redis_connection(&redis.url).await;
+    let mut sessions = redis::cmd("EVAL");
+    sessions
+        .arg("return #redis.call('KEYS', ARGV[1])")
+        .arg(0)
+        .arg(format!("{}*", names.sessions));
+
+    // Two sockets on A, each with the offset of its welcome; both connections drop.
+    let mut lost = Vec::new();
+    for _ in 0..2 {
+        let (mut ws, reply) = raw_connect(&a, "").await;
+        let (welcome, offset) = event(&next_text(&mut ws).await);
+        assert_eq!(welcome, json!(["welcome"]));
+        lost.push((reply, offset));
+        ws.close().await;
+    }
+    until_redis(&mut conn, &sessions, "both sessions are kept", |n| n == 2).await;
+
+    // An offset that is not in the stream: a fresh session (the kept one is taken anyway, as
+    // in node).
+    let (reply, _) = &lost[0];
+    let claim = json!({"pid": reply["pid"], "offset": "1-1"}).to_string();
+    let (_ws, fresh) = raw_connect(&b, &claim).await;
+    assert_ne!(fresh["sid"], reply["sid"]);
+
+    // The offset of its last event: recovered on B, once.
+    let (reply, offset) = &lost[1];
+    let claim = json!({"pid": reply["pid"], "offset": offset}).to_string();
+    let (_ws, recovered) = raw_connect(&b, &claim).await;
+    assert_eq!(recovered["sid"], reply["sid"]);
+    let (_ws, again) = raw_connect(&b, &claim).await;
+    assert_ne!(again["sid"], reply["sid"], "a session is recovered once");
+    until_redis(&mut conn, &sessions, "no session is left", |n| n == 0).await;
+}
+
+async fn next_text(ws: &mut WsClient) -> String {
+    tokio::time::timeout(Duration::from_secs(5), ws.next_text())
+        .await
+        .expect("a message within 5 s")
 }
