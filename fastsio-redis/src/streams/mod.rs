@@ -52,9 +52,10 @@ use writer::Job;
 /// # Ok(()) }
 /// ```
 ///
-/// Failures: with Redis down, broadcasts reach this node's sockets only, without an offset,
-/// sessions are not kept and recoveries fail (the client connects afresh); the reader
-/// reconnects on its own and goes on from the last entry it read.
+/// Failures: with Redis down, broadcasts reach this node's sockets only, without an offset
+/// (after the request timeout at most), sessions are not kept and recoveries fail (the client
+/// connects afresh); the reader reconnects on its own and goes on from the last entry it read.
+/// Waiting writes are capped ([`StreamsConfig::queue`]).
 #[derive(Clone)]
 pub struct RedisStreams {
     cluster: RedisCluster,
