@@ -51,8 +51,17 @@ impl Commands {
 
     /// Runs a pipeline; a failure drops the connection so the next call reconnects.
     pub(crate) async fn pipeline(&self, pipe: &redis::Pipeline) -> Result<(), AdapterError> {
+        self.pipeline_query(pipe).await
+    }
+
+    /// Runs a pipeline and reads its replies; a failure drops the connection so the next call
+    /// reconnects.
+    pub(crate) async fn pipeline_query<T: redis::FromRedisValue>(
+        &self,
+        pipe: &redis::Pipeline,
+    ) -> Result<T, AdapterError> {
         let mut conn = self.connection().await?;
-        let result = tokio::time::timeout(self.timeout, pipe.query_async::<()>(&mut conn)).await;
+        let result = tokio::time::timeout(self.timeout, pipe.query_async::<T>(&mut conn)).await;
         self.settle(result).await
     }
 

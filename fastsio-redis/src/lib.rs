@@ -28,6 +28,9 @@
 //! timeout; broadcast acks return what arrived in time. The subscriber reconnects and
 //! resubscribes on its own; messages waiting to be published are capped (1024, beyond which
 //! publishing fails at once), and so is each request's response buffer (256).
+//!
+//! Connection state recovery across nodes: [`RedisStreams`], on a Redis stream as node's
+//! `@socket.io/redis-streams-adapter`.
 
 mod adapter;
 mod channels;
@@ -40,6 +43,7 @@ mod publisher;
 mod remote_socket;
 mod server_side;
 mod sharded;
+mod streams;
 mod subscriber;
 mod wire;
 
@@ -49,3 +53,4 @@ pub use config::RedisConfig;
 pub use remote_socket::SocketData;
 pub use server_side::ServerSideEvent;
 pub use sharded::{ShardedRedisAdapter, ShardedRedisCluster, SubscriptionMode};
+pub use streams::{RedisStreams, RedisStreamsAdapter, StreamsConfig};
