@@ -643,9 +643,26 @@ async fn graceful_shutdown_under_load_closes_every_client() {
     let server = Arc::new(TestServer::start(io.service()).await);
     let client = http_client();
 
-    let mut clients = Vec::new();
+    // Every client connects first; then they all load the server at once.
+    let mut ws_clients = Vec::new();
     for _ in 0..WS_CLIENTS {
-        let (mut sink, mut stream) = raw_connect(&server).await;
+        ws_clients.push(raw_connect(&server).await);
+    }
+    let mut poll_urls = Vec::new();
+    for _ in 0..POLL_CLIENTS {
+        let (status, body) = send(&client, Method::GET, &server.http(POLL_PATH), "").await;
+        assert_eq!(status, StatusCode::OK);
+        let url = server.http(&format!("{POLL_PATH}&sid={}", open_sid(&body)));
+        assert_eq!(
+            send(&client, Method::POST, &url, "40").await.0,
+            StatusCode::OK
+        );
+        poll_urls.push(url);
+    }
+    assert_eq!(io.connection_count(), WS_CLIENTS + POLL_CLIENTS);
+
+    let mut clients = Vec::new();
+    for (mut sink, mut stream) in ws_clients {
         let writer = tokio::spawn(async move {
             let mut n = 0u64;
             // Stops when the server has closed the connection.
@@ -672,15 +689,8 @@ async fn graceful_shutdown_under_load_closes_every_client() {
             closed.is_ok()
         }));
     }
-    for _ in 0..POLL_CLIENTS {
-        let (server, client) = (server.clone(), client.clone());
-        let (status, body) = send(&client, Method::GET, &server.http(POLL_PATH), "").await;
-        assert_eq!(status, StatusCode::OK);
-        let url = server.http(&format!("{POLL_PATH}&sid={}", open_sid(&body)));
-        assert_eq!(
-            send(&client, Method::POST, &url, "40").await.0,
-            StatusCode::OK
-        );
+    for url in poll_urls {
+        let client = client.clone();
         clients.push(tokio::spawn(async move {
             let mut n = 0u64;
             let poll = async {
@@ -709,7 +719,6 @@ async fn graceful_shutdown_under_load_closes_every_client() {
         received.load(Ordering::Relaxed) > 1000
     })
     .await;
-    assert_eq!(io.connection_count(), WS_CLIENTS + POLL_CLIENTS);
 
     io.close();
     for (i, c) in clients.into_iter().enumerate() {

@@ -11,6 +11,8 @@ mod error;
 mod handler;
 mod heartbeat;
 mod http_compression;
+mod lanes;
+mod outbox;
 mod packet;
 pub mod payload;
 mod per_message_deflate;

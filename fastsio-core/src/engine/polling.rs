@@ -9,7 +9,6 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
-use tokio::sync::mpsc;
 
 use super::http_compression::Encoding;
 use super::server::EngineQuery;
@@ -47,13 +46,13 @@ pub(crate) async fn get<H: EngineHandler>(
     session: Arc<Session<H::Data>>,
     encoding: Option<Encoding>,
 ) -> Response<EngineBody> {
-    let Ok(mut rx) = session.rx.try_lock() else {
+    let Ok(_writer) = session.writer.try_lock() else {
         tracing::debug!(sid = %session.id(), "overlapping polls: closing the session");
         session.close(CloseReason::TransportError);
         return HandshakeError::BadRequest.into_response();
     };
     if session.is_closed() {
-        return closing_poll(engine, &session, &mut rx, false, encoding);
+        return closing_poll(engine, &session, false, encoding);
     }
     let transport_change = session.transport_change.notified();
     tokio::pin!(transport_change);
@@ -71,26 +70,27 @@ pub(crate) async fn get<H: EngineHandler>(
         };
     }
     let first = tokio::select! {
-        frame = rx.recv() => frame,
-        _ = session.closed() => return closing_poll(engine, &session, &mut rx, true, encoding),
+        frame = session.outbox.pop() => frame,
         _ = &mut transport_change => return respond(engine, &session, &[Frame::NOOP], encoding),
     };
     let Some(first) = first else {
-        return closing_poll(engine, &session, &mut rx, true, encoding);
+        return closing_poll(engine, &session, true, encoding);
     };
     let mut frames = vec![first];
     let mut budget = engine
         .config
         .max_payload
         .saturating_sub(frames[0].encoded_len());
-    drain(&mut rx, &mut frames, &mut budget);
+    drain(&session, &mut frames, &mut budget);
     respond(engine, &session, &frames, encoding)
 }
 
 /// Moves queued frames into `frames` while they fit in `budget` bytes.
-fn drain(rx: &mut mpsc::Receiver<Frame>, frames: &mut Vec<Frame>, budget: &mut usize) {
+fn drain<D>(session: &Session<D>, frames: &mut Vec<Frame>, budget: &mut usize) {
     while *budget > 0 {
-        let Ok(frame) = rx.try_recv() else { break };
+        let Some(frame) = session.outbox.try_pop() else {
+            break;
+        };
         *budget = budget.saturating_sub(frame.encoded_len() + 1);
         frames.push(frame);
     }
@@ -103,7 +103,6 @@ fn drain(rx: &mut mpsc::Receiver<Frame>, frames: &mut Vec<Frame>, budget: &mut u
 fn closing_poll<H: EngineHandler>(
     engine: &Engine<H>,
     session: &Session<H::Data>,
-    rx: &mut mpsc::Receiver<Frame>,
     pending: bool,
     encoding: Option<Encoding>,
 ) -> Response<EngineBody> {
@@ -116,7 +115,7 @@ fn closing_poll<H: EngineHandler>(
             return HandshakeError::UnknownSid.into_response();
         }
         let mut budget = usize::MAX;
-        drain(rx, &mut frames, &mut budget);
+        drain(session, &mut frames, &mut budget);
         frames.push(Frame::CLOSE);
     } else if pending {
         frames.push(if reason.by_client() {

@@ -3,7 +3,8 @@
 
 use std::net::SocketAddr;
 
-use http::{HeaderMap, Method, Uri};
+use bytes::{BufMut, BytesMut};
+use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 
 /// The opening HTTP request of a session: the Socket.IO handshake and the `allow_request` hook
 /// read it.
@@ -21,6 +22,39 @@ pub struct RequestInfo {
 }
 
 impl RequestInfo {
+    /// What a session keeps of `req`: the URI and the header values are copied into one
+    /// buffer of their own. hyper hands them out as slices of the connection's read buffer
+    /// (8 KiB), which a session would otherwise keep alive for as long as it lives.
+    pub(crate) fn detached<B>(req: &Request<B>, remote_addr: Option<SocketAddr>) -> Self {
+        let uri = req.uri().to_string();
+        let values: usize = req.headers().values().map(|v| v.len()).sum();
+        let mut buf = BytesMut::with_capacity(uri.len() + values);
+        buf.put_slice(uri.as_bytes());
+        for value in req.headers().values() {
+            buf.put_slice(value.as_bytes());
+        }
+        let buf = buf.freeze();
+        let mut at = uri.len();
+        let uri = Uri::from_maybe_shared(buf.slice(..at)).unwrap_or_else(|_| req.uri().clone());
+        let mut headers = HeaderMap::with_capacity(req.headers().len());
+        for (name, value) in req.headers() {
+            let copy = HeaderValue::from_maybe_shared(buf.slice(at..at + value.len()))
+                .map(|mut copy| {
+                    copy.set_sensitive(value.is_sensitive());
+                    copy
+                })
+                .unwrap_or_else(|_| value.clone());
+            at += value.len();
+            headers.append(name.clone(), copy);
+        }
+        RequestInfo {
+            method: req.method().clone(),
+            uri,
+            headers,
+            remote_addr,
+        }
+    }
+
     /// The value of a query parameter (not percent-decoded).
     pub fn query_param(&self, name: &str) -> Option<&str> {
         query_param(self.uri.query(), name)
@@ -51,5 +85,22 @@ mod tests {
         assert_eq!(query_param(q, "flag"), Some(""));
         assert_eq!(query_param(q, "sid"), None);
         assert_eq!(query_param(None, "sid"), None);
+    }
+
+    #[test]
+    fn detached_copy_keeps_uri_and_every_header() {
+        let req = Request::get("/socket.io/?EIO=4&transport=websocket")
+            .header("origin", "http://localhost")
+            .header("x-token", "a")
+            .header("x-token", "b")
+            .header("cookie", "io=1")
+            .body(())
+            .unwrap();
+        let info = RequestInfo::detached(&req, None);
+        assert_eq!(info.uri, *req.uri());
+        assert_eq!(info.headers, *req.headers());
+        assert_eq!(info.query_param("transport"), Some("websocket"));
+        let tokens: Vec<_> = info.headers.get_all("x-token").iter().collect();
+        assert_eq!(tokens, ["a", "b"]);
     }
 }

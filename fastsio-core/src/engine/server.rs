@@ -10,6 +10,7 @@ use http_body::Body;
 use http_body_util::Full;
 
 use super::http_compression::Encoding;
+use super::lanes::Lanes;
 use super::{
     CloseReason, EngineConfig, EngineHandler, Frame, HandshakeError, Packet, ProtocolVersion,
     RemoteAddr, RequestInfo, Session, Sid, TransportKind, cors, heartbeat, polling, request,
@@ -30,6 +31,8 @@ pub struct Engine<H: EngineHandler> {
     /// Sessions open or being opened (a WebSocket handshake answered, its upgrade pending):
     /// what [`EngineConfig::max_connections`] bounds.
     slots: AtomicUsize,
+    /// The tasks that run the WebSocket connection loops.
+    pub(crate) lanes: Lanes,
 }
 
 /// The parsed Engine.IO query of a request.
@@ -48,6 +51,7 @@ impl<H: EngineHandler> Engine<H> {
             handler,
             sessions: RwLock::new(HashMap::new()),
             slots: AtomicUsize::new(0),
+            lanes: Lanes::default(),
         })
     }
 
@@ -333,12 +337,7 @@ fn too_many_connections() -> Response<EngineBody> {
 
 /// What the engine keeps of a request.
 pub(crate) fn request_info<B>(req: &Request<B>) -> RequestInfo {
-    RequestInfo {
-        method: req.method().clone(),
-        uri: req.uri().clone(),
-        headers: req.headers().clone(),
-        remote_addr: remote_addr(req.extensions()),
-    }
+    RequestInfo::detached(req, remote_addr(req.extensions()))
 }
 
 /// The peer address, from fastsio's own server or from axum's `ConnectInfo`.

@@ -6,9 +6,9 @@ use std::time::Duration;
 use std::sync::{Arc, OnceLock};
 use tokio::time::Instant;
 
-use tokio::sync::{Mutex, Notify, mpsc};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::{Mutex, Notify};
 
+use super::outbox::{Outbox, Refused};
 use super::{CloseReason, EngineConfig, Frame, OverflowPolicy, ProtocolVersion, RequestInfo, Sid};
 
 /// The transport a session currently uses.
@@ -53,11 +53,13 @@ pub struct Session<D> {
     supports_binary: bool,
     request: Arc<RequestInfo>,
     state: AtomicU8,
-    tx: mpsc::Sender<Frame>,
-    pub(crate) rx: Mutex<mpsc::Receiver<Frame>>,
+    pub(crate) outbox: Outbox,
+    /// Held by the transport that writes the outbox: one at a time (a long-poll, or the
+    /// WebSocket connection once the upgrade is done).
+    pub(crate) writer: Mutex<()>,
     overflow: OverflowPolicy,
-    closed: CancellationToken,
     close_reason: OnceLock<CloseReason>,
+    closed: Notify,
     awaiting_pong: AtomicBool,
     created: Instant,
     pong_deadline_ms: AtomicU64,
@@ -78,7 +80,6 @@ impl<D> Session<D> {
         config: &EngineConfig,
         data: D,
     ) -> Self {
-        let (tx, rx) = mpsc::channel(config.max_buffered_frames.max(1));
         Session {
             id: Sid::new(),
             version,
@@ -88,11 +89,11 @@ impl<D> Session<D> {
                 TransportKind::Polling => POLLING,
                 TransportKind::Websocket => WEBSOCKET,
             }),
-            tx,
-            rx: Mutex::new(rx),
+            outbox: Outbox::new(config.max_buffered_frames),
+            writer: Mutex::new(()),
             overflow: config.overflow,
-            closed: CancellationToken::new(),
             close_reason: OnceLock::new(),
+            closed: Notify::new(),
             awaiting_pong: AtomicBool::new(false),
             created: Instant::now(),
             pong_deadline_ms: AtomicU64::new(u64::MAX),
@@ -194,13 +195,10 @@ impl<D> Session<D> {
     /// Queues a frame for the client. Never waits: a full queue applies the configured
     /// [`OverflowPolicy`].
     pub fn send(&self, frame: Frame) -> Result<(), SendError> {
-        if self.is_closed() {
-            return Err(SendError::Closed);
-        }
-        match self.tx.try_send(frame) {
+        match self.outbox.push(frame) {
             Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Closed),
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(Refused::Closed) => Err(SendError::Closed),
+            Err(Refused::Full) => {
                 if self.overflow == OverflowPolicy::Close {
                     tracing::debug!(sid = %self.id, "outgoing queue full: closing the session");
                     self.close(CloseReason::TransportError);
@@ -212,7 +210,7 @@ impl<D> Session<D> {
 
     /// Frames queued and not yet written to the transport.
     pub fn queued(&self) -> usize {
-        self.tx.max_capacity() - self.tx.capacity()
+        self.outbox.len()
     }
 
     /// Closes the session (the first reason given wins). When the server closes it
@@ -221,7 +219,8 @@ impl<D> Session<D> {
     /// layer above hears of the close once.
     pub fn close(&self, reason: CloseReason) {
         if self.close_reason.set(reason).is_ok() {
-            self.closed.cancel();
+            self.outbox.close();
+            self.closed.notify_waiters();
         }
     }
 
@@ -236,7 +235,7 @@ impl<D> Session<D> {
 
     /// Whether the session is closed.
     pub fn is_closed(&self) -> bool {
-        self.closed.is_cancelled()
+        self.close_reason.get().is_some()
     }
 
     /// Why the session closed, once it has.
@@ -246,7 +245,12 @@ impl<D> Session<D> {
 
     /// Resolves when the session closes.
     pub async fn closed(&self) {
-        self.closed.cancelled().await
+        let notified = self.closed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if !self.is_closed() {
+            notified.await;
+        }
     }
 }
 

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use http::{Request, Response};
-use tokio::sync::mpsc;
 
 use super::server::EngineQuery;
 use super::ws_socket::{Incoming, PendingWs, WsSocket, handshake};
@@ -28,8 +27,9 @@ where
     H: EngineHandler,
 {
     let (response, pending) = handshake(&mut req, &engine.config)?;
+    let lanes = &engine.lanes;
     let engine = engine.clone();
-    tokio::spawn(async move {
+    lanes.spawn(async move {
         let Some(mut ws) = upgrade(&engine, pending).await else {
             // The slot taken for this session (see `Engine::reserve_slot`).
             engine.release_slot();
@@ -42,8 +42,7 @@ where
             return;
         }
         engine.handler.on_open(&session);
-        let mut rx = session.rx.lock().await;
-        run(&engine, &session, &mut ws, &mut rx).await;
+        run(&engine, &session, &mut ws).await;
     });
     Ok(response)
 }
@@ -61,8 +60,9 @@ where
         return Err(HandshakeError::BadRequest);
     }
     let (response, pending) = handshake(&mut req, &engine.config)?;
+    let lanes = &engine.lanes;
     let engine = engine.clone();
-    tokio::spawn(async move {
+    lanes.spawn(async move {
         let Some(mut ws) = upgrade(&engine, pending).await else {
             return;
         };
@@ -82,8 +82,7 @@ where
         session.finish_upgrade();
         engine.handler.on_upgrade(&session);
         tracing::debug!(sid = %session.id(), "upgraded to websocket");
-        let mut rx = session.rx.lock().await;
-        run(&engine, &session, &mut ws, &mut rx).await;
+        run(&engine, &session, &mut ws).await;
     });
     Ok(response)
 }
@@ -121,22 +120,24 @@ async fn upgrade<H: EngineHandler>(engine: &Engine<H>, pending: PendingWs) -> Op
 }
 
 /// The connection loop: packets in, queued frames out, until the session closes.
+///
+/// Reading and writing take turns in a random order (`select!`), so a client that keeps
+/// sending cannot hold back what the server has for it, nor a busy outbox the client's
+/// packets.
 async fn run<H: EngineHandler>(
     engine: &Engine<H>,
     session: &Arc<Session<H::Data>>,
     ws: &mut WsSocket,
-    rx: &mut mpsc::Receiver<Frame>,
 ) {
     let version = session.version();
-    loop {
+    let _writer = session.writer.lock().await;
+    while !session.is_closed() {
         tokio::select! {
-            biased;
-            _ = session.closed() => break,
             incoming = ws.next() => match incoming {
                 Some(Ok(msg)) => {
                     on_message(engine, session, msg);
                     if let Some(wait) = engine.handler.backpressure(session)
-                        && !write_while(ws, rx, version, session, wait).await
+                        && !write_while(ws, version, session, wait).await
                     {
                         break;
                     }
@@ -147,21 +148,17 @@ async fn run<H: EngineHandler>(
                 }
                 None => session.close(CloseReason::TransportClose),
             },
-            Some(frame) = rx.recv() => {
-                let written = tokio::select! {
-                    r = write_batch(ws, frame, rx, version) => r,
-                    _ = session.closed() => break,
-                };
-                if let Err(e) = written {
-                    tracing::debug!(sid = %session.id(), error = %e, "websocket write failed");
-                    session.close(CloseReason::TransportError);
+            frame = session.outbox.pop() => {
+                let Some(frame) = frame else { break };
+                if !write_or_close(ws, frame, version, session).await {
+                    break;
                 }
             }
         }
     }
     if session.close_reason().is_some_and(|r| r.by_server()) {
         let flush = async {
-            while let Ok(frame) = rx.try_recv() {
+            while let Some(frame) = session.outbox.try_pop() {
                 ws.feed(frame, version).await?;
             }
             ws.close().await
@@ -176,7 +173,6 @@ async fn run<H: EngineHandler>(
 /// closed or the write failed meanwhile.
 async fn write_while<D>(
     ws: &mut WsSocket,
-    rx: &mut mpsc::Receiver<Frame>,
     version: ProtocolVersion,
     session: &Session<D>,
     wait: Backpressure,
@@ -185,17 +181,36 @@ async fn write_while<D>(
     loop {
         tokio::select! {
             biased;
-            _ = session.closed() => return false,
             _ = &mut wait => return true,
-            Some(frame) = rx.recv() => {
-                if let Err(e) = write_batch(ws, frame, rx, version).await {
-                    tracing::debug!(sid = %session.id(), error = %e, "websocket write failed");
-                    session.close(CloseReason::TransportError);
+            frame = session.outbox.pop() => {
+                let Some(frame) = frame else { return false };
+                if !write_or_close(ws, frame, version, session).await {
                     return false;
                 }
             }
         }
     }
+}
+
+/// Writes `first` and what else is queued (a batch); false if the session closed meanwhile
+/// (a client that does not read) or the write failed (the session is then closed).
+async fn write_or_close<D>(
+    ws: &mut WsSocket,
+    first: Frame,
+    version: ProtocolVersion,
+    session: &Session<D>,
+) -> bool {
+    let written = tokio::select! {
+        biased;
+        written = write_batch(ws, first, session, version) => written,
+        _ = session.closed() => return false,
+    };
+    if let Err(e) = written {
+        tracing::debug!(sid = %session.id(), error = %e, "websocket write failed");
+        session.close(CloseReason::TransportError);
+        return false;
+    }
+    true
 }
 
 fn on_message<H: EngineHandler>(
@@ -221,15 +236,17 @@ fn on_message<H: EngineHandler>(
     }
 }
 
-async fn write_batch(
+async fn write_batch<D>(
     ws: &mut WsSocket,
     first: Frame,
-    rx: &mut mpsc::Receiver<Frame>,
+    session: &Session<D>,
     version: ProtocolVersion,
 ) -> Result<(), BoxError> {
     ws.feed(first, version).await?;
     for _ in 1..WRITE_BATCH {
-        let Ok(frame) = rx.try_recv() else { break };
+        let Some(frame) = session.outbox.try_pop() else {
+            break;
+        };
         ws.feed(frame, version).await?;
     }
     ws.flush().await
