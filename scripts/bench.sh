@@ -14,6 +14,10 @@
 # Environment (defaults):
 #   R=3                          repeats
 #   SERVERS="fastsio socketioxide node"
+#                                also: bare (the echo floor: tokio-tungstenite alone; echo and
+#                                connect only), fastsio-base (the server-fastsio binary named
+#                                by FASTSIO_BASE: an A/B of two builds in one run), fastsio-mw,
+#                                fastsio-recovery
 #   CASES="echo:100 echo:1000 broadcast:1000 connect:10000 rooms:1000x10"
 #                                scenario:N (clients / receivers / connections; rooms: RxM)
 #   DURATION=3  WARMUP=1         measured and warm-up seconds of echo, broadcast, rooms
@@ -70,6 +74,8 @@ server_cmd() {
         fastsio-mw) echo "env BENCH_MIDDLEWARE=1 $bin/server-fastsio" ;;
         fastsio-recovery) echo "env BENCH_RECOVERY=1 $bin/server-fastsio" ;;
         socketioxide) echo "$bin/server-socketioxide" ;;
+        bare) echo "$bin/server-bare" ;;
+        fastsio-base) echo "${FASTSIO_BASE:?fastsio-base: set FASTSIO_BASE to a server-fastsio binary}" ;;
         node) echo "node bench/node/server.js" ;;
         *) echo "unknown server $1" >&2; return 1 ;;
     esac
