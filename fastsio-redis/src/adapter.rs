@@ -5,23 +5,21 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use fastsio::Room;
-use fastsio::ack::AckResponse;
 use fastsio::adapter::{
     Adapter, AdapterError, AdapterFuture, BroadcastOptions, LocalAdapter, LocalNamespace,
     RemoteAcks, RemoteSocket,
 };
 use fastsio::engine::Sid;
-use fastsio::protocol::{EncodedPacket, EventArgs};
+use fastsio::protocol::EncodedPacket;
 use rmpv::Value as Mp;
 use serde_json::{Value as Json, json};
 
-use crate::cluster::{Inner, Served};
+use crate::cluster::Inner;
 use crate::error::err;
+use crate::namespaces::Served;
 use crate::publisher::Published;
-use crate::remote_socket;
-use crate::wire::{
-    encode_mp, map, opts_mp, opts_request_json, packet_mp, random_id, request_type, rooms_json,
-};
+use crate::requests;
+use crate::wire::{encode_mp, opts_mp, opts_request_json, packet_mp, request_type, rooms_json};
 
 /// The [`Adapter`] of one namespace: this node's rooms in a [`LocalAdapter`], other nodes
 /// through Redis. Made by [`RedisCluster::adapters`](crate::RedisCluster::adapters); it joins
@@ -36,7 +34,7 @@ pub struct RedisAdapter {
 impl RedisAdapter {
     pub(crate) fn new(cluster: Arc<Inner>) -> RedisAdapter {
         RedisAdapter {
-            id: cluster.next_adapter_id(),
+            id: cluster.node.namespaces.next_adapter_id(),
             local: Arc::new(LocalAdapter::new()),
             nsp: OnceLock::new(),
             cluster,
@@ -60,13 +58,14 @@ impl RedisAdapter {
     ) -> Option<AdapterFuture<'static, ()>> {
         let queued = self.nsp().and_then(|nsp| {
             let mut body = json!({
-                "uid": self.cluster.uid,
+                "uid": self.cluster.node.uid,
                 "type": kind,
                 "opts": opts_request_json(opts),
             });
             body[extra.0] = extra.1;
             let channel = self.cluster.channels.request(&nsp);
             self.cluster
+                .node
                 .outbox
                 .enqueue(channel, body.to_string().into_bytes())
         });
@@ -133,7 +132,7 @@ impl Adapter for RedisAdapter {
         let queued = self.nsp().and_then(|nsp| {
             let packet = packet_mp(&nsp, &packet).ok_or_else(|| err("unreadable packet"))?;
             let msg = Mp::Array(vec![
-                Mp::from(self.cluster.uid.as_str()),
+                Mp::from(self.cluster.node.uid.as_str()),
                 packet,
                 opts_mp(&opts, None),
             ]);
@@ -141,7 +140,7 @@ impl Adapter for RedisAdapter {
                 [room] => self.cluster.channels.room(&nsp, room),
                 _ => self.cluster.channels.broadcast(&nsp),
             };
-            self.cluster.outbox.enqueue(channel, encode_mp(&msg))
+            self.cluster.node.outbox.enqueue(channel, encode_mp(&msg))
         });
         Some(outcome(queued))
     }
@@ -152,84 +151,24 @@ impl Adapter for RedisAdapter {
         opts: BroadcastOptions,
         timeout: Duration,
     ) -> Option<AdapterFuture<'static, RemoteAcks>> {
-        let cluster = self.cluster.clone();
-        let nsp = self.nsp();
-        let permit = cluster.permit();
-        Some(Box::pin(async move {
-            let (_permit, nsp) = (permit?, nsp?);
-            let deadline = tokio::time::Instant::now() + timeout;
-            let servers = cluster.server_count(&nsp).await?;
-            if servers <= 1 {
-                return Ok(RemoteAcks::default());
-            }
-            let packet = packet_mp(&nsp, &packet).ok_or_else(|| err("unreadable packet"))?;
-            let request_id = random_id(6);
-            let (mut rx, _pending) = cluster.register(&request_id);
-            let body = map(vec![
-                ("uid", Mp::from(cluster.uid.as_str())),
-                ("requestId", Mp::from(request_id.as_str())),
-                ("type", Mp::from(request_type::BROADCAST)),
-                ("packet", packet),
-                ("opts", opts_mp(&opts, Some(timeout))),
-            ]);
-            let channel = cluster.channels.request(&nsp);
-            cluster.outbox.publish(channel, encode_mp(&body)).await?;
-            let mut acks = RemoteAcks::default();
-            let mut counts = 0;
-            while counts < servers - 1 || acks.responses.len() < acks.expected {
-                let Ok(Some(response)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
-                    break;
-                };
-                match response.get("type").and_then(Json::as_u64) {
-                    Some(request_type::BROADCAST_CLIENT_COUNT) => {
-                        counts += 1;
-                        acks.expected += response
-                            .get("clientCount")
-                            .and_then(Json::as_u64)
-                            .unwrap_or(0) as usize;
-                    }
-                    Some(request_type::BROADCAST_ACK) => {
-                        let value = response.get("packet").cloned().unwrap_or(Json::Null);
-                        if let Ok(args) = EventArgs::parse(format!("[{value}]").into()) {
-                            acks.responses.push(AckResponse {
-                                args,
-                                attachments: Vec::new(),
-                            });
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Ok(acks)
-        }))
+        Some(requests::broadcast_with_ack(
+            self.cluster.clone(),
+            self.nsp(),
+            packet,
+            opts,
+            timeout,
+        ))
     }
 
     fn fetch_remote_sockets(
         &self,
         opts: BroadcastOptions,
     ) -> Option<AdapterFuture<'static, Vec<RemoteSocket>>> {
-        let cluster = self.cluster.clone();
-        let nsp = self.nsp();
-        Some(Box::pin(async move {
-            let nsp = nsp?;
-            let uid = cluster.uid.clone();
-            let responses = cluster
-                .request(&nsp, |request_id| {
-                    json!({
-                        "uid": uid,
-                        "requestId": request_id,
-                        "type": request_type::REMOTE_FETCH,
-                        "opts": opts_request_json(&opts),
-                    })
-                })
-                .await?;
-            Ok(responses
-                .iter()
-                .filter_map(|r| r.get("sockets").and_then(Json::as_array))
-                .flatten()
-                .filter_map(remote_socket::parse)
-                .collect())
-        }))
+        Some(requests::fetch_sockets(
+            self.cluster.clone(),
+            self.nsp(),
+            opts,
+        ))
     }
 
     fn add_remote_sockets(
@@ -270,6 +209,6 @@ impl Adapter for RedisAdapter {
     fn server_count(&self) -> AdapterFuture<'static, usize> {
         let cluster = self.cluster.clone();
         let nsp = self.nsp();
-        Box::pin(async move { cluster.server_count(&nsp?).await })
+        Box::pin(async move { requests::server_count(&*cluster, &nsp?).await })
     }
 }

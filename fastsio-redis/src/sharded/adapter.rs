@@ -5,22 +5,20 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use fastsio::Room;
-use fastsio::ack::AckResponse;
 use fastsio::adapter::{
     Adapter, AdapterError, AdapterFuture, BroadcastOptions, LocalAdapter, LocalNamespace,
     RemoteAcks, RemoteSocket,
 };
 use fastsio::engine::Sid;
-use fastsio::protocol::{EncodedPacket, EventArgs};
+use fastsio::protocol::EncodedPacket;
 use rmpv::Value as Mp;
-use serde_json::Value as Json;
 
 use super::message::{encode, message_type};
 use super::{Shared, SubscriptionMode};
-use crate::cluster::Served;
 use crate::error::err;
-use crate::remote_socket;
-use crate::wire::{json_to_mp, map, opts_mp, packet_mp, random_id, rooms_json};
+use crate::namespaces::Served;
+use crate::requests;
+use crate::wire::{json_to_mp, map, opts_mp, packet_mp, rooms_json};
 
 /// The [`Adapter`] of one namespace on a [`ShardedRedisCluster`](super::ShardedRedisCluster):
 /// this node's rooms in a [`LocalAdapter`], other nodes through sharded pub/sub. It joins
@@ -35,7 +33,7 @@ pub struct ShardedRedisAdapter {
 impl ShardedRedisAdapter {
     pub(crate) fn new(cluster: Arc<Shared>) -> ShardedRedisAdapter {
         ShardedRedisAdapter {
-            id: cluster.next_adapter_id(),
+            id: cluster.node.namespaces.next_adapter_id(),
             local: Arc::new(LocalAdapter::new()),
             nsp: OnceLock::new(),
             cluster,
@@ -87,8 +85,8 @@ impl ShardedRedisAdapter {
         data: Vec<(&str, Mp)>,
     ) -> AdapterFuture<'static, ()> {
         let queued = self.nsp().and_then(|nsp| {
-            let body = encode(&self.cluster.uid, &nsp, kind, map(data));
-            self.cluster.outbox.enqueue(channel, body)
+            let body = encode(&self.cluster.node.uid, &nsp, kind, map(data));
+            self.cluster.node.outbox.enqueue(channel, body)
         });
         Box::pin(async move { queued?.wait().await })
     }
@@ -194,79 +192,24 @@ impl Adapter for ShardedRedisAdapter {
         opts: BroadcastOptions,
         timeout: Duration,
     ) -> Option<AdapterFuture<'static, RemoteAcks>> {
-        let cluster = self.cluster.clone();
-        let nsp = self.nsp();
-        let permit = cluster.permit();
-        Some(Box::pin(async move {
-            let (_permit, nsp) = (permit?, nsp?);
-            let deadline = tokio::time::Instant::now() + timeout;
-            let servers = cluster.server_count(&nsp).await?;
-            if servers <= 1 {
-                return Ok(RemoteAcks::default());
-            }
-            let packet = packet_mp(&nsp, &packet).ok_or_else(|| err("unreadable packet"))?;
-            let request_id = random_id(6);
-            let (mut rx, _pending) = cluster.register(&request_id);
-            let data = map(vec![
-                ("packet", packet),
-                ("requestId", Mp::from(request_id.as_str())),
-                ("opts", opts_mp(&opts, Some(timeout))),
-            ]);
-            let body = encode(&cluster.uid, &nsp, message_type::BROADCAST, data);
-            cluster.outbox.publish(cluster.channel(&nsp), body).await?;
-            let mut acks = RemoteAcks::default();
-            let mut counts = 0;
-            while counts < servers - 1 || acks.responses.len() < acks.expected {
-                let Ok(Some(response)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
-                    break;
-                };
-                match response.get("type").and_then(Json::as_u64) {
-                    Some(message_type::BROADCAST_CLIENT_COUNT) => {
-                        counts += 1;
-                        acks.expected += response
-                            .pointer("/data/clientCount")
-                            .and_then(Json::as_u64)
-                            .unwrap_or(0) as usize;
-                    }
-                    Some(message_type::BROADCAST_ACK) => {
-                        let value = response.pointer("/data/packet").unwrap_or(&Json::Null);
-                        if let Ok(args) = EventArgs::parse(format!("[{value}]").into()) {
-                            acks.responses.push(AckResponse {
-                                args,
-                                attachments: Vec::new(),
-                            });
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Ok(acks)
-        }))
+        Some(requests::broadcast_with_ack(
+            self.cluster.clone(),
+            self.nsp(),
+            packet,
+            opts,
+            timeout,
+        ))
     }
 
     fn fetch_remote_sockets(
         &self,
         opts: BroadcastOptions,
     ) -> Option<AdapterFuture<'static, Vec<RemoteSocket>>> {
-        let cluster = self.cluster.clone();
-        let nsp = self.nsp();
-        Some(Box::pin(async move {
-            let nsp = nsp?;
-            let responses = cluster
-                .request(&nsp, message_type::FETCH_SOCKETS, |request_id| {
-                    map(vec![
-                        ("opts", opts_mp(&opts, None)),
-                        ("requestId", Mp::from(request_id)),
-                    ])
-                })
-                .await?;
-            Ok(responses
-                .iter()
-                .filter_map(|r| r.get("sockets").and_then(Json::as_array))
-                .flatten()
-                .filter_map(remote_socket::parse)
-                .collect())
-        }))
+        Some(requests::fetch_sockets(
+            self.cluster.clone(),
+            self.nsp(),
+            opts,
+        ))
     }
 
     fn add_remote_sockets(
@@ -301,6 +244,6 @@ impl Adapter for ShardedRedisAdapter {
     fn server_count(&self) -> AdapterFuture<'static, usize> {
         let cluster = self.cluster.clone();
         let nsp = self.nsp();
-        Box::pin(async move { cluster.server_count(&nsp?).await })
+        Box::pin(async move { requests::server_count(&*cluster, &nsp?).await })
     }
 }

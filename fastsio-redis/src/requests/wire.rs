@@ -1,0 +1,56 @@
+//! [`RequestWire`]: what a wire protocol does its own way in the request/answer flow.
+
+use std::time::Duration;
+
+use fastsio::adapter::BroadcastOptions;
+use rmpv::Value as Mp;
+use serde_json::Value as Json;
+
+use crate::node::Node;
+
+/// A wire protocol's side of the request/answer flow: where requests go, how each request is
+/// written, how an answer reads.
+pub(crate) trait RequestWire: Send + Sync + 'static {
+    /// The `PUBSUB` subcommand that counts the servers of a namespace (`NUMSUB`,
+    /// `SHARDNUMSUB`): the subscribers of its [request channel](Self::request_channel).
+    const NUMSUB: &'static str;
+    /// The type of the answer that says how many sockets a broadcast with acks reached.
+    const BROADCAST_CLIENT_COUNT: u64;
+    /// The type of the answer that carries one socket's ack to a broadcast.
+    const BROADCAST_ACK: u64;
+    /// The field of a server-side emit's answer data that holds the handler's answer.
+    const SERVER_SIDE_ANSWER: &'static str;
+
+    /// This node: its waiting requests, its connections, its request timeout.
+    fn node(&self) -> &Node;
+    /// The channel every server of `nsp` reads requests on.
+    fn request_channel(&self, nsp: &str) -> String;
+
+    /// `fetchSockets` for the sockets `opts` selects.
+    fn fetch_sockets_request(
+        &self,
+        nsp: &str,
+        request_id: &str,
+        opts: &BroadcastOptions,
+    ) -> Vec<u8>;
+    /// `serverSideEmit` of `[event, ...args]`, with a request id when it wants answers
+    /// (`serverSideEmitWithAck`).
+    fn server_side_emit_request(
+        &self,
+        nsp: &str,
+        request_id: Option<&str>,
+        event: &str,
+        args: Vec<Json>,
+    ) -> Vec<u8>;
+    /// A broadcast of `packet` that wants acks within `timeout`.
+    fn broadcast_request(
+        &self,
+        nsp: &str,
+        request_id: &str,
+        packet: Mp,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> Vec<u8>;
+    /// What an answer says, without its envelope.
+    fn answer_data(response: Json) -> Json;
+}
