@@ -1,13 +1,13 @@
 //! [`RedisAdapter`]: one namespace's rooms on this node, and its operations on other nodes
 //! through Redis.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use fastsio::Room;
 use fastsio::adapter::{
-    Adapter, AdapterError, AdapterFuture, BroadcastOptions, LocalAdapter, LocalNamespace,
-    RemoteAcks, RemoteSocket,
+    Adapter, AdapterError, AdapterFuture, BroadcastOptions, LocalNamespace, RemoteAcks,
+    RemoteSocket,
 };
 use fastsio::engine::Sid;
 use fastsio::protocol::EncodedPacket;
@@ -16,36 +16,24 @@ use serde_json::{Value as Json, json};
 
 use crate::cluster::Inner;
 use crate::error::err;
-use crate::namespaces::Served;
+use crate::membership::Membership;
 use crate::publisher::Published;
-use crate::requests;
 use crate::wire::{encode_mp, opts_mp, opts_request_json, packet_mp, request_type, rooms_json};
 
 /// The [`Adapter`] of one namespace: this node's rooms in a [`LocalAdapter`], other nodes
 /// through Redis. Made by [`RedisCluster::adapters`](crate::RedisCluster::adapters); it joins
 /// the cluster when its namespace is created, and leaves it when dropped.
+///
+/// [`LocalAdapter`]: fastsio::adapter::LocalAdapter
 pub struct RedisAdapter {
-    id: u64,
-    local: Arc<LocalAdapter>,
-    nsp: OnceLock<String>,
-    cluster: Arc<Inner>,
+    member: Membership<Inner>,
 }
 
 impl RedisAdapter {
     pub(crate) fn new(cluster: Arc<Inner>) -> RedisAdapter {
         RedisAdapter {
-            id: cluster.node.namespaces.next_adapter_id(),
-            local: Arc::new(LocalAdapter::new()),
-            nsp: OnceLock::new(),
-            cluster,
+            member: Membership::new(cluster),
         }
-    }
-
-    fn nsp(&self) -> Result<String, AdapterError> {
-        self.nsp
-            .get()
-            .cloned()
-            .ok_or_else(|| err("the adapter serves no namespace yet"))
     }
 
     /// Queues a request nobody answers (join, leave, disconnect) now, so it keeps its order
@@ -56,15 +44,16 @@ impl RedisAdapter {
         opts: &BroadcastOptions,
         extra: (&str, Json),
     ) -> Option<AdapterFuture<'static, ()>> {
-        let queued = self.nsp().and_then(|nsp| {
+        let queued = self.member.nsp().and_then(|nsp| {
             let mut body = json!({
-                "uid": self.cluster.node.uid,
+                "uid": self.member.cluster.node.uid,
                 "type": kind,
                 "opts": opts_request_json(opts),
             });
             body[extra.0] = extra.1;
-            let channel = self.cluster.channels.request(&nsp);
-            self.cluster
+            let channel = self.member.cluster.channels.request(&nsp);
+            self.member
+                .cluster
                 .node
                 .outbox
                 .enqueue(channel, body.to_string().into_bytes())
@@ -77,50 +66,33 @@ fn outcome(queued: Result<Published, AdapterError>) -> AdapterFuture<'static, ()
     Box::pin(async move { queued?.wait().await })
 }
 
-impl Drop for RedisAdapter {
-    fn drop(&mut self) {
-        if let Some(nsp) = self.nsp.get() {
-            self.cluster.unserve(nsp, self.id);
-        }
-    }
-}
-
 impl Adapter for RedisAdapter {
     fn init(&self, namespace: LocalNamespace) {
-        let Some(nsp) = namespace.path() else { return };
-        if self.nsp.set(nsp.clone()).is_err() {
-            return;
-        }
-        let served = Served {
-            adapter: self.id,
-            ns: namespace,
-            rooms: self.local.clone(),
-        };
-        self.cluster.serve(&nsp, served);
+        self.member.init(namespace)
     }
 
     fn add_all(&self, sid: Sid, rooms: &[Room]) {
-        self.local.add_all(sid, rooms)
+        self.member.local.add_all(sid, rooms)
     }
 
     fn del(&self, sid: Sid, rooms: &[Room]) {
-        self.local.del(sid, rooms)
+        self.member.local.del(sid, rooms)
     }
 
     fn del_all(&self, sid: Sid) {
-        self.local.del_all(sid)
+        self.member.local.del_all(sid)
     }
 
     fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
-        self.local.socket_rooms(sid)
+        self.member.local.socket_rooms(sid)
     }
 
     fn rooms(&self) -> Vec<Room> {
-        self.local.rooms()
+        self.member.local.rooms()
     }
 
     fn for_each_target(&self, opts: &BroadcastOptions, f: &mut dyn FnMut(Sid)) {
-        self.local.for_each_target(opts, f)
+        self.member.local.for_each_target(opts, f)
     }
 
     fn broadcast_remote(
@@ -129,18 +101,22 @@ impl Adapter for RedisAdapter {
         opts: BroadcastOptions,
     ) -> Option<AdapterFuture<'static, ()>> {
         // Queued now, in emit order; the future only reports the outcome.
-        let queued = self.nsp().and_then(|nsp| {
+        let queued = self.member.nsp().and_then(|nsp| {
             let packet = packet_mp(&nsp, &packet).ok_or_else(|| err("unreadable packet"))?;
             let msg = Mp::Array(vec![
-                Mp::from(self.cluster.node.uid.as_str()),
+                Mp::from(self.member.cluster.node.uid.as_str()),
                 packet,
                 opts_mp(&opts, None),
             ]);
             let channel = match opts.rooms.as_slice() {
-                [room] => self.cluster.channels.room(&nsp, room),
-                _ => self.cluster.channels.broadcast(&nsp),
+                [room] => self.member.cluster.channels.room(&nsp, room),
+                _ => self.member.cluster.channels.broadcast(&nsp),
             };
-            self.cluster.node.outbox.enqueue(channel, encode_mp(&msg))
+            self.member
+                .cluster
+                .node
+                .outbox
+                .enqueue(channel, encode_mp(&msg))
         });
         Some(outcome(queued))
     }
@@ -151,24 +127,14 @@ impl Adapter for RedisAdapter {
         opts: BroadcastOptions,
         timeout: Duration,
     ) -> Option<AdapterFuture<'static, RemoteAcks>> {
-        Some(requests::broadcast_with_ack(
-            self.cluster.clone(),
-            self.nsp(),
-            packet,
-            opts,
-            timeout,
-        ))
+        Some(self.member.broadcast_with_ack(packet, opts, timeout))
     }
 
     fn fetch_remote_sockets(
         &self,
         opts: BroadcastOptions,
     ) -> Option<AdapterFuture<'static, Vec<RemoteSocket>>> {
-        Some(requests::fetch_sockets(
-            self.cluster.clone(),
-            self.nsp(),
-            opts,
-        ))
+        Some(self.member.fetch_sockets(opts))
     }
 
     fn add_remote_sockets(
@@ -207,8 +173,6 @@ impl Adapter for RedisAdapter {
     }
 
     fn server_count(&self) -> AdapterFuture<'static, usize> {
-        let cluster = self.cluster.clone();
-        let nsp = self.nsp();
-        Box::pin(async move { requests::server_count(&*cluster, &nsp?).await })
+        self.member.server_count()
     }
 }

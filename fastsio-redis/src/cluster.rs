@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::adapter::RedisAdapter;
 use crate::channels::Channels;
 use crate::config::RedisConfig;
+use crate::membership::Serves;
 use crate::namespaces::Served;
 use crate::node::Node;
 use crate::requests;
@@ -102,15 +103,13 @@ impl RedisCluster {
     }
 }
 
-impl Inner {
-    /// Starts serving a namespace: other nodes' messages for it reach `served.ns`.
-    pub(crate) fn serve(&self, nsp: &str, served: Served) {
+impl Serves for Inner {
+    fn serve(&self, nsp: &str, served: Served) {
         self.node.namespaces.insert(nsp, served);
         self.subscriptions.subscribe(nsp);
     }
 
-    /// Stops serving a namespace, if `adapter` still serves it.
-    pub(crate) fn unserve(&self, nsp: &str, adapter: u64) {
+    fn unserve(&self, nsp: &str, adapter: u64) {
         if self.node.namespaces.remove(nsp, adapter) {
             self.subscriptions.unsubscribe(nsp);
         }

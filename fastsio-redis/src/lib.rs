@@ -39,6 +39,7 @@ mod config;
 mod connection;
 mod error;
 mod incoming;
+mod membership;
 mod namespaces;
 mod node;
 mod publisher;

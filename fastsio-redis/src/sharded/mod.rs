@@ -20,6 +20,7 @@ use std::sync::Arc;
 use fastsio::adapter::AdapterError;
 
 use crate::config::RedisConfig;
+use crate::membership::Serves;
 use crate::namespaces::Served;
 use crate::node::Node;
 
@@ -114,8 +115,10 @@ impl Shared {
     pub(crate) fn room_channel(&self, nsp: &str, room: &str) -> String {
         format!("{}#{nsp}#{room}#", self.node.config.prefix)
     }
+}
 
-    pub(crate) fn serve(&self, nsp: &str, served: Served) {
+impl Serves for Shared {
+    fn serve(&self, nsp: &str, served: Served) {
         if self.node.namespaces.insert(nsp, served) {
             self.subscriptions.want(self.channel(nsp));
             self.subscriptions
@@ -123,7 +126,7 @@ impl Shared {
         }
     }
 
-    pub(crate) fn unserve(&self, nsp: &str, adapter: u64) {
+    fn unserve(&self, nsp: &str, adapter: u64) {
         if self.node.namespaces.remove(nsp, adapter) {
             self.subscriptions.unwant(&self.channel(nsp));
             self.subscriptions
