@@ -1,9 +1,12 @@
 //! Handlers several client suites serve alike.
 
+use std::future::Ready;
+
 use bytes::Bytes;
 use fastsio::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedSender;
 
 use crate::payloads::placeholder;
 
@@ -48,6 +51,20 @@ pub async fn bin_back(socket: SocketRef, Bin(bins): Bin) {
         "count": bins.len(),
     });
     socket.emit_binary("bin-back", &data, inverted).unwrap();
+}
+
+/// Acks with each attachment's length and byte sum, and reports the attachments to `report`.
+pub fn bin_info(
+    report: UnboundedSender<Vec<Bytes>>,
+) -> impl Fn(Bin) -> Ready<Ack<Vec<(usize, u64)>>> + Clone + Send + Sync + 'static {
+    move |Bin(bins): Bin| {
+        let info = bins
+            .iter()
+            .map(|b| (b.len(), b.iter().map(|&x| u64::from(x)).sum()))
+            .collect();
+        let _ = report.send(bins);
+        std::future::ready(Ack(info))
+    }
 }
 
 /// `greet (name, n)`: emits `greeting ("hello {name}", n * 2)`.

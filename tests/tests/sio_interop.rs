@@ -14,7 +14,7 @@ use fastsio::ack::AckError;
 use fastsio::prelude::*;
 use fastsio_tests::payloads::{big_buffer, every_byte};
 use fastsio_tests::reports::{drain, recv};
-use fastsio_tests::routes::{bin_back, bin_echo, echo};
+use fastsio_tests::routes::{bin_back, bin_echo, bin_info, echo};
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::{ScriptOutput, run_node};
 use serde::Deserialize;
@@ -356,21 +356,10 @@ async fn acks_both_ways_values_errors_bad_payloads_and_timeouts() {
 
 async fn binary_scenario(scenario: &str) -> Value {
     let (tx, mut received) = unbounded_channel::<Vec<Bytes>>();
-    let bin_info = move |Bin(bins): Bin| {
-        let tx = tx.clone();
-        async move {
-            let info: Vec<(usize, u64)> = bins
-                .iter()
-                .map(|b| (b.len(), b.iter().map(|&x| u64::from(x)).sum()))
-                .collect();
-            let _ = tx.send(bins);
-            Ack(info)
-        }
-    };
     let io = builder()
         .routes(
             Routes::new("/")
-                .on("bin-info", bin_info)
+                .on("bin-info", bin_info(tx))
                 .on("bin-echo", bin_echo)
                 .on("bin-back", bin_back),
         )

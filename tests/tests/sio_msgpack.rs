@@ -12,7 +12,7 @@ use fastsio::protocol::Parser;
 use fastsio_tests::http::{get, post};
 use fastsio_tests::payloads::{big_buffer, every_byte, placeholder};
 use fastsio_tests::reports::recv;
-use fastsio_tests::routes::{bin_back, bin_echo, echo};
+use fastsio_tests::routes::{bin_back, bin_echo, bin_info, echo};
 use fastsio_tests::run_node;
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::ws::{WsClient, WsEvent};
@@ -103,17 +103,6 @@ async fn refuse_all() -> Result<(), ConnectError> {
 
 async fn client_scenario(transport: &str) -> Value {
     let (bins_tx, mut bins_rx) = unbounded_channel::<Vec<Bytes>>();
-    let bin_info = move |Bin(bins): Bin| {
-        let tx = bins_tx.clone();
-        async move {
-            let info: Vec<(usize, u64)> = bins
-                .iter()
-                .map(|b| (b.len(), b.iter().map(|&x| u64::from(x)).sum()))
-                .collect();
-            let _ = tx.send(bins);
-            Ack(info)
-        }
-    };
     let (asked_tx, mut asked_rx) = unbounded_channel::<Value>();
     let ask_client = move |socket: SocketRef| {
         let tx = asked_tx.clone();
@@ -133,7 +122,7 @@ async fn client_scenario(transport: &str) -> Value {
                 .on("whoami", whoami)
                 .on("echo", echo)
                 .on("sum", sum)
-                .on("bin-info", bin_info)
+                .on("bin-info", bin_info(bins_tx))
                 .on("bin-echo", bin_echo)
                 .on("bin-back", bin_back)
                 .on("ask-client", ask_client)
