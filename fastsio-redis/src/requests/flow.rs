@@ -8,7 +8,7 @@ use fastsio::adapter::{AdapterError, AdapterFuture, BroadcastOptions, RemoteAcks
 use fastsio::protocol::{EncodedPacket, EventArgs};
 use serde_json::Value as Json;
 
-use super::RequestWire;
+use super::{Request, RequestWire};
 use crate::error::err;
 use crate::remote_socket;
 use crate::wire::{packet_mp, random_id};
@@ -68,8 +68,8 @@ pub(crate) fn fetch_sockets<W: RequestWire>(
 ) -> AdapterFuture<'static, Vec<RemoteSocket>> {
     Box::pin(async move {
         let nsp = nsp?;
-        let answers = request(&*wire, &nsp, |request_id| {
-            wire.fetch_sockets_request(&nsp, request_id, &opts)
+        let answers = request(&*wire, &nsp, |id| {
+            wire.encode(&nsp, Request::FetchSockets { id, opts: &opts })
         })
         .await?;
         Ok(answers
@@ -88,7 +88,12 @@ pub(crate) async fn server_side_emit<W: RequestWire>(
     event: &str,
     args: Vec<Json>,
 ) -> Result<(), AdapterError> {
-    let message = wire.server_side_emit_request(nsp, None, event, args);
+    let emit = Request::ServerSideEmit {
+        id: None,
+        event,
+        args,
+    };
+    let message = wire.encode(nsp, emit);
     let channel = wire.request_channel(nsp);
     wire.node().outbox.publish(channel, message).await
 }
@@ -101,8 +106,13 @@ pub(crate) async fn server_side_emit_with_ack<W: RequestWire>(
     event: &str,
     args: Vec<Json>,
 ) -> Result<Vec<Json>, AdapterError> {
-    let answers = request(wire, nsp, |request_id| {
-        wire.server_side_emit_request(nsp, Some(request_id), event, args)
+    let answers = request(wire, nsp, |id| {
+        let emit = Request::ServerSideEmit {
+            id: Some(id),
+            event,
+            args,
+        };
+        wire.encode(nsp, emit)
     })
     .await?;
     Ok(answers
@@ -137,7 +147,13 @@ pub(crate) fn broadcast_with_ack<W: RequestWire>(
         let packet = packet_mp(&nsp, &packet).ok_or_else(|| err("unreadable packet"))?;
         let request_id = random_id(6);
         let (mut rx, _pending) = wire.node().requests.register(&request_id);
-        let message = wire.broadcast_request(&nsp, &request_id, packet, &opts, timeout);
+        let broadcast = Request::BroadcastWithAck {
+            id: &request_id,
+            packet,
+            opts: &opts,
+            timeout,
+        };
+        let message = wire.encode(&nsp, broadcast);
         wire.node()
             .outbox
             .publish(wire.request_channel(&nsp), message)

@@ -1,11 +1,8 @@
 //! [`RequestWire`]: what a wire protocol does its own way in the request/answer flow.
 
-use std::time::Duration;
-
-use fastsio::adapter::BroadcastOptions;
-use rmpv::Value as Mp;
 use serde_json::Value as Json;
 
+use super::Request;
 use crate::node::Node;
 
 /// A wire protocol's side of the request/answer flow: where requests go, how each request is
@@ -26,31 +23,8 @@ pub(crate) trait RequestWire: Send + Sync + 'static {
     /// The channel every server of `nsp` reads requests on.
     fn request_channel(&self, nsp: &str) -> String;
 
-    /// `fetchSockets` for the sockets `opts` selects.
-    fn fetch_sockets_request(
-        &self,
-        nsp: &str,
-        request_id: &str,
-        opts: &BroadcastOptions,
-    ) -> Vec<u8>;
-    /// `serverSideEmit` of `[event, ...args]`, with a request id when it wants answers
-    /// (`serverSideEmitWithAck`).
-    fn server_side_emit_request(
-        &self,
-        nsp: &str,
-        request_id: Option<&str>,
-        event: &str,
-        args: Vec<Json>,
-    ) -> Vec<u8>;
-    /// A broadcast of `packet` that wants acks within `timeout`.
-    fn broadcast_request(
-        &self,
-        nsp: &str,
-        request_id: &str,
-        packet: Mp,
-        opts: &BroadcastOptions,
-        timeout: Duration,
-    ) -> Vec<u8>;
+    /// `request` as it goes on the wire for namespace `nsp`.
+    fn encode(&self, nsp: &str, request: Request<'_>) -> Vec<u8>;
     /// What an answer says, without its envelope.
     fn answer_data(response: Json) -> Json;
 }

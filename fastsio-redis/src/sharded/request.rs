@@ -1,16 +1,13 @@
 //! Requests as socket.io-adapter's cluster messages: on the namespace's channel, answered on
 //! this server's response channel, the answer in the response's `data`.
 
-use std::time::Duration;
-
-use fastsio::adapter::BroadcastOptions;
 use rmpv::Value as Mp;
 use serde_json::Value as Json;
 
 use super::Shared;
 use super::message::{encode, message_type};
 use crate::node::Node;
-use crate::requests::RequestWire;
+use crate::requests::{Request, RequestWire};
 use crate::wire::{json_to_mp, map, opts_mp};
 
 impl RequestWire for Shared {
@@ -27,50 +24,32 @@ impl RequestWire for Shared {
         self.channel(nsp)
     }
 
-    fn fetch_sockets_request(
-        &self,
-        nsp: &str,
-        request_id: &str,
-        opts: &BroadcastOptions,
-    ) -> Vec<u8> {
-        let data = map(vec![
-            ("opts", opts_mp(opts, None)),
-            ("requestId", Mp::from(request_id)),
-        ]);
-        encode(&self.node.uid, nsp, message_type::FETCH_SOCKETS, data)
-    }
-
-    fn server_side_emit_request(
-        &self,
-        nsp: &str,
-        request_id: Option<&str>,
-        event: &str,
-        args: Vec<Json>,
-    ) -> Vec<u8> {
-        let mut data = vec![("packet", event_packet(event, args))];
-        data.extend(request_id.map(|id| ("requestId", Mp::from(id))));
-        encode(
-            &self.node.uid,
-            nsp,
-            message_type::SERVER_SIDE_EMIT,
-            map(data),
-        )
-    }
-
-    fn broadcast_request(
-        &self,
-        nsp: &str,
-        request_id: &str,
-        packet: Mp,
-        opts: &BroadcastOptions,
-        timeout: Duration,
-    ) -> Vec<u8> {
-        let data = map(vec![
-            ("packet", packet),
-            ("requestId", Mp::from(request_id)),
-            ("opts", opts_mp(opts, Some(timeout))),
-        ]);
-        encode(&self.node.uid, nsp, message_type::BROADCAST, data)
+    fn encode(&self, nsp: &str, request: Request<'_>) -> Vec<u8> {
+        let (kind, data) = match request {
+            Request::FetchSockets { id, opts } => (
+                message_type::FETCH_SOCKETS,
+                vec![("opts", opts_mp(opts, None)), ("requestId", Mp::from(id))],
+            ),
+            Request::ServerSideEmit { id, event, args } => {
+                let mut data = vec![("packet", event_packet(event, args))];
+                data.extend(id.map(|id| ("requestId", Mp::from(id))));
+                (message_type::SERVER_SIDE_EMIT, data)
+            }
+            Request::BroadcastWithAck {
+                id,
+                packet,
+                opts,
+                timeout,
+            } => (
+                message_type::BROADCAST,
+                vec![
+                    ("packet", packet),
+                    ("requestId", Mp::from(id)),
+                    ("opts", opts_mp(opts, Some(timeout))),
+                ],
+            ),
+        };
+        encode(&self.node.uid, nsp, kind, map(data))
     }
 
     fn answer_data(mut response: Json) -> Json {
