@@ -2,18 +2,16 @@
 //! the response channel) and responses to this node's requests.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use fastsio::Room;
 use fastsio::adapter::{Adapter, BroadcastOptions, LocalNamespace};
-use futures_util::StreamExt;
 use rmpv::Value as Mp;
 use serde_json::{Value as Json, json};
 
 use crate::channels::ChannelKind;
 use crate::cluster::Inner;
 use crate::remote_socket::describe;
-use crate::server_side::ServerSideEvent;
+use crate::requests::{AckAnswer, deliver_with_acks};
 use crate::wire::{
     RemotePacket, decode, encode_mp, json_to_mp, map, mp_to_json, opts_from_json, request_type,
     rooms_from_json, rooms_json,
@@ -38,7 +36,7 @@ impl Inner {
         let [uid, packet, opts] = parts.as_slice() else {
             return;
         };
-        if uid.as_str() == Some(self.uid.as_str()) {
+        if uid.as_str() == Some(self.node.uid.as_str()) {
             return;
         }
         let mut bins = Vec::new();
@@ -48,7 +46,7 @@ impl Inner {
             tracing::debug!("redis adapter: unreadable broadcast packet");
             return;
         };
-        let Some(served) = self.served(packet.nsp()) else {
+        let Some(served) = self.node.namespaces.get(packet.nsp()) else {
             return;
         };
         let opts = opts_from_json(mp_to_json(opts, &mut Vec::new()).as_ref());
@@ -60,18 +58,20 @@ impl Inner {
             tracing::debug!("redis adapter: malformed request ignored");
             return;
         };
-        if request.get("uid").and_then(Json::as_str) == Some(self.uid.as_str()) {
+        if request.get("uid").and_then(Json::as_str) == Some(self.node.uid.as_str()) {
             return;
         }
-        let (Some(kind), Some(served)) =
-            (request.get("type").and_then(Json::as_u64), self.served(nsp))
-        else {
+        let (Some(kind), Some(served)) = (
+            request.get("type").and_then(Json::as_u64),
+            self.node.namespaces.get(nsp),
+        ) else {
             return;
         };
         let local = served.ns;
         let request_id = request.get("requestId").cloned().unwrap_or(Json::Null);
         let respond = |body: Json| {
-            self.outbox
+            self.node
+                .outbox
                 .publish_detached(self.channels.response(nsp), body.to_string().into_bytes());
         };
         match kind {
@@ -116,26 +116,16 @@ impl Inner {
                 respond(json!({"requestId": request_id, "sockets": sockets}));
             }
             request_type::SERVER_SIDE_EMIT => {
-                let Some(data) = request.get("data").and_then(Json::as_array) else {
-                    return;
-                };
-                let Some(event) = data.first().and_then(Json::as_str) else {
-                    return;
-                };
                 let wants_ack = !request_id.is_null();
-                let answer = self.server_side_handler().and_then(|handler| {
-                    handler(ServerSideEvent {
-                        nsp: nsp.to_string(),
-                        event: event.to_string(),
-                        args: data[1..].to_vec(),
-                        wants_ack,
-                    })
-                });
-                if wants_ack {
+                if let Some(answer) =
+                    self.node
+                        .server_side
+                        .handle(nsp, request.get("data"), wants_ack)
+                {
                     respond(json!({
                         "type": request_type::SERVER_SIDE_EMIT,
                         "requestId": request_id,
-                        "data": answer.unwrap_or(Json::Null),
+                        "data": answer,
                     }));
                 }
             }
@@ -160,40 +150,32 @@ impl Inner {
         let Some(nsp) = local.path() else { return };
         let request_id = request.get("requestId").cloned().unwrap_or(Json::Null);
         let opts = opts_from_json(request.get("opts"));
-        let timeout = request
-            .pointer("/opts/flags/timeout")
-            .and_then(Json::as_u64)
-            .map(Duration::from_millis)
-            .unwrap_or(self.config.request_timeout);
-        let (reached, mut acks) =
-            local.deliver_with_ack(|id| packet.encode(Some(id)), &opts, timeout);
-        let count = json!({
-            "type": request_type::BROADCAST_CLIENT_COUNT,
-            "requestId": request_id,
-            "clientCount": reached,
-        });
         let channel = self.channels.response(&nsp);
-        self.outbox
-            .publish_detached(channel.clone(), count.to_string().into_bytes());
-        if reached == 0 {
-            return;
-        }
         let this = self.clone();
-        let request_id = json_to_mp(&request_id, &[]);
-        tokio::spawn(async move {
-            while let Some(ack) = acks.next().await {
-                let Ok(value) = ack.data::<Json>() else {
-                    continue;
-                };
+        let answer = move |answer| match answer {
+            AckAnswer::ClientCount(reached) => {
+                let count = json!({
+                    "type": request_type::BROADCAST_CLIENT_COUNT,
+                    "requestId": request_id,
+                    "clientCount": reached,
+                });
+                this.node
+                    .outbox
+                    .publish_detached(channel.clone(), count.to_string().into_bytes());
+            }
+            AckAnswer::Ack(packet) => {
                 let body = map(vec![
                     ("type", Mp::from(request_type::BROADCAST_ACK)),
-                    ("requestId", request_id.clone()),
-                    ("packet", json_to_mp(&value, &ack.attachments)),
+                    ("requestId", json_to_mp(&request_id, &[])),
+                    ("packet", packet),
                 ]);
-                this.outbox
+                this.node
+                    .outbox
                     .publish_detached(channel.clone(), encode_mp(&body));
             }
-        });
+        };
+        let timeout = self.node.config.request_timeout;
+        deliver_with_acks(&local, &packet, &opts, request, timeout, answer);
     }
 
     fn on_response(&self, payload: &[u8]) {
@@ -202,7 +184,7 @@ impl Inner {
         };
         if let Some(id) = response.get("requestId").and_then(Json::as_str) {
             let id = id.to_string();
-            self.dispatch_response(&id, response);
+            self.node.requests.dispatch(&id, response);
         }
     }
 }

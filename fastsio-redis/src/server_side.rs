@@ -1,12 +1,12 @@
 //! Server-side emits: events between servers (node's `serverSideEmit`), not to clients.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use fastsio::adapter::AdapterError;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 use crate::cluster::RedisCluster;
-use crate::wire::request_type;
+use crate::requests;
 
 /// An event another server sent with `serverSideEmit` (node) or
 /// [`RedisCluster::server_side_emit`].
@@ -22,7 +22,39 @@ pub struct ServerSideEvent {
     pub wants_ack: bool,
 }
 
-pub(crate) type ServerSideHandler = Arc<dyn Fn(ServerSideEvent) -> Option<Json> + Send + Sync>;
+type ServerSideHandler = Arc<dyn Fn(ServerSideEvent) -> Option<Json> + Send + Sync>;
+
+/// Where a cluster keeps its handler of server-side emits.
+#[derive(Default)]
+pub(crate) struct ServerSideSlot(Mutex<Option<ServerSideHandler>>);
+
+impl ServerSideSlot {
+    /// Makes `handler` the handler, replacing the previous one.
+    pub(crate) fn set(
+        &self,
+        handler: impl Fn(ServerSideEvent) -> Option<Json> + Send + Sync + 'static,
+    ) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(handler));
+    }
+
+    /// Hands `packet` (`[event, ...args]`) another server sent on `nsp` to the handler.
+    /// Returns the answer to send back (`null` without a handler, or for `None`) when the
+    /// sender wants one; nothing for a malformed packet.
+    pub(crate) fn handle(&self, nsp: &str, packet: Option<&Json>, wants_ack: bool) -> Option<Json> {
+        let packet = packet?.as_array()?;
+        let event = packet.first()?.as_str()?;
+        let handler = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let answer = handler.and_then(|handler| {
+            handler(ServerSideEvent {
+                nsp: nsp.to_string(),
+                event: event.to_string(),
+                args: packet[1..].to_vec(),
+                wants_ack,
+            })
+        });
+        wants_ack.then(|| answer.unwrap_or(Json::Null))
+    }
+}
 
 impl RedisCluster {
     /// Handles events other servers send with `serverSideEmit`; when the sender asks for an
@@ -40,11 +72,7 @@ impl RedisCluster {
         &self,
         handler: impl Fn(ServerSideEvent) -> Option<Json> + Send + Sync + 'static,
     ) {
-        *self
-            .inner
-            .server_side
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(handler));
+        self.inner.node.server_side.set(handler);
     }
 
     /// Sends an event to the other servers of namespace `nsp` (node's `serverSideEmit`).
@@ -54,16 +82,7 @@ impl RedisCluster {
         event: &str,
         args: Vec<Json>,
     ) -> Result<(), AdapterError> {
-        let body = json!({
-            "uid": self.inner.uid,
-            "type": request_type::SERVER_SIDE_EMIT,
-            "data": event_data(event, args),
-        });
-        let channel = self.inner.channels.request(nsp);
-        self.inner
-            .outbox
-            .publish(channel, body.to_string().into_bytes())
-            .await
+        requests::server_side_emit(&*self.inner, nsp, event, args).await
     }
 
     /// Sends an event to the other servers of `nsp` and collects one answer from each, within
@@ -75,30 +94,6 @@ impl RedisCluster {
         event: &str,
         args: Vec<Json>,
     ) -> Result<Vec<Json>, AdapterError> {
-        let data = event_data(event, args);
-        let uid = &self.inner.uid;
-        let responses = self
-            .inner
-            .request(nsp, |request_id| {
-                json!({
-                    "uid": uid,
-                    "requestId": request_id,
-                    "type": request_type::SERVER_SIDE_EMIT,
-                    "data": data,
-                })
-            })
-            .await?;
-        Ok(responses
-            .into_iter()
-            .map(|mut r| r.get_mut("data").map(Json::take).unwrap_or(Json::Null))
-            .collect())
+        requests::server_side_emit_with_ack(&*self.inner, nsp, event, args).await
     }
-}
-
-/// `[event, ...args]`.
-fn event_data(event: &str, args: Vec<Json>) -> Vec<Json> {
-    let mut data = Vec::with_capacity(args.len() + 1);
-    data.push(Json::String(event.to_string()));
-    data.extend(args);
-    data
 }

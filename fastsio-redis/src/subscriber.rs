@@ -73,7 +73,7 @@ async fn run(
             Err(e) => tracing::warn!(error = %e, "redis adapter: cannot subscribe, retrying"),
             Ok(pubsub) => {
                 let (mut sink, mut stream) = pubsub.split();
-                let Some(namespaces) = inner.upgrade().map(|i| i.served_namespaces()) else {
+                let Some(namespaces) = inner.upgrade().map(|i| i.node.namespaces.paths()) else {
                     return;
                 };
                 let mut ok = true;
@@ -118,7 +118,7 @@ fn channels(inner: &Inner, nsp: &str) -> (String, Vec<String>) {
     let subscribed = vec![
         c.request(nsp),
         c.response(nsp),
-        c.response_to(nsp, &inner.uid),
+        c.response_to(nsp, &inner.node.uid),
     ];
     (c.broadcast_pattern(nsp), subscribed)
 }

@@ -11,8 +11,7 @@
 // Success: one JSON line {"ok":true,"scenario":...,"details":{...}} on stdout, exit 0.
 // Failure: the reason on stderr, exit 1. The whole run is bounded by GLOBAL_TIMEOUT_MS.
 
-import { connected, refused } from "./sio_steps.mjs";
-import { isDeepStrictEqual } from "node:util";
+import { bounded, check, checkEq, connected, refused } from "./sio_steps.mjs";
 import { io } from "socket.io-client";
 
 const [scenario, baseUrl] = process.argv.slice(2);
@@ -35,23 +34,7 @@ const ADMIN_EVENTS = [
   "event_sent",
 ];
 
-function fail(reason) {
-  console.error(`admin_ui ${scenario ?? "?"}: ${reason}`);
-  process.exit(1);
-}
-
-const globalTimer = setTimeout(() => fail(`global timeout after ${GLOBAL_TIMEOUT_MS} ms`), GLOBAL_TIMEOUT_MS);
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-function checkEq(actual, expected, what) {
-  check(
-    isDeepStrictEqual(actual, expected),
-    `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
-  );
-}
+const { fail, succeed } = bounded(`admin_ui ${scenario ?? "?"}`, GLOBAL_TIMEOUT_MS);
 
 /** A socket that fails the run if it drops, instead of reconnecting. */
 function socketFor(nsp, opts = {}) {
@@ -300,10 +283,7 @@ const scenarios = { login, live, readonly, production };
 const run = scenarios[scenario];
 if (!run) fail(`unknown scenario ${scenario}`);
 try {
-  const details = await run();
-  clearTimeout(globalTimer);
-  console.log(JSON.stringify({ ok: true, scenario, details }));
-  process.exit(0);
+  succeed({ scenario, details: await run() });
 } catch (e) {
   fail(e.stack ?? String(e));
 }

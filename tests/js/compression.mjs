@@ -14,6 +14,7 @@
 // `details.extensions` is what the WebSocket negotiated, `details.contentEncodings` the
 // Content-Encoding of every polling GET answer. Failure: reason on stderr, exit 1.
 
+import { bounded, connected, nextEvent } from "./sio_steps.mjs";
 import { randomBytes } from "node:crypto";
 import { Fetch, NodeWebSocket, Socket } from "engine.io-client";
 import { io } from "socket.io-client";
@@ -22,12 +23,7 @@ const [scenario, baseUrl] = process.argv.slice(2);
 const GLOBAL_TIMEOUT_MS = 10_000;
 const STEP_TIMEOUT_MS = 5_000;
 
-function fail(reason) {
-  console.error(`compression ${scenario ?? "?"}: ${reason}`);
-  process.exit(1);
-}
-
-const globalTimer = setTimeout(() => fail(`global timeout after ${GLOBAL_TIMEOUT_MS} ms`), GLOBAL_TIMEOUT_MS);
+const { fail, globalTimer } = bounded(`compression ${scenario ?? "?"}`, GLOBAL_TIMEOUT_MS);
 
 /** Every polling GET answer's Content-Encoding ("" when none), in order. */
 const contentEncodings = [];
@@ -38,15 +34,8 @@ globalThis.fetch = async (url, init) => {
   return res;
 };
 
-function once(socket, event, ms = STEP_TIMEOUT_MS) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for '${event}'`)), ms);
-    socket.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
+/** The next `event` on `emitter`, within the step bound unless told otherwise. */
+const once = (emitter, event, ms = STEP_TIMEOUT_MS) => nextEvent(emitter, event, ms);
 
 function nextMessage(socket) {
   return once(socket, "message").then(([data]) => data);
@@ -100,9 +89,7 @@ const scenarios = {
   upgrade: () => run({ transports: [Fetch, NodeWebSocket] }, (socket) => once(socket, "upgrade")),
   "polling-fetch": () => run({ transports: [Fetch], upgrade: false }),
   "socket.io": async () => {
-    const socket = io(baseUrl, { transports: ["websocket"], reconnection: false });
-    socket.on("connect_error", (err) => fail(`connect_error: ${err?.message ?? err}`));
-    await once(socket, "connect");
+    const socket = await connected(io(baseUrl, { transports: ["websocket"], reconnection: false }), STEP_TIMEOUT_MS);
     const args = ["small", "socket.io ".repeat(10_000), Buffer.alloc(30_000, 3)];
     let echoed = 0;
     for (const arg of args) {

@@ -11,6 +11,7 @@
 // Success: one JSON line {"ok":true,"scenario":...,"details":{...}} on stdout,
 // exit 0. Failure: reason on stderr, exit 1.
 
+import { bounded, nextEvent } from "./sio_steps.mjs";
 import { randomBytes } from "node:crypto";
 import { Socket } from "engine.io-client";
 
@@ -18,25 +19,12 @@ const [scenario, baseUrl] = process.argv.slice(2);
 const GLOBAL_TIMEOUT_MS = 10_000;
 const STEP_TIMEOUT_MS = 5_000;
 
-function fail(reason) {
-  console.error(`eio_interop ${scenario ?? "?"}: ${reason}`);
-  process.exit(1);
-}
-
-const globalTimer = setTimeout(() => fail(`global timeout after ${GLOBAL_TIMEOUT_MS} ms`), GLOBAL_TIMEOUT_MS);
+const { fail, globalTimer } = bounded(`eio_interop ${scenario ?? "?"}`, GLOBAL_TIMEOUT_MS);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Resolves with the first argument of the next `event`, rejects after `ms`. */
-function once(socket, event, ms = STEP_TIMEOUT_MS) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for '${event}'`)), ms);
-    socket.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
+/** The next `event` on `emitter`, within the step bound unless told otherwise. */
+const once = (emitter, event, ms = STEP_TIMEOUT_MS) => nextEvent(emitter, event, ms);
 
 /** Binary data arrives as a Buffer in node (binaryType "nodebuffer"); accept any binary shape. */
 function toBuffer(data) {

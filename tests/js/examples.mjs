@@ -9,47 +9,21 @@
 // test asserts on the details too. Failure: the reason on stderr, exit 1. The whole run is
 // bounded by GLOBAL_TIMEOUT_MS, each wait by STEP_TIMEOUT_MS.
 
-import { connected, refused } from "./sio_steps.mjs";
-import { isDeepStrictEqual } from "node:util";
+import { bounded, check, checkEq, connected, nextEvent, refused } from "./sio_steps.mjs";
 import { io } from "socket.io-client";
 
 const [scenario, baseUrl] = process.argv.slice(2);
 const GLOBAL_TIMEOUT_MS = 15_000;
 const STEP_TIMEOUT_MS = 5_000;
 
-function fail(reason) {
-  console.error(`examples ${scenario ?? "?"}: ${reason}`);
-  process.exit(1);
-}
-
-const globalTimer = setTimeout(() => fail(`global timeout after ${GLOBAL_TIMEOUT_MS} ms`), GLOBAL_TIMEOUT_MS);
+const { fail, succeed } = bounded(`examples ${scenario ?? "?"}`, GLOBAL_TIMEOUT_MS);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/** Deep equality (object key order aside: a JSON object is unordered). */
-function checkEq(actual, expected, what) {
-  check(
-    isDeepStrictEqual(actual, expected),
-    `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
-  );
-}
-
-/** Resolves with the arguments of the next `event` on `emitter`, rejects after the step bound. */
-function once(emitter, event) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for '${event}'`)), STEP_TIMEOUT_MS);
-    emitter.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
+/** The next `event` on `emitter`, within the step bound unless told otherwise. */
+const once = (emitter, event, ms = STEP_TIMEOUT_MS) => nextEvent(emitter, event, ms);
 
 /** Records every event a socket receives, in order. */
 function inbox(socket) {
@@ -352,10 +326,7 @@ const scenarios = {
 const run = scenarios[scenario];
 if (!run || !baseUrl) fail(`usage: node examples.mjs <${Object.keys(scenarios).join("|")}> <base-url>`);
 try {
-  const details = await run();
-  clearTimeout(globalTimer);
-  console.log(JSON.stringify({ ok: true, scenario, details }));
-  process.exit(0);
+  succeed({ scenario, details: await run() });
 } catch (err) {
   fail(err?.stack ?? String(err));
 }

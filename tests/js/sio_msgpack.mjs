@@ -9,8 +9,7 @@
 // Success: one JSON line {"ok":true,"details":{...}} on stdout, exit 0 (the Rust test asserts on
 // the details too). Failure: the reason on stderr, exit 1. Bounded by GLOBAL_TIMEOUT_MS.
 
-import { connected, refused } from "./sio_steps.mjs";
-import { isDeepStrictEqual } from "node:util";
+import { bounded, check, checkEq, connected, nextEvent, refused } from "./sio_steps.mjs";
 import { io } from "socket.io-client";
 import msgpackParser from "socket.io-msgpack-parser";
 
@@ -18,39 +17,15 @@ const [transport, baseUrl] = process.argv.slice(2);
 const GLOBAL_TIMEOUT_MS = 15_000;
 const STEP_TIMEOUT_MS = 5_000;
 
-function fail(reason) {
-  console.error(`sio_msgpack ${transport ?? "?"}: ${reason}`);
-  process.exit(1);
-}
-
-const globalTimer = setTimeout(() => fail(`global timeout after ${GLOBAL_TIMEOUT_MS} ms`), GLOBAL_TIMEOUT_MS);
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-function checkEq(actual, expected, what) {
-  check(
-    isDeepStrictEqual(actual, expected),
-    `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
-  );
-}
+const { fail, globalTimer } = bounded(`sio_msgpack ${transport ?? "?"}`, GLOBAL_TIMEOUT_MS);
 
 function checkBytes(actual, expected, what) {
   check(Buffer.isBuffer(actual), `${what}: expected a Buffer, got ${JSON.stringify(actual)}`);
   check(Buffer.compare(actual, expected) === 0, `${what}: got ${actual.toString("hex")}`);
 }
 
-/** Resolves with the arguments of the next `event` on `emitter`, rejects after the step timeout. */
-function once(emitter, event) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for '${event}'`)), STEP_TIMEOUT_MS);
-    emitter.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
+/** The next `event` on `emitter`, within the step bound unless told otherwise. */
+const once = (emitter, event, ms = STEP_TIMEOUT_MS) => nextEvent(emitter, event, ms);
 
 const transports =
   transport === "polling" ? { transports: ["polling"], upgrade: false } : { transports: ["websocket"] };

@@ -11,67 +11,24 @@
 // JSON line {"ok":true,"scenario":...,"details":{...}} on stdout, exit 0; failure: the reason
 // on stderr, exit 1. The whole run is bounded by GLOBAL_TIMEOUT_MS.
 
-import { connected } from "./sio_steps.mjs";
+import { dropAndComeBack, record } from "./recovery_steps.mjs";
+import { bounded, check, connected, nextEvent } from "./sio_steps.mjs";
 import { io } from "socket.io-client";
 
 const [scenario, baseUrl, transport] = process.argv.slice(2);
 const GLOBAL_TIMEOUT_MS = 15_000;
 const STEP_TIMEOUT_MS = 5_000;
 
-function fail(reason) {
-  console.error(`sio_recovery ${scenario ?? "?"}: ${reason}`);
-  process.exit(1);
-}
+const { fail, succeed } = bounded(`sio_recovery ${scenario ?? "?"}`, GLOBAL_TIMEOUT_MS);
 
-const globalTimer = setTimeout(() => fail(`global timeout after ${GLOBAL_TIMEOUT_MS} ms`), GLOBAL_TIMEOUT_MS);
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/** Resolves with the arguments of the next `event` on `emitter`, rejects after `ms`. */
-function once(emitter, event, ms = STEP_TIMEOUT_MS) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for '${event}'`)), ms);
-    emitter.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
+/** The next `event` on `emitter`, within the step bound unless told otherwise. */
+const once = (emitter, event, ms = STEP_TIMEOUT_MS) => nextEvent(emitter, event, ms);
 
 /** A client with its own connection; it never reconnects by itself (the script decides). */
 const client = (auth) =>
   io(baseUrl, { forceNew: true, reconnection: false, transports: [transport], ...(auth ? { auth } : {}) });
 
 const ask = (socket, event, ...args) => socket.timeout(STEP_TIMEOUT_MS).emitWithAck(event, ...args);
-
-/** Every `missed` and `after` event `socket` receives, with its arguments. */
-function record(socket) {
-  const seen = [];
-  socket.on("missed", (...args) => seen.push(["missed", ...args]));
-  socket.on("after", (...args) => seen.push(["after", ...args]));
-  return seen;
-}
-
-/** Connects `main` (which gets a `welcome`, so it holds an offset), drops its connection,
- * has the server emit while it is away, and brings it back. */
-async function dropAndComeBack(main, control, beforeReconnect = () => {}) {
-  const welcome = once(main, "welcome");
-  await connected(main, STEP_TIMEOUT_MS);
-  await welcome;
-  const firstId = main.id;
-  check(main.recovered === false, "a first connection is not recovered");
-  const gone = once(main, "disconnect");
-  main.io.engine.close();
-  const [reason] = await gone;
-  await ask(control, "emit_missed", firstId);
-  beforeReconnect();
-  const back = connected(main, STEP_TIMEOUT_MS);
-  main.connect();
-  await back;
-  return { firstId, reason };
-}
 
 /** The string offsets that end each replayed event: all distinct and increasing. */
 function checkOffsets(events) {
@@ -88,7 +45,7 @@ const scenarios = {
     const control = await connected(client(), STEP_TIMEOUT_MS);
     const main = client();
     const seen = record(main);
-    const { firstId, reason } = await dropAndComeBack(main, control);
+    const { firstId, reason } = await dropAndComeBack(main, control, STEP_TIMEOUT_MS);
     check(main.recovered === true, "socket.recovered after a timely reconnection");
     check(main.id === firstId, `same id: ${firstId} then ${main.id}`);
     const missed = seen.map((e) => e[1]);
@@ -108,7 +65,7 @@ const scenarios = {
     const main = client();
     const seen = record(main);
     let welcomeAgain;
-    const { firstId } = await dropAndComeBack(main, control, () => {
+    const { firstId } = await dropAndComeBack(main, control, STEP_TIMEOUT_MS, () => {
       welcomeAgain = once(main, "welcome");
     });
     await welcomeAgain;
@@ -125,7 +82,7 @@ const scenarios = {
     const control = await connected(client(), STEP_TIMEOUT_MS);
     const main = client();
     const seen = record(main);
-    const { firstId } = await dropAndComeBack(main, control, () => {
+    const { firstId } = await dropAndComeBack(main, control, STEP_TIMEOUT_MS, () => {
       // What the client claims on reconnection (socket.io-client keeps it in `_lastOffset`).
       main._lastOffset = "999999999";
     });
@@ -159,10 +116,7 @@ const scenarios = {
 try {
   const run = scenarios[scenario];
   if (!run) fail(`unknown scenario ${scenario}`);
-  const details = await run();
-  clearTimeout(globalTimer);
-  console.log(JSON.stringify({ ok: true, scenario, details }));
-  process.exit(0);
+  succeed({ scenario, details: await run() });
 } catch (err) {
   fail(err?.stack ?? String(err));
 }

@@ -9,34 +9,18 @@
 // `after` emitted to its room on B. Success: one JSON line {"ok":true,"details":{...}} on
 // stdout, exit 0; failure: the reason on stderr, exit 1. Bounded by GLOBAL_TIMEOUT_MS.
 
-import { connected } from "./sio_steps.mjs";
+import { dropAndComeBack, record } from "./recovery_steps.mjs";
+import { bounded, check, connected, nextEvent } from "./sio_steps.mjs";
 import { io } from "socket.io-client";
 
 const [urlA, urlB, transport] = process.argv.slice(2);
 const GLOBAL_TIMEOUT_MS = 20_000;
 const STEP_TIMEOUT_MS = 8_000;
 
-function fail(reason) {
-  console.error(`sio_recovery_nodes: ${reason}`);
-  process.exit(1);
-}
+const { fail, succeed } = bounded("sio_recovery_nodes", GLOBAL_TIMEOUT_MS);
 
-const globalTimer = setTimeout(() => fail(`global timeout after ${GLOBAL_TIMEOUT_MS} ms`), GLOBAL_TIMEOUT_MS);
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/** Resolves with the arguments of the next `event` on `emitter`, rejects after `ms`. */
-function once(emitter, event, ms = STEP_TIMEOUT_MS) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for '${event}'`)), ms);
-    emitter.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
+/** The next `event` on `emitter`, within the step bound unless told otherwise. */
+const once = (emitter, event, ms = STEP_TIMEOUT_MS) => nextEvent(emitter, event, ms);
 
 const client = (url) => io(url, { forceNew: true, reconnection: false, transports: [transport] });
 const ask = (socket, event, ...args) => socket.timeout(STEP_TIMEOUT_MS).emitWithAck(event, ...args);
@@ -53,26 +37,13 @@ const before = (a, b) => a.ms < b.ms || (a.ms === b.ms && a.seq < b.seq);
 try {
   const control = await connected(client(urlB), STEP_TIMEOUT_MS);
   const main = client(urlA);
-  const seen = [];
-  main.on("missed", (...args) => seen.push(["missed", ...args]));
-  main.on("after", (...args) => seen.push(["after", ...args]));
-  const welcome = once(main, "welcome");
-  await connected(main, STEP_TIMEOUT_MS);
-  const [welcomeOffset] = await welcome;
-  streamId(welcomeOffset);
-  const firstId = main.id;
-  check(main.recovered === false, "a first connection is not recovered");
-
-  const gone = once(main, "disconnect");
-  main.io.engine.close();
-  const [reason] = await gone;
-  await ask(control, "emit_missed", firstId);
-
+  const seen = record(main);
   // Back to the other server: the manager opens its next connection to `uri`.
-  main.io.uri = urlB;
-  const back = connected(main, STEP_TIMEOUT_MS);
-  main.connect();
-  await back;
+  const { firstId, reason, welcome } = await dropAndComeBack(main, control, STEP_TIMEOUT_MS, () => {
+    main.io.uri = urlB;
+  });
+  const [welcomeOffset] = welcome;
+  streamId(welcomeOffset);
   const recovered = main.recovered;
   const secondId = main.id;
   const after = once(main, "after");
@@ -86,10 +57,7 @@ try {
   check(before(streamId(welcomeOffset), offsets[0]), "missed events come after the welcome");
   control.close();
   main.close();
-  clearTimeout(globalTimer);
-  const details = { reason, recovered, firstId, secondId, events: seen.map((e) => [e[0], e[1]]) };
-  console.log(JSON.stringify({ ok: true, details }));
-  process.exit(0);
+  succeed({ details: { reason, recovered, firstId, secondId, events: seen.map((e) => [e[0], e[1]]) } });
 } catch (err) {
   fail(err?.stack ?? String(err));
 }

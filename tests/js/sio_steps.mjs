@@ -1,5 +1,49 @@
-// Shared steps of the socket.io-client scripts: waiting for a connection to be accepted or
-// refused, each bounded by a timeout so that a missing answer fails instead of hanging.
+// Shared steps of the client scripts: bounding the whole run, checks, waiting for an event, a
+// connection to be accepted or refused, each bounded by a timeout so that a missing answer
+// fails instead of hanging.
+
+import { isDeepStrictEqual } from "node:util";
+
+/** Bounds the run: `fail` prints `label: reason` on stderr and exits 1, and `globalTimer`
+ * fails the run after `timeoutMs`; `succeed` clears it, prints `{"ok": true, ...result}` as
+ * the result line and exits 0. */
+export function bounded(label, timeoutMs) {
+  const fail = (reason) => {
+    console.error(`${label}: ${reason}`);
+    process.exit(1);
+  };
+  const globalTimer = setTimeout(() => fail(`global timeout after ${timeoutMs} ms`), timeoutMs);
+  const succeed = (result) => {
+    clearTimeout(globalTimer);
+    console.log(JSON.stringify({ ok: true, ...result }));
+    process.exit(0);
+  };
+  return { fail, globalTimer, succeed };
+}
+
+/** Throws `message` unless `condition` holds. */
+export function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** Deep equality (object key order aside: a JSON object is unordered). */
+export function checkEq(actual, expected, what) {
+  check(
+    isDeepStrictEqual(actual, expected),
+    `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
+  );
+}
+
+/** Resolves with the arguments of the next `event` on `emitter`; rejects after `timeoutMs`. */
+export function nextEvent(emitter, event, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for '${event}'`)), timeoutMs);
+    emitter.once(event, (...args) => {
+      clearTimeout(timer);
+      resolve(args);
+    });
+  });
+}
 
 /** Resolves with `socket` on `connect`; rejects on `connect_error` or after `timeoutMs`. */
 export function connected(socket, timeoutMs) {

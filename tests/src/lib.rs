@@ -8,8 +8,10 @@
 
 pub mod http;
 mod node;
+pub mod payloads;
 mod python;
 pub mod redis;
+pub mod reports;
 pub mod routes;
 pub mod server;
 pub mod ws;
@@ -57,6 +59,16 @@ impl ScriptOutput {
                 self.command, self.stdout, self.stderr
             );
         }
+    }
+
+    /// Checks the script exited in time with status 0 and reported `"ok": true`; returns its
+    /// result line.
+    #[track_caller]
+    pub fn passed(&self) -> serde_json::Value {
+        self.assert_ok();
+        let result = self.json();
+        assert_eq!(result["ok"], true, "{}", self.stdout);
+        result
     }
 
     /// Parses the last non-empty stdout line as JSON (the scripts' result line); panics if it is not JSON.

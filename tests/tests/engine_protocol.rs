@@ -7,7 +7,7 @@ use std::time::Duration;
 use fastsio::engine::{AllowRequest, CookieConfig, Engine, EngineConfig};
 use fastsio::service::EngineService;
 use fastsio_examples::conformance::{Echo, echo_engine, engine_config};
-use fastsio_tests::http::{get, post, request};
+use fastsio_tests::http::{HttpReply, get, post, request};
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::ws::{WsClient, WsEvent};
 use http::{Method, StatusCode};
@@ -25,16 +25,61 @@ async fn echo_server() -> (TestServer, Arc<Engine<Echo>>) {
     (server, engine)
 }
 
-/// Opens a polling session; returns its sid.
-async fn open_polling(server: &TestServer) -> String {
-    let reply = get(&server.http("/engine.io/?EIO=4&transport=polling")).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    let open: serde_json::Value = serde_json::from_str(&reply.text()[1..]).unwrap();
-    open["sid"].as_str().unwrap().to_string()
+/// A polling session on a server.
+struct Polling {
+    server: TestServer,
+    engine: Arc<Engine<Echo>>,
+    sid: String,
+    /// Its polling URL.
+    url: String,
 }
 
-fn poll_url(server: &TestServer, sid: &str) -> String {
-    server.http(&format!("/engine.io/?EIO=4&transport=polling&sid={sid}"))
+impl Polling {
+    /// Opens a polling session on `server`.
+    async fn open((server, engine): (TestServer, Arc<Engine<Echo>>)) -> Polling {
+        let reply = get(&server.http("/engine.io/?EIO=4&transport=polling")).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let open: serde_json::Value = serde_json::from_str(&reply.text()[1..]).unwrap();
+        let sid = open["sid"].as_str().unwrap().to_string();
+        let url = server.http(&format!("/engine.io/?EIO=4&transport=polling&sid={sid}"));
+        Polling {
+            server,
+            engine,
+            sid,
+            url,
+        }
+    }
+
+    /// A poll waiting in a task.
+    fn spawn_poll(&self) -> tokio::task::JoinHandle<HttpReply> {
+        let url = self.url.clone();
+        tokio::spawn(async move { get(&url).await })
+    }
+
+    /// A WebSocket asking to upgrade the session.
+    async fn upgrade(&self) -> WsClient {
+        let path = format!("/engine.io/?EIO=4&transport=websocket&sid={}", self.sid);
+        WsClient::connect(&self.server.ws(&path)).await
+    }
+
+    /// The session is gone: polls are refused and the engine frees it.
+    async fn assert_closed(&self) {
+        assert_eq!(get(&self.url).await.status, StatusCode::BAD_REQUEST);
+        eventually("session freed", || self.engine.session_count() == 0).await;
+    }
+}
+
+/// A WebSocket session on `server`, past its open packet.
+async fn open_websocket(server: &TestServer) -> WsClient {
+    let mut ws = WsClient::connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
+    ws.next_text().await;
+    ws
+}
+
+/// `ws` is closed and the engine frees its session.
+async fn assert_ws_closed(ws: &mut WsClient, engine: &Engine<Echo>) {
+    ws.expect_closed().await;
+    eventually("session freed", || engine.session_count() == 0).await;
 }
 
 #[tokio::test]
@@ -150,13 +195,11 @@ async fn other_paths_fall_through_to_the_inner_service() {
 
 #[tokio::test]
 async fn polling_echoes_text_and_binary_in_one_payload() {
-    let (server, _) = echo_server().await;
-    let sid = open_polling(&server).await;
-    let url = poll_url(&server, &sid);
-    let pushed = post(&url, "4hello\x1e4h\u{e9}llo \u{1F600}\x1ebAQIDBA==").await;
+    let p = Polling::open(echo_server().await).await;
+    let pushed = post(&p.url, "4hello\x1e4h\u{e9}llo \u{1F600}\x1ebAQIDBA==").await;
     assert_eq!(pushed.status, StatusCode::OK);
     assert_eq!(pushed.text(), "ok");
-    let polled = get(&url).await;
+    let polled = get(&p.url).await;
     assert_eq!(polled.status, StatusCode::OK);
     assert_eq!(
         polled.text(),
@@ -166,106 +209,80 @@ async fn polling_echoes_text_and_binary_in_one_payload() {
 
 #[tokio::test]
 async fn an_invalid_packet_closes_the_polling_session() {
-    let (server, engine) = echo_server().await;
-    let sid = open_polling(&server).await;
-    let url = poll_url(&server, &sid);
-    assert_eq!(post(&url, "abc").await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(get(&url).await.status, StatusCode::BAD_REQUEST);
-    eventually("session freed", || engine.session_count() == 0).await;
+    let p = Polling::open(echo_server().await).await;
+    assert_eq!(post(&p.url, "abc").await.status, StatusCode::BAD_REQUEST);
+    p.assert_closed().await;
 }
 
 #[tokio::test]
 async fn a_second_concurrent_poll_closes_the_session() {
-    let (server, engine) = echo_server().await;
-    let sid = open_polling(&server).await;
-    let url = poll_url(&server, &sid);
-    let first = tokio::spawn({
-        let url = url.clone();
-        async move { get(&url).await }
-    });
+    let p = Polling::open(echo_server().await).await;
+    let first = p.spawn_poll();
     eventually("the first poll is waiting", || {
-        engine
-            .session(sid.parse().unwrap())
+        p.engine
+            .session(p.sid.parse().unwrap())
             .is_some_and(|s| s.queued() == 0)
     })
     .await;
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let second = get(&url).await;
+    let second = get(&p.url).await;
     assert_eq!(second.status, StatusCode::BAD_REQUEST);
     let first = first.await.unwrap();
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(first.text(), "1");
-    assert_eq!(get(&url).await.status, StatusCode::BAD_REQUEST);
-    eventually("session freed", || engine.session_count() == 0).await;
+    p.assert_closed().await;
 }
 
 #[tokio::test]
 async fn polling_bodies_over_max_payload_close_the_session() {
     let mut config = engine_config();
     config.max_payload = 100;
-    let (server, engine) = start(config).await;
-    let sid = open_polling(&server).await;
-    let url = poll_url(&server, &sid);
-    assert_eq!(post(&url, "4".repeat(80)).await.status, StatusCode::OK);
-    let refused = post(&url, "4".repeat(101)).await;
+    let p = Polling::open(start(config).await).await;
+    assert_eq!(post(&p.url, "4".repeat(80)).await.status, StatusCode::OK);
+    let refused = post(&p.url, "4".repeat(101)).await;
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
-    eventually("session freed", || engine.session_count() == 0).await;
+    eventually("session freed", || p.engine.session_count() == 0).await;
 }
 
 #[tokio::test]
 async fn polling_ping_pong_keeps_the_session() {
-    let (server, engine) = echo_server().await;
-    let sid = open_polling(&server).await;
-    let url = poll_url(&server, &sid);
+    let p = Polling::open(echo_server().await).await;
     for _ in 0..3 {
-        let polled = get(&url).await;
+        let polled = get(&p.url).await;
         assert_eq!(polled.text(), "2");
-        assert_eq!(post(&url, "3").await.status, StatusCode::OK);
+        assert_eq!(post(&p.url, "3").await.status, StatusCode::OK);
     }
-    assert_eq!(engine.session_count(), 1);
+    assert_eq!(p.engine.session_count(), 1);
 }
 
 #[tokio::test]
 async fn polling_sessions_without_pong_time_out() {
-    let (server, engine) = echo_server().await;
-    let sid = open_polling(&server).await;
-    eventually("session timed out", || engine.session_count() == 0).await;
-    assert_eq!(
-        get(&poll_url(&server, &sid)).await.status,
-        StatusCode::BAD_REQUEST
-    );
+    let p = Polling::open(echo_server().await).await;
+    eventually("session timed out", || p.engine.session_count() == 0).await;
+    assert_eq!(get(&p.url).await.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn client_close_over_polling_answers_the_pending_poll_with_noop() {
-    let (server, engine) = echo_server().await;
-    let sid = open_polling(&server).await;
-    let url = poll_url(&server, &sid);
-    let pending = tokio::spawn({
-        let url = url.clone();
-        async move { get(&url).await }
-    });
+    let p = Polling::open(echo_server().await).await;
+    let pending = p.spawn_poll();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    assert_eq!(post(&url, "1").await.status, StatusCode::OK);
+    assert_eq!(post(&p.url, "1").await.status, StatusCode::OK);
     let pending = pending.await.unwrap();
     assert_eq!(pending.text(), "6");
-    assert_eq!(get(&url).await.status, StatusCode::BAD_REQUEST);
-    eventually("session freed", || engine.session_count() == 0).await;
+    p.assert_closed().await;
 }
 
 #[tokio::test]
 async fn server_close_over_polling_delivers_a_close_packet() {
-    let (server, engine) = echo_server().await;
-    let sid = open_polling(&server).await;
-    let url = poll_url(&server, &sid);
+    let p = Polling::open(echo_server().await).await;
     assert_eq!(
-        post(&url, "4before\x1e4close-me").await.status,
+        post(&p.url, "4before\x1e4close-me").await.status,
         StatusCode::OK
     );
-    let last = get(&url).await;
+    let last = get(&p.url).await;
     assert_eq!(last.text(), "4before\x1e1");
-    assert_eq!(get(&url).await.status, StatusCode::BAD_REQUEST);
-    eventually("session freed", || engine.session_count() == 0).await;
+    p.assert_closed().await;
 }
 
 #[tokio::test]
@@ -292,8 +309,7 @@ async fn websocket_handshake_and_echo() {
         WsEvent::Binary(vec![].into())
     );
     ws.send_text("1").await;
-    ws.expect_closed().await;
-    eventually("session freed", || engine.session_count() == 0).await;
+    assert_ws_closed(&mut ws, &engine).await;
 }
 
 #[tokio::test]
@@ -301,37 +317,31 @@ async fn websocket_messages_over_max_payload_close_the_session() {
     let mut config = engine_config();
     config.max_payload = 1000;
     let (server, engine) = start(config).await;
-    let mut ws = WsClient::connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
-    ws.next_text().await;
+    let mut ws = open_websocket(&server).await;
     ws.send_text(&format!("4{}", "x".repeat(900))).await;
     assert!(matches!(ws.next_skipping_pings().await, WsEvent::Text(t) if t.len() == 901));
     ws.send_binary(&vec![7u8; 1001]).await;
-    ws.expect_closed().await;
-    eventually("session freed", || engine.session_count() == 0).await;
+    assert_ws_closed(&mut ws, &engine).await;
 }
 
 #[tokio::test]
 async fn websocket_invalid_packet_closes() {
     let (server, engine) = echo_server().await;
-    let mut ws = WsClient::connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
-    ws.next_text().await;
+    let mut ws = open_websocket(&server).await;
     ws.send_text("abc").await;
-    ws.expect_closed().await;
-    eventually("session freed", || engine.session_count() == 0).await;
+    assert_ws_closed(&mut ws, &engine).await;
 }
 
 #[tokio::test]
 async fn websocket_ping_pong_then_timeout() {
     let (server, engine) = echo_server().await;
-    let mut ws = WsClient::connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
-    ws.next_text().await;
+    let mut ws = open_websocket(&server).await;
     for _ in 0..3 {
         assert_eq!(ws.next_text().await, "2");
         ws.send_text("3").await;
     }
     assert_eq!(ws.next_text().await, "2");
-    ws.expect_closed().await;
-    eventually("session freed", || engine.session_count() == 0).await;
+    assert_ws_closed(&mut ws, &engine).await;
 }
 
 #[tokio::test]
@@ -351,17 +361,10 @@ async fn websocket_errors_refuse_the_upgrade() {
 
 #[tokio::test]
 async fn upgrade_releases_the_pending_poll_and_moves_to_websocket() {
-    let (server, engine) = echo_server().await;
-    let sid = open_polling(&server).await;
-    let url = poll_url(&server, &sid);
-    let pending = tokio::spawn({
-        let url = url.clone();
-        async move { get(&url).await }
-    });
+    let p = Polling::open(echo_server().await).await;
+    let pending = p.spawn_poll();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let mut ws =
-        WsClient::connect(&server.ws(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}")))
-            .await;
+    let mut ws = p.upgrade().await;
     ws.send_text("2probe").await;
     assert_eq!(ws.next_text().await, "3probe");
     let released = pending.await.unwrap();
@@ -373,31 +376,25 @@ async fn upgrade_releases_the_pending_poll_and_moves_to_websocket() {
         ws.next_skipping_pings().await,
         WsEvent::Text("4hello".into())
     );
-    assert_eq!(get(&url).await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(post(&url, "4x").await.status, StatusCode::BAD_REQUEST);
-    let mut second =
-        WsClient::connect(&server.ws(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}")))
-            .await;
+    assert_eq!(get(&p.url).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(post(&p.url, "4x").await.status, StatusCode::BAD_REQUEST);
+    let mut second = p.upgrade().await;
     second.expect_closed().await;
     ws.send_text("4still here").await;
     assert_eq!(
         ws.next_skipping_pings().await,
         WsEvent::Text("4still here".into())
     );
-    assert_eq!(engine.session_count(), 1);
+    assert_eq!(p.engine.session_count(), 1);
 }
 
 #[tokio::test]
 async fn frames_queued_during_the_upgrade_arrive_over_websocket() {
-    let (server, _) = echo_server().await;
-    let sid = open_polling(&server).await;
-    let url = poll_url(&server, &sid);
-    let mut ws =
-        WsClient::connect(&server.ws(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}")))
-            .await;
+    let p = Polling::open(echo_server().await).await;
+    let mut ws = p.upgrade().await;
     ws.send_text("2probe").await;
     assert_eq!(ws.next_text().await, "3probe");
-    assert_eq!(post(&url, "4queued").await.status, StatusCode::OK);
+    assert_eq!(post(&p.url, "4queued").await.status, StatusCode::OK);
     ws.send_text("5").await;
     assert_eq!(
         ws.next_skipping_pings().await,
@@ -407,17 +404,13 @@ async fn frames_queued_during_the_upgrade_arrive_over_websocket() {
 
 #[tokio::test]
 async fn a_failed_upgrade_leaves_the_session_on_polling() {
-    let (server, engine) = echo_server().await;
-    let sid = open_polling(&server).await;
-    let url = poll_url(&server, &sid);
-    let mut ws =
-        WsClient::connect(&server.ws(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}")))
-            .await;
+    let p = Polling::open(echo_server().await).await;
+    let mut ws = p.upgrade().await;
     ws.send_text("4not a probe").await;
     ws.expect_closed().await;
-    assert_eq!(post(&url, "4polling works").await.status, StatusCode::OK);
-    assert_eq!(get(&url).await.text(), "4polling works");
-    assert_eq!(engine.session_count(), 1);
+    assert_eq!(post(&p.url, "4polling works").await.status, StatusCode::OK);
+    assert_eq!(get(&p.url).await.text(), "4polling works");
+    assert_eq!(p.engine.session_count(), 1);
 }
 
 #[tokio::test]
@@ -425,15 +418,10 @@ async fn upgrade_times_out_without_a_probe() {
     let mut config = engine_config();
     config.upgrade_timeout = Duration::from_millis(100);
     config.ping_interval = Duration::from_secs(10);
-    let (server, _) = start(config).await;
-    let sid = open_polling(&server).await;
-    let mut ws =
-        WsClient::connect(&server.ws(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}")))
-            .await;
-    ws.expect_closed().await;
-    let url = poll_url(&server, &sid);
-    assert_eq!(post(&url, "4after").await.status, StatusCode::OK);
-    assert_eq!(get(&url).await.text(), "4after");
+    let p = Polling::open(start(config).await).await;
+    p.upgrade().await.expect_closed().await;
+    assert_eq!(post(&p.url, "4after").await.status, StatusCode::OK);
+    assert_eq!(get(&p.url).await.text(), "4after");
 }
 
 #[tokio::test]
@@ -484,26 +472,25 @@ async fn the_io_cookie_carries_the_sid_when_enabled() {
 async fn a_full_outgoing_queue_closes_the_session() {
     let mut config = engine_config();
     config.max_buffered_frames = 4;
-    let (server, engine) = start(config).await;
-    let sid = open_polling(&server).await;
-    let url = poll_url(&server, &sid);
-    assert_eq!(post(&url, "4a\x1e4b\x1e4c").await.status, StatusCode::OK);
-    assert_eq!(engine.session_count(), 1);
-    assert_eq!(post(&url, "4d\x1e4e").await.status, StatusCode::OK);
-    eventually("session closed on overflow", || engine.session_count() == 0).await;
+    let p = Polling::open(start(config).await).await;
+    assert_eq!(post(&p.url, "4a\x1e4b\x1e4c").await.status, StatusCode::OK);
+    assert_eq!(p.engine.session_count(), 1);
+    assert_eq!(post(&p.url, "4d\x1e4e").await.status, StatusCode::OK);
+    eventually("session closed on overflow", || {
+        p.engine.session_count() == 0
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn close_all_disconnects_every_transport() {
-    let (server, engine) = echo_server().await;
-    let sid = open_polling(&server).await;
-    let mut ws = WsClient::connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
-    ws.next_text().await;
-    assert_eq!(engine.session_count(), 2);
-    engine.close_all();
+    let p = Polling::open(echo_server().await).await;
+    let mut ws = open_websocket(&p.server).await;
+    assert_eq!(p.engine.session_count(), 2);
+    p.engine.close_all();
     ws.expect_closed().await;
-    assert_eq!(get(&poll_url(&server, &sid)).await.text(), "1");
-    eventually("sessions freed", || engine.session_count() == 0).await;
+    assert_eq!(get(&p.url).await.text(), "1");
+    eventually("sessions freed", || p.engine.session_count() == 0).await;
 }
 
 /// Writes one HTTP/1.1 request on a kept-alive connection and reads its response body.

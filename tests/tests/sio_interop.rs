@@ -12,18 +12,19 @@ use std::time::Duration;
 use bytes::Bytes;
 use fastsio::ack::AckError;
 use fastsio::prelude::*;
+use fastsio_tests::payloads::{big_buffer, every_byte};
+use fastsio_tests::reports::{drain, recv};
+use fastsio_tests::routes::{bin_back, bin_echo, bin_info, echo};
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::{ScriptOutput, run_node};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
 /// Generous bound on a whole script run (the script bounds itself at 15 s; the first run may
 /// also install the npm packages).
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
-/// Bound on waiting for something the server reports through a channel.
-const REPORT_WAIT: Duration = Duration::from_secs(10);
 
 fn builder() -> fastsio::ServerBuilder {
     Server::builder()
@@ -43,36 +44,16 @@ async fn spawn_scenario(io: &Io, scenario: &str) -> JoinHandle<ScriptOutput> {
 /// Waits for the script, checks it succeeded, and returns its `details`.
 async fn finish(script: JoinHandle<ScriptOutput>) -> Value {
     let out = script.await.expect("the script task panicked");
-    out.assert_ok();
-    let result = out.json();
-    assert_eq!(result["ok"], true, "{}", out.stdout);
-    result["details"].clone()
+    out.passed()["details"].clone()
 }
 
 async fn run_scenario(io: &Io, scenario: &str) -> Value {
     finish(spawn_scenario(io, scenario).await).await
 }
 
-/// The next report from a handler.
-async fn recv<T>(rx: &mut UnboundedReceiver<T>) -> T {
-    tokio::time::timeout(REPORT_WAIT, rx.recv())
-        .await
-        .expect("no report from the server in time")
-        .expect("report channel closed")
-}
-
-/// Everything reported so far (the script has finished, so the handlers have run).
-fn drain<T>(rx: &mut UnboundedReceiver<T>) -> Vec<T> {
-    std::iter::from_fn(|| rx.try_recv().ok()).collect()
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. Transports
 // ---------------------------------------------------------------------------------------------
-
-async fn echo(Data(v): Data<Value>) -> Ack<Value> {
-    Ack(v)
-}
 
 async fn notify(socket: SocketRef, Data(v): Data<Value>) {
     socket.emit_raw("notified", &(v, socket.id())).unwrap();
@@ -373,43 +354,12 @@ async fn acks_both_ways_values_errors_bad_payloads_and_timeouts() {
 // 5. Binary
 // ---------------------------------------------------------------------------------------------
 
-fn placeholder(num: usize) -> Value {
-    json!({ "_placeholder": true, "num": num })
-}
-
 async fn binary_scenario(scenario: &str) -> Value {
     let (tx, mut received) = unbounded_channel::<Vec<Bytes>>();
-    let bin_info = move |Bin(bins): Bin| {
-        let tx = tx.clone();
-        async move {
-            let info: Vec<(usize, u64)> = bins
-                .iter()
-                .map(|b| (b.len(), b.iter().map(|&x| u64::from(x)).sum()))
-                .collect();
-            let _ = tx.send(bins);
-            Ack(info)
-        }
-    };
-    async fn bin_echo(args: RawArgs) -> RawArgs {
-        args
-    }
-    async fn bin_back(socket: SocketRef, Bin(bins): Bin) {
-        let inverted: Vec<Bytes> = bins
-            .iter()
-            .rev()
-            .map(|b| b.iter().map(|x| x ^ 0xff).collect::<Vec<u8>>().into())
-            .collect();
-        let data = json!({
-            "first": placeholder(0),
-            "nested": { "list": [placeholder(1)] },
-            "count": bins.len(),
-        });
-        socket.emit_binary("bin-back", &data, inverted).unwrap();
-    }
     let io = builder()
         .routes(
             Routes::new("/")
-                .on("bin-info", bin_info)
+                .on("bin-info", bin_info(tx))
                 .on("bin-echo", bin_echo)
                 .on("bin-back", bin_back),
         )
@@ -418,10 +368,7 @@ async fn binary_scenario(scenario: &str) -> Value {
     let details = run_scenario(&io, scenario).await;
 
     // What the handler got through `Bin`, byte for byte.
-    let flat: Vec<u8> = (0..=255).collect();
-    let big: Vec<u8> = (0..100 * 1024)
-        .map(|i: usize| (i.wrapping_mul(31) + 7) as u8)
-        .collect();
+    let (flat, big) = (every_byte(), big_buffer());
     assert_eq!(recv(&mut received).await, vec![Bytes::from(flat.clone())]);
     assert_eq!(
         recv(&mut received).await,

@@ -10,37 +10,27 @@ use bytes::Bytes;
 use fastsio::prelude::*;
 use fastsio::protocol::Parser;
 use fastsio_tests::http::{get, post};
+use fastsio_tests::payloads::{big_buffer, every_byte, placeholder};
+use fastsio_tests::reports::recv;
+use fastsio_tests::routes::{bin_back, bin_echo, bin_info, echo};
 use fastsio_tests::run_node;
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::ws::{WsClient, WsEvent};
 use rmpv::Value as Mp;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::mpsc::unbounded_channel;
 use validator::Validate;
 
 /// Bound on a whole script run (the script bounds itself at 15 s; the first run may also
 /// install the npm packages).
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
-/// Bound on waiting for a report from a handler.
-const REPORT_WAIT: Duration = Duration::from_secs(10);
 
 fn builder() -> fastsio::ServerBuilder {
     Server::builder()
         .parser(Parser::MsgPack)
         .ping_interval(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(5))
-}
-
-fn placeholder(num: usize) -> Value {
-    json!({ "_placeholder": true, "num": num })
-}
-
-async fn recv<T>(rx: &mut UnboundedReceiver<T>) -> T {
-    tokio::time::timeout(REPORT_WAIT, rx.recv())
-        .await
-        .expect("no report from the server in time")
-        .expect("report channel closed")
 }
 
 #[derive(Deserialize)]
@@ -59,10 +49,6 @@ async fn check_token(socket: SocketRef, Auth(creds): Auth<Creds>) -> Result<(), 
     Ok(())
 }
 
-async fn echo(Data(v): Data<Value>) -> Ack<Value> {
-    Ack(v)
-}
-
 async fn whoami(socket: SocketRef) -> Ack<Value> {
     Ack(serde_json::from_str(socket.auth()).unwrap())
 }
@@ -76,24 +62,6 @@ struct Sum {
 
 async fn sum(Valid(s): Valid<Sum>) -> Ack<i64> {
     Ack(s.a + s.b)
-}
-
-async fn bin_echo(args: RawArgs) -> RawArgs {
-    args
-}
-
-async fn bin_back(socket: SocketRef, Bin(bins): Bin) {
-    let inverted: Vec<Bytes> = bins
-        .iter()
-        .rev()
-        .map(|b| b.iter().map(|x| x ^ 0xff).collect::<Vec<u8>>().into())
-        .collect();
-    let data = json!({
-        "first": placeholder(0),
-        "nested": { "list": [placeholder(1)] },
-        "count": bins.len(),
-    });
-    socket.emit_binary("bin-back", &data, inverted).unwrap();
 }
 
 async fn join(socket: SocketRef, Data(room): Data<String>) -> Ack<String> {
@@ -135,17 +103,6 @@ async fn refuse_all() -> Result<(), ConnectError> {
 
 async fn client_scenario(transport: &str) -> Value {
     let (bins_tx, mut bins_rx) = unbounded_channel::<Vec<Bytes>>();
-    let bin_info = move |Bin(bins): Bin| {
-        let tx = bins_tx.clone();
-        async move {
-            let info: Vec<(usize, u64)> = bins
-                .iter()
-                .map(|b| (b.len(), b.iter().map(|&x| u64::from(x)).sum()))
-                .collect();
-            let _ = tx.send(bins);
-            Ack(info)
-        }
-    };
     let (asked_tx, mut asked_rx) = unbounded_channel::<Value>();
     let ask_client = move |socket: SocketRef| {
         let tx = asked_tx.clone();
@@ -165,7 +122,7 @@ async fn client_scenario(transport: &str) -> Value {
                 .on("whoami", whoami)
                 .on("echo", echo)
                 .on("sum", sum)
-                .on("bin-info", bin_info)
+                .on("bin-info", bin_info(bins_tx))
                 .on("bin-echo", bin_echo)
                 .on("bin-back", bin_back)
                 .on("ask-client", ask_client)
@@ -190,10 +147,7 @@ async fn client_scenario(transport: &str) -> Value {
         SCRIPT_TIMEOUT,
     )
     .await;
-    out.assert_ok();
-    let result = out.json();
-    assert_eq!(result["ok"], true, "{}", out.stdout);
-    let details = result["details"].clone();
+    let details = out.passed()["details"].clone();
 
     assert_eq!(details["transport"], transport);
     assert_eq!(
@@ -208,10 +162,7 @@ async fn client_scenario(transport: &str) -> Value {
         details["invalid"]
     );
     // What `Bin` handed the handler, byte for byte.
-    let flat: Vec<u8> = (0..=255).collect();
-    let big: Vec<u8> = (0..100 * 1024)
-        .map(|i: usize| (i.wrapping_mul(31) + 7) as u8)
-        .collect();
+    let (flat, big) = (every_byte(), big_buffer());
     let text = Bytes::from("hello, binary ✓");
     let info = |b: &[u8]| json!([b.len(), b.iter().map(|&x| u64::from(x)).sum::<u64>()]);
     assert_eq!(recv(&mut bins_rx).await, vec![Bytes::from(flat.clone())]);

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fastsio::prelude::*;
+use fastsio_tests::routes::{echo, fail, sum};
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::ws::{WsClient, WsEvent};
 use serde_json::{Value, json};
@@ -42,10 +43,6 @@ async fn join_ns(ws: &mut WsClient, ns: &str) -> String {
         .unwrap_or_else(|| panic!("connect reply {reply:?}"));
     let v: Value = serde_json::from_str(body).unwrap();
     v["sid"].as_str().unwrap().to_string()
-}
-
-async fn echo(Data(v): Data<Value>) -> Ack<Value> {
-    Ack(v)
 }
 
 #[tokio::test]
@@ -129,17 +126,6 @@ async fn emits_from_the_connect_handler_follow_the_connect_reply() {
 
 #[tokio::test]
 async fn acks_carry_values_errors_and_extraction_failures() {
-    #[derive(serde::Deserialize)]
-    struct Sum {
-        a: i64,
-        b: i64,
-    }
-    async fn sum(Data(s): Data<Sum>) -> Ack<i64> {
-        Ack(s.a + s.b)
-    }
-    async fn fail() -> Result<Ack<()>, AckErrorBody> {
-        Err(AckErrorBody::new("nope", "refused"))
-    }
     async fn boom() {
         panic!("handler bug");
     }

@@ -5,12 +5,13 @@
 //! Each test builds a server, runs `tests/py/sio_client.py <scenario> <url>` and checks both
 //! what the client reports (its JSON result line) and what the server saw.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use fastsio::extract::Handshake;
 use fastsio::prelude::*;
+use fastsio_tests::reports::{Log, log, record};
+use fastsio_tests::routes::{fail, greet, sum};
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::{ensure_python_venv, run_python};
 use serde_json::{Value, json};
@@ -18,12 +19,6 @@ use serde_json::{Value, json};
 /// A script's bound: generous (the venv may be installed on first use), the script bounds
 /// itself at 15 s.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
-
-type Log<T> = Arc<Mutex<Vec<T>>>;
-
-fn log<T>() -> Log<T> {
-    Arc::new(Mutex::new(Vec::new()))
-}
 
 fn builder() -> fastsio::ServerBuilder {
     Server::builder()
@@ -34,10 +29,7 @@ fn builder() -> fastsio::ServerBuilder {
 /// Runs a scenario against `server` and returns its result line.
 async fn scenario(server: &TestServer, name: &str) -> Value {
     let out = run_python("sio_client.py", &[name, &server.http("")], SCRIPT_TIMEOUT).await;
-    out.assert_ok();
-    let result = out.json();
-    assert_eq!(result["ok"], true, "{}", out.stdout);
-    result
+    out.passed()
 }
 
 /// Records every disconnect reason.
@@ -130,18 +122,6 @@ async fn python_client_sees_connect_refusals_with_message_and_data() {
 async fn python_client_exchanges_events_both_ways_binary_included() {
     let notes: Log<Value> = log();
     let reasons = log();
-    let note = {
-        let notes = notes.clone();
-        move |Data(v): Data<Value>| {
-            notes.lock().unwrap().push(v);
-            std::future::ready(())
-        }
-    };
-    async fn greet(socket: SocketRef, Data((name, n)): Data<(String, u32)>) {
-        socket
-            .emit_raw("greeting", &(format!("hello {name}"), n * 2))
-            .unwrap();
-    }
     let blobs: Log<(Vec<String>, Vec<Bytes>)> = log();
     let blob = {
         let blobs = blobs.clone();
@@ -156,7 +136,7 @@ async fn python_client_exchanges_events_both_ways_binary_included() {
     let io = builder()
         .routes(
             Routes::new("/")
-                .on("note", note)
+                .on("note", record(&notes))
                 .on("greet", greet)
                 .on("blob", blob)
                 .on_disconnect(on_disconnect(&reasons)),
@@ -203,19 +183,8 @@ async fn python_client_exchanges_events_both_ways_binary_included() {
 
 #[tokio::test]
 async fn python_client_acks_both_ways() {
-    #[derive(serde::Deserialize)]
-    struct Sum {
-        a: i64,
-        b: i64,
-    }
-    async fn sum(Data(s): Data<Sum>) -> Ack<i64> {
-        Ack(s.a + s.b)
-    }
     async fn pair() -> Ack<(&'static str, u8)> {
         Ack(("x", 1))
-    }
-    async fn fail() -> Result<Ack<()>, AckErrorBody> {
-        Err(AckErrorBody::new("nope", "refused"))
     }
     let io = builder()
         .routes(

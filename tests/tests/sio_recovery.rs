@@ -19,6 +19,7 @@ use fastsio::middleware::Auth as AuthCheck;
 use fastsio::prelude::*;
 use fastsio::protocol::EncodedPacket;
 use fastsio::{RecoveryConfig, Room};
+use fastsio_tests::reports::drain;
 use fastsio_tests::run_node;
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::ws::WsClient;
@@ -192,15 +193,7 @@ async fn run(io: &Io, scenario: &str, transport: &str) -> Value {
         SCRIPT_TIMEOUT,
     )
     .await;
-    out.assert_ok();
-    let result = out.json();
-    assert_eq!(result["ok"], true, "{}", out.stdout);
-    result["details"].clone()
-}
-
-/// Everything reported so far (the script has finished, so the handlers have run).
-fn drain<T>(rx: &mut UnboundedReceiver<T>) -> Vec<T> {
-    std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    out.passed()["details"].clone()
 }
 
 /// The connections of `main` (the control client connects first).

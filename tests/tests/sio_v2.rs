@@ -6,24 +6,19 @@
 //! Each test builds a server, runs `tests/js/sio_v2.cjs <scenario> <url>` and checks both what
 //! the client reports (its JSON result line) and what the server saw.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use fastsio::extract::Handshake;
 use fastsio::prelude::*;
+use fastsio_tests::reports::{Log, log, record};
+use fastsio_tests::routes::{fail, greet, sum};
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::{ensure_npm, run_node};
 use serde_json::{Value, json};
 
 /// A script's bound: generous (npm may install on first use), the script bounds itself at 15 s.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
-
-type Log<T> = Arc<Mutex<Vec<T>>>;
-
-fn log<T>() -> Log<T> {
-    Arc::new(Mutex::new(Vec::new()))
-}
 
 /// socket.io 2.x clients ping the server (Engine.IO 3) at the interval the handshake gives:
 /// a short one, so that the connect tests see pongs.
@@ -36,10 +31,7 @@ fn builder() -> fastsio::ServerBuilder {
 
 async fn scenario(server: &TestServer, name: &str) -> Value {
     let out = run_node("sio_v2.cjs", &[name, &server.http("")], SCRIPT_TIMEOUT).await;
-    out.assert_ok();
-    let result = out.json();
-    assert_eq!(result["ok"], true, "{}", out.stdout);
-    result
+    out.passed()
 }
 
 /// `/` greets every socket with `welcome {token, eio, transport}` from the opening request's
@@ -105,20 +97,12 @@ async fn v2_client_connects_over_websocket_only() {
 #[tokio::test]
 async fn v2_client_exchanges_events() {
     let notes: Log<Value> = log();
-    let note = {
-        let notes = notes.clone();
-        move |Data(v): Data<Value>| {
-            notes.lock().unwrap().push(v);
-            std::future::ready(())
-        }
-    };
-    async fn greet(socket: SocketRef, Data((name, n)): Data<(String, u32)>) {
-        socket
-            .emit_raw("greeting", &(format!("hello {name}"), n * 2))
-            .unwrap();
-    }
     let io = builder()
-        .routes(Routes::new("/").on("note", note).on("greet", greet))
+        .routes(
+            Routes::new("/")
+                .on("note", record(&notes))
+                .on("greet", greet),
+        )
         .build()
         .unwrap();
     let server = TestServer::start(io.service()).await;
@@ -132,17 +116,6 @@ async fn v2_client_exchanges_events() {
 
 #[tokio::test]
 async fn v2_client_acks_both_ways() {
-    #[derive(serde::Deserialize)]
-    struct Sum {
-        a: i64,
-        b: i64,
-    }
-    async fn sum(Data(s): Data<Sum>) -> Ack<i64> {
-        Ack(s.a + s.b)
-    }
-    async fn fail() -> Result<Ack<()>, AckErrorBody> {
-        Err(AckErrorBody::new("nope", "refused"))
-    }
     let io = builder()
         .routes(Routes::new("/").on("sum", sum).on("fail", fail))
         .build()

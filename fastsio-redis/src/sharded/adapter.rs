@@ -1,67 +1,52 @@
 //! [`ShardedRedisAdapter`]: one namespace's rooms on this node, and its operations on other
 //! nodes through sharded pub/sub.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use fastsio::Room;
-use fastsio::ack::AckResponse;
 use fastsio::adapter::{
-    Adapter, AdapterError, AdapterFuture, BroadcastOptions, LocalAdapter, LocalNamespace,
-    RemoteAcks, RemoteSocket,
+    Adapter, AdapterFuture, BroadcastOptions, LocalNamespace, RemoteAcks, RemoteSocket,
 };
 use fastsio::engine::Sid;
-use fastsio::protocol::{EncodedPacket, EventArgs};
+use fastsio::protocol::EncodedPacket;
 use rmpv::Value as Mp;
-use serde_json::Value as Json;
 
 use super::message::{encode, message_type};
 use super::{Shared, SubscriptionMode};
-use crate::cluster::Served;
 use crate::error::err;
-use crate::remote_socket;
-use crate::wire::{json_to_mp, map, opts_mp, packet_mp, random_id, rooms_json};
+use crate::membership::Membership;
+use crate::wire::{json_to_mp, map, opts_mp, packet_mp, rooms_json};
 
 /// The [`Adapter`] of one namespace on a [`ShardedRedisCluster`](super::ShardedRedisCluster):
 /// this node's rooms in a [`LocalAdapter`], other nodes through sharded pub/sub. It joins
 /// the cluster when its namespace is created, and leaves it when dropped.
+///
+/// [`LocalAdapter`]: fastsio::adapter::LocalAdapter
 pub struct ShardedRedisAdapter {
-    id: u64,
-    local: Arc<LocalAdapter>,
-    nsp: OnceLock<String>,
-    cluster: Arc<Shared>,
+    member: Membership<Shared>,
 }
 
 impl ShardedRedisAdapter {
     pub(crate) fn new(cluster: Arc<Shared>) -> ShardedRedisAdapter {
         ShardedRedisAdapter {
-            id: cluster.next_adapter_id(),
-            local: Arc::new(LocalAdapter::new()),
-            nsp: OnceLock::new(),
-            cluster,
+            member: Membership::new(cluster),
         }
-    }
-
-    fn nsp(&self) -> Result<String, AdapterError> {
-        self.nsp
-            .get()
-            .cloned()
-            .ok_or_else(|| err("the adapter serves no namespace yet"))
     }
 
     /// In the dynamic modes, counts the members of the rooms with a channel of their own
     /// that a socket joins (`on`) or leaves; `before` are the rooms it was in.
     fn track(&self, rooms: &[Room], before: &[Room], on: bool) {
-        let (Some(nsp), mode) = (self.nsp.get(), self.cluster.mode) else {
+        let (Some(nsp), mode) = (self.member.path(), self.member.cluster.mode) else {
             return;
         };
-        let subscriptions = &self.cluster.subscriptions;
+        let subscriptions = &self.member.cluster.subscriptions;
         for (i, room) in rooms.iter().enumerate() {
             let changes = before.contains(room) != on && !rooms[..i].contains(room);
             if !changes || !mode.has_room_channel(room) {
                 continue;
             }
-            let channel = self.cluster.room_channel(nsp, room);
+            let channel = self.member.cluster.room_channel(nsp, room);
             if on {
                 subscriptions.want(channel);
             } else {
@@ -73,8 +58,8 @@ impl ShardedRedisAdapter {
     /// Queues a message nobody answers now, so it keeps its order with this node's
     /// broadcasts; the future reports whether it was published.
     fn publish(&self, kind: u64, data: Vec<(&str, Mp)>) -> AdapterFuture<'static, ()> {
-        match self.nsp() {
-            Ok(nsp) => self.publish_on(self.cluster.channel(&nsp), kind, data),
+        match self.member.nsp() {
+            Ok(nsp) => self.publish_on(self.member.cluster.channel(&nsp), kind, data),
             Err(e) => Box::pin(async move { Err(e) }),
         }
     }
@@ -86,24 +71,26 @@ impl ShardedRedisAdapter {
         kind: u64,
         data: Vec<(&str, Mp)>,
     ) -> AdapterFuture<'static, ()> {
-        let queued = self.nsp().and_then(|nsp| {
-            let body = encode(&self.cluster.uid, &nsp, kind, map(data));
-            self.cluster.outbox.enqueue(channel, body)
+        let queued = self.member.nsp().and_then(|nsp| {
+            let body = encode(&self.member.cluster.node.uid, &nsp, kind, map(data));
+            self.member.cluster.node.outbox.enqueue(channel, body)
         });
         Box::pin(async move { queued?.wait().await })
     }
 }
 
 impl Drop for ShardedRedisAdapter {
+    /// Forgets the room channels of this node's rooms; the membership then stops serving the
+    /// namespace.
     fn drop(&mut self) {
-        if let Some(nsp) = self.nsp.get() {
-            if self.cluster.mode != SubscriptionMode::Static {
-                for room in self.local.rooms() {
-                    let channel = self.cluster.room_channel(nsp, &room);
-                    self.cluster.subscriptions.forget(&channel);
-                }
+        let member = &self.member;
+        if let Some(nsp) = member.path()
+            && member.cluster.mode != SubscriptionMode::Static
+        {
+            for room in member.local.rooms() {
+                let channel = member.cluster.room_channel(nsp, &room);
+                member.cluster.subscriptions.forget(&channel);
             }
-            self.cluster.unserve(nsp, self.id);
         }
     }
 }
@@ -114,55 +101,46 @@ fn rooms_mp(rooms: &[Room]) -> Mp {
 
 impl Adapter for ShardedRedisAdapter {
     fn init(&self, namespace: LocalNamespace) {
-        let Some(nsp) = namespace.path() else { return };
-        if self.nsp.set(nsp.clone()).is_err() {
-            return;
-        }
-        let served = Served {
-            adapter: self.id,
-            ns: namespace,
-            rooms: self.local.clone(),
-        };
-        self.cluster.serve(&nsp, served);
+        self.member.init(namespace)
     }
 
     fn add_all(&self, sid: Sid, rooms: &[Room]) {
-        if self.cluster.mode == SubscriptionMode::Static {
-            return self.local.add_all(sid, rooms);
+        if self.member.cluster.mode == SubscriptionMode::Static {
+            return self.member.local.add_all(sid, rooms);
         }
-        let before = self.local.socket_rooms(sid);
-        self.local.add_all(sid, rooms);
+        let before = self.member.local.socket_rooms(sid);
+        self.member.local.add_all(sid, rooms);
         self.track(rooms, &before, true);
     }
 
     fn del(&self, sid: Sid, rooms: &[Room]) {
-        if self.cluster.mode == SubscriptionMode::Static {
-            return self.local.del(sid, rooms);
+        if self.member.cluster.mode == SubscriptionMode::Static {
+            return self.member.local.del(sid, rooms);
         }
-        let before = self.local.socket_rooms(sid);
-        self.local.del(sid, rooms);
+        let before = self.member.local.socket_rooms(sid);
+        self.member.local.del(sid, rooms);
         self.track(rooms, &before, false);
     }
 
     fn del_all(&self, sid: Sid) {
-        if self.cluster.mode == SubscriptionMode::Static {
-            return self.local.del_all(sid);
+        if self.member.cluster.mode == SubscriptionMode::Static {
+            return self.member.local.del_all(sid);
         }
-        let before = self.local.socket_rooms(sid);
-        self.local.del_all(sid);
+        let before = self.member.local.socket_rooms(sid);
+        self.member.local.del_all(sid);
         self.track(&before, &before, false);
     }
 
     fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
-        self.local.socket_rooms(sid)
+        self.member.local.socket_rooms(sid)
     }
 
     fn rooms(&self) -> Vec<Room> {
-        self.local.rooms()
+        self.member.local.rooms()
     }
 
     fn for_each_target(&self, opts: &BroadcastOptions, f: &mut dyn FnMut(Sid)) {
-        self.local.for_each_target(opts, f)
+        self.member.local.for_each_target(opts, f)
     }
 
     fn broadcast_remote(
@@ -170,19 +148,20 @@ impl Adapter for ShardedRedisAdapter {
         packet: EncodedPacket,
         opts: BroadcastOptions,
     ) -> Option<AdapterFuture<'static, ()>> {
-        let packet = self
-            .nsp()
-            .and_then(|nsp| packet_mp(&nsp, &packet).ok_or_else(|| err("unreadable packet")));
-        let (packet, nsp) = match packet.and_then(|p| Ok((p, self.nsp()?))) {
+        let packet = self.member.nsp().and_then(|nsp| {
+            let packet = packet_mp(&nsp, &packet).ok_or_else(|| err("unreadable packet"))?;
+            Ok((packet, nsp))
+        });
+        let (packet, nsp) = match packet {
             Ok(ok) => ok,
             Err(e) => return Some(Box::pin(async move { Err(e) })),
         };
         // The dynamic modes send a broadcast to one room on that room's channel.
         let channel = match opts.rooms.as_slice() {
-            [room] if self.cluster.mode.has_room_channel(room) => {
-                self.cluster.room_channel(&nsp, room)
+            [room] if self.member.cluster.mode.has_room_channel(room) => {
+                self.member.cluster.room_channel(&nsp, room)
             }
-            _ => self.cluster.channel(&nsp),
+            _ => self.member.cluster.channel(&nsp),
         };
         let data = vec![("packet", packet), ("opts", opts_mp(&opts, None))];
         Some(self.publish_on(channel, message_type::BROADCAST, data))
@@ -194,79 +173,14 @@ impl Adapter for ShardedRedisAdapter {
         opts: BroadcastOptions,
         timeout: Duration,
     ) -> Option<AdapterFuture<'static, RemoteAcks>> {
-        let cluster = self.cluster.clone();
-        let nsp = self.nsp();
-        let permit = cluster.permit();
-        Some(Box::pin(async move {
-            let (_permit, nsp) = (permit?, nsp?);
-            let deadline = tokio::time::Instant::now() + timeout;
-            let servers = cluster.server_count(&nsp).await?;
-            if servers <= 1 {
-                return Ok(RemoteAcks::default());
-            }
-            let packet = packet_mp(&nsp, &packet).ok_or_else(|| err("unreadable packet"))?;
-            let request_id = random_id(6);
-            let (mut rx, _pending) = cluster.register(&request_id);
-            let data = map(vec![
-                ("packet", packet),
-                ("requestId", Mp::from(request_id.as_str())),
-                ("opts", opts_mp(&opts, Some(timeout))),
-            ]);
-            let body = encode(&cluster.uid, &nsp, message_type::BROADCAST, data);
-            cluster.outbox.publish(cluster.channel(&nsp), body).await?;
-            let mut acks = RemoteAcks::default();
-            let mut counts = 0;
-            while counts < servers - 1 || acks.responses.len() < acks.expected {
-                let Ok(Some(response)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
-                    break;
-                };
-                match response.get("type").and_then(Json::as_u64) {
-                    Some(message_type::BROADCAST_CLIENT_COUNT) => {
-                        counts += 1;
-                        acks.expected += response
-                            .pointer("/data/clientCount")
-                            .and_then(Json::as_u64)
-                            .unwrap_or(0) as usize;
-                    }
-                    Some(message_type::BROADCAST_ACK) => {
-                        let value = response.pointer("/data/packet").unwrap_or(&Json::Null);
-                        if let Ok(args) = EventArgs::parse(format!("[{value}]").into()) {
-                            acks.responses.push(AckResponse {
-                                args,
-                                attachments: Vec::new(),
-                            });
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Ok(acks)
-        }))
+        Some(self.member.broadcast_with_ack(packet, opts, timeout))
     }
 
     fn fetch_remote_sockets(
         &self,
         opts: BroadcastOptions,
     ) -> Option<AdapterFuture<'static, Vec<RemoteSocket>>> {
-        let cluster = self.cluster.clone();
-        let nsp = self.nsp();
-        Some(Box::pin(async move {
-            let nsp = nsp?;
-            let responses = cluster
-                .request(&nsp, message_type::FETCH_SOCKETS, |request_id| {
-                    map(vec![
-                        ("opts", opts_mp(&opts, None)),
-                        ("requestId", Mp::from(request_id)),
-                    ])
-                })
-                .await?;
-            Ok(responses
-                .iter()
-                .filter_map(|r| r.get("sockets").and_then(Json::as_array))
-                .flatten()
-                .filter_map(remote_socket::parse)
-                .collect())
-        }))
+        Some(self.member.fetch_sockets(opts))
     }
 
     fn add_remote_sockets(
@@ -299,8 +213,6 @@ impl Adapter for ShardedRedisAdapter {
     }
 
     fn server_count(&self) -> AdapterFuture<'static, usize> {
-        let cluster = self.cluster.clone();
-        let nsp = self.nsp();
-        Box::pin(async move { cluster.server_count(&nsp?).await })
+        self.member.server_count()
     }
 }

@@ -2,18 +2,16 @@
 //! sender's response channel), and answers to this node's requests.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use fastsio::adapter::LocalNamespace;
-use futures_util::StreamExt;
 use rmpv::Value as Mp;
 use serde_json::Value as Json;
 
 use super::Shared;
 use super::message::{encode, message_type};
 use crate::remote_socket::describe;
-use crate::server_side::ServerSideEvent;
+use crate::requests::{AckAnswer, deliver_with_acks};
 use crate::wire::{RemotePacket, decode, json_to_mp, map, opts_from_json, rooms_from_json};
 
 /// A message being handled: who sent it, for which namespace, its data.
@@ -37,10 +35,10 @@ impl Shared {
         ) else {
             return;
         };
-        if uid == self.uid {
+        if uid == self.node.uid {
             return;
         }
-        let Some(served) = self.served(nsp) else {
+        let Some(served) = self.node.namespaces.get(nsp) else {
             return;
         };
         let local = served.ns;
@@ -72,7 +70,7 @@ impl Shared {
             | message_type::BROADCAST_ACK => {
                 if let Some(id) = data.get("requestId").and_then(Json::as_str) {
                     let id = id.to_string();
-                    self.dispatch_response(&id, message);
+                    self.node.requests.dispatch(&id, message);
                 }
             }
             _ => tracing::debug!(kind, "sharded redis adapter: unknown message type ignored"),
@@ -83,33 +81,20 @@ impl Shared {
     fn respond(&self, msg: &Incoming<'_>, kind: u64, mut data: Vec<(&str, Mp)>) {
         let request_id = msg.data.get("requestId").map(|id| json_to_mp(id, &[]));
         data.push(("requestId", request_id.unwrap_or(Mp::Nil)));
-        let body = encode(&self.uid, msg.nsp, kind, map(data));
-        self.outbox
+        let body = encode(&self.node.uid, msg.nsp, kind, map(data));
+        self.node
+            .outbox
             .publish_detached(self.response_channel(msg.nsp, msg.uid), body);
     }
 
     fn on_server_side_emit(&self, msg: &Incoming<'_>) {
-        let Some(packet) = msg.data.get("packet").and_then(Json::as_array) else {
-            return;
-        };
-        let Some(event) = packet.first().and_then(Json::as_str) else {
-            return;
-        };
         let wants_ack = msg.data.get("requestId").is_some_and(|id| !id.is_null());
-        let answer = self.server_side_handler().and_then(|handler| {
-            handler(ServerSideEvent {
-                nsp: msg.nsp.to_string(),
-                event: event.to_string(),
-                args: packet[1..].to_vec(),
-                wants_ack,
-            })
-        });
-        if wants_ack {
-            let answer = json_to_mp(&answer.unwrap_or(Json::Null), &[]);
+        let packet = msg.data.get("packet");
+        if let Some(answer) = self.node.server_side.handle(msg.nsp, packet, wants_ack) {
             self.respond(
                 msg,
                 message_type::SERVER_SIDE_EMIT_RESPONSE,
-                vec![("packet", answer)],
+                vec![("packet", json_to_mp(&answer, &[]))],
             );
         }
     }
@@ -135,37 +120,26 @@ impl Shared {
             local.deliver(&packet.encode(None), &opts);
             return;
         }
-        let timeout = msg
-            .data
-            .pointer("/opts/flags/timeout")
-            .and_then(Json::as_u64)
-            .map(Duration::from_millis)
-            .unwrap_or(self.config.request_timeout);
-        let (reached, mut acks) =
-            local.deliver_with_ack(|id| packet.encode(Some(id)), &opts, timeout);
-        self.respond(
-            msg,
-            message_type::BROADCAST_CLIENT_COUNT,
-            vec![("clientCount", Mp::from(reached as u64))],
-        );
-        if reached == 0 {
-            return;
-        }
         let this = self.clone();
         let (uid, nsp, data) = (msg.uid.to_string(), msg.nsp.to_string(), msg.data.clone());
-        tokio::spawn(async move {
+        let answer = move |answer| {
             let msg = Incoming {
                 uid: &uid,
                 nsp: &nsp,
                 data: &data,
             };
-            while let Some(ack) = acks.next().await {
-                let Ok(value) = ack.data::<Json>() else {
-                    continue;
-                };
-                let packet = json_to_mp(&value, &ack.attachments);
-                this.respond(&msg, message_type::BROADCAST_ACK, vec![("packet", packet)]);
+            match answer {
+                AckAnswer::ClientCount(reached) => this.respond(
+                    &msg,
+                    message_type::BROADCAST_CLIENT_COUNT,
+                    vec![("clientCount", Mp::from(reached as u64))],
+                ),
+                AckAnswer::Ack(packet) => {
+                    this.respond(&msg, message_type::BROADCAST_ACK, vec![("packet", packet)])
+                }
             }
-        });
+        };
+        let timeout = self.node.config.request_timeout;
+        deliver_with_acks(local, &packet, &opts, msg.data, timeout, answer);
     }
 }

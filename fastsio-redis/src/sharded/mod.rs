@@ -15,31 +15,19 @@ mod server_side;
 mod subscriber;
 mod subscriptions;
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use fastsio::adapter::AdapterError;
-use serde_json::Value as Json;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-use crate::cluster::Served;
 use crate::config::RedisConfig;
-use crate::connection::Commands;
-use crate::error::err;
-use crate::publisher::Outbox;
-use crate::server_side::ServerSideHandler;
-use crate::wire::random_id;
+use crate::membership::Serves;
+use crate::namespaces::Served;
+use crate::node::Node;
 
 pub use adapter::ShardedRedisAdapter;
 pub use mode::SubscriptionMode;
 
 use subscriptions::Subscriptions;
-
-/// At most this many cluster requests wait for Redis at once; beyond, they fail at once.
-const MAX_IN_FLIGHT: usize = 1024;
-/// Responses buffered per pending request.
-const RESPONSE_BUFFER: usize = 256;
 
 /// One node's membership of a cluster on Redis 7 sharded pub/sub, the counterpart of node's
 /// `createShardedAdapter(pub, sub, { subscriptionMode })`: fastsio and node servers with the
@@ -63,21 +51,9 @@ pub struct ShardedRedisCluster {
 }
 
 pub(crate) struct Shared {
-    pub(crate) config: RedisConfig,
+    pub(crate) node: Node,
     pub(crate) mode: SubscriptionMode,
-    pub(crate) uid: String,
-    pub(crate) commands: Arc<Commands>,
-    pub(crate) outbox: Outbox,
     pub(crate) subscriptions: Arc<Subscriptions>,
-    pub(crate) server_side: Mutex<Option<ServerSideHandler>>,
-    namespaces: Mutex<HashMap<String, Served>>,
-    pending: Mutex<HashMap<String, mpsc::Sender<Json>>>,
-    in_flight: Arc<Semaphore>,
-    adapter_ids: AtomicU64,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl ShardedRedisCluster {
@@ -93,20 +69,11 @@ impl ShardedRedisCluster {
         config: RedisConfig,
         mode: SubscriptionMode,
     ) -> Result<ShardedRedisCluster, AdapterError> {
-        let client = redis::Client::open(config.url.as_str()).map_err(err)?;
-        let commands = Arc::new(Commands::new(client.clone(), config.request_timeout));
+        let (node, client) = Node::start(config, "SPUBLISH")?;
         let inner = Arc::new(Shared {
+            node,
             mode,
-            uid: random_id(6),
-            outbox: Outbox::start(commands.clone(), "SPUBLISH", config.max_queued),
-            config,
-            commands,
             subscriptions: Arc::default(),
-            server_side: Mutex::new(None),
-            namespaces: Mutex::new(HashMap::new()),
-            pending: Mutex::new(HashMap::new()),
-            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
-            adapter_ids: AtomicU64::new(0),
         });
         subscriber::start(client, Arc::downgrade(&inner), inner.subscriptions.clone())?;
         Ok(ShardedRedisCluster { inner })
@@ -120,7 +87,7 @@ impl ShardedRedisCluster {
 
     /// This node's uid on the wire.
     pub fn uid(&self) -> &str {
-        &self.inner.uid
+        &self.inner.node.uid
     }
 
     /// Whether this node's subscriptions for namespace `nsp` are in place.
@@ -129,92 +96,42 @@ impl ShardedRedisCluster {
         inner.subscriptions.is_confirmed(&inner.channel(nsp))
             && inner
                 .subscriptions
-                .is_confirmed(&inner.response_channel(nsp, &inner.uid))
+                .is_confirmed(&inner.response_channel(nsp, &inner.node.uid))
     }
 }
 
 impl Shared {
-    pub(crate) fn next_adapter_id(&self) -> u64 {
-        self.adapter_ids.fetch_add(1, Ordering::Relaxed)
-    }
-
     /// `{prefix}#{nsp}#`: every message of a namespace.
     pub(crate) fn channel(&self, nsp: &str) -> String {
-        format!("{}#{nsp}#", self.config.prefix)
+        format!("{}#{nsp}#", self.node.config.prefix)
     }
 
     /// `{prefix}#{nsp}#{uid}#`: the answers to server `uid`.
     pub(crate) fn response_channel(&self, nsp: &str, uid: &str) -> String {
-        format!("{}#{nsp}#{uid}#", self.config.prefix)
+        format!("{}#{nsp}#{uid}#", self.node.config.prefix)
     }
 
     /// `{prefix}#{nsp}#{room}#`: broadcasts to one room alone, in the dynamic modes.
     pub(crate) fn room_channel(&self, nsp: &str, room: &str) -> String {
-        format!("{}#{nsp}#{room}#", self.config.prefix)
+        format!("{}#{nsp}#{room}#", self.node.config.prefix)
     }
+}
 
-    pub(crate) fn serve(&self, nsp: &str, served: Served) {
-        let previous = lock(&self.namespaces).insert(nsp.to_string(), served);
-        if previous.is_none() {
+impl Serves for Shared {
+    fn serve(&self, nsp: &str, served: Served) {
+        if self.node.namespaces.insert(nsp, served) {
             self.subscriptions.want(self.channel(nsp));
             self.subscriptions
-                .want(self.response_channel(nsp, &self.uid));
+                .want(self.response_channel(nsp, &self.node.uid));
         }
     }
 
-    pub(crate) fn unserve(&self, nsp: &str, adapter: u64) {
-        let mut namespaces = lock(&self.namespaces);
-        if namespaces.get(nsp).is_some_and(|s| s.adapter == adapter) {
-            namespaces.remove(nsp);
-            drop(namespaces);
+    fn unserve(&self, nsp: &str, adapter: u64) {
+        if self.node.namespaces.remove(nsp, adapter) {
             self.subscriptions.unwant(&self.channel(nsp));
             self.subscriptions
-                .unwant(&self.response_channel(nsp, &self.uid));
+                .unwant(&self.response_channel(nsp, &self.node.uid));
         }
-    }
-
-    pub(crate) fn served(&self, nsp: &str) -> Option<Served> {
-        lock(&self.namespaces).get(nsp).cloned()
-    }
-
-    pub(crate) fn permit(&self) -> Result<OwnedSemaphorePermit, AdapterError> {
-        self.in_flight
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| err("too many cluster operations waiting for Redis"))
-    }
-
-    /// How many servers serve namespace `nsp`: `PUBSUB SHARDNUMSUB {prefix}#{nsp}#`.
-    pub(crate) async fn server_count(&self, nsp: &str) -> Result<usize, AdapterError> {
-        let mut cmd = redis::cmd("PUBSUB");
-        cmd.arg("SHARDNUMSUB").arg(self.channel(nsp));
-        let (_, n): (String, usize) = self.commands.query(&cmd).await?;
-        Ok(n)
-    }
-
-    /// Routes the responses to `request_id` to the returned receiver until the guard drops.
-    pub(crate) fn register(&self, request_id: &str) -> (mpsc::Receiver<Json>, Pending<'_>) {
-        let (tx, rx) = mpsc::channel(RESPONSE_BUFFER);
-        lock(&self.pending).insert(request_id.to_string(), tx);
-        let guard = Pending {
-            inner: self,
-            id: request_id.to_string(),
-        };
-        (rx, guard)
-    }
-
-    /// Hands a response (its `data`, with its `type`) to the request waiting for it.
-    pub(crate) fn dispatch_response(&self, request_id: &str, response: Json) {
-        let tx = lock(&self.pending).get(request_id).cloned();
-        if let Some(tx) = tx
-            && tx.try_send(response).is_err()
-        {
-            tracing::warn!("sharded redis adapter: response buffer full, dropping a response");
-        }
-    }
-
-    pub(crate) fn server_side_handler(&self) -> Option<ServerSideHandler> {
-        lock(&self.server_side).clone()
     }
 }
 
@@ -222,17 +139,5 @@ impl Drop for Shared {
     /// Wakes the subscriber task, which then finds the cluster gone and stops.
     fn drop(&mut self) {
         self.subscriptions.wake();
-    }
-}
-
-/// Forgets a pending request when dropped.
-pub(crate) struct Pending<'a> {
-    inner: &'a Shared,
-    id: String,
-}
-
-impl Drop for Pending<'_> {
-    fn drop(&mut self) {
-        lock(&self.inner.pending).remove(&self.id);
     }
 }

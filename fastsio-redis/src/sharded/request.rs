@@ -1,48 +1,66 @@
-//! Requests to the other servers of a namespace, answered on this server's response channel.
+//! Requests as socket.io-adapter's cluster messages: on the namespace's channel, answered on
+//! this server's response channel, the answer in the response's `data`.
 
 use rmpv::Value as Mp;
 use serde_json::Value as Json;
 
 use super::Shared;
-use super::message::encode;
-use crate::error::err;
-use crate::wire::random_id;
-use fastsio::adapter::AdapterError;
+use super::message::{encode, message_type};
+use crate::node::Node;
+use crate::requests::{Request, RequestWire};
+use crate::wire::{json_to_mp, map, opts_mp};
 
-impl Shared {
-    /// Publishes a message of type `kind` whose `data` (built from the request id) asks for
-    /// an answer, and waits for one answer from each other server within the request
-    /// timeout. Returns the answers' `data`.
-    pub(crate) async fn request(
-        &self,
-        nsp: &str,
-        kind: u64,
-        data: impl FnOnce(&str) -> Mp,
-    ) -> Result<Vec<Json>, AdapterError> {
-        let _permit = self.permit()?;
-        let others = self.server_count(nsp).await?.saturating_sub(1);
-        if others == 0 {
-            return Ok(Vec::new());
-        }
-        let request_id = random_id(6);
-        let (mut rx, _pending) = self.register(&request_id);
-        let message = encode(&self.uid, nsp, kind, data(&request_id));
-        self.outbox.publish(self.channel(nsp), message).await?;
-        let deadline = tokio::time::Instant::now() + self.config.request_timeout;
-        let mut responses = Vec::with_capacity(others);
-        while responses.len() < others {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(mut r)) => {
-                    responses.push(r.get_mut("data").map(Json::take).unwrap_or_default())
-                }
-                _ => {
-                    return Err(err(format!(
-                        "timeout reached: only {} responses received out of {others}",
-                        responses.len()
-                    )));
-                }
-            }
-        }
-        Ok(responses)
+impl RequestWire for Shared {
+    const NUMSUB: &'static str = "SHARDNUMSUB";
+    const BROADCAST_CLIENT_COUNT: u64 = message_type::BROADCAST_CLIENT_COUNT;
+    const BROADCAST_ACK: u64 = message_type::BROADCAST_ACK;
+    const SERVER_SIDE_ANSWER: &'static str = "packet";
+
+    fn node(&self) -> &Node {
+        &self.node
     }
+
+    fn request_channel(&self, nsp: &str) -> String {
+        self.channel(nsp)
+    }
+
+    fn encode(&self, nsp: &str, request: Request<'_>) -> Vec<u8> {
+        let (kind, data) = match request {
+            Request::FetchSockets { id, opts } => (
+                message_type::FETCH_SOCKETS,
+                vec![("opts", opts_mp(opts, None)), ("requestId", Mp::from(id))],
+            ),
+            Request::ServerSideEmit { id, event, args } => {
+                let mut data = vec![("packet", event_packet(event, args))];
+                data.extend(id.map(|id| ("requestId", Mp::from(id))));
+                (message_type::SERVER_SIDE_EMIT, data)
+            }
+            Request::BroadcastWithAck {
+                id,
+                packet,
+                opts,
+                timeout,
+            } => (
+                message_type::BROADCAST,
+                vec![
+                    ("packet", packet),
+                    ("requestId", Mp::from(id)),
+                    ("opts", opts_mp(opts, Some(timeout))),
+                ],
+            ),
+        };
+        encode(&self.node.uid, nsp, kind, map(data))
+    }
+
+    fn answer_data(mut response: Json) -> Json {
+        response.get_mut("data").map(Json::take).unwrap_or_default()
+    }
+}
+
+/// `[event, ...args]`.
+fn event_packet(event: &str, args: Vec<Json>) -> Mp {
+    let mut packet = Vec::with_capacity(args.len() + 1);
+    packet.push(Mp::from(event));
+    packet.extend(args.iter().map(|a| json_to_mp(a, &[])));
+    Mp::Array(packet)
 }

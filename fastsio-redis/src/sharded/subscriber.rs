@@ -83,7 +83,7 @@ async fn reconcile(inner: &Weak<Shared>, conn: &mut MultiplexedConnection) -> bo
         return false;
     };
     let (add, remove) = inner.subscriptions.diff();
-    let timeout = inner.config.request_timeout;
+    let timeout = inner.node.config.request_timeout;
     let changes = add.into_iter().map(|c| (c, true));
     for (channel, on) in changes.chain(remove.into_iter().map(|c| (c, false))) {
         // One channel per command: each command then gets exactly one confirmation as its

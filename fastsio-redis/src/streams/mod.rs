@@ -90,7 +90,7 @@ impl RedisStreams {
         cluster: &RedisCluster,
         config: StreamsConfig,
     ) -> Result<RedisStreams, AdapterError> {
-        let settings = &cluster.inner.config;
+        let settings = &cluster.inner.node.config;
         let client = redis::Client::open(settings.url.as_str()).map_err(err)?;
         let uid = cluster.uid().to_string();
         let commands = Arc::new(Commands::new(client.clone(), settings.request_timeout));

@@ -4,12 +4,14 @@
 
 use std::time::Duration;
 
+use fastsio::adapter::Adapter;
 use fastsio::prelude::*;
 use fastsio_redis::{RedisCluster, RedisConfig};
 use fastsio_tests::server::{TestServer, eventually, eventually_async};
 use fastsio_tests::ws::WsClient;
 
 pub mod node;
+pub mod scenario;
 
 pub use fastsio_tests::redis::{redis, skip};
 
@@ -18,13 +20,14 @@ pub fn prefix() -> String {
     format!("test{}", fastsio::engine::Sid::new())
 }
 
-/// One fastsio node of the cluster.
-pub struct Node {
+/// One fastsio node of the cluster (`C`: its cluster handle).
+pub struct Node<C = RedisCluster> {
     pub io: Io,
     pub server: TestServer,
-    pub cluster: RedisCluster,
+    pub cluster: C,
 }
 
+/// A node on a classic cluster, with a 2 s request timeout.
 pub async fn node(url: &str, prefix: &str) -> Node {
     let cluster = RedisCluster::new(
         RedisConfig::new(url)
@@ -32,13 +35,24 @@ pub async fn node(url: &str, prefix: &str) -> Node {
             .request_timeout(Duration::from_secs(2)),
     )
     .unwrap();
+    let adapters = cluster.adapters();
+    serve(cluster, adapters, |c| c.is_subscribed("/")).await
+}
+
+/// A node serving on `cluster` through its `adapters`, once `subscribed` says that
+/// messages for namespace `/` arrive.
+pub async fn serve<C, A: Adapter>(
+    cluster: C,
+    adapters: impl Fn() -> A + Send + Sync + 'static,
+    subscribed: impl Fn(&C) -> bool,
+) -> Node<C> {
     let io = Server::builder()
         .ping_interval(Duration::from_secs(20))
-        .adapter(cluster.adapters())
+        .adapter(adapters)
         .build()
         .unwrap();
     let server = TestServer::start(io.service()).await;
-    eventually("subscribed to Redis", || cluster.is_subscribed("/")).await;
+    eventually("subscribed to Redis", || subscribed(&cluster)).await;
     Node {
         io,
         server,
@@ -47,7 +61,7 @@ pub async fn node(url: &str, prefix: &str) -> Node {
 }
 
 /// Waits until `n` servers share namespace `/`.
-pub async fn wait_for_servers(node: &Node, n: usize) {
+pub async fn wait_for_servers<C>(node: &Node<C>, n: usize) {
     let ops = node.io.of("/").unwrap();
     eventually_async("servers counted", || {
         let ops = ops.clone();
@@ -62,31 +76,30 @@ pub struct Client {
     pub sid: String,
 }
 
-pub async fn client(node: &Node, rooms: &[&str]) -> Client {
+pub async fn client<C>(node: &Node<C>, rooms: &[&str]) -> Client {
     let mut ws = WsClient::connect(&node.server.ws("/socket.io/?EIO=4&transport=websocket")).await;
     ws.next_text().await;
     ws.send_text("40").await;
     let connect = ws.next_text().await;
     let reply: serde_json::Value = serde_json::from_str(&connect["40".len()..]).unwrap();
     let sid = reply["sid"].as_str().unwrap().to_string();
-    // The connect reply may be on the wire before the namespace lists the socket.
-    let mut socket = None;
-    for _ in 0..250 {
-        socket = node
-            .io
-            .sockets()
-            .into_iter()
-            .find(|s| s.id().to_string() == sid);
-        if socket.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let socket = socket.expect("the socket is on its node");
+    let socket = socket(&node.io, &sid).await;
     for room in rooms {
         socket.join(*room);
     }
     Client { ws, sid }
+}
+
+/// The socket `id` of server `io`, waiting for it (bounded): a connect reply may be on the
+/// wire before the namespace lists the socket.
+pub async fn socket(io: &Io, id: &str) -> SocketRef {
+    for _ in 0..250 {
+        if let Some(socket) = io.sockets().into_iter().find(|s| s.id().to_string() == id) {
+            return socket;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the socket {id} is not on its node");
 }
 
 /// The next text frame within 5 s.
