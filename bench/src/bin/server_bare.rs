@@ -9,6 +9,7 @@
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// Tokio's default multi-thread runtime, like the other bench servers.
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,7 +36,12 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn connection(stream: TcpStream, id: u64) {
-    let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+    // fastsio's buffer sizes: tungstenite's default 128 KiB read buffer is zeroed on every
+    // read, which would make this floor a good deal higher than it is.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(8 * 1024);
+    let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
         return;
     };
     let (mut tx, mut rx) = ws.split();

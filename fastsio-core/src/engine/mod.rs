@@ -3,6 +3,9 @@
 //! An [`Engine`] owns the sessions of one path. Each [`Session`] has a bounded queue of
 //! outgoing [`Frame`]s that its current transport (a long-polling GET, or the WebSocket
 //! connection loop) writes, and hands each incoming [`Packet`] to an [`EngineHandler`].
+//! WebSocket connection loops run in a few tasks, one per worker thread of the runtime, which
+//! serve their ready connections in turn: every busy connection is served as often as every
+//! other, however many there are.
 
 mod close;
 mod config;
