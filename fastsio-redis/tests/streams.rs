@@ -15,6 +15,7 @@ use common::{Node, client, next, prefix, redis};
 use fastsio::RecoveryConfig;
 use fastsio::prelude::*;
 use fastsio_redis::{RedisCluster, RedisConfig, RedisStreams, StreamsConfig};
+use fastsio_tests::recovery::emit_missed;
 use fastsio_tests::run_node;
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::ws::WsClient;
@@ -127,17 +128,7 @@ fn routes(url: &str, names: &Names) -> Routes {
             let mut len = redis::cmd("XLEN");
             len.arg(&stream);
             let before: usize = len.query_async(&mut conn).await.unwrap();
-            io.to(sid.as_str())
-                .emit_raw("missed", &"to-socket")
-                .unwrap();
-            io.to("other").emit_raw("missed", &"other-room").unwrap();
-            io.to("r").emit_raw("missed", &"to-room").unwrap();
-            io.to("r")
-                .volatile()
-                .emit_raw("missed", &"volatile")
-                .unwrap();
-            io.except("r").emit_raw("missed", &"except-r").unwrap();
-            io.emit_raw("missed", &"to-all").unwrap();
+            emit_missed(&io, &sid);
             until_redis(&mut conn, &len, "the emits are in the stream", |n| {
                 n >= before + 6
             })
@@ -153,6 +144,16 @@ fn routes(url: &str, names: &Names) -> Routes {
         .on_connect(on_connect)
         .on("emit_missed", emit_missed)
         .on("emit_after", emit_after)
+}
+
+/// Checks the `details` of `sio_recovery_nodes.mjs`: the session came back with its id, and
+/// the client got the `missed` emits named, in order, then the room emit `after`.
+fn assert_recovered(details: &Value, missed: &[&str]) {
+    assert_eq!(details["recovered"], true, "{details}");
+    assert_eq!(details["firstId"], details["secondId"]);
+    let mut events: Vec<Value> = missed.iter().map(|m| json!(["missed", m])).collect();
+    events.push(json!(["after", "to-room"]));
+    assert_eq!(details["events"], Value::Array(events));
 }
 
 async fn recovers_on_another_node(transport: &str) {
@@ -171,18 +172,8 @@ async fn recovers_on_another_node(transport: &str) {
     assert_eq!(result["ok"], true, "{}", out.stdout);
     let details = &result["details"];
     assert_eq!(details["reason"], "forced close");
-    assert_eq!(details["recovered"], true, "{details}");
-    assert_eq!(details["firstId"], details["secondId"]);
     // `after` goes to room `r` on node B: the room came back with the session.
-    assert_eq!(
-        details["events"],
-        json!([
-            ["missed", "to-socket"],
-            ["missed", "to-room"],
-            ["missed", "to-all"],
-            ["after", "to-room"],
-        ])
-    );
+    assert_recovered(details, &["to-socket", "to-room", "to-all"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -313,19 +304,8 @@ async fn a_node_server_on_the_streams_adapter_shares_the_stream_and_the_sessions
     .await;
     out.assert_ok();
     let details = &out.json()["details"];
-    assert_eq!(details["recovered"], true, "{details}");
-    assert_eq!(details["firstId"], details["secondId"]);
     // Node replays volatile broadcasts too (its restoreSession does not look at the flags).
-    assert_eq!(
-        details["events"],
-        json!([
-            ["missed", "to-socket"],
-            ["missed", "to-room"],
-            ["missed", "volatile"],
-            ["missed", "to-all"],
-            ["after", "to-room"],
-        ])
-    );
+    assert_recovered(details, &["to-socket", "to-room", "volatile", "to-all"]);
 
     // After its own welcome, what node broadcast to `r` and to everyone reached the member on
     // fastsio, in order; the volatile one may not (it is dropped for a socket with something

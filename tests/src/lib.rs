@@ -6,14 +6,17 @@
 //! happens at most once per process and is serialised across processes with a
 //! file lock, so concurrent test binaries are safe.
 
+mod adapter;
 pub mod http;
 mod node;
 pub mod payloads;
 mod python;
+pub mod recovery;
 pub mod redis;
 pub mod reports;
 pub mod routes;
 pub mod server;
+pub mod sio;
 pub mod ws;
 
 pub use node::{chat_dir, ensure_chat_bundle, ensure_npm, js_dir, run_node};

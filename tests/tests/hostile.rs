@@ -19,6 +19,7 @@ use fastsio::service::EngineService;
 use fastsio_examples::conformance::Echo;
 use fastsio_tests::http::{get, request};
 use fastsio_tests::server::{TestServer, eventually, eventually_async};
+use fastsio_tests::sio::connect;
 use fastsio_tests::ws::{WsClient, WsEvent};
 use futures_util::{SinkExt, StreamExt};
 use http::{Method, Request, StatusCode};
@@ -124,24 +125,6 @@ fn builder() -> fastsio::ServerBuilder {
 
 const WS_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
 const POLL_PATH: &str = "/socket.io/?EIO=4&transport=polling";
-
-/// Opens a WebSocket and connects to `ns`; returns the socket id.
-async fn connect(server: &TestServer, ns: &str) -> (WsClient, String) {
-    let mut ws = WsClient::connect(&server.ws(WS_PATH)).await;
-    assert!(ws.next_text().await.starts_with("0{"));
-    let prefix = if ns == "/" {
-        "40".to_string()
-    } else {
-        format!("40{ns},")
-    };
-    ws.send_text(&prefix).await;
-    let reply = ws.next_text().await;
-    let body = reply
-        .strip_prefix(&prefix)
-        .unwrap_or_else(|| panic!("connect reply {reply:?}"));
-    let v: Value = serde_json::from_str(body).unwrap();
-    (ws, v["sid"].as_str().unwrap().to_string())
-}
 
 /// The Engine.IO session id of a polling handshake answer (`0{"sid":..}`).
 fn open_sid(body: &[u8]) -> String {
@@ -406,6 +389,26 @@ async fn connect_then_abandon_cycles_leave_no_session_or_socket_behind() {
     );
 }
 
+/// Spawns `count` tasks that each wait a minute for an ack the client never sends, and
+/// returns once every wait is registered on the socket.
+async fn spawn_ack_waiters(
+    socket: &SocketRef,
+    count: usize,
+) -> Vec<tokio::task::JoinHandle<Result<Value, fastsio::ack::AckError>>> {
+    let tasks: Vec<_> = (0..count)
+        .map(|i| {
+            let socket = socket.clone();
+            tokio::spawn(async move {
+                socket
+                    .emit_raw_with_ack::<_, Value>("q", &i, Duration::from_secs(60))
+                    .await
+            })
+        })
+        .collect();
+    eventually("every waiter registered", || socket.pending_acks() == count).await;
+    tasks
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ack_timeouts_cancellations_and_disconnects_leave_no_waiters() {
     let _serial = SERIAL.lock().await;
@@ -432,17 +435,7 @@ async fn ack_timeouts_cancellations_and_disconnects_leave_no_waiters() {
     assert_eq!(socket.pending_acks(), 0);
 
     // Cancelled waits (the waiting task is dropped).
-    let tasks: Vec<_> = (0..200)
-        .map(|i| {
-            let socket = socket.clone();
-            tokio::spawn(async move {
-                socket
-                    .emit_raw_with_ack::<_, Value>("q", &i, Duration::from_secs(60))
-                    .await
-            })
-        })
-        .collect();
-    eventually("every waiter registered", || socket.pending_acks() == 200).await;
+    let tasks = spawn_ack_waiters(&socket, 200).await;
     for t in &tasks {
         t.abort();
     }
@@ -452,17 +445,7 @@ async fn ack_timeouts_cancellations_and_disconnects_leave_no_waiters() {
     assert_eq!(socket.pending_acks(), 0);
 
     // The client goes away while acks are awaited.
-    let tasks: Vec<_> = (0..200)
-        .map(|i| {
-            let socket = socket.clone();
-            tokio::spawn(async move {
-                socket
-                    .emit_raw_with_ack::<_, Value>("q", &i, Duration::from_secs(60))
-                    .await
-            })
-        })
-        .collect();
-    eventually("every waiter registered", || socket.pending_acks() == 200).await;
+    let tasks = spawn_ack_waiters(&socket, 200).await;
     drop(ws);
     for t in tasks {
         let r = tokio::time::timeout(Duration::from_secs(5), t)

@@ -12,6 +12,7 @@ use fastsio::middleware::{
 };
 use fastsio::prelude::*;
 use fastsio_tests::server::TestServer;
+use fastsio_tests::sio::connect_packet;
 use fastsio_tests::ws::WsClient;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -41,12 +42,7 @@ fn builder() -> fastsio::ServerBuilder {
 async fn connect(server: &TestServer, ns: &str, auth: &str) -> (WsClient, String) {
     let mut ws = WsClient::connect(&server.ws("/socket.io/?EIO=4&transport=websocket")).await;
     ws.next_text().await;
-    let prefix = if ns == "/" {
-        "40".to_string()
-    } else {
-        format!("40{ns},")
-    };
-    ws.send_text(&format!("{prefix}{auth}")).await;
+    ws.send_text(&format!("{}{auth}", connect_packet(ns))).await;
     let reply = ws.next_text().await;
     (ws, reply)
 }

@@ -13,6 +13,7 @@ use fastsio::adapter::{
 use fastsio::engine::Sid;
 use fastsio::prelude::*;
 use fastsio::protocol::{EncodedPacket, EventArgs};
+use fastsio_tests::local_rooms;
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::ws::WsClient;
 
@@ -35,24 +36,7 @@ impl Adapter for Recording {
     fn init(&self, namespace: LocalNamespace) {
         *self.namespace.lock().unwrap() = Some(namespace);
     }
-    fn add_all(&self, sid: Sid, rooms: &[Room]) {
-        self.local.add_all(sid, rooms)
-    }
-    fn del(&self, sid: Sid, rooms: &[Room]) {
-        self.local.del(sid, rooms)
-    }
-    fn del_all(&self, sid: Sid) {
-        self.local.del_all(sid)
-    }
-    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
-        self.local.socket_rooms(sid)
-    }
-    fn rooms(&self) -> Vec<Room> {
-        self.local.rooms()
-    }
-    fn for_each_target(&self, opts: &BroadcastOptions, f: &mut dyn FnMut(Sid)) {
-        self.local.for_each_target(opts, f)
-    }
+    local_rooms!(local);
     fn broadcast_remote(
         &self,
         packet: EncodedPacket,

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use fastsio::prelude::*;
 use fastsio_tests::routes::{echo, fail, sum};
 use fastsio_tests::server::{TestServer, eventually};
+use fastsio_tests::sio::{connect, join_ns};
 use fastsio_tests::ws::{WsClient, WsEvent};
 use serde_json::{Value, json};
 
@@ -20,29 +21,6 @@ fn builder() -> fastsio::ServerBuilder {
     Server::builder()
         .ping_interval(Duration::from_secs(10))
         .connect_timeout(Duration::from_millis(500))
-}
-
-/// Opens a WebSocket and connects to `ns` (`"/"` or `"/x"`); returns the socket id.
-async fn connect(server: &TestServer, ns: &str) -> (WsClient, String) {
-    let mut ws = WsClient::connect(&server.ws("/socket.io/?EIO=4&transport=websocket")).await;
-    assert!(ws.next_text().await.starts_with("0{"));
-    let sid = join_ns(&mut ws, ns).await;
-    (ws, sid)
-}
-
-async fn join_ns(ws: &mut WsClient, ns: &str) -> String {
-    let prefix = if ns == "/" {
-        "40".to_string()
-    } else {
-        format!("40{ns},")
-    };
-    ws.send_text(&prefix).await;
-    let reply = ws.next_text().await;
-    let body = reply
-        .strip_prefix(&prefix)
-        .unwrap_or_else(|| panic!("connect reply {reply:?}"));
-    let v: Value = serde_json::from_str(body).unwrap();
-    v["sid"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]

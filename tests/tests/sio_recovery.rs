@@ -19,6 +19,8 @@ use fastsio::middleware::Auth as AuthCheck;
 use fastsio::prelude::*;
 use fastsio::protocol::EncodedPacket;
 use fastsio::{RecoveryConfig, Room};
+use fastsio_tests::local_rooms;
+use fastsio_tests::recovery::emit_missed;
 use fastsio_tests::reports::drain;
 use fastsio_tests::run_node;
 use fastsio_tests::server::{TestServer, eventually};
@@ -44,24 +46,7 @@ impl Adapter for Watched {
     fn init(&self, namespace: LocalNamespace) {
         self.local.init(namespace)
     }
-    fn add_all(&self, sid: Sid, rooms: &[Room]) {
-        self.local.add_all(sid, rooms)
-    }
-    fn del(&self, sid: Sid, rooms: &[Room]) {
-        self.local.del(sid, rooms)
-    }
-    fn del_all(&self, sid: Sid) {
-        self.local.del_all(sid)
-    }
-    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
-        self.local.socket_rooms(sid)
-    }
-    fn rooms(&self) -> Vec<Room> {
-        self.local.rooms()
-    }
-    fn for_each_target(&self, opts: &BroadcastOptions, f: &mut dyn FnMut(Sid)) {
-        self.local.for_each_target(opts, f)
-    }
+    local_rooms!(local);
     fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> Stored {
         self.local.store_packet(packet, to)
     }
@@ -136,17 +121,7 @@ fn server(config: RecoveryConfig, linger: Duration) -> Setup {
                 .await
                 .expect("the dropped socket's session is kept")
                 .expect("the adapter is alive");
-            io.to(sid.as_str())
-                .emit_raw("missed", &"to-socket")
-                .unwrap();
-            io.to("other").emit_raw("missed", &"other-room").unwrap();
-            io.to("r").emit_raw("missed", &"to-room").unwrap();
-            io.to("r")
-                .volatile()
-                .emit_raw("missed", &"volatile")
-                .unwrap();
-            io.except("r").emit_raw("missed", &"except-r").unwrap();
-            io.emit_raw("missed", &"to-all").unwrap();
+            emit_missed(&io, &sid);
             tokio::time::sleep(linger).await;
             Ack(true)
         }
@@ -262,15 +237,10 @@ async fn middleware_runs_again_unless_skipped() {
     assert_eq!(setup.middleware_runs.load(Ordering::SeqCst), 3);
 }
 
-#[tokio::test]
-async fn a_late_comeback_starts_afresh() {
-    let config = RecoveryConfig {
-        max_disconnection_duration: Duration::from_millis(1),
-        ..RecoveryConfig::default()
-    };
-    // The server answers `emit_missed` only once the session has outlived its 1 ms.
-    let mut setup = server(config, Duration::from_millis(20));
-    let details = run(&setup.io, "expired", "websocket").await;
+/// Runs `scenario` over WebSocket and checks the comeback got a new id, no replay, and that
+/// the server recovered no connection.
+async fn starts_afresh(mut setup: Setup, scenario: &str) {
+    let details = run(&setup.io, scenario, "websocket").await;
     assert_ne!(details["firstId"], details["secondId"]);
     assert_eq!(details["events"], json!([]), "nothing replayed");
     let connections = drain(&mut setup.connections);
@@ -278,13 +248,22 @@ async fn a_late_comeback_starts_afresh() {
 }
 
 #[tokio::test]
+async fn a_late_comeback_starts_afresh() {
+    let config = RecoveryConfig {
+        max_disconnection_duration: Duration::from_millis(1),
+        ..RecoveryConfig::default()
+    };
+    // The server answers `emit_missed` only once the session has outlived its 1 ms.
+    starts_afresh(server(config, Duration::from_millis(20)), "expired").await;
+}
+
+#[tokio::test]
 async fn an_unknown_offset_starts_afresh() {
-    let mut setup = server(RecoveryConfig::default(), Duration::ZERO);
-    let details = run(&setup.io, "bad-offset", "websocket").await;
-    assert_ne!(details["firstId"], details["secondId"]);
-    assert_eq!(details["events"], json!([]), "nothing replayed");
-    let connections = drain(&mut setup.connections);
-    assert!(connections.iter().all(|c| !c.recovered), "{connections:?}");
+    starts_afresh(
+        server(RecoveryConfig::default(), Duration::ZERO),
+        "bad-offset",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -372,24 +351,7 @@ impl Adapter for Streamed {
     fn init(&self, namespace: LocalNamespace) {
         *self.0.namespace.lock().unwrap() = Some(namespace);
     }
-    fn add_all(&self, sid: Sid, rooms: &[Room]) {
-        self.0.local.add_all(sid, rooms)
-    }
-    fn del(&self, sid: Sid, rooms: &[Room]) {
-        self.0.local.del(sid, rooms)
-    }
-    fn del_all(&self, sid: Sid) {
-        self.0.local.del_all(sid)
-    }
-    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
-        self.0.local.socket_rooms(sid)
-    }
-    fn rooms(&self) -> Vec<Room> {
-        self.0.local.rooms()
-    }
-    fn for_each_target(&self, opts: &BroadcastOptions, f: &mut dyn FnMut(Sid)) {
-        self.0.local.for_each_target(opts, f)
-    }
+    local_rooms!(0.local);
     fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> Stored {
         let opts = match to {
             Recipients::Socket(sid) => BroadcastOptions {
