@@ -85,6 +85,13 @@ struct RoomAck {
     room: String,
 }
 
+impl RoomAck {
+    /// The ack of a `join_room` or `leave_room` that went through.
+    fn ok(room: String) -> Ack<RoomAck> {
+        Ack(RoomAck { ok: true, room })
+    }
+}
+
 #[derive(Serialize)]
 struct Sent {
     ok: bool,
@@ -129,6 +136,11 @@ fn joined_rooms(socket: &SocketRef) -> Vec<Room> {
     rooms
 }
 
+/// Tells the others in `room` that `name` left it; returns how many sockets that reached.
+fn announce_left(socket: &SocketRef, room: &str, name: &str) -> Result<usize, EmitError> {
+    socket.to(room).emit(&UserLeft { room, name })
+}
+
 #[connect]
 async fn on_connect(socket: SocketRef, Valid(Auth(login)): Valid<Auth<Login>>) {
     let name = login.name.trim().to_string();
@@ -150,10 +162,7 @@ async fn join_room(
         room: &req.room,
         name: &name,
     })?;
-    Ok(Ack(RoomAck {
-        ok: true,
-        room: req.room,
-    }))
+    Ok(RoomAck::ok(req.room))
 }
 
 #[event("leave_room")]
@@ -164,16 +173,10 @@ async fn leave_room(
 ) -> Result<Ack<RoomAck>, ChatError> {
     let room = Room::from(req.room.as_str());
     if socket.rooms().contains(&room) {
-        socket.leave(room.clone());
-        socket.to(room).emit(&UserLeft {
-            room: &req.room,
-            name: &name,
-        })?;
+        socket.leave(room);
+        announce_left(&socket, &req.room, &name)?;
     }
-    Ok(Ack(RoomAck {
-        ok: true,
-        room: req.room,
-    }))
+    Ok(RoomAck::ok(req.room))
 }
 
 #[event("send_message")]
@@ -206,10 +209,7 @@ async fn list_rooms(socket: SocketRef) -> Ack<RoomList> {
 #[disconnect]
 async fn on_disconnect(socket: SocketRef, Session(Name(name)): Session<Name>) {
     for room in joined_rooms(&socket) {
-        let _ = socket.to(room.clone()).emit(&UserLeft {
-            room: &room,
-            name: &name,
-        });
+        let _ = announce_left(&socket, &room, &name);
     }
 }
 
