@@ -33,7 +33,7 @@ use fastsio_bench::{
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scenario {
@@ -553,6 +553,42 @@ impl Receiver {
         }
         Got::Delivery
     }
+
+    /// Handles one read from `ws`: checks a delivery, answers a ping. False when the
+    /// connection is done for, with `error` saying why.
+    async fn on_message(
+        &mut self,
+        ws: &mut Ws,
+        msg: Option<Result<Message, WsError>>,
+        f: &Fanout,
+    ) -> bool {
+        match msg {
+            Some(Ok(Message::Text(t))) => match self.on_text(t.as_str(), f) {
+                Got::Ping => {
+                    if let Err(e) = send_text(ws, "3".into()).await {
+                        self.error = Some(e.0);
+                        return false;
+                    }
+                    true
+                }
+                Got::Delivery => true,
+                Got::Bad => false,
+            },
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => true,
+            Some(Ok(other)) => {
+                self.error = Some(format!("unexpected frame {other:.80?}"));
+                false
+            }
+            Some(Err(e)) => {
+                self.error = Some(e.to_string());
+                false
+            }
+            None => {
+                self.error = Some("connection closed".into());
+                false
+            }
+        }
+    }
 }
 
 /// `text` is `expected`, or `expected` with one more argument, a string: the offset a server
@@ -593,30 +629,8 @@ async fn receive(
             m = ws.next() => m,
             _ = shutdown.changed() => break,
         };
-        match msg {
-            Some(Ok(Message::Text(t))) => match rx.on_text(t.as_str(), &f) {
-                Got::Ping => {
-                    if let Err(e) = send_text(&mut ws, "3".into()).await {
-                        rx.error = Some(e.0);
-                        break;
-                    }
-                }
-                Got::Delivery => {}
-                Got::Bad => break,
-            },
-            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-            Some(Ok(other)) => {
-                rx.error = Some(format!("unexpected frame {other:.80?}"));
-                break;
-            }
-            Some(Err(e)) => {
-                rx.error = Some(e.to_string());
-                break;
-            }
-            None => {
-                rx.error = Some("connection closed".into());
-                break;
-            }
+        if !rx.on_message(&mut ws, msg, &f).await {
+            break;
         }
     }
     rx
@@ -645,30 +659,8 @@ async fn send_loop(
             _ = tokio::time::sleep(Duration::from_millis(20)) => continue,
             _ = shutdown.changed() => break,
         };
-        match msg {
-            Some(Ok(Message::Text(t))) => match rx.on_text(t.as_str(), &f) {
-                Got::Ping => {
-                    if let Err(e) = send_text(&mut ws, "3".into()).await {
-                        rx.error = Some(e.0);
-                        break;
-                    }
-                }
-                Got::Delivery => {}
-                Got::Bad => break,
-            },
-            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-            Some(Ok(other)) => {
-                rx.error = Some(format!("unexpected frame {other:.80?}"));
-                break;
-            }
-            Some(Err(e)) => {
-                rx.error = Some(e.to_string());
-                break;
-            }
-            None => {
-                rx.error = Some("connection closed".into());
-                break;
-            }
+        if !rx.on_message(&mut ws, msg, &f).await {
+            break;
         }
     }
     rx
