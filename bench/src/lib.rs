@@ -1,5 +1,5 @@
 //! Shared pieces of the bench binaries: the small Engine.IO v4 / Socket.IO v5 client the load
-//! generator speaks over WebSocket, `/proc` readers for the server's CPU time and memory, and
+//! generator speaks over WebSocket, the bench servers' port and runtime, `/proc` readers for the server's CPU time and memory, and
 //! percentile helpers.
 
 use std::time::Duration;
@@ -141,6 +141,26 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// A bench server's port: `$PORT`, default 3000.
+pub fn server_port() -> u16 {
+    std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000)
+}
+
+/// A bench server's runtime: Tokio's default multi-thread one (one worker per core it may run
+/// on: one, pinned by scripts/bench.sh), or with `BENCH_RUNTIME=current_thread` (a
+/// diagnostic: see docs/performance.md) the single-threaded one.
+pub fn server_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    match std::env::var("BENCH_RUNTIME").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    }
+    .enable_all()
+    .build()
 }
 
 /// The `p`-th percentile (0..=100) of sorted values (nearest rank); 0 when empty.

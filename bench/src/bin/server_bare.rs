@@ -6,6 +6,7 @@
 //! server on the same runtime and WebSocket library cannot cost less per ack than this
 //! (docs/performance.md reads the other servers' figures against it).
 
+use fastsio_bench::server_port;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
@@ -20,10 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    let port = server_port();
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     println!("server-bare listening on 127.0.0.1:{port}");
     let mut next_id = 0u64;

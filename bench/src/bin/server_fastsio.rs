@@ -15,6 +15,7 @@
 //! recovery is on: every emit is also kept for replay, which measures what that costs.
 
 use fastsio::prelude::*;
+use fastsio_bench::{server_port, server_runtime};
 use fastsio_redis::{RedisCluster, RedisConfig};
 use serde_json::value::RawValue;
 
@@ -43,24 +44,13 @@ struct PassThrough;
 
 impl fastsio::middleware::Middleware for PassThrough {}
 
-/// Tokio's default multi-thread runtime (one worker per core it may run on: one, pinned by
-/// scripts/bench.sh), or with `BENCH_RUNTIME=current_thread` (a diagnostic: see
-/// docs/performance.md) the single-threaded one.
+/// On the runtime `BENCH_RUNTIME` selects (see [`server_runtime`]).
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let runtime = match std::env::var("BENCH_RUNTIME").as_deref() {
-        Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
-        _ => tokio::runtime::Builder::new_multi_thread(),
-    }
-    .enable_all()
-    .build()?;
-    runtime.block_on(serve())
+    server_runtime()?.block_on(serve())
 }
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    let port = server_port();
     let with_middleware = std::env::var("BENCH_MIDDLEWARE").is_ok_and(|v| v == "1");
     let with_recovery = std::env::var("BENCH_RECOVERY").is_ok_and(|v| v == "1");
     let builder = Server::builder();

@@ -3,6 +3,7 @@
 //! settings, on 127.0.0.1:$PORT (default 3000).
 
 use axum::serve::ListenerExt;
+use fastsio_bench::{server_port, server_runtime};
 use serde_json::Value;
 use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Data, SocketRef};
@@ -34,24 +35,13 @@ fn on_connect(socket: SocketRef) {
     );
 }
 
-/// Tokio's default multi-thread runtime (one worker per core it may run on: one, pinned by
-/// scripts/bench.sh), or with `BENCH_RUNTIME=current_thread` (a diagnostic: see
-/// docs/performance.md) the single-threaded one.
+/// On the runtime `BENCH_RUNTIME` selects (see [`server_runtime`]).
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let runtime = match std::env::var("BENCH_RUNTIME").as_deref() {
-        Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
-        _ => tokio::runtime::Builder::new_multi_thread(),
-    }
-    .enable_all()
-    .build()?;
-    runtime.block_on(serve())
+    server_runtime()?.block_on(serve())
 }
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    let port = server_port();
     let (layer, io) = SocketIo::new_layer();
     io.ns("/", async |socket: SocketRef| on_connect(socket));
     let app = axum::Router::new().layer(layer);
