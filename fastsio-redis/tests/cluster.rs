@@ -7,6 +7,7 @@ use std::time::Duration;
 use common::{client, next, node, prefix, redis, wait_for_servers};
 use fastsio_redis::SocketData;
 use fastsio_tests::server::{eventually, eventually_async};
+use fastsio_tests::sio::ack_id;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -232,10 +233,7 @@ async fn redis_down_keeps_local_delivery_and_fails_cluster_operations() {
         }
     });
     let question = next(&mut c).await;
-    let id: String = question["42".len()..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
+    let id = ack_id(&question);
     c.ws.send_text(&format!("43{id}[7]")).await;
     assert!(acks.await.unwrap().is_err());
 }

@@ -1,4 +1,5 @@
-//! Socket.IO v5 steps over a raw [`WsClient`]: opening a session and joining a namespace.
+//! Socket.IO v5 steps over a raw [`WsClient`]: opening a session, joining a namespace, and
+//! reading the ack id of an event the server asks an ack for.
 
 use serde_json::Value;
 
@@ -32,4 +33,12 @@ pub async fn join_ns(ws: &mut WsClient, ns: &str) -> String {
         .unwrap_or_else(|| panic!("connect reply {reply:?}"));
     let v: Value = serde_json::from_str(body).unwrap();
     v["sid"].as_str().unwrap().to_string()
+}
+
+/// The ack id of an EVENT frame on `/` that asks for an ack (`42<id>[..]`).
+pub fn ack_id(frame: &str) -> String {
+    frame["42".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect()
 }

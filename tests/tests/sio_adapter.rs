@@ -15,6 +15,7 @@ use fastsio::prelude::*;
 use fastsio::protocol::{EncodedPacket, EventArgs};
 use fastsio_tests::local_rooms;
 use fastsio_tests::server::{TestServer, eventually};
+use fastsio_tests::sio::ack_id;
 use fastsio_tests::ws::WsClient;
 
 /// Local rooms plus a log of what would have gone to other nodes.
@@ -132,10 +133,7 @@ async fn cluster_operations_reach_the_adapter_and_local_ones_do_not() {
         }
     });
     let question = ws.next_text().await;
-    let id: String = question["42".len()..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
+    let id = ack_id(&question);
     ws.send_text(&format!(r#"43{id}["n1"]"#)).await;
     let acks = acks.await.unwrap().unwrap();
     assert_eq!(acks.local.len(), 1);

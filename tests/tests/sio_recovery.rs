@@ -24,6 +24,7 @@ use fastsio_tests::recovery::emit_missed;
 use fastsio_tests::reports::drain;
 use fastsio_tests::run_node;
 use fastsio_tests::server::{TestServer, eventually};
+use fastsio_tests::sio::ack_id;
 use fastsio_tests::ws::WsClient;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -276,6 +277,23 @@ async fn claims_that_name_no_session_start_afresh() {
     assert!(connections.iter().all(|c| !c.recovered && c.tag.is_some()));
 }
 
+/// Opens a WebSocket session at `url` and connects to `/`; returns the client, the socket id
+/// and the private id (pid) of the CONNECT reply.
+async fn connect_with_pid(url: &str) -> (WsClient, String, String) {
+    let mut ws = WsClient::connect(url).await;
+    ws.next_text().await;
+    ws.send_text("40").await;
+    let reply = ws.next_text().await;
+    let reply: Value = serde_json::from_str(reply.strip_prefix("40").unwrap()).unwrap();
+    let id = |key: &str| {
+        reply[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} in {reply}"))
+    };
+    let (sid, pid) = (id("sid").to_string(), id("pid").to_string());
+    (ws, sid, pid)
+}
+
 /// On the wire: the CONNECT reply carries the pid; an emit to the socket or a broadcast carries
 /// its offset as last argument, a volatile emit or one that asks for an ack does not; a
 /// Socket.IO v4 client (socket.io 2.x) gets no pid and no offset on what is emitted to it.
@@ -291,16 +309,10 @@ async fn pid_and_offsets_on_the_wire() {
         .build()
         .unwrap();
     let server = TestServer::start(io.service()).await;
-    let mut ws = WsClient::connect(&server.ws("/socket.io/?EIO=4&transport=websocket")).await;
-    ws.next_text().await;
-    ws.send_text("40").await;
-    let reply = ws.next_text().await;
-    let reply: Value = serde_json::from_str(reply.strip_prefix("40").unwrap()).unwrap();
-    let (sid, pid) = (
-        reply["sid"].as_str().unwrap(),
-        reply["pid"].as_str().unwrap(),
-    );
-    assert_eq!(pid.len(), 22, "{reply}");
+    let (mut ws, sid, pid) =
+        connect_with_pid(&server.ws("/socket.io/?EIO=4&transport=websocket")).await;
+    let (sid, pid) = (sid.as_str(), pid.as_str());
+    assert_eq!(pid.len(), 22, "{pid}");
     assert_ne!(sid, pid);
     assert_eq!(ws.next_text().await, r#"42["one",1,"0"]"#);
     io.emit_raw("all", &2).unwrap();
@@ -318,10 +330,7 @@ async fn pid_and_offsets_on_the_wire() {
         }
     });
     let question = ws.next_text().await;
-    let id: String = question["42".len()..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
+    let id = ack_id(&question);
     assert_eq!(question, format!(r#"42{id}["ask",4]"#));
     ws.send_text(&format!("43{id}[5]")).await;
     let acks = ask.await.unwrap().unwrap();
@@ -409,15 +418,8 @@ async fn an_adapter_may_send_kept_emits_itself() {
         .unwrap();
     let server = TestServer::start(io.service()).await;
     let url = server.ws("/socket.io/?EIO=4&transport=websocket");
-    let mut ws = WsClient::connect(&url).await;
-    ws.next_text().await;
-    ws.send_text("40").await;
-    let reply = ws.next_text().await;
-    let reply: Value = serde_json::from_str(reply.strip_prefix("40").unwrap()).unwrap();
-    let (sid, pid) = (
-        reply["sid"].as_str().unwrap(),
-        reply["pid"].as_str().unwrap(),
-    );
+    let (mut ws, sid, pid) = connect_with_pid(&url).await;
+    let sid = sid.as_str();
     assert_eq!(io.emit_raw("a", &1).unwrap(), 0, "the adapter sends it");
     assert_eq!(ws.next_text().await, r#"42["a",1,"1-0"]"#);
     ws.close().await;
