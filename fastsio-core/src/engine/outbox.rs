@@ -34,6 +34,17 @@ struct State {
     closed: bool,
 }
 
+impl State {
+    /// The first frame; a queue left empty gives back what a burst made it grow to.
+    fn pop_front(&mut self) -> Option<Frame> {
+        let frame = self.frames.pop_front();
+        if self.frames.is_empty() && self.frames.capacity() > KEEP_CAPACITY {
+            self.frames.shrink_to(KEEP_CAPACITY);
+        }
+        frame
+    }
+}
+
 impl Outbox {
     /// An empty queue of at most `capacity` frames.
     pub(crate) fn new(capacity: usize) -> Self {
@@ -69,12 +80,7 @@ impl Outbox {
 
     /// The next frame, if one is queued (closed or not).
     pub(crate) fn try_pop(&self) -> Option<Frame> {
-        let mut state = self.lock();
-        let frame = state.frames.pop_front();
-        if state.frames.is_empty() && state.frames.capacity() > KEEP_CAPACITY {
-            state.frames.shrink_to(KEEP_CAPACITY);
-        }
-        frame
+        self.lock().pop_front()
     }
 
     /// The next frame; `None` once the outbox is closed (what is still queued stays there for
@@ -84,11 +90,8 @@ impl Outbox {
         if state.closed {
             return Poll::Ready(None);
         }
-        if let Some(frame) = state.frames.pop_front() {
+        if let Some(frame) = state.pop_front() {
             return Poll::Ready(Some(frame));
-        }
-        if state.frames.capacity() > KEEP_CAPACITY {
-            state.frames.shrink_to(KEEP_CAPACITY);
         }
         match &mut state.waiting {
             Some(waker) if waker.will_wake(cx.waker()) => {}

@@ -1,6 +1,7 @@
 //! [`RequestInfo`]: what the server keeps of a session's opening request, and the Engine.IO
 //! query parameters.
 
+use std::fmt::Write;
 use std::net::SocketAddr;
 
 use bytes::{BufMut, BytesMut};
@@ -26,15 +27,17 @@ impl RequestInfo {
     /// buffer of their own. hyper hands them out as slices of the connection's read buffer
     /// (8 KiB), which a session would otherwise keep alive for as long as it lives.
     pub(crate) fn detached<B>(req: &Request<B>, remote_addr: Option<SocketAddr>) -> Self {
-        let uri = req.uri().to_string();
         let values: usize = req.headers().values().map(|v| v.len()).sum();
-        let mut buf = BytesMut::with_capacity(uri.len() + values);
-        buf.put_slice(uri.as_bytes());
+        // The URI as written on the request line, plus room for a scheme and authority.
+        let uri_len = req.uri().path_and_query().map_or(1, |p| p.as_str().len()) + 64;
+        let mut buf = BytesMut::with_capacity(uri_len + values);
+        // Writing into a `BytesMut` cannot fail.
+        let _ = write!(buf, "{}", req.uri());
+        let mut at = buf.len();
         for value in req.headers().values() {
             buf.put_slice(value.as_bytes());
         }
         let buf = buf.freeze();
-        let mut at = uri.len();
         let uri = Uri::from_maybe_shared(buf.slice(..at)).unwrap_or_else(|_| req.uri().clone());
         let mut headers = HeaderMap::with_capacity(req.headers().len());
         for (name, value) in req.headers() {
