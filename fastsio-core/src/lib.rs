@@ -12,21 +12,24 @@ pub mod extract;
 pub mod handler;
 pub mod middleware;
 mod namespace;
+mod ns_pattern;
 pub mod observer;
 mod operators;
 mod reason;
 mod recovery;
 mod room;
+mod routes;
 mod server;
 mod socket;
 
 pub use client::{ClientData, SioHandler};
 pub use error::{BuildError, ConnectError, EmitError};
-pub use namespace::{Namespace, Routes};
+pub use namespace::Namespace;
 pub use operators::{AckResults, BroadcastOperators};
 pub use reason::DisconnectReason;
 pub use recovery::RecoveryConfig;
 pub use room::{IntoRooms, Room};
+pub use routes::Routes;
 pub use server::{Io, NoAckPolicy, Server, ServerBuilder, ServerConfig};
 pub use socket::{RoomLimit, Socket, SocketRef};
 
