@@ -8,6 +8,7 @@
 //! other, however many there are.
 
 mod close;
+mod cluster;
 mod config;
 mod cors;
 mod error;
@@ -30,6 +31,7 @@ mod websocket;
 mod ws_socket;
 
 pub use close::CloseReason;
+pub use cluster::{ClusterFuture, ClusterLink, HandOver, LocalSessions, SessionCluster, TakeOver};
 pub use config::{
     AllowRequest, AllowRequestFuture, CookieConfig, EngineConfig, OverflowPolicy, Transports,
 };

@@ -30,7 +30,7 @@ pub(crate) fn open<H: EngineHandler>(
 ) -> Response<EngineBody> {
     let session = engine.open_session(request, &query);
     let open = engine.open_packet(session.id(), TransportKind::Polling);
-    engine.handler.on_open(&session);
+    engine.opened(&session);
     let mut res = respond(engine, &session, &[open], encoding);
     if let Some(cookie) = &engine.config.cookie
         && let Ok(value) = HeaderValue::from_str(&cookie.header_value(session.id().as_str()))
