@@ -155,6 +155,21 @@ impl Clients {
         self.connect_with(cmd).await
     }
 
+    /// Connects socket `name` to namespace `nsp` at `url` with `auth`, over `transports`
+    /// (`["polling", "websocket"]`: socket.io-client's default); returns its id.
+    pub async fn connect_over(
+        &mut self,
+        name: &str,
+        url: &str,
+        nsp: &str,
+        auth: Value,
+        transports: &[&str],
+    ) -> String {
+        let cmd = json!({"cmd": "connect", "name": name, "url": url, "nsp": nsp, "auth": auth,
+            "transports": transports});
+        self.connect_with(cmd).await
+    }
+
     async fn connect_with(&mut self, cmd: Value) -> String {
         let reply = self.0.run(cmd.clone()).await;
         assert_eq!(reply["connected"], true, "{cmd}: {reply}");

@@ -34,7 +34,7 @@ async function run(cmd) {
   switch (cmd.cmd) {
     case "connect": {
       const socket = io(cmd.url + (cmd.nsp ?? "/"), {
-        transports: ["websocket"],
+        transports: cmd.transports ?? ["websocket"],
         query: cmd.query ?? {},
         auth: cmd.auth ?? {},
         reconnection: false,
