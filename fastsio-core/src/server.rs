@@ -70,11 +70,10 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
+        let mut engine = EngineConfig::default();
+        engine.path = "/socket.io/".into();
         ServerConfig {
-            engine: EngineConfig {
-                path: "/socket.io/".into(),
-                ..EngineConfig::default()
-            },
+            engine,
             connect_timeout: Duration::from_secs(45),
             max_attachments: 64,
             max_pending_events: 256,
