@@ -37,9 +37,14 @@ pub trait SessionCluster: Send + Sync + 'static {
     /// not hold: the answer of the node that does, or `None` when no node answers.
     fn forward(&self, sid: Sid, request: Request<Bytes>) -> ClusterFuture<Option<Response<Bytes>>>;
 
-    /// A WebSocket upgrade of session `sid`, which this node does not hold: the session, when
-    /// the node holding it hands it over, or `None` (no node holds it, or it cannot move).
-    fn take_over(&self, sid: Sid) -> ClusterFuture<Option<HandOver>>;
+    /// A WebSocket upgrade of session `sid`, which this node does not hold: asks the node
+    /// holding it to hand it over, and [adopts](LocalSessions::adopt) it. True once the
+    /// session is held here; false when no node holds it or it cannot move.
+    ///
+    /// The adoption happens in the order of the cluster's messages: requests other nodes
+    /// forwarded for the session after this node asked for it and before it arrived are
+    /// served here once it has (the node that handed it over no longer answers them).
+    fn take_over(&self, sid: Sid) -> ClusterFuture<bool>;
 
     /// How long the connection of a session opened by polling is delayed, waiting for its
     /// upgrade (node's `delayedConnectionTimeout`, 300 ms by default).
@@ -56,6 +61,10 @@ pub trait LocalSessions: Send + Sync {
 
     /// Hands session `sid` over to another node, if this node holds it.
     fn hand_over(&self, sid: Sid) -> TakeOver;
+
+    /// Registers a session another node handed over (false if it is already here, or
+    /// [`max_connections`](super::EngineConfig::max_connections) are open).
+    fn adopt(&self, moved: HandOver) -> bool;
 }
 
 /// The answer of a node to a take-over.

@@ -152,7 +152,7 @@ impl<H: EngineHandler> Engine<H> {
                 Some(cors.response_headers(&req))
             }
         };
-        let mut res = match self.route(req, true).await {
+        let mut res = match self.route(req).await {
             Ok(res) => res,
             Err(e) => e.into_response(),
         };
@@ -162,12 +162,10 @@ impl<H: EngineHandler> Engine<H> {
         res
     }
 
-    /// Answers a request; one for a session this node does not hold goes to the cluster
-    /// when `forward` is set (not for a request another node forwarded here).
+    /// Answers a request; one for a session this node does not hold goes to the cluster.
     async fn route<B>(
         self: &Arc<Self>,
         req: Request<B>,
-        forward: bool,
     ) -> Result<Response<EngineBody>, HandshakeError>
     where
         B: Body<Data = Bytes> + Send + 'static,
@@ -195,8 +193,7 @@ impl<H: EngineHandler> Engine<H> {
             (TransportKind::Websocket, Some(sid)) => {
                 let session = match self.session(sid) {
                     Some(session) => session,
-                    None if forward => self.take_over(sid).await?,
-                    None => return Err(HandshakeError::UnknownSid),
+                    None => self.take_over(sid).await?,
                 };
                 if session.version() != query.version {
                     return Err(HandshakeError::BadRequest);
@@ -217,17 +214,9 @@ impl<H: EngineHandler> Engine<H> {
             }
             (TransportKind::Polling, Some(sid)) => {
                 let Some(session) = self.session(sid) else {
-                    return match forward {
-                        true => self.forward(sid, req).await,
-                        false => Err(HandshakeError::UnknownSid),
-                    };
+                    return self.forward(sid, req).await;
                 };
-                session.check_pong_overdue();
-                if session.version() != query.version
-                    || session.transport() != TransportKind::Polling
-                {
-                    return Err(HandshakeError::BadRequest);
-                }
+                check_polling(&session, &query)?;
                 match *req.method() {
                     Method::GET => {
                         let encoding = self.accepted_encoding(&req);
@@ -361,23 +350,27 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// A WebSocket upgrade of a session held by another node: moves it here.
-    async fn take_over(
-        self: &Arc<Self>,
-        sid: Sid,
-    ) -> Result<Arc<Session<H::Data>>, HandshakeError> {
+    async fn take_over(&self, sid: Sid) -> Result<Arc<Session<H::Data>>, HandshakeError> {
         let cluster = self
             .config
             .cluster
             .as_ref()
             .ok_or(HandshakeError::UnknownSid)?;
-        let moved = cluster
-            .0
-            .take_over(sid)
-            .await
-            .ok_or(HandshakeError::UnknownSid)?;
+        if !cluster.0.take_over(sid).await {
+            return Err(HandshakeError::UnknownSid);
+        }
+        self.session(sid).ok_or(HandshakeError::UnknownSid)
+    }
+
+    /// Registers a session another node handed over, and tells the handler.
+    fn adopt_session(self: &Arc<Self>, moved: HandOver) -> bool {
+        let sid = moved.sid;
+        if self.session(sid).is_some() {
+            return false;
+        }
         if !self.reserve_slot() {
             tracing::debug!(%sid, "max_connections reached: session taken over and dropped");
-            return Err(HandshakeError::UnknownSid);
+            return false;
         }
         let session = Arc::new(Session::new(
             moved.sid,
@@ -394,7 +387,7 @@ impl<H: EngineHandler> Engine<H> {
         for packet in moved.packets {
             self.on_packet(&session, packet);
         }
-        Ok(session)
+        true
     }
 
     /// A polling request of a session held by another node: its answer from there.
@@ -464,6 +457,11 @@ impl<H: EngineHandler> Engine<H> {
                     None => return,
                 }
             }
+            // Arrived while the session was being handed over: too late for this node.
+            _ if session.is_handed_over() => {
+                tracing::debug!(sid = %session.id(), "message after the hand-over: dropped");
+                return;
+            }
             packet => packet,
         };
         match packet {
@@ -501,6 +499,15 @@ fn too_many_connections() -> Response<EngineBody> {
         .expect("static response parts are valid")
 }
 
+/// Whether a polling request fits its session (once the heartbeat had its say).
+fn check_polling<D>(session: &Session<D>, query: &EngineQuery) -> Result<(), HandshakeError> {
+    session.check_pong_overdue();
+    if session.version() != query.version || session.transport() != TransportKind::Polling {
+        return Err(HandshakeError::BadRequest);
+    }
+    Ok(())
+}
+
 /// What the engine keeps of a request.
 pub(crate) fn request_info<B>(req: &Request<B>) -> RequestInfo {
     RequestInfo::detached(req, remote_addr(req.extensions()))
@@ -520,13 +527,28 @@ fn remote_addr(extensions: &http::Extensions) -> Option<std::net::SocketAddr> {
 
 impl<H: EngineHandler> LocalSessions for Engine<H> {
     fn serve(&self, sid: Sid, request: Request<Bytes>) -> Option<ClusterFuture<Response<Bytes>>> {
-        self.session(sid)?;
+        let session = self.session(sid)?;
         // Engines live in an `Arc`; this one is alive since it is being called.
         let engine = self.me.upgrade()?;
+        // Checked and, for a POST, applied now, in the order the cluster delivered the
+        // request: a take-over that follows finds what it carried.
+        let checked = self
+            .parse_query(&request)
+            .and_then(|query| check_polling(&session, &query).map(|()| query));
+        let encoding = self.accepted_encoding(&request);
+        let ready = match (checked, request.method()) {
+            (Err(e), _) => Some(e.into_response()),
+            (Ok(query), _) if query.transport != TransportKind::Polling => {
+                Some(HandshakeError::BadRequest.into_response())
+            }
+            (Ok(_), &Method::POST) => Some(polling::post_forwarded(self, &session, request)),
+            (Ok(_), &Method::GET) => None,
+            (Ok(_), _) => Some(HandshakeError::BadRequest.into_response()),
+        };
         Some(Box::pin(async move {
-            let res = match engine.route(request.map(Full::new), false).await {
-                Ok(res) => res,
-                Err(e) => e.into_response(),
+            let res = match ready {
+                Some(res) => res,
+                None => polling::get(&engine, session, encoding).await,
             };
             let (parts, body) = res.into_parts();
             let body = match body.collect().await {
@@ -535,6 +557,10 @@ impl<H: EngineHandler> LocalSessions for Engine<H> {
             };
             Response::from_parts(parts, body)
         }))
+    }
+
+    fn adopt(&self, moved: HandOver) -> bool {
+        self.me.upgrade().is_some_and(|me| me.adopt_session(moved))
     }
 
     fn hand_over(&self, sid: Sid) -> TakeOver {

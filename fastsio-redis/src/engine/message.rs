@@ -27,11 +27,20 @@ const HANDED: u64 = 20;
 /// What a message carries.
 #[derive(Debug)]
 pub(crate) enum Body {
-    Forward { sid: Sid, request: Request<Bytes> },
+    Forward {
+        sid: Sid,
+        request: Request<Bytes>,
+    },
     Accepted,
     Answer(Response<Bytes>),
-    TakeOver { sid: Sid },
-    Handed(Option<HandOver>),
+    TakeOver {
+        sid: Sid,
+    },
+    /// The answer to a take-over of `sid`: the session, or `None` (refused).
+    Handed {
+        sid: Sid,
+        moved: Option<HandOver>,
+    },
 }
 
 /// One message between engines.
@@ -51,7 +60,7 @@ impl Message {
             Body::Accepted => (ACCEPTED, Value::Map(Vec::new())),
             Body::Answer(response) => (ANSWER, answer_data(response)),
             Body::TakeOver { sid } => (TAKE_OVER, map(vec![("sid", sid.as_str().into())])),
-            Body::Handed(moved) => (HANDED, handed_data(moved.as_ref())),
+            Body::Handed { sid, moved } => (HANDED, handed_data(*sid, moved.as_ref())),
         };
         let mut fields = vec![
             ("_source", Value::from(SOURCE)),
@@ -86,7 +95,10 @@ impl Message {
             ACCEPTED => Body::Accepted,
             ANSWER => Body::Answer(response(data)?),
             TAKE_OVER => Body::TakeOver { sid: sid(data)? },
-            HANDED => Body::Handed(hand_over(data)?),
+            HANDED => Body::Handed {
+                sid: sid(data)?,
+                moved: hand_over(data)?,
+            },
             _ => return None,
         };
         Some(Message {
@@ -190,9 +202,9 @@ fn response(data: &Value) -> Option<Response<Bytes>> {
     Some(response)
 }
 
-fn handed_data(moved: Option<&HandOver>) -> Value {
+fn handed_data(sid: Sid, moved: Option<&HandOver>) -> Value {
     let Some(moved) = moved else {
-        return map(vec![("moved", false.into())]);
+        return map(vec![("moved", false.into()), ("sid", sid.as_str().into())]);
     };
     let packets = moved
         .packets
@@ -206,7 +218,7 @@ fn handed_data(moved: Option<&HandOver>) -> Value {
     let request = &moved.request;
     map(vec![
         ("moved", true.into()),
-        ("sid", moved.sid.as_str().into()),
+        ("sid", sid.as_str().into()),
         (
             "eio",
             match moved.version {
@@ -326,7 +338,14 @@ mod tests {
                 Packet::Binary(Bytes::from_static(&[1, 2])),
             ],
         };
-        let Body::Handed(Some(got)) = round_trip(Body::Handed(Some(moved.clone()))) else {
+        let handed = Body::Handed {
+            sid: moved.sid,
+            moved: Some(moved.clone()),
+        };
+        let Body::Handed {
+            moved: Some(got), ..
+        } = round_trip(handed)
+        else {
             panic!("not a hand-over");
         };
         assert_eq!(got.sid, moved.sid);
@@ -335,7 +354,11 @@ mod tests {
         assert_eq!(got.request.remote_addr, moved.request.remote_addr);
         assert!(matches!(&got.packets[0], Packet::Message(m) if m == "0{}"));
         assert!(matches!(&got.packets[1], Packet::Binary(b) if b.as_ref() == [1, 2]));
-        assert!(matches!(round_trip(Body::Handed(None)), Body::Handed(None)));
+        let refused = round_trip(Body::Handed {
+            sid: moved.sid,
+            moved: None,
+        });
+        assert!(matches!(refused, Body::Handed { sid, moved: None } if sid == moved.sid));
     }
 
     #[test]

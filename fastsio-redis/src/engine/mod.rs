@@ -6,13 +6,14 @@ mod config;
 mod listener;
 mod message;
 mod pending;
+mod takeovers;
 
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
 use fastsio::adapter::AdapterError;
-use fastsio::engine::{ClusterFuture, HandOver, LocalSessions, SessionCluster, Sid};
+use fastsio::engine::{ClusterFuture, LocalSessions, SessionCluster, Sid};
 use http::{Request, Response};
 
 pub use config::RedisEngineConfig;
@@ -21,7 +22,8 @@ use crate::connection::Commands;
 use crate::error::err;
 use crate::publisher::Outbox;
 use message::{Body, Message};
-use pending::Pending;
+use pending::{Pending, Waiting};
+use takeovers::TakeOvers;
 
 /// The cluster engine on Redis: give it to
 /// [`ServerBuilder::session_cluster`](fastsio::ServerBuilder::session_cluster) on every node,
@@ -58,6 +60,7 @@ pub(crate) struct Inner {
     pub(crate) uid: String,
     outbox: Outbox,
     pub(crate) pending: Pending,
+    pub(crate) takeovers: TakeOvers,
     /// The engine this node serves other nodes' requests with.
     pub(crate) local: OnceLock<Weak<dyn LocalSessions>>,
     pub(crate) subscribed: std::sync::atomic::AtomicBool,
@@ -74,6 +77,7 @@ impl RedisEngine {
             uid: crate::wire::random_id(6),
             outbox: Outbox::start(commands, "PUBLISH", config.max_queued),
             pending: Pending::new(config.max_pending),
+            takeovers: TakeOvers::default(),
             local: OnceLock::new(),
             subscribed: Default::default(),
             config,
@@ -115,20 +119,15 @@ impl Inner {
             .publish_detached(self.channel(recipient), message.encode());
     }
 
-    /// Asks every node; the answers of the one holding the session: the first within the
-    /// response timeout, the second (after "accepted") within the answer timeout.
-    async fn ask(&self, body: Body) -> Option<Body> {
+    /// Asks every node; the first answer of the one holding the session, within the
+    /// response timeout.
+    async fn ask(&self, body: Body) -> Option<(Waiting<'_>, Body)> {
         let mut waiting = self.pending.open()?;
         self.send(waiting.id, None, body);
         let first = tokio::time::timeout(self.config.response_timeout, waiting.answers.recv())
             .await
             .ok()??;
-        if !matches!(first, Body::Accepted) {
-            return Some(first);
-        }
-        tokio::time::timeout(self.config.answer_timeout, waiting.answers.recv())
-            .await
-            .ok()?
+        Some((waiting, first))
     }
 }
 
@@ -142,20 +141,33 @@ impl SessionCluster for RedisEngine {
     fn forward(&self, sid: Sid, request: Request<Bytes>) -> ClusterFuture<Option<Response<Bytes>>> {
         let inner = self.inner.clone();
         Box::pin(async move {
-            match inner.ask(Body::Forward { sid, request }).await? {
+            let (mut waiting, first) = inner.ask(Body::Forward { sid, request }).await?;
+            let answer = match first {
+                Body::Accepted => {
+                    tokio::time::timeout(inner.config.answer_timeout, waiting.answers.recv())
+                        .await
+                        .ok()??
+                }
+                answer => answer,
+            };
+            match answer {
                 Body::Answer(response) => Some(response),
                 _ => None,
             }
         })
     }
 
-    fn take_over(&self, sid: Sid) -> ClusterFuture<Option<HandOver>> {
+    fn take_over(&self, sid: Sid) -> ClusterFuture<bool> {
         let inner = self.inner.clone();
         Box::pin(async move {
-            match inner.ask(Body::TakeOver { sid }).await? {
-                Body::Handed(moved) => moved,
-                _ => None,
-            }
+            // The listener adopts the session when it arrives, then says `Accepted`.
+            let adopted = matches!(
+                inner.ask(Body::TakeOver { sid }).await,
+                Some((_, Body::Accepted))
+            );
+            // Without an answer in time, what waited is left to whoever holds the session.
+            inner.takeovers.end(sid);
+            adopted
         })
     }
 

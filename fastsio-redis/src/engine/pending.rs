@@ -56,6 +56,11 @@ impl Pending {
         }
     }
 
+    /// Whether request `id` still waits.
+    pub(crate) fn contains(&self, id: u64) -> bool {
+        self.lock().contains_key(&id)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, mpsc::Sender<Body>>> {
         self.waiting.lock().unwrap_or_else(|e| e.into_inner())
     }
