@@ -1,7 +1,9 @@
 //! No sticky sessions: three chat nodes (`examples/chat` with `REDIS_URL`: the Redis adapter
 //! and the `RedisEngine`) behind a real nginx doing plain round-robin, so every request of a
 //! session may land on any node. The chat runs end to end through it with socket.io-client 4
-//! (default polling then upgrade, WebSocket only, polling only) and python-socketio.
+//! (default polling then upgrade, WebSocket only, polling only) and python-socketio. When a
+//! node dies, its members reconnect through nginx to the others and connection state recovery
+//! (`RedisStreams`) gives them their session back.
 
 mod common;
 
@@ -11,12 +13,19 @@ use std::time::Duration;
 
 use common::node::{Clients, ensure_npm};
 use common::{prefix, redis, skip};
+use fastsio::RecoveryConfig;
+use fastsio::prelude::*;
+use fastsio::service::serve;
 use fastsio_examples::chat;
-use fastsio_redis::RedisConfig;
+use fastsio_redis::{
+    RedisCluster, RedisConfig, RedisEngine, RedisEngineConfig, RedisStreams, StreamsConfig,
+};
 use fastsio_tests::http::{get, post};
 use fastsio_tests::run_python;
+use fastsio_tests::server::eventually;
 use fastsio_tests::server::{TestServer, eventually_async};
 use serde_json::{Value, json};
+use tokio::sync::oneshot;
 
 const NGINX: &str = "/usr/sbin/nginx";
 
@@ -232,4 +241,146 @@ async fn chat_through_round_robin_nginx_without_sticky_sessions() {
             "{to} hears of py"
         );
     }
+}
+
+/// An event's name and first argument (with recovery on, its offset follows).
+fn event(event: &Value) -> [Value; 2] {
+    [event[0].clone(), event[1].clone()]
+}
+
+/// A chat node with connection state recovery on a Redis stream, that can die.
+struct RecoveringNode {
+    io: Io,
+    addr: std::net::SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl RecoveringNode {
+    async fn start(url: &str, prefix: &str) -> RecoveringNode {
+        let cluster = RedisCluster::new(RedisConfig::new(url).prefix(prefix)).unwrap();
+        let streams = RedisStreams::new(
+            &cluster,
+            StreamsConfig::default()
+                .stream_name(format!("{prefix}-stream"))
+                .session_key_prefix(format!("{prefix}-session:")),
+        )
+        .unwrap();
+        let engine = RedisEngine::new(
+            RedisEngineConfig::new(url).channel_prefix(format!("{prefix}-engine")),
+        )
+        .unwrap();
+        let io = Server::builder()
+            .router(chat::Chat)
+            .adapter(streams.adapters())
+            .connection_state_recovery(RecoveryConfig::default())
+            .session_cluster(engine.clone())
+            .build()
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(serve(listener, chat::service(&io), async move {
+            let _ = stopped.await;
+        }));
+        eventually("engine subscribed, stream read", || {
+            engine.is_subscribed() && streams.is_reading()
+        })
+        .await;
+        RecoveringNode {
+            io,
+            addr,
+            stop: Some(stop),
+        }
+    }
+
+    fn holds(&self, id: &str) -> bool {
+        let chat = self.io.of("/chat").unwrap();
+        chat.sockets().iter().any(|s| s.id().as_str() == id)
+    }
+
+    /// Closes every session (kept for recovery: "server shutting down") and stops listening.
+    fn die(&mut self) {
+        self.io.close();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_nodes_members_come_back_on_the_others_and_are_recovered() {
+    let Some(redis) = redis().await else { return };
+    if !ensure_npm().await {
+        return;
+    }
+    let prefix = prefix();
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        nodes.push(RecoveringNode::start(&redis.url, &prefix).await);
+    }
+    let ops = nodes[0].io.of("/chat").unwrap();
+    eventually_async("three chat nodes subscribed", || {
+        let ops = ops.clone();
+        async move { ops.server_count().await.ok() == Some(3) }
+    })
+    .await;
+    let upstreams: Vec<String> = nodes.iter().map(|n| n.addr.to_string()).collect();
+    let Some(nginx) = Nginx::start(&upstreams).await else {
+        return;
+    };
+
+    let mut clients = Clients::start();
+    let id = clients
+        .connect_reconnecting("ada", &nginx.url, "/chat", json!({"name": "ada"}))
+        .await;
+    join(&mut clients, "ada", &[]).await;
+    let dying = nodes
+        .iter()
+        .position(|n| n.holds(&id))
+        .expect("a node holds ada");
+    nodes[dying].die();
+    assert!(clients.disconnected("ada").await);
+
+    // Said in the lobby while ada is away, on a node that lives.
+    let living = &nodes[(dying + 1) % 3];
+    let said = json!({"room": "lobby", "name": "bob", "text": "while you were away"});
+    living
+        .io
+        .of("/chat")
+        .unwrap()
+        .to("lobby")
+        .emit_raw("new_message", &said)
+        .unwrap();
+
+    let back = clients.reconnected("ada").await;
+    assert_eq!(back["connected"], true, "{back}");
+    assert_eq!(back["recovered"], true, "{back}");
+    assert_eq!(back["id"], id.as_str(), "{back}");
+    assert!(!nodes[dying].holds(&id));
+    assert!(nodes.iter().any(|n| n.holds(&id)));
+    let missed = clients.wait("ada", 1).await;
+    assert_eq!(
+        event(&missed[0]),
+        [json!("new_message"), said],
+        "{missed:?}"
+    );
+
+    // Still in the lobby, without joining again.
+    let text = "welcome back";
+    let ack = clients
+        .emit(
+            "ada",
+            "send_message",
+            json!([{"room": "lobby", "text": text}]),
+        )
+        .await;
+    assert_eq!(ack, json!({"ok": true}));
+    let echo = clients.wait("ada", 1).await;
+    assert_eq!(
+        event(&echo[0]),
+        [
+            json!("new_message"),
+            json!({"room": "lobby", "name": "ada", "text": text})
+        ]
+    );
 }

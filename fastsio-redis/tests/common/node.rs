@@ -198,6 +198,27 @@ impl Clients {
         reply["events"].as_array().unwrap().clone()
     }
 
+    /// Connects socket `name` to namespace `nsp` at `url` with `auth` over WebSocket, with
+    /// socket.io-client's reconnection on; returns its id.
+    pub async fn connect_reconnecting(
+        &mut self,
+        name: &str,
+        url: &str,
+        nsp: &str,
+        auth: Value,
+    ) -> String {
+        let cmd = json!({"cmd": "connect", "name": name, "url": url, "nsp": nsp, "auth": auth,
+            "reconnection": true});
+        self.connect_with(cmd).await
+    }
+
+    /// Socket `name`'s next connection (waits up to 5 s): `{connected, recovered, id}`.
+    pub async fn reconnected(&mut self, name: &str) -> Value {
+        self.0
+            .run(json!({"cmd": "reconnected", "name": name}))
+            .await
+    }
+
     /// Whether socket `name` is disconnected (waits up to 5 s for it).
     pub async fn disconnected(&mut self, name: &str) -> bool {
         let reply = self
