@@ -9,6 +9,18 @@ use super::{CloseReason, Engine, EngineHandler, Frame, ProtocolVersion, Session,
 /// v4: ping every `ping_interval`, close if the pong does not come within `ping_timeout`.
 /// v3: the client pings; close if no ping comes within `ping_interval + ping_timeout`.
 pub(crate) async fn run<H: EngineHandler>(engine: Arc<Engine<H>>, session: Arc<Session<H::Data>>) {
+    if let Some(delay) = engine.connect_delay()
+        && session.is_delayed()
+    {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = session.closed() => {}
+        }
+        if session.is_handed_over() {
+            return;
+        }
+        engine.end_delay(&session);
+    }
     let interval = engine.config.ping_interval;
     let timeout = engine.config.ping_timeout;
     let beat = async {
@@ -46,6 +58,9 @@ pub(crate) async fn run<H: EngineHandler>(engine: Arc<Engine<H>>, session: Arc<S
     tokio::select! {
         _ = beat => {}
         _ = session.closed() => {}
+    }
+    if session.is_handed_over() {
+        return;
     }
     let reason = session.close_reason().unwrap_or(CloseReason::ForcedClose);
     tracing::debug!(sid = %session.id(), %reason, "session closed");
