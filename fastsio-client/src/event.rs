@@ -1,7 +1,7 @@
 //! [`RawEvent`]: an event as received, its arguments still raw JSON.
 
 use bytes::Bytes;
-use fastsio_core::protocol::EventArgs;
+use fastsio_protocol::sio::EventArgs;
 use serde::de::DeserializeOwned;
 
 /// An event from the server: its name, raw JSON arguments and binary attachments.

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use fastsio_core::engine::{Frame, Str};
-use fastsio_core::protocol::{
+use fastsio_protocol::eio::{Frame, Str};
+use fastsio_protocol::sio::{
     Completion, EncodedPacket, Header, Packet, PacketKind, PartialBinary, decode_from_server,
     encode,
 };

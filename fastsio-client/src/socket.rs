@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
-use fastsio_core::engine::Frame;
 use fastsio_core::handler::ServerEvent;
-use fastsio_core::protocol::{EncodedPacket, EventArgs};
+use fastsio_protocol::eio::Frame;
+use fastsio_protocol::sio::{EncodedPacket, EventArgs};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

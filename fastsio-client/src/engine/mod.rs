@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use fastsio_core::engine::{Frame, Packet, Str};
+use fastsio_protocol::eio::{Frame, Packet, Str};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout};
 

@@ -4,8 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use fastsio_core::engine::payload::{self, records_v4};
-use fastsio_core::engine::{Frame, Packet, ProtocolVersion};
+use fastsio_protocol::eio::payload::{self, records_v4};
+use fastsio_protocol::eio::{Frame, Packet, ProtocolVersion};
 use http::{HeaderMap, Method};
 
 use super::http::HttpConn;

@@ -1,11 +1,12 @@
 //! The WebSocket transport: opening it (with or without a session) and reading its packets.
 
-use fastsio_core::engine::{Frame, Packet, Str};
+use bytes::Bytes;
+use fastsio_protocol::eio::{Frame, Packet, Str};
 use futures_util::{SinkExt, StreamExt};
 use http::HeaderMap;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{ClientRequestBuilder, Error as WsError, Message};
+use tokio_tungstenite::tungstenite::{ClientRequestBuilder, Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::{WebSocketStream, client_async_with_config};
 
 use super::Endpoint;
@@ -50,7 +51,10 @@ pub async fn open(
 /// Sends one frame.
 pub async fn send(ws: &mut Ws, frame: Frame) -> Result<(), EngineError> {
     let message = match frame {
-        Frame::Text(s) => Message::Text(s.into()),
+        Frame::Text(s) => Message::Text(
+            Utf8Bytes::try_from(s.into_bytes())
+                .map_err(|e| EngineError::Protocol(e.to_string()))?,
+        ),
         Frame::Binary(b) => Message::Binary(b),
     };
     ws.send(message).await.map_err(ws_error)
@@ -65,7 +69,8 @@ pub async fn recv(ws: &mut Ws) -> Result<Received, EngineError> {
         };
         return Ok(match message {
             Message::Text(text) => {
-                let text = Str::from(text);
+                let text = Str::try_from(Bytes::from(text))
+                    .map_err(|e| EngineError::Protocol(e.to_string()))?;
                 if text.starts_with('0') {
                     Received::Open(text)
                 } else {

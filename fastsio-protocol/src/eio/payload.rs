@@ -68,7 +68,7 @@ fn decode_v4(body: Bytes) -> Result<Vec<Packet>, PayloadError> {
 /// JSON (`0{"sid":..}`) from the first record of the handshake response this way.
 ///
 /// ```
-/// use fastsio_core::engine::payload::records_v4;
+/// use fastsio_protocol::eio::payload::records_v4;
 /// let records: Vec<_> = records_v4("0{}\x1e40".into()).unwrap().collect();
 /// assert_eq!(records, ["0{}", "40"]);
 /// ```
