@@ -199,7 +199,9 @@ impl<H: EngineHandler> Engine<H> {
             }
             (TransportKind::Polling, Some(sid)) => {
                 let session = self.session(sid).ok_or(HandshakeError::UnknownSid)?;
-                session.check_pong_overdue();
+                if session.expire_if_overdue() {
+                    return Err(HandshakeError::UnknownSid);
+                }
                 if session.version() != query.version
                     || session.transport() != TransportKind::Polling
                 {
@@ -309,6 +311,7 @@ impl<H: EngineHandler> Engine<H> {
                 }
             }
             Packet::Ping if session.version() == ProtocolVersion::V3 => {
+                session.ping_received();
                 let _ = session.send(Frame::PONG);
                 session.heartbeat.notify_one();
             }
