@@ -4,7 +4,6 @@ use std::fmt;
 use std::ops::{Deref, RangeBounds};
 
 use bytes::Bytes;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// An immutable UTF-8 string that shares its buffer: cloning and slicing never copy.
 ///
@@ -12,7 +11,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 /// an encoded broadcast to every target's WebSocket frame.
 ///
 /// ```
-/// use fastsio_core::engine::Str;
+/// use fastsio_protocol::eio::Str;
 /// let s = Str::from("4hello");
 /// assert_eq!(s.slice(1..), "hello");
 /// ```
@@ -23,6 +22,16 @@ impl Str {
     /// A `Str` from a static string, without allocating.
     pub const fn from_static(s: &'static str) -> Self {
         Str(Bytes::from_static(s.as_bytes()))
+    }
+
+    /// A `Str` over `bytes`, without checking them: for strings another library has already
+    /// checked (a WebSocket text frame, say).
+    ///
+    /// # Safety
+    ///
+    /// `bytes` must be valid UTF-8.
+    pub const unsafe fn from_utf8_unchecked(bytes: Bytes) -> Self {
+        Str(bytes)
     }
 
     /// The string itself.
@@ -130,19 +139,6 @@ impl TryFrom<Bytes> for Str {
     fn try_from(b: Bytes) -> Result<Self, Self::Error> {
         std::str::from_utf8(&b)?;
         Ok(Str(b))
-    }
-}
-
-impl From<Utf8Bytes> for Str {
-    fn from(s: Utf8Bytes) -> Self {
-        Str(Bytes::from(s))
-    }
-}
-
-impl From<Str> for Utf8Bytes {
-    fn from(s: Str) -> Self {
-        // SAFETY: a `Str` always holds valid UTF-8.
-        unsafe { Utf8Bytes::from_bytes_unchecked(s.0) }
     }
 }
 
