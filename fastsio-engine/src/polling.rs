@@ -101,9 +101,10 @@ fn drain<D>(session: &Session<D>, frames: &mut Vec<Frame>, budget: &mut usize) {
 }
 
 /// The poll of a closed session. After a server-side close, the client gets what was still
-/// queued (a Socket.IO disconnect, say) and a close packet, once. Otherwise only a poll that was
-/// already waiting gets an answer (a noop when the client itself closed, a close packet when
-/// the session failed); a later one finds the session gone: 400.
+/// queued (a Socket.IO disconnect, say) and a close packet; after the client's own close packet,
+/// a noop (the poll it sent along with the close, whichever of the two the server saw first).
+/// Either is answered once; a later poll finds the session gone: 400. After a failure, only a
+/// poll that was already waiting gets an answer (a close packet).
 fn closing_poll<H: EngineHandler>(
     engine: &Engine<H>,
     session: &Session<H::Data>,
@@ -114,19 +115,19 @@ fn closing_poll<H: EngineHandler>(
         return HandshakeError::BadRequest.into_response();
     };
     let mut frames = Vec::new();
-    if reason.by_server() {
+    if reason.answers_last_poll() {
         if !session.mark_drained() {
             return HandshakeError::UnknownSid.into_response();
         }
-        let mut budget = usize::MAX;
-        drain(session, &mut frames, &mut budget);
-        frames.push(Frame::CLOSE);
-    } else if pending {
-        frames.push(if reason.by_client() {
-            Frame::NOOP
+        if reason.by_server() {
+            let mut budget = usize::MAX;
+            drain(session, &mut frames, &mut budget);
+            frames.push(Frame::CLOSE);
         } else {
-            Frame::CLOSE
-        });
+            frames.push(Frame::NOOP);
+        }
+    } else if pending {
+        frames.push(Frame::CLOSE);
     } else {
         return HandshakeError::UnknownSid.into_response();
     }

@@ -473,6 +473,7 @@ impl<H: EngineHandler> Engine<H> {
                 }
             }
             Packet::Ping if session.version() == ProtocolVersion::V3 => {
+                session.ping_received();
                 let _ = session.send(Frame::PONG);
                 session.heartbeat.notify_one();
             }
@@ -499,9 +500,12 @@ fn too_many_connections() -> Response<EngineBody> {
         .expect("static response parts are valid")
 }
 
-/// Whether a polling request fits its session (once the heartbeat had its say).
+/// Whether a polling request fits its session (once the heartbeat had its say: past its
+/// deadline, the session is gone).
 fn check_polling<D>(session: &Session<D>, query: &EngineQuery) -> Result<(), HandshakeError> {
-    session.check_pong_overdue();
+    if session.expire_if_overdue() {
+        return Err(HandshakeError::UnknownSid);
+    }
     if session.version() != query.version || session.transport() != TransportKind::Polling {
         return Err(HandshakeError::BadRequest);
     }
