@@ -272,3 +272,28 @@ async fn the_url_path_names_the_namespace() {
     );
     socket.disconnect();
 }
+
+#[tokio::test]
+async fn the_test_client_expects_typed_events_and_acks() {
+    use fastsio_client::testing::{ExpectError, TestClient, TestServer as Served};
+    let io = Server::builder()
+        .routes(Routes::new("/").on_connect(on_connect).on("echo", echo))
+        .build()
+        .unwrap();
+    let server = Served::start(io).await;
+    let mut client = TestClient::connect_with(&server, "/", json!({"name": "t"}))
+        .await
+        .unwrap();
+    let greet: Greet = client.expect_event(WAIT).await.unwrap();
+    assert_eq!(greet.text, "hi t");
+    let echoed = client
+        .socket()
+        .emit_with_ack(&Echo { n: 5 }, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(echoed.n, 5);
+    let missing = client.expect_raw("never", Duration::from_millis(50)).await;
+    assert!(matches!(missing, Err(ExpectError::Timeout(_))));
+    let refused = TestClient::connect_with(&server, "/", json!({"name": "bad"})).await;
+    assert!(matches!(refused, Err(ConnectError::Refused { .. })));
+}
