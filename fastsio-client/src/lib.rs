@@ -52,6 +52,7 @@ mod handler;
 mod manager;
 mod reason;
 mod socket;
+pub mod testing;
 
 pub use backoff::Reconnection;
 pub use error::{AckError, ConnectError, EmitError, EngineError};

@@ -1,6 +1,7 @@
-//! fastsio-client against a fastsio server over loopback, on each transport: typed events and
-//! acks both ways, binary both ways, `on_any`, `connect_error`, namespaces on one connection,
-//! and 1000 emits in a burst arriving in order.
+//! fastsio-client against a fastsio server and node's socket.io 4 (`tests/js-server/server.mjs`,
+//! the same contract) over loopback, on each transport: typed events and acks both ways, binary
+//! both ways, `on_any`, `connect_error`, namespaces on one connection, and 1000 emits in a
+//! burst arriving in order.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use fastsio::ConnectError as Refusal;
 use fastsio::extract::RawArgs;
 use fastsio::prelude::*;
 use fastsio_client::{ConnectError, Manager, RawEvent, Socket, Transport};
+use fastsio_tests::NodeServer;
 use fastsio_tests::server::TestServer;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -97,8 +99,8 @@ async fn start() -> TestServer {
     TestServer::start(io.service()).await
 }
 
-fn manager(server: &TestServer, transports: &[Transport]) -> Manager {
-    Manager::builder(&server.http(""))
+fn manager(url: &str, transports: &[Transport]) -> Manager {
+    Manager::builder(url)
         .transports(transports.iter().copied())
         .connect_timeout(WAIT)
         .build()
@@ -118,13 +120,11 @@ const TRANSPORTS: [&[Transport]; 3] = [
     &[Transport::Polling, Transport::WebSocket],
 ];
 
-#[tokio::test]
-async fn typed_events_and_acks_both_ways_on_every_transport() {
-    let server = start().await;
+async fn typed_events_and_acks_both_ways_on_every_transport(url: &str) {
     for transports in TRANSPORTS {
         let (tx, mut greets) = unbounded_channel();
         let (any_tx, mut any) = unbounded_channel();
-        let socket = manager(&server, transports)
+        let socket = manager(url, transports)
             .socket("/")
             .auth(json!({"name": "ada"}))
             .on(move |_socket, greet: Greet| {
@@ -155,12 +155,10 @@ async fn typed_events_and_acks_both_ways_on_every_transport() {
     }
 }
 
-#[tokio::test]
-async fn binary_travels_both_ways() {
-    let server = start().await;
+async fn binary_travels_both_ways(url: &str) {
     for transports in TRANSPORTS {
         let (tx, mut received) = unbounded_channel();
-        let socket = manager(&server, transports)
+        let socket = manager(url, transports)
             .socket("/")
             .auth(json!({"name": "bin"}))
             .on_raw("bin", move |_socket, event: RawEvent| {
@@ -188,12 +186,10 @@ async fn binary_travels_both_ways() {
     }
 }
 
-#[tokio::test]
-async fn a_burst_of_1000_emits_arrives_in_order() {
-    let server = start().await;
+async fn a_burst_of_1000_emits_arrives_in_order(url: &str) {
     for transports in TRANSPORTS {
         let (tx, mut numbers) = unbounded_channel();
-        let socket = manager(&server, transports)
+        let socket = manager(url, transports)
             .socket("/")
             .auth(json!({"name": "burst"}))
             .on_data("n", move |_socket, n: u32| {
@@ -213,11 +209,9 @@ async fn a_burst_of_1000_emits_arrives_in_order() {
     }
 }
 
-#[tokio::test]
-async fn a_refused_namespace_gives_the_servers_message_and_data() {
-    let server = start().await;
+async fn a_refused_namespace_gives_the_servers_message_and_data(url: &str) {
     for transports in TRANSPORTS {
-        let refused = manager(&server, transports)
+        let refused = manager(url, transports)
             .socket("/")
             .auth(json!({"name": "bad"}))
             .connect()
@@ -236,7 +230,7 @@ async fn a_refused_namespace_gives_the_servers_message_and_data() {
 #[tokio::test]
 async fn namespaces_share_one_connection() {
     let server = start().await;
-    let manager = manager(&server, &[Transport::WebSocket]);
+    let manager = manager(&server.http(""), &[Transport::WebSocket]);
     let root = manager
         .socket("/")
         .auth(json!({"name": "a"}))
@@ -272,3 +266,55 @@ async fn the_url_path_names_the_namespace() {
     );
     socket.disconnect();
 }
+
+#[tokio::test]
+async fn the_test_client_expects_typed_events_and_acks() {
+    use fastsio_client::testing::{ExpectError, TestClient, TestServer as Served};
+    let io = Server::builder()
+        .routes(Routes::new("/").on_connect(on_connect).on("echo", echo))
+        .build()
+        .unwrap();
+    let server = Served::start(io).await;
+    let mut client = TestClient::connect_with(&server, "/", json!({"name": "t"}))
+        .await
+        .unwrap();
+    let greet: Greet = client.expect_event(WAIT).await.unwrap();
+    assert_eq!(greet.text, "hi t");
+    let echoed = client
+        .socket()
+        .emit_with_ack(&Echo { n: 5 }, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(echoed.n, 5);
+    let missing = client.expect_raw("never", Duration::from_millis(50)).await;
+    assert!(matches!(missing, Err(ExpectError::Timeout(_))));
+    let refused = TestClient::connect_with(&server, "/", json!({"name": "bad"})).await;
+    assert!(matches!(refused, Err(ConnectError::Refused { .. })));
+}
+
+/// Each scenario against fastsio and against node socket.io.
+macro_rules! against_both {
+    ($($scenario:ident),*) => {
+        mod fastsio_server {
+            $(#[tokio::test]
+            async fn $scenario() {
+                let server = super::start().await;
+                super::$scenario(&server.http("")).await;
+            })*
+        }
+        mod node_server {
+            $(#[tokio::test]
+            async fn $scenario() {
+                let server = super::NodeServer::start("server.mjs").await;
+                super::$scenario(&format!("http://127.0.0.1:{}", server.port)).await;
+            })*
+        }
+    };
+}
+
+against_both!(
+    typed_events_and_acks_both_ways_on_every_transport,
+    binary_travels_both_ways,
+    a_burst_of_1000_emits_arrives_in_order,
+    a_refused_namespace_gives_the_servers_message_and_data
+);
