@@ -16,15 +16,16 @@ use crate::engine::{
 use crate::error::{BuildError, EmitError};
 use crate::handler::{IntoRoutes, ServerEvent};
 use crate::middleware::{IntoMiddleware, ScopedMiddleware};
-use crate::namespace::{
-    BoundRoutes, Namespace, NamespaceHandlers, NsPattern, Routes, UnboundMiddleware,
-    unbound_middleware,
-};
+use crate::namespace::Namespace;
+use crate::ns_pattern::NsPattern;
 use crate::observer::Observer;
 use crate::operators::BroadcastOperators;
 use crate::protocol::Parser;
 use crate::recovery::RecoveryConfig;
 use crate::room::IntoRooms;
+use crate::routes::{
+    BoundRoutes, NamespaceHandlers, Routes, UnboundMiddleware, unbound_middleware,
+};
 use crate::service::{EngineLayer, EngineService, NotFound, serve};
 use crate::socket::SocketRef;
 

@@ -9,6 +9,7 @@
 //! serve their ready connections in turn: every busy connection is served as often as every
 //! other, however many there are.
 
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod close;

@@ -134,6 +134,19 @@ impl NodeServer {
     }
 }
 
+/// A raw WebSocket client of the node server, in the room `room` if given, past its
+/// `hello`.
+pub async fn raw_client(n: &NodeServer, room: Option<&str>) -> super::Client {
+    let query = room.map(|r| format!("&room={r}")).unwrap_or_default();
+    let url = format!(
+        "ws://127.0.0.1:{}/socket.io/?EIO=4&transport=websocket{query}",
+        n.port
+    );
+    let mut client = super::raw_connect(&url).await;
+    assert!(super::next(&mut client).await.starts_with(r#"42["hello""#));
+    client
+}
+
 /// socket.io-client@4 sockets (`node/clients.mjs`), each known by a name; each answers acks
 /// with its name.
 pub struct Clients(Script);
