@@ -35,7 +35,7 @@ fn full() -> String {
 
 /// What the node server sends: numbers that JavaScript and Rust print alike (see
 /// `docs/scaling-out.md` for the ones they do not: integers JavaScript prints with trailing
-/// zeros, like 2^63 as `9223372036854776000`, and floats below 1e-5 or from 1e21 on).
+/// zeros, like 2^63 as `9223372036854776000`, and floats from 1e-6 to 1e-5).
 fn from_node() -> String {
     [
         r#"{"room":"r1","name":"ann","text":"hi","2":"b","1":"a","#,
