@@ -2,13 +2,18 @@
 
 use std::sync::Arc;
 
-use super::{CloseReason, Engine, EngineHandler, Frame, ProtocolVersion, Session, TransportKind};
+use super::{
+    CloseReason, Connection, Engine, EngineHandler, Frame, ProtocolVersion, TransportKind,
+};
 
 /// Runs a session's heartbeat until it closes, then tells the handler and frees the session.
 ///
 /// v4: ping every `ping_interval`, close if the pong does not come within `ping_timeout`.
 /// v3: the client pings; close if no ping comes within `ping_interval + ping_timeout`.
-pub(crate) async fn run<H: EngineHandler>(engine: Arc<Engine<H>>, session: Arc<Session<H::Data>>) {
+pub(crate) async fn run<H: EngineHandler>(
+    engine: Arc<Engine<H>>,
+    session: Arc<Connection<H::Data>>,
+) {
     let interval = engine.config.ping_interval;
     let timeout = engine.config.ping_timeout;
     let beat = async {

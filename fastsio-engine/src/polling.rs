@@ -13,7 +13,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use super::http_compression::Encoding;
 use super::server::EngineQuery;
 use super::{
-    CloseReason, Engine, EngineBody, EngineHandler, Frame, HandshakeError, RequestInfo, Session,
+    CloseReason, Connection, Engine, EngineBody, EngineHandler, Frame, HandshakeError, RequestInfo,
     TransportKind, payload,
 };
 
@@ -43,7 +43,7 @@ pub(crate) fn open<H: EngineHandler>(
 /// The long GET: waits for frames, then answers with as many as fit in one payload.
 pub(crate) async fn get<H: EngineHandler>(
     engine: &Arc<Engine<H>>,
-    session: Arc<Session<H::Data>>,
+    session: Arc<Connection<H::Data>>,
     encoding: Option<Encoding>,
 ) -> Response<EngineBody> {
     let Ok(_writer) = session.writer.try_lock() else {
@@ -86,7 +86,7 @@ pub(crate) async fn get<H: EngineHandler>(
 }
 
 /// Moves queued frames into `frames` while they fit in `budget` bytes.
-fn drain<D>(session: &Session<D>, frames: &mut Vec<Frame>, budget: &mut usize) {
+fn drain<D>(session: &Connection<D>, frames: &mut Vec<Frame>, budget: &mut usize) {
     while *budget > 0 {
         let Some(frame) = session.outbox.try_pop() else {
             break;
@@ -102,7 +102,7 @@ fn drain<D>(session: &Session<D>, frames: &mut Vec<Frame>, budget: &mut usize) {
 /// the session failed); a later one finds the session gone: 400.
 fn closing_poll<H: EngineHandler>(
     engine: &Engine<H>,
-    session: &Session<H::Data>,
+    session: &Connection<H::Data>,
     pending: bool,
     encoding: Option<Encoding>,
 ) -> Response<EngineBody> {
@@ -133,7 +133,7 @@ fn closing_poll<H: EngineHandler>(
 /// reaches the [`HttpCompression`](super::HttpCompression) threshold.
 fn respond<H: EngineHandler>(
     engine: &Engine<H>,
-    session: &Session<H::Data>,
+    session: &Connection<H::Data>,
     frames: &[Frame],
     encoding: Option<Encoding>,
 ) -> Response<EngineBody> {
@@ -155,7 +155,7 @@ fn respond<H: EngineHandler>(
 /// The POST: decodes the payload (bounded by `max_payload`) and applies each packet in order.
 pub(crate) async fn post<H, B>(
     engine: &Arc<Engine<H>>,
-    session: Arc<Session<H::Data>>,
+    session: Arc<Connection<H::Data>>,
     req: Request<B>,
 ) -> Response<EngineBody>
 where
@@ -185,7 +185,7 @@ where
 
 async fn read_and_apply<H, B>(
     engine: &Arc<Engine<H>>,
-    session: &Arc<Session<H::Data>>,
+    session: &Arc<Connection<H::Data>>,
     req: Request<B>,
 ) -> Result<(), StatusCode>
 where

@@ -12,9 +12,9 @@ use http_body_util::Full;
 use super::http_compression::Encoding;
 use super::lanes::Lanes;
 use super::{
-    CloseReason, EngineConfig, EngineHandler, Frame, HandshakeError, Packet, ProtocolVersion,
-    RemoteAddr, RequestInfo, Session, Sid, TransportKind, cors, heartbeat, polling, request,
-    websocket,
+    CloseReason, Connection, EngineConfig, EngineHandler, Frame, HandshakeError, Packet,
+    ProtocolVersion, RemoteAddr, RequestInfo, Sid, TransportKind, cors, heartbeat, polling,
+    request, websocket,
 };
 
 /// The body of every response the engine writes.
@@ -27,7 +27,7 @@ pub type EngineBody = Full<Bytes>;
 pub struct Engine<H: EngineHandler> {
     pub(crate) config: EngineConfig,
     pub(crate) handler: H,
-    sessions: RwLock<HashMap<Sid, Arc<Session<H::Data>>>>,
+    sessions: RwLock<HashMap<Sid, Arc<Connection<H::Data>>>>,
     /// Sessions open or being opened (a WebSocket handshake answered, its upgrade pending):
     /// what [`EngineConfig::max_connections`] bounds.
     slots: AtomicUsize,
@@ -71,7 +71,7 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// A session by id.
-    pub fn session(&self, sid: Sid) -> Option<Arc<Session<H::Data>>> {
+    pub fn session(&self, sid: Sid) -> Option<Arc<Connection<H::Data>>> {
         self.read_sessions().get(&sid).cloned()
     }
 
@@ -83,7 +83,9 @@ impl<H: EngineHandler> Engine<H> {
         }
     }
 
-    fn read_sessions(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Sid, Arc<Session<H::Data>>>> {
+    fn read_sessions(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, HashMap<Sid, Arc<Connection<H::Data>>>> {
         self.sessions.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -259,8 +261,8 @@ impl<H: EngineHandler> Engine<H> {
         self: &Arc<Self>,
         request: RequestInfo,
         query: &EngineQuery,
-    ) -> Arc<Session<H::Data>> {
-        let session = Arc::new(Session::new(
+    ) -> Arc<Connection<H::Data>> {
+        let session = Arc::new(Connection::new(
             query.version,
             query.transport,
             query.supports_binary,
@@ -299,7 +301,7 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// Applies one packet from the client, whatever the transport.
-    pub(crate) fn on_packet(&self, session: &Arc<Session<H::Data>>, packet: Packet) {
+    pub(crate) fn on_packet(&self, session: &Arc<Connection<H::Data>>, packet: Packet) {
         match packet {
             Packet::Message(text) => self.handler.on_message(session, text),
             Packet::Binary(data) => self.handler.on_binary(session, data),
