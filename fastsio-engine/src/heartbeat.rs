@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use super::{CloseReason, Engine, EngineHandler, Frame, ProtocolVersion, Session, TransportKind};
+use super::{
+    CloseReason, Connection, Engine, EngineHandler, Frame, ProtocolVersion, TransportKind,
+};
 
 /// Runs a session's heartbeat until it closes, then tells the handler and frees the session.
 ///
@@ -12,7 +14,10 @@ use super::{CloseReason, Engine, EngineHandler, Frame, ProtocolVersion, Session,
 /// v3: the client pings; close if no ping comes within `ping_interval + ping_timeout`.
 /// Either way the session's deadline is at most `ping_interval + ping_timeout` after the
 /// client's last answer.
-pub(crate) async fn run<H: EngineHandler>(engine: Arc<Engine<H>>, session: Arc<Session<H::Data>>) {
+pub(crate) async fn run<H: EngineHandler>(
+    engine: Arc<Engine<H>>,
+    session: Arc<Connection<H::Data>>,
+) {
     if let Some(delay) = engine.connect_delay()
         && session.is_delayed()
     {

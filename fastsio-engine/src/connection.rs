@@ -1,4 +1,4 @@
-//! [`Session`]: one Engine.IO client, whatever its transport: id, outgoing queue, state.
+//! [`Connection`]: one Engine.IO client, whatever its transport: id, outgoing queue, state.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
@@ -54,9 +54,10 @@ impl std::fmt::Display for SendError {
 
 impl std::error::Error for SendError {}
 
-/// One Engine.IO session. Cheap to share (`Arc<Session<D>>`); `D` is the per-session data of
-/// the layer above (the Socket.IO client state).
-pub struct Session<D> {
+/// One Engine.IO connection (a "session" in the protocol's words: one sid, whichever
+/// transports it uses over time). Cheap to share (`Arc<Connection<D>>`); `D` is the
+/// per-connection data of the layer above (the Socket.IO client state).
+pub struct Connection<D> {
     id: Sid,
     version: ProtocolVersion,
     supports_binary: bool,
@@ -84,7 +85,7 @@ pub struct Session<D> {
     data: D,
 }
 
-impl<D> Session<D> {
+impl<D> Connection<D> {
     pub(crate) fn new(
         id: Sid,
         version: ProtocolVersion,
@@ -94,7 +95,7 @@ impl<D> Session<D> {
         config: &EngineConfig,
         data: D,
     ) -> Self {
-        Session {
+        Connection {
             id,
             version,
             supports_binary,
@@ -322,9 +323,9 @@ impl<D> Session<D> {
     }
 }
 
-impl<D> std::fmt::Debug for Session<D> {
+impl<D> std::fmt::Debug for Connection<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
+        f.debug_struct("Connection")
             .field("id", &self.id)
             .field("version", &self.version)
             .field("transport", &self.transport())
