@@ -168,6 +168,21 @@ impl Clients {
         self.connect_with(cmd).await
     }
 
+    /// Connects socket `name` to namespace `nsp` at `url` with `auth`, over `transports`
+    /// (`["polling", "websocket"]`: socket.io-client's default); returns its id.
+    pub async fn connect_over(
+        &mut self,
+        name: &str,
+        url: &str,
+        nsp: &str,
+        auth: Value,
+        transports: &[&str],
+    ) -> String {
+        let cmd = json!({"cmd": "connect", "name": name, "url": url, "nsp": nsp, "auth": auth,
+            "transports": transports});
+        self.connect_with(cmd).await
+    }
+
     async fn connect_with(&mut self, cmd: Value) -> String {
         let reply = self.0.run(cmd.clone()).await;
         assert_eq!(reply["connected"], true, "{cmd}: {reply}");
@@ -194,6 +209,27 @@ impl Clients {
             .run(json!({"cmd": "wait", "name": name, "count": count}))
             .await;
         reply["events"].as_array().unwrap().clone()
+    }
+
+    /// Connects socket `name` to namespace `nsp` at `url` with `auth` over WebSocket, with
+    /// socket.io-client's reconnection on; returns its id.
+    pub async fn connect_reconnecting(
+        &mut self,
+        name: &str,
+        url: &str,
+        nsp: &str,
+        auth: Value,
+    ) -> String {
+        let cmd = json!({"cmd": "connect", "name": name, "url": url, "nsp": nsp, "auth": auth,
+            "reconnection": true});
+        self.connect_with(cmd).await
+    }
+
+    /// Socket `name`'s next connection (waits up to 5 s): `{connected, recovered, id}`.
+    pub async fn reconnected(&mut self, name: &str) -> Value {
+        self.0
+            .run(json!({"cmd": "reconnected", "name": name}))
+            .await
     }
 
     /// Whether socket `name` is disconnected (waits up to 5 s for it).
