@@ -176,7 +176,7 @@ async fn the_streams_adapter_relays_payloads_byte_for_byte() {
         "streams_server.mjs",
         &[&redis.url, &stream, &sessions, &prefix],
     );
-    let port = server.read().await["ready"].as_u64().expect("ready");
+    let port = server.ready().await["ready"].as_u64().expect("ready");
     let ws = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
     // node's sockets join `r` and get `welcome`; fastsio's join no room.
     let mut cn = raw_connect(&ws).await;

@@ -289,7 +289,7 @@ async fn a_node_server_on_the_streams_adapter_shares_the_stream_and_the_sessions
         "streams_server.mjs",
         &[&redis.url, &names.stream, &names.sessions, &names.prefix],
     );
-    let port = server.read().await["ready"]
+    let port = server.ready().await["ready"]
         .as_u64()
         .expect("the node server is ready");
     let node_url = format!("http://127.0.0.1:{port}");

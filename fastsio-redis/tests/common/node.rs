@@ -79,9 +79,19 @@ impl Script {
 
     /// The next line the script prints (within 10 s), as JSON.
     pub async fn read(&mut self) -> Value {
-        let line = tokio::time::timeout(Duration::from_secs(10), self.lines.next_line())
+        self.read_within(Duration::from_secs(10)).await
+    }
+
+    /// The first line the script prints, once started (within 60 s: loading socket.io and
+    /// connecting to Redis takes node seconds on a busy machine), as JSON.
+    pub async fn ready(&mut self) -> Value {
+        self.read_within(Duration::from_secs(60)).await
+    }
+
+    async fn read_within(&mut self, bound: Duration) -> Value {
+        let line = tokio::time::timeout(bound, self.lines.next_line())
             .await
-            .expect("node answers within 10 s")
+            .unwrap_or_else(|_| panic!("node answers within {bound:?}"))
             .unwrap()
             .expect("node is running");
         serde_json::from_str(&line).unwrap()
@@ -120,7 +130,7 @@ impl NodeServer {
 
     async fn start_with(args: &[&str]) -> NodeServer {
         let mut script = Script::start("server.mjs", args);
-        let ready = script.read().await;
+        let ready = script.ready().await;
         let port = ready["ready"].as_u64().expect("ready line") as u16;
         NodeServer { script, port }
     }
