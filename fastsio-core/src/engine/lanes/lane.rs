@@ -135,7 +135,9 @@ impl Lane {
             let ended = member.poll();
             if self.runner.load(Ordering::Acquire) != generation {
                 // Taken over during that poll: the connection goes to the new runner.
-                self.settle(member, ended);
+                if self.settle(member, ended) {
+                    self.waker.wake();
+                }
                 return Poll::Ready(());
             }
             self.polling.store(false, Ordering::Release);
