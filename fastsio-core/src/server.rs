@@ -16,15 +16,16 @@ use crate::engine::{
 use crate::error::{BuildError, EmitError};
 use crate::handler::{IntoRoutes, ServerEvent};
 use crate::middleware::{IntoMiddleware, ScopedMiddleware};
-use crate::namespace::{
-    BoundRoutes, Namespace, NamespaceHandlers, NsPattern, Routes, UnboundMiddleware,
-    unbound_middleware,
-};
+use crate::namespace::Namespace;
+use crate::ns_pattern::NsPattern;
 use crate::observer::Observer;
 use crate::operators::BroadcastOperators;
 use crate::protocol::Parser;
 use crate::recovery::RecoveryConfig;
 use crate::room::IntoRooms;
+use crate::routes::{
+    BoundRoutes, NamespaceHandlers, Routes, UnboundMiddleware, unbound_middleware,
+};
 use crate::service::{EngineLayer, EngineService, NotFound, serve};
 use crate::socket::SocketRef;
 
@@ -70,11 +71,10 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
+        let mut engine = EngineConfig::default();
+        engine.path = "/socket.io/".into();
         ServerConfig {
-            engine: EngineConfig {
-                path: "/socket.io/".into(),
-                ..EngineConfig::default()
-            },
+            engine,
             connect_timeout: Duration::from_secs(45),
             max_attachments: 64,
             max_pending_events: 256,
@@ -272,6 +272,14 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
     /// A hook that may refuse handshakes (HTTP 403).
     pub fn allow_request(mut self, hook: AllowRequest) -> Self {
         self.config.engine.allow_request = Some(hook);
+        self
+    }
+
+    /// Serves sessions across nodes without sticky sessions: requests for a session another
+    /// node holds are answered through `cluster` (`fastsio_redis::RedisEngine`, say). See
+    /// [`SessionCluster`](crate::engine::SessionCluster).
+    pub fn session_cluster(mut self, cluster: impl crate::engine::SessionCluster) -> Self {
+        self.config.engine.cluster = Some(crate::engine::ClusterLink::new(cluster));
         self
     }
 

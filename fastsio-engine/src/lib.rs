@@ -1,0 +1,53 @@
+//! The Engine.IO server of fastsio: the transport layer under Socket.IO (protocol v4, and v3
+//! when enabled), like node's `engine.io`. It knows nothing of Socket.IO: the layer above
+//! receives sessions and messages through an [`EngineHandler`].
+//!
+//! An [`Engine`] owns the sessions of one path. Each [`Session`] has a bounded queue of
+//! outgoing [`Frame`]s that its current transport (a long-polling GET, or the WebSocket
+//! connection loop) writes, and hands each incoming [`Packet`] to an [`EngineHandler`].
+//! WebSocket connection loops run in a few tasks, one per worker thread of the runtime, which
+//! serve their ready connections in turn: every busy connection is served as often as every
+//! other, however many there are.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+mod close;
+mod cluster;
+mod config;
+mod cors;
+mod error;
+mod handler;
+mod heartbeat;
+mod http_compression;
+mod lanes;
+mod outbox;
+mod per_message_deflate;
+mod polling;
+mod request;
+mod server;
+pub mod service;
+mod session;
+mod sid;
+mod websocket;
+mod ws_socket;
+
+pub use close::CloseReason;
+pub use cluster::{ClusterFuture, ClusterLink, HandOver, LocalSessions, SessionCluster, TakeOver};
+pub use config::{
+    AllowRequest, AllowRequestFuture, CookieConfig, EngineConfig, OverflowPolicy, Transports,
+};
+pub use cors::CorsConfig;
+pub use error::HandshakeError;
+pub use handler::{Backpressure, EngineHandler};
+pub use http_compression::HttpCompression;
+pub use per_message_deflate::PerMessageDeflate;
+pub use request::{RemoteAddr, RequestInfo};
+pub use server::{Engine, EngineBody};
+pub use session::{SendError, Session, TransportKind};
+pub use sid::{InvalidSid, Sid};
+
+pub use fastsio_protocol::eio::{Frame, Packet, PacketError, ProtocolVersion, Str, payload};
+
+/// A boxed error, as hyper and tower carry them.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -1,0 +1,214 @@
+//! The HTTP side: [`EngineService`] (a tower `Service` that answers the engine's path and hands
+//! every other request to an inner service), [`EngineLayer`] (the same as a tower `Layer`, for
+//! axum) and [`serve`] (a standalone hyper 1 server).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{Either, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::BoxError;
+use crate::{Engine, EngineBody, EngineHandler, RemoteAddr};
+
+/// Answers requests under the engine's path; passes the others to `S`.
+pub struct EngineService<H: EngineHandler, S = NotFound> {
+    engine: Arc<Engine<H>>,
+    inner: S,
+}
+
+impl<H: EngineHandler> EngineService<H, NotFound> {
+    /// The engine alone: other paths get 404.
+    pub fn new(engine: Arc<Engine<H>>) -> Self {
+        EngineService {
+            engine,
+            inner: NotFound,
+        }
+    }
+}
+
+impl<H: EngineHandler, S> EngineService<H, S> {
+    /// The engine in front of `inner`.
+    pub fn with_inner(engine: Arc<Engine<H>>, inner: S) -> Self {
+        EngineService { engine, inner }
+    }
+}
+
+impl<H: EngineHandler, S: Clone> Clone for EngineService<H, S> {
+    fn clone(&self) -> Self {
+        EngineService {
+            engine: self.engine.clone(),
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+/// The future of a service call.
+pub type ServiceFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+impl<H, S, ReqBody, ResBody> Service<Request<ReqBody>> for EngineService<H, S>
+where
+    H: EngineHandler,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Future: Send + 'static,
+    ReqBody: Body<Data = Bytes> + Send + 'static,
+    ReqBody::Error: Into<BoxError>,
+{
+    type Response = Response<Either<EngineBody, ResBody>>;
+    type Error = S::Error;
+    type Future = ServiceFuture<Self::Response, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        if self.engine.matches(req.uri().path()) {
+            let engine = self.engine.clone();
+            Box::pin(async move { Ok(engine.handle(req).await.map(Either::Left)) })
+        } else {
+            let fut = self.inner.call(req);
+            Box::pin(async move { Ok(fut.await?.map(Either::Right)) })
+        }
+    }
+}
+
+/// Puts an engine in front of a service, as a tower `Layer`.
+pub struct EngineLayer<H: EngineHandler> {
+    engine: Arc<Engine<H>>,
+}
+
+impl<H: EngineHandler> EngineLayer<H> {
+    /// A layer serving `engine`.
+    pub fn new(engine: Arc<Engine<H>>) -> Self {
+        EngineLayer { engine }
+    }
+}
+
+impl<H: EngineHandler> Clone for EngineLayer<H> {
+    fn clone(&self) -> Self {
+        EngineLayer {
+            engine: self.engine.clone(),
+        }
+    }
+}
+
+impl<H: EngineHandler, S> Layer<S> for EngineLayer<H> {
+    type Service = EngineService<H, S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        EngineService::with_inner(self.engine.clone(), inner)
+    }
+}
+
+/// Answers 404 to everything: the default inner service.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NotFound;
+
+impl<B> Service<Request<B>> for NotFound {
+    type Response = Response<EngineBody>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Request<B>) -> Self::Future {
+        let mut res = Response::new(Full::new(Bytes::from_static(b"Not Found")));
+        *res.status_mut() = StatusCode::NOT_FOUND;
+        std::future::ready(Ok(res))
+    }
+}
+
+/// Serves `service` over HTTP/1.1 (with upgrades, for WebSocket) on every connection `listener`
+/// accepts, until `shutdown` resolves. Each request carries the peer's [`RemoteAddr`].
+///
+/// When `shutdown` resolves, the listener is dropped and every open HTTP connection shuts down
+/// gracefully: idle keep-alive connections close at once, and a connection with a request in
+/// flight (a long-poll, say) closes as soon as that request is answered. So no client can reach
+/// this server through a connection it kept open after the shutdown (a client reconnecting
+/// would otherwise land on the old server while a new one listens on the same port).
+/// Connections already upgraded to WebSocket belong to the engine: closing the engine
+/// ([`Engine::close_all`](crate::Engine::close_all), which `fastsio`'s `Io::close` calls) closes them.
+pub async fn serve<S, B>(
+    listener: TcpListener,
+    service: S,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()>
+where
+    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    tokio::pin!(shutdown);
+    let stopping = CancellationToken::new();
+    let _stop_connections = stopping.clone().drop_guard();
+    loop {
+        let (stream, addr) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    continue;
+                }
+            },
+            _ = &mut shutdown => return Ok(()),
+        };
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(serve_connection(
+            stream,
+            addr,
+            service.clone(),
+            stopping.child_token(),
+        ));
+    }
+}
+
+async fn serve_connection<S, B>(
+    stream: tokio::net::TcpStream,
+    addr: SocketAddr,
+    service: S,
+    stopping: CancellationToken,
+) where
+    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        req.extensions_mut().insert(RemoteAddr(addr));
+        service.clone().call(req)
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .serve_connection(TokioIo::new(stream), svc)
+        .with_upgrades();
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        _ = stopping.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, %addr, "connection ended with an error");
+    }
+}

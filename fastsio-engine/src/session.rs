@@ -1,0 +1,305 @@
+//! [`Session`]: one Engine.IO client, whatever its transport: id, outgoing queue, state.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::time::Duration;
+
+use std::sync::{Arc, OnceLock};
+use tokio::time::Instant;
+
+use tokio::sync::{Mutex, Notify};
+
+use super::outbox::{Outbox, Refused};
+use super::{CloseReason, EngineConfig, Frame, OverflowPolicy, ProtocolVersion, RequestInfo, Sid};
+
+/// The transport a session currently uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// HTTP long-polling (possibly in the middle of an upgrade).
+    Polling,
+    /// WebSocket.
+    Websocket,
+}
+
+const POLLING: u8 = 0;
+const UPGRADING: u8 = 1;
+const WEBSOCKET: u8 = 2;
+
+/// The session's connection waits for an upgrade that may move it to another node (see
+/// [`SessionCluster`](super::SessionCluster)).
+const DELAYED: u8 = 1;
+/// The session moved to another node.
+const HANDED_OVER: u8 = 2;
+
+/// Why a frame could not be queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// The session is closed.
+    Closed,
+    /// The outgoing queue is full; the overflow policy was applied (the frame is dropped, and
+    /// with [`OverflowPolicy::Close`] the session is closed too).
+    Full,
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SendError::Closed => "session closed",
+            SendError::Full => "outgoing queue full",
+        })
+    }
+}
+
+impl std::error::Error for SendError {}
+
+/// One Engine.IO session. Cheap to share (`Arc<Session<D>>`); `D` is the per-session data of
+/// the layer above (the Socket.IO client state).
+pub struct Session<D> {
+    id: Sid,
+    version: ProtocolVersion,
+    supports_binary: bool,
+    request: Arc<RequestInfo>,
+    state: AtomicU8,
+    /// `DELAYED`, `HANDED_OVER`, or 0.
+    cluster: AtomicU8,
+    pub(crate) outbox: Outbox,
+    /// Held by the transport that writes the outbox: one at a time (a long-poll, or the
+    /// WebSocket connection once the upgrade is done).
+    pub(crate) writer: Mutex<()>,
+    overflow: OverflowPolicy,
+    close_reason: OnceLock<CloseReason>,
+    closed: Notify,
+    awaiting_pong: AtomicBool,
+    created: Instant,
+    pong_deadline_ms: AtomicU64,
+    pub(crate) heartbeat: Notify,
+    pub(crate) transport_change: Notify,
+    pub(crate) posting: AtomicBool,
+    pub(crate) drained: Notify,
+    drained_flag: AtomicBool,
+    data: D,
+}
+
+impl<D> Session<D> {
+    pub(crate) fn new(
+        id: Sid,
+        version: ProtocolVersion,
+        transport: TransportKind,
+        supports_binary: bool,
+        request: RequestInfo,
+        config: &EngineConfig,
+        data: D,
+    ) -> Self {
+        Session {
+            id,
+            version,
+            supports_binary,
+            request: Arc::new(request),
+            state: AtomicU8::new(match transport {
+                TransportKind::Polling => POLLING,
+                TransportKind::Websocket => WEBSOCKET,
+            }),
+            cluster: AtomicU8::new(0),
+            outbox: Outbox::new(config.max_buffered_frames),
+            writer: Mutex::new(()),
+            overflow: config.overflow,
+            close_reason: OnceLock::new(),
+            closed: Notify::new(),
+            awaiting_pong: AtomicBool::new(false),
+            created: Instant::now(),
+            pong_deadline_ms: AtomicU64::new(u64::MAX),
+            heartbeat: Notify::new(),
+            transport_change: Notify::new(),
+            posting: AtomicBool::new(false),
+            drained: Notify::new(),
+            drained_flag: AtomicBool::new(false),
+            data,
+        }
+    }
+
+    /// The session id.
+    pub fn id(&self) -> Sid {
+        self.id
+    }
+
+    /// The protocol revision the client speaks.
+    pub fn version(&self) -> ProtocolVersion {
+        self.version
+    }
+
+    /// The opening request.
+    pub fn request(&self) -> &Arc<RequestInfo> {
+        &self.request
+    }
+
+    /// The data of the layer above.
+    pub fn data(&self) -> &D {
+        &self.data
+    }
+
+    /// The current transport.
+    pub fn transport(&self) -> TransportKind {
+        match self.state.load(Ordering::Acquire) {
+            WEBSOCKET => TransportKind::Websocket,
+            _ => TransportKind::Polling,
+        }
+    }
+
+    pub(crate) fn supports_binary(&self) -> bool {
+        self.supports_binary
+    }
+
+    pub(crate) fn is_upgrading(&self) -> bool {
+        self.state.load(Ordering::Acquire) == UPGRADING
+    }
+
+    /// Polling → upgrading; false if the session is not on polling.
+    pub(crate) fn begin_upgrade(&self) -> bool {
+        self.state
+            .compare_exchange(POLLING, UPGRADING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    pub(crate) fn abort_upgrade(&self) {
+        if self
+            .state
+            .compare_exchange(UPGRADING, POLLING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.transport_change.notify_waiters();
+        }
+    }
+
+    pub(crate) fn finish_upgrade(&self) {
+        self.state.store(WEBSOCKET, Ordering::Release);
+        self.transport_change.notify_waiters();
+    }
+
+    /// Delays the session's connection (see [`SessionCluster`](super::SessionCluster)).
+    pub(crate) fn delay(&self) {
+        self.cluster.store(DELAYED, Ordering::Release);
+    }
+
+    /// Whether the session's connection is delayed.
+    pub(crate) fn is_delayed(&self) -> bool {
+        self.cluster.load(Ordering::Acquire) == DELAYED
+    }
+
+    /// Delayed → connected; false if the session was not delayed.
+    pub(crate) fn end_delay(&self) -> bool {
+        self.cluster
+            .compare_exchange(DELAYED, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Delayed → handed over; false if the session was not delayed.
+    pub(crate) fn mark_handed_over(&self) -> bool {
+        self.cluster
+            .compare_exchange(DELAYED, HANDED_OVER, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Whether the session moved to another node.
+    pub(crate) fn is_handed_over(&self) -> bool {
+        self.cluster.load(Ordering::Acquire) == HANDED_OVER
+    }
+
+    /// When the session was created: heartbeat deadlines count from here.
+    pub(crate) fn created(&self) -> Instant {
+        self.created
+    }
+
+    /// Records that the heartbeat waits for a pong until `deadline`.
+    pub(crate) fn expect_pong_by(&self, deadline: Instant) {
+        let ms = deadline.duration_since(self.created).as_millis() as u64;
+        self.pong_deadline_ms.store(ms, Ordering::Release);
+        self.awaiting_pong.store(true, Ordering::Release);
+    }
+
+    /// Records a pong; true if one was awaited.
+    pub(crate) fn pong_received(&self) -> bool {
+        self.pong_deadline_ms.store(u64::MAX, Ordering::Release);
+        self.awaiting_pong.swap(false, Ordering::AcqRel)
+    }
+
+    /// Closes the session if its pong is overdue, whether or not the heartbeat timer has fired
+    /// yet (so a request arriving right at the deadline sees the session as gone).
+    pub(crate) fn check_pong_overdue(&self) {
+        let deadline = self.pong_deadline_ms.load(Ordering::Acquire);
+        if deadline != u64::MAX && self.created + Duration::from_millis(deadline) <= Instant::now()
+        {
+            self.close(CloseReason::PingTimeout);
+        }
+    }
+
+    /// Queues a frame for the client. Never waits: a full queue applies the configured
+    /// [`OverflowPolicy`].
+    pub fn send(&self, frame: Frame) -> Result<(), SendError> {
+        match self.outbox.push(frame) {
+            Ok(()) => Ok(()),
+            Err(Refused::Closed) => Err(SendError::Closed),
+            Err(Refused::Full) => {
+                if self.overflow == OverflowPolicy::Close {
+                    tracing::debug!(sid = %self.id, "outgoing queue full: closing the session");
+                    self.close(CloseReason::TransportError);
+                }
+                Err(SendError::Full)
+            }
+        }
+    }
+
+    /// Frames queued and not yet written to the transport.
+    pub fn queued(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// Closes the session (the first reason given wins). When the server closes it
+    /// ([`CloseReason::ForcedClose`], [`CloseReason::ServerShutdown`]), the frames still queued
+    /// are written first; when the transport failed or the client left, they are dropped. The
+    /// layer above hears of the close once.
+    pub fn close(&self, reason: CloseReason) {
+        if self.close_reason.set(reason).is_ok() {
+            self.outbox.close();
+            self.closed.notify_waiters();
+        }
+    }
+
+    /// Records that the last poll of a closed session was answered; false if one already was.
+    pub(crate) fn mark_drained(&self) -> bool {
+        let first = !self.drained_flag.swap(true, Ordering::AcqRel);
+        if first {
+            self.drained.notify_one();
+        }
+        first
+    }
+
+    /// Whether the session is closed.
+    pub fn is_closed(&self) -> bool {
+        self.close_reason.get().is_some()
+    }
+
+    /// Why the session closed, once it has.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.close_reason.get().copied()
+    }
+
+    /// Resolves when the session closes.
+    pub async fn closed(&self) {
+        let notified = self.closed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if !self.is_closed() {
+            notified.await;
+        }
+    }
+}
+
+impl<D> std::fmt::Debug for Session<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("version", &self.version)
+            .field("transport", &self.transport())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}

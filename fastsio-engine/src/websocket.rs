@@ -1,0 +1,254 @@
+//! WebSocket: new sessions opened over WebSocket, upgrades from polling, and the connection
+//! loop that reads packets and writes queued frames.
+
+use std::sync::Arc;
+
+use http::{Request, Response};
+
+use super::server::EngineQuery;
+use super::ws_socket::{Incoming, PendingWs, WsSocket, handshake};
+use super::{
+    Backpressure, CloseReason, Engine, EngineBody, EngineHandler, Frame, HandshakeError, Packet,
+    ProtocolVersion, RequestInfo, Session, TransportKind,
+};
+use crate::BoxError;
+
+/// Frames written per flush at most, so one busy session cannot starve its own reads.
+const WRITE_BATCH: usize = 64;
+
+/// A WebSocket request without a sid: a new session over WebSocket.
+pub(crate) fn accept_new<H, B>(
+    engine: &Arc<Engine<H>>,
+    mut req: Request<B>,
+    info: RequestInfo,
+    query: EngineQuery,
+) -> Result<Response<EngineBody>, HandshakeError>
+where
+    H: EngineHandler,
+{
+    let (response, pending) = handshake(&mut req, &engine.config)?;
+    let lanes = &engine.lanes;
+    let engine = engine.clone();
+    lanes.spawn(async move {
+        let Some(mut ws) = upgrade(&engine, pending).await else {
+            // The slot taken for this session (see `Engine::reserve_slot`).
+            engine.release_slot();
+            return;
+        };
+        let session = engine.open_session(info, &query);
+        let open = engine.open_packet(session.id(), TransportKind::Websocket);
+        if ws.send(open, session.version()).await.is_err() {
+            session.close(CloseReason::TransportError);
+            return;
+        }
+        engine.handler.on_open(&session);
+        run(&engine, &session, &mut ws).await;
+    });
+    Ok(response)
+}
+
+/// A WebSocket request with the sid of a polling session: the upgrade.
+pub(crate) fn accept_upgrade<H, B>(
+    engine: &Arc<Engine<H>>,
+    mut req: Request<B>,
+    session: Arc<Session<H::Data>>,
+) -> Result<Response<EngineBody>, HandshakeError>
+where
+    H: EngineHandler,
+{
+    if !engine.config.allow_upgrades {
+        return Err(HandshakeError::BadRequest);
+    }
+    let (response, pending) = handshake(&mut req, &engine.config)?;
+    let lanes = &engine.lanes;
+    let engine = engine.clone();
+    lanes.spawn(async move {
+        let Some(mut ws) = upgrade(&engine, pending).await else {
+            return;
+        };
+        if !session.begin_upgrade() {
+            tracing::debug!(sid = %session.id(), "second upgrade refused");
+            let _ = ws.close().await;
+            return;
+        }
+        let probed =
+            tokio::time::timeout(engine.config.upgrade_timeout, probe(&mut ws, &session)).await;
+        if probed != Ok(true) {
+            tracing::debug!(sid = %session.id(), "upgrade failed: staying on polling");
+            session.abort_upgrade();
+            let _ = ws.close().await;
+            return;
+        }
+        session.finish_upgrade();
+        engine.end_delay(&session);
+        engine.handler.on_upgrade(&session);
+        tracing::debug!(sid = %session.id(), "upgraded to websocket");
+        run(&engine, &session, &mut ws).await;
+    });
+    Ok(response)
+}
+
+/// `2probe` → `3probe` (and the pending poll is released), then `5`.
+async fn probe<D>(ws: &mut WsSocket, session: &Session<D>) -> bool {
+    let mut probed = false;
+    while let Some(Ok(msg)) = ws.next().await {
+        let Incoming::Text(text) = msg else {
+            return false;
+        };
+        match Packet::decode_text(text, false) {
+            Ok(Packet::PingProbe) if !probed => {
+                if ws.send(Frame::PONG_PROBE, session.version()).await.is_err() {
+                    return false;
+                }
+                probed = true;
+                session.transport_change.notify_waiters();
+            }
+            Ok(Packet::Upgrade) if probed => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+async fn upgrade<H: EngineHandler>(engine: &Engine<H>, pending: PendingWs) -> Option<WsSocket> {
+    match pending.open(&engine.config).await {
+        Ok(ws) => Some(ws),
+        Err(e) => {
+            tracing::debug!(error = %e, "websocket upgrade failed");
+            None
+        }
+    }
+}
+
+/// The connection loop: packets in, queued frames out, until the session closes.
+///
+/// Reading and writing take turns in a random order (`select!`), so a client that keeps
+/// sending cannot hold back what the server has for it, nor a busy outbox the client's
+/// packets.
+async fn run<H: EngineHandler>(
+    engine: &Engine<H>,
+    session: &Arc<Session<H::Data>>,
+    ws: &mut WsSocket,
+) {
+    let version = session.version();
+    let _writer = session.writer.lock().await;
+    while !session.is_closed() {
+        tokio::select! {
+            incoming = ws.next() => match incoming {
+                Some(Ok(msg)) => {
+                    on_message(engine, session, msg);
+                    if let Some(wait) = engine.handler.backpressure(session)
+                        && !write_while(ws, version, session, wait).await
+                    {
+                        break;
+                    }
+                }
+                Some(Err(e)) => {
+                    tracing::debug!(sid = %session.id(), error = %e, "websocket read failed");
+                    session.close(CloseReason::TransportError);
+                }
+                None => session.close(CloseReason::TransportClose),
+            },
+            frame = session.outbox.pop() => {
+                let Some(frame) = frame else { break };
+                if !write_or_close(ws, frame, version, session).await {
+                    break;
+                }
+            }
+        }
+    }
+    if session.close_reason().is_some_and(|r| r.by_server()) {
+        let flush = async {
+            while let Some(frame) = session.outbox.try_pop() {
+                ws.feed(frame, version).await?;
+            }
+            ws.close().await
+        };
+        let _ = tokio::time::timeout(engine.config.ping_timeout, flush).await;
+    } else {
+        let _ = tokio::time::timeout(engine.config.ping_timeout, ws.close()).await;
+    }
+}
+
+/// Keeps writing queued frames (reading nothing) until `wait` resolves; false if the session
+/// closed or the write failed meanwhile.
+async fn write_while<D>(
+    ws: &mut WsSocket,
+    version: ProtocolVersion,
+    session: &Session<D>,
+    wait: Backpressure,
+) -> bool {
+    tokio::pin!(wait);
+    loop {
+        tokio::select! {
+            biased;
+            _ = &mut wait => return true,
+            frame = session.outbox.pop() => {
+                let Some(frame) = frame else { return false };
+                if !write_or_close(ws, frame, version, session).await {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+/// Writes `first` and what else is queued (a batch); false if the session closed meanwhile
+/// (a client that does not read) or the write failed (the session is then closed).
+async fn write_or_close<D>(
+    ws: &mut WsSocket,
+    first: Frame,
+    version: ProtocolVersion,
+    session: &Session<D>,
+) -> bool {
+    let written = tokio::select! {
+        biased;
+        written = write_batch(ws, first, session, version) => written,
+        _ = session.closed() => return false,
+    };
+    if let Err(e) = written {
+        tracing::debug!(sid = %session.id(), error = %e, "websocket write failed");
+        session.close(CloseReason::TransportError);
+        return false;
+    }
+    true
+}
+
+fn on_message<H: EngineHandler>(
+    engine: &Engine<H>,
+    session: &Arc<Session<H::Data>>,
+    msg: Incoming,
+) {
+    let packet = match msg {
+        Incoming::Text(text) => Packet::decode_text(text, false),
+        Incoming::Binary(data) => Packet::decode_binary(data, session.version()),
+        Incoming::Close => {
+            session.close(CloseReason::TransportClose);
+            return;
+        }
+        Incoming::Control => return,
+    };
+    match packet {
+        Ok(packet) => engine.on_packet(session, packet),
+        Err(e) => {
+            tracing::debug!(sid = %session.id(), error = %e, "invalid packet: closing");
+            session.close(CloseReason::ParseError);
+        }
+    }
+}
+
+async fn write_batch<D>(
+    ws: &mut WsSocket,
+    first: Frame,
+    session: &Session<D>,
+    version: ProtocolVersion,
+) -> Result<(), BoxError> {
+    ws.feed(first, version).await?;
+    for _ in 1..WRITE_BATCH {
+        let Some(frame) = session.outbox.try_pop() else {
+            break;
+        };
+        ws.feed(frame, version).await?;
+    }
+    ws.flush().await
+}

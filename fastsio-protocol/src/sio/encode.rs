@@ -1,0 +1,169 @@
+//! Encoding packets for clients, once per emit: the result is shared by every target.
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use super::{PacketKind, into_args};
+use crate::eio::Str;
+
+/// A packet encoded once for all its targets, in the runtime's representation: the text frame
+/// (`4` + the Socket.IO packet) and its binary attachments. The server's
+/// [`Parser`](super::Parser) puts it on the wire (as is for JSON). Cloning shares the buffers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedPacket {
+    /// The text frame, Engine.IO message prefix included.
+    pub text: Str,
+    /// Binary attachments, sent as binary frames right after the text.
+    pub attachments: Vec<Bytes>,
+}
+
+/// What precedes the payload of a packet.
+#[derive(Debug, Clone, Copy)]
+pub struct Header<'a> {
+    /// The type (the binary type is chosen when attachments are present).
+    pub kind: PacketKind,
+    /// The namespace.
+    pub ns: &'a str,
+    /// The ack id.
+    pub id: Option<u64>,
+}
+
+fn write_header(out: &mut Vec<u8>, header: Header<'_>, attachments: usize) {
+    out.push(b'4');
+    let kind = match (header.kind, attachments) {
+        (PacketKind::Event, n) if n > 0 => PacketKind::BinaryEvent,
+        (PacketKind::Ack, n) if n > 0 => PacketKind::BinaryAck,
+        (kind, _) => kind,
+    };
+    out.push(kind.digit());
+    if kind.is_binary() {
+        out.extend_from_slice(itoa::Buffer::new().format(attachments).as_bytes());
+        out.push(b'-');
+    }
+    if header.ns != "/" {
+        out.extend_from_slice(header.ns.as_bytes());
+        out.push(b',');
+    }
+    if let Some(id) = header.id {
+        out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+    }
+}
+
+/// Encodes a packet whose payload is already JSON text (connect replies, errors, relayed
+/// events): `payload` is written as is.
+pub fn encode(header: Header<'_>, payload: &str, attachments: Vec<Bytes>) -> EncodedPacket {
+    let mut out = Vec::with_capacity(payload.len() + header.ns.len() + 16);
+    write_header(&mut out, header, attachments.len());
+    out.extend_from_slice(payload.as_bytes());
+    finish(out, attachments)
+}
+
+fn finish(out: Vec<u8>, attachments: Vec<Bytes>) -> EncodedPacket {
+    let text = String::from_utf8(out).expect("encoder writes UTF-8 only");
+    EncodedPacket {
+        text: text.into(),
+        attachments,
+    }
+}
+
+impl EncodedPacket {
+    /// An event: `["event", ...args]`, with `args` spread as [`into_args`] does.
+    pub fn event<T: Serialize + ?Sized>(
+        ns: &str,
+        event: &str,
+        id: Option<u64>,
+        args: &T,
+        attachments: Vec<Bytes>,
+    ) -> Result<EncodedPacket, serde_json::Error> {
+        let mut out = Vec::with_capacity(64 + event.len());
+        let header = Header {
+            kind: PacketKind::Event,
+            ns,
+            id,
+        };
+        write_header(&mut out, header, attachments.len());
+        out.push(b'[');
+        serde_json::to_writer(&mut out, event)?;
+        let mark = out.len();
+        out.push(b',');
+        if into_args(args, &mut out)? == 0 {
+            out.truncate(mark);
+        }
+        out.push(b']');
+        Ok(finish(out, attachments))
+    }
+
+    /// This event with `offset` added as its last argument, as connection state recovery
+    /// sends it (the client remembers the last one it got and claims it on reconnection).
+    ///
+    /// ```
+    /// use fastsio_protocol::sio::EncodedPacket;
+    /// let p = EncodedPacket::event("/", "e", None, &(1, 2), vec![]).unwrap();
+    /// assert_eq!(&*p.with_offset("7").text, r#"42["e",1,2,"7"]"#);
+    /// ```
+    pub fn with_offset(&self, offset: &str) -> EncodedPacket {
+        let text = self.text.as_str();
+        let body = text.strip_suffix(']').unwrap_or(text);
+        let mut out = Vec::with_capacity(text.len() + offset.len() + 4);
+        out.extend_from_slice(body.as_bytes());
+        out.push(b',');
+        serde_json::to_writer(&mut out, offset).expect("a string always serialises");
+        out.push(b']');
+        finish(out, self.attachments.clone())
+    }
+
+    /// An ack: `[...args]`.
+    pub fn ack<T: Serialize + ?Sized>(
+        ns: &str,
+        id: u64,
+        args: &T,
+        attachments: Vec<Bytes>,
+    ) -> Result<EncodedPacket, serde_json::Error> {
+        let mut out = Vec::with_capacity(64);
+        let header = Header {
+            kind: PacketKind::Ack,
+            ns,
+            id: Some(id),
+        };
+        write_header(&mut out, header, attachments.len());
+        out.push(b'[');
+        into_args(args, &mut out)?;
+        out.push(b']');
+        Ok(finish(out, attachments))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_events_acks_and_headers() {
+        let p = EncodedPacket::event("/", "hi", None, &(1, "2"), vec![]).unwrap();
+        assert_eq!(&*p.text, r#"42["hi",1,"2"]"#);
+        let p = EncodedPacket::event("/chat", "q\"uote", Some(7), &(), vec![]).unwrap();
+        assert_eq!(&*p.text, r#"42/chat,7["q\"uote"]"#);
+        let bin = vec![Bytes::from_static(&[1]), Bytes::from_static(&[2])];
+        let p = EncodedPacket::event(
+            "/",
+            "b",
+            None,
+            &serde_json::json!({"_placeholder": true, "num": 0}),
+            bin,
+        )
+        .unwrap();
+        assert_eq!(&*p.text, r#"452-["b",{"_placeholder":true,"num":0}]"#);
+        assert_eq!(p.attachments.len(), 2);
+        let p = EncodedPacket::ack("/x", 3, &(), vec![]).unwrap();
+        assert_eq!(&*p.text, "43/x,3[]");
+        let header = Header {
+            kind: PacketKind::Connect,
+            ns: "/",
+            id: None,
+        };
+        assert_eq!(
+            &*encode(header, r#"{"sid":"a"}"#, vec![]).text,
+            r#"40{"sid":"a"}"#
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! Socket.IO packets (protocol v5, and v4 for socket.io 2.x clients): decoding what clients
+//! send, encoding what the server emits. The wire format is the [`Parser`]'s: JSON text (the
+//! default) or, with the `msgpack` feature, MessagePack (`msgpack`).
+
+mod args;
+mod binary;
+mod decode;
+mod encode;
+#[cfg(feature = "msgpack")]
+pub mod msgpack;
+mod packet;
+mod parser;
+
+pub use args::{EventArgs, into_args};
+pub use binary::{Completion, PartialBinary};
+pub use decode::decode;
+pub use encode::{EncodedPacket, Header, encode};
+pub use packet::{Packet, PacketKind, ParseError};
+pub use parser::{Parser, Wire, WireError};
