@@ -26,8 +26,11 @@ pub(super) type Connection = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The connections of one lane, and who serves them.
 pub(super) struct Lane {
-    /// New connections, from [`Lanes::spawn`](super::Lanes::spawn).
-    incoming: Mutex<mpsc::UnboundedReceiver<Connection>>,
+    /// New connections, from [`Lanes::spawn`](super::Lanes::spawn). A runner holds this lock
+    /// for its bookkeeping (not while it polls a connection): it checks that it is still the
+    /// lane's runner and registers its waker under it, so a runner that was taken over can no
+    /// longer register a waker after the new runner did, and swallow its wake-ups.
+    control: Mutex<mpsc::UnboundedReceiver<Connection>>,
     /// Connections woken and not polled since, in the order they woke.
     ready: Mutex<VecDeque<Arc<Member>>>,
     /// Every connection of the lane, so that they are dropped with it (a connection that waits
@@ -73,7 +76,7 @@ const YIELDS_PER_ROUND: usize = 2;
 impl Lane {
     pub(super) fn new(incoming: mpsc::UnboundedReceiver<Connection>) -> Lane {
         Lane {
-            incoming: Mutex::new(incoming),
+            control: Mutex::new(incoming),
             ready: Mutex::new(VecDeque::new()),
             members: Mutex::new(HashMap::new()),
             count: AtomicUsize::new(0),
@@ -116,6 +119,7 @@ impl Lane {
     /// One round of runner `generation`: new connections in, then each ready connection
     /// polled once.
     fn round(self: &Arc<Self>, generation: u64, cx: &mut Context<'_>) -> Poll<()> {
+        let mut control = lock(&self.control);
         if self.runner.load(Ordering::Acquire) != generation {
             return Poll::Ready(());
         }
@@ -123,7 +127,7 @@ impl Lane {
         // A runner taken over may have left this set.
         self.polling.store(false, Ordering::Release);
         self.waker.register(cx.waker());
-        self.take_incoming(cx);
+        self.take_incoming(&mut control, cx);
         let mut yielded = 0;
         for _ in 0..self.count.load(Ordering::Acquire) {
             let Some(member) = lock(&self.ready).pop_front() else {
@@ -132,9 +136,12 @@ impl Lane {
             member.state.store(RUNNING, Ordering::Release);
             self.polls.fetch_add(1, Ordering::AcqRel);
             self.polling.store(true, Ordering::Release);
+            drop(control);
             let ended = member.poll();
+            control = lock(&self.control);
             if self.runner.load(Ordering::Acquire) != generation {
                 // Taken over during that poll: the connection goes to the new runner.
+                drop(control);
                 if self.settle(member, ended) {
                     self.waker.wake();
                 }
@@ -148,6 +155,7 @@ impl Lane {
                 }
             }
         }
+        drop(control);
         if self.closed.load(Ordering::Acquire) && self.count.load(Ordering::Acquire) == 0 {
             return Poll::Ready(());
         }
@@ -158,11 +166,14 @@ impl Lane {
     }
 
     /// Moves what [`Lanes::spawn`](super::Lanes::spawn) sent into the lane, ready to be polled.
-    fn take_incoming(self: &Arc<Self>, cx: &mut Context<'_>) {
+    fn take_incoming(
+        self: &Arc<Self>,
+        incoming: &mut mpsc::UnboundedReceiver<Connection>,
+        cx: &mut Context<'_>,
+    ) {
         if self.closed.load(Ordering::Acquire) {
             return;
         }
-        let mut incoming = lock(&self.incoming);
         loop {
             match incoming.poll_recv(cx) {
                 Poll::Ready(Some(connection)) => {
