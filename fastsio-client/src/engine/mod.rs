@@ -212,7 +212,12 @@ impl Driver {
                         return CloseCause::ClientClose;
                     };
                     batch.push(frame);
-                    while batch.len() < 256 {
+                    // One POST per turn on polling, so heartbeats interleave with a burst.
+                    let most = match self.transport {
+                        Transport::Polling(_) => polling::MAX_PACKETS_PER_POST,
+                        Transport::WebSocket(_) => 256,
+                    };
+                    while batch.len() < most {
                         match out.try_recv() {
                             Ok(frame) => batch.push(frame),
                             Err(_) => break,

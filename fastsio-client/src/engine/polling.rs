@@ -12,6 +12,9 @@ use super::http::HttpConn;
 use super::{Endpoint, OpenInfo};
 use crate::error::EngineError;
 
+/// The most packets in one POST: python-engineio refuses payloads of more than 16.
+pub(crate) const MAX_PACKETS_PER_POST: usize = 16;
+
 type Poll = Pin<Box<dyn Future<Output = (HttpConn, Result<Bytes, EngineError>)> + Send>>;
 
 /// A polling session.
@@ -93,13 +96,15 @@ impl Polling {
         self.in_flight.is_some()
     }
 
-    /// POSTs `frames`, in as many bodies as the server's `maxPayload` needs.
+    /// POSTs `frames`, in as many bodies as the server's `maxPayload` (and
+    /// [`MAX_PACKETS_PER_POST`]) needs.
     pub async fn send(&mut self, frames: &[Frame]) -> Result<(), EngineError> {
         let mut start = 0;
         while start < frames.len() {
             let mut size = 0;
             let mut end = start;
             while end < frames.len()
+                && end - start < MAX_PACKETS_PER_POST
                 && (end == start || size + frames[end].encoded_len() < self.max_payload)
             {
                 size += frames[end].encoded_len() + 1;
