@@ -278,6 +278,14 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// Serves sessions across nodes without sticky sessions: requests for a session another
+    /// node holds are answered through `cluster` (`fastsio_redis::RedisEngine`, say). See
+    /// [`SessionCluster`](crate::engine::SessionCluster).
+    pub fn session_cluster(mut self, cluster: impl crate::engine::SessionCluster) -> Self {
+        self.config.engine.cluster = Some(crate::engine::ClusterLink::new(cluster));
+        self
+    }
+
     /// The most attachments a packet may announce (default 64).
     pub fn max_attachments(mut self, n: usize) -> Self {
         self.config.max_attachments = n;

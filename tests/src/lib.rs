@@ -21,7 +21,9 @@ pub mod server;
 pub mod sio;
 pub mod ws;
 
-pub use node::{chat_dir, ensure_chat_bundle, ensure_npm, js_dir, run_node};
+pub use node::{
+    NodeServer, chat_dir, ensure_chat_bundle, ensure_npm, js_dir, js_server_dir, run_node,
+};
 pub use python::{ensure_python_venv, py_dir, run_python};
 
 use std::ffi::OsStr;

@@ -66,3 +66,49 @@ pub async fn run_node(script: &str, args: &[&str], timeout: Duration) -> ScriptO
         .collect();
     run_script(Path::new("node"), &args, &dir, timeout).await
 }
+
+/// The `tests/js-server` directory: node socket.io@4 servers for the client interop tests.
+pub fn js_server_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("js-server")
+}
+
+/// A node server process (`tests/js-server/<script>`), killed when dropped.
+pub struct NodeServer {
+    /// Where it listens (127.0.0.1).
+    pub port: u16,
+    _child: tokio::process::Child,
+}
+
+impl NodeServer {
+    /// Installs the locked packages of [`js_server_dir`] if needed, starts `script` and
+    /// reads the `{"port": N}` line it prints first (within 30 s).
+    pub async fn start(script: &str) -> NodeServer {
+        static DONE: OnceLock<()> = OnceLock::new();
+        tokio::task::spawn_blocking(|| DONE.get_or_init(|| ensure_npm_in(&js_server_dir())))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        let dir = js_server_dir();
+        let mut child = tokio::process::Command::new("node")
+            .arg(dir.join(script))
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{NODE_HINT} ({e})"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("the node server starts in time")
+            .expect("readable stdout")
+            .expect("a first line");
+        let port = serde_json::from_str::<serde_json::Value>(&line)
+            .ok()
+            .and_then(|v| v["port"].as_u64())
+            .unwrap_or_else(|| panic!("no port in {line:?}")) as u16;
+        NodeServer {
+            port,
+            _child: child,
+        }
+    }
+}
