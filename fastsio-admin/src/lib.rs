@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod admin_logins;
 mod commands;
 mod error;
 mod login;
@@ -46,7 +47,6 @@ mod observer;
 mod options;
 mod routes;
 mod sent_event;
-mod sessions;
 mod socket_details;
 mod stats;
 mod traffic;

@@ -8,9 +8,9 @@ use fastsio_core::ConnectError;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 
+use crate::admin_logins::AdminLogins;
 use crate::error::AdminError;
 use crate::options::AdminAuth;
-use crate::sessions::Sessions;
 
 /// The message node's admin instrumentation refuses with, which the UI recognises.
 const INVALID: &str = "invalid credentials";
@@ -24,10 +24,10 @@ struct Credentials {
     session_id: Option<String>,
 }
 
-/// The configured login and its sessions.
+/// The configured login and the logins it handed out.
 pub(crate) struct Login {
     auth: AdminAuth,
-    sessions: Sessions,
+    logins: AdminLogins,
     checks: Arc<Semaphore>,
 }
 
@@ -49,7 +49,7 @@ impl Login {
         }
         Ok(Login {
             auth,
-            sessions: Sessions::new(max_sessions),
+            logins: AdminLogins::new(max_sessions),
             checks: Arc::new(Semaphore::new(max_checks)),
         })
     }
@@ -66,7 +66,7 @@ impl Login {
         };
         let given: Credentials = serde_json::from_str(raw_auth).unwrap_or_default();
         if let Some(id) = &given.session_id
-            && self.sessions.contains(id)
+            && self.logins.contains(id)
         {
             return Ok(None);
         }
@@ -91,7 +91,7 @@ impl Login {
         if !matches {
             return Err(ConnectError::new(INVALID));
         }
-        Ok(Some(self.sessions.open()))
+        Ok(Some(self.logins.open()))
     }
 }
 

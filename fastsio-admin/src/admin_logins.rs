@@ -1,18 +1,18 @@
-//! [`Sessions`]: the login sessions handed to admins, so that a reloaded UI logs in again
+//! [`AdminLogins`]: the logins handed to admins, so that a reloaded UI logs in again
 //! with its session id instead of the password.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
 /// The most recent session ids, oldest first, at most `max`.
-pub(crate) struct Sessions {
+pub(crate) struct AdminLogins {
     ids: Mutex<VecDeque<String>>,
     max: usize,
 }
 
-impl Sessions {
+impl AdminLogins {
     pub fn new(max: usize) -> Self {
-        Sessions {
+        AdminLogins {
             ids: Mutex::new(VecDeque::new()),
             max,
         }
@@ -45,12 +45,12 @@ mod tests {
 
     #[test]
     fn forgets_the_oldest_beyond_the_limit() {
-        let sessions = Sessions::new(2);
-        let (a, b) = (sessions.open(), sessions.open());
-        assert!(sessions.contains(&a) && sessions.contains(&b));
-        let c = sessions.open();
-        assert!(!sessions.contains(&a));
-        assert!(sessions.contains(&b) && sessions.contains(&c));
-        assert!(!sessions.contains("not-a-session"));
+        let logins = AdminLogins::new(2);
+        let (a, b) = (logins.open(), logins.open());
+        assert!(logins.contains(&a) && logins.contains(&b));
+        let c = logins.open();
+        assert!(!logins.contains(&a));
+        assert!(logins.contains(&b) && logins.contains(&c));
+        assert!(!logins.contains("not-a-session"));
     }
 }
