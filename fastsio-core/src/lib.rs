@@ -4,6 +4,7 @@
 pub mod ack;
 pub mod adapter;
 mod client;
+pub mod contract;
 pub mod engine;
 mod error;
 mod event_queue;

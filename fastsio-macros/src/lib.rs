@@ -7,6 +7,7 @@
 //! still emits the user's item so that IDEs keep working.
 
 mod args;
+mod contract;
 mod handler;
 mod names;
 mod router;
