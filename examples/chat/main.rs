@@ -1,6 +1,8 @@
 //! The chat demo. `PORT=3000 cargo run --release --example chat` (or `scripts/chat.sh`, which
 //! first installs the client bundle) and open http://127.0.0.1:3000/. With `REDIS_URL` set,
 //! several chat processes (on different ports) on that Redis form one chat.
+//! `cargo run --example chat -- --typescript` prints the chat's TypeScript declarations for
+//! `socket.io-client` and exits.
 
 use fastsio::service::serve;
 use fastsio_examples::chat;
@@ -9,6 +11,11 @@ use fastsio_redis::RedisConfig;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().skip(1).any(|a| a == "--typescript") {
+        let io = chat::socket_io()?;
+        print!("{}", io.typescript().unwrap_or_default());
+        return Ok(());
+    }
     let listener = launch::listen("chat demo").await?;
     let io = match std::env::var("REDIS_URL") {
         Ok(url) => chat::clustered_socket_io(RedisConfig::new(url))?,
