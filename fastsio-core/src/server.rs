@@ -20,15 +20,16 @@ use crate::engine::{
 use crate::error::{BuildError, EmitError};
 use crate::handler::{IntoRoutes, ServerEvent};
 use crate::middleware::{IntoMiddleware, ScopedMiddleware};
-use crate::namespace::{
-    BoundRoutes, Namespace, NamespaceHandlers, NsPattern, Routes, UnboundMiddleware,
-    unbound_middleware,
-};
+use crate::namespace::Namespace;
+use crate::ns_pattern::NsPattern;
 use crate::observer::Observer;
 use crate::operators::BroadcastOperators;
 use crate::protocol::Parser;
 use crate::recovery::RecoveryConfig;
 use crate::room::IntoRooms;
+use crate::routes::{
+    BoundRoutes, NamespaceHandlers, Routes, UnboundMiddleware, unbound_middleware,
+};
 use crate::service::{EngineLayer, EngineService, NotFound, serve};
 use crate::socket::SocketRef;
 
@@ -74,11 +75,10 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
+        let mut engine = EngineConfig::default();
+        engine.path = "/socket.io/".into();
         ServerConfig {
-            engine: EngineConfig {
-                path: "/socket.io/".into(),
-                ..EngineConfig::default()
-            },
+            engine,
             connect_timeout: Duration::from_secs(45),
             max_attachments: 64,
             max_pending_events: 256,

@@ -32,6 +32,9 @@
 //! Connection state recovery across nodes: [`RedisStreams`], on a Redis stream as node's
 //! `@socket.io/redis-streams-adapter`.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod adapter;
 mod channels;
 mod cluster;

@@ -104,14 +104,27 @@
 //! - [`middleware`]: the chain and the built-ins.
 //! - [`adapter`]: rooms and the cluster seam; [`BroadcastOperators`]: targeting emits.
 //! - [`engine`]: the Engine.IO transport layer, usable on its own; [`service`]: hyper/tower.
+//! - [`protocol`]: the Socket.IO packets and parsers.
 //!
 //! The `docs/` folder of the repository has a guide per topic.
+//!
+//! ## Crates
+//!
+//! `fastsio` re-exports the layers, each its own crate:
+//! - `fastsio-protocol`: the Engine.IO and Socket.IO codecs, with no I/O (shared with clients);
+//! - `fastsio-engine`: the Engine.IO server, which knows nothing of Socket.IO ([`engine`],
+//!   [`service`]);
+//! - `fastsio-core`: the Socket.IO runtime, on top of the engine;
+//! - `fastsio-macros`: the derives and attribute macros.
 //!
 //! ## Cargo features
 //!
 //! - `msgpack`: the msgpack parser, [`protocol::Parser`]`::MsgPack` on
 //!   [`ServerBuilder::parser`], for clients using `socket.io-msgpack-parser`.
 //! - `axum`: handshakes report the peer address under axum.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub use fastsio_core::*;
 pub use fastsio_macros::{Router, ServerEvent, connect, disconnect, event, router};

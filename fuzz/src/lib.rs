@@ -3,13 +3,13 @@
 //! Every function must return normally for any input; a panic (including a failed
 //! `assert!` on an invariant) is a finding. The same file is compiled into
 //! `tests/tests/fuzz_regressions.rs` (via `#[path]`), which replays the saved corpora and
-//! crash inputs through it in the normal `cargo test`, so it may only use `fastsio_core`,
+//! crash inputs through it in the normal `cargo test`, so it may only use `fastsio_protocol`,
 //! `bytes` and `serde_json`.
 
 use bytes::Bytes;
-use fastsio_core::engine::payload;
-use fastsio_core::engine::{Frame, Packet as EioPacket, ProtocolVersion, Str};
-use fastsio_core::protocol::{
+use fastsio_protocol::eio::payload;
+use fastsio_protocol::eio::{Frame, Packet as EioPacket, ProtocolVersion, Str};
+use fastsio_protocol::sio::{
     self, Completion, EncodedPacket, EventArgs, Header, PacketKind, PartialBinary, msgpack,
 };
 use serde_json::Value;
@@ -199,7 +199,7 @@ fn exercise_args(args: &EventArgs) {
 ///
 /// Input: `[max_attachments]` (bit 7 set: `usize::MAX`), then the packet text and its
 /// attachments separated by `0xff` (never part of UTF-8): the first part goes through
-/// `protocol::decode`, the rest are pushed into a `PartialBinary` as `client.rs` does.
+/// `sio::decode`, the rest are pushed into a `PartialBinary` as `client.rs` does.
 pub fn sio_packet(data: &[u8]) {
     let Some((&limit, rest)) = data.split_first() else {
         return;
@@ -216,7 +216,7 @@ pub fn sio_packet(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(text) else {
         return;
     };
-    let Ok(packet) = protocol::decode(Str::from(text), max_attachments) else {
+    let Ok(packet) = sio::decode(Str::from(text), max_attachments) else {
         return;
     };
     assert!(packet.ns.starts_with('/'));
@@ -271,8 +271,8 @@ pub fn event_args(data: &[u8]) {
     exercise_args(&args);
 }
 
-/// Msgpack packets (`socket.io-msgpack-parser`): `protocol::msgpack::decode`, then the packet
-/// encoded back as the server would (`protocol::encode`, `msgpack::encode`) and decoded again.
+/// Msgpack packets (`socket.io-msgpack-parser`): `sio::msgpack::decode`, then the packet
+/// encoded back as the server would (`sio::encode`, `msgpack::encode`) and decoded again.
 ///
 /// Input: `[max_attachments]` (bit 7 set: `usize::MAX`), then one binary message.
 pub fn sio_msgpack(data: &[u8]) {
@@ -310,7 +310,7 @@ pub fn sio_msgpack(data: &[u8]) {
         ns: &packet.ns,
         id: packet.id,
     };
-    let text: EncodedPacket = protocol::encode(header, &packet.data, attachments);
+    let text: EncodedPacket = sio::encode(header, &packet.data, attachments);
     let again = msgpack::encode(&text).expect("the server encodes what it decoded");
     let (back, _) = msgpack::decode(again, usize::MAX).expect("the server's packets decode");
     assert_eq!(

@@ -2,8 +2,8 @@
 //! the docs page at `{path}`.
 
 use bytes::Bytes;
+use fastsio_engine::EngineBody;
 use http::{Method, Response, StatusCode, header};
-use http_body_util::Full;
 use serde_json::Value;
 
 use super::asyncapi::AsyncApi;
@@ -30,7 +30,7 @@ impl Routes {
     }
 
     /// Answers `GET`/`HEAD` on one of the routes; `None` for any other request.
-    pub fn respond(&self, method: &Method, path: &str) -> Option<Response<Full<Bytes>>> {
+    pub fn respond(&self, method: &Method, path: &str) -> Option<Response<EngineBody>> {
         if method != Method::GET && method != Method::HEAD {
             return None;
         }
@@ -40,7 +40,7 @@ impl Routes {
             ".yaml" => (&self.yaml, "application/yaml"),
             _ => return None,
         };
-        let mut res = Response::new(Full::new(body.clone()));
+        let mut res = Response::new(EngineBody::new(body.clone()));
         *res.status_mut() = StatusCode::OK;
         res.headers_mut().insert(
             header::CONTENT_TYPE,

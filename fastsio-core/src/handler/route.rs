@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::namespace::Routes;
+use crate::routes::Routes;
 
 /// An `#[event("name")]` handler: its proxy type carries the wire name.
 pub trait EventRoute {

@@ -21,7 +21,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::BoxError;
-use crate::engine::{Engine, EngineBody, EngineHandler, RemoteAddr};
+use crate::{Engine, EngineBody, EngineHandler, RemoteAddr};
 
 /// Answers requests under the engine's path; passes the others to `S`.
 pub struct EngineService<H: EngineHandler, S = NotFound> {
@@ -147,7 +147,7 @@ impl<B> Service<Request<B>> for NotFound {
 /// this server through a connection it kept open after the shutdown (a client reconnecting
 /// would otherwise land on the old server while a new one listens on the same port).
 /// Connections already upgraded to WebSocket belong to the engine: closing the engine
-/// ([`Io::close`](crate::Io::close)) closes them.
+/// ([`Engine::close_all`](crate::Engine::close_all), which `fastsio`'s `Io::close` calls) closes them.
 pub async fn serve<S, B>(
     listener: TcpListener,
     service: S,

@@ -13,7 +13,7 @@ use http::{HeaderMap, HeaderValue, header};
 /// `Accept-Encoding` allows it (gzip preferred). On by default.
 ///
 /// ```
-/// use fastsio_core::engine::{EngineConfig, HttpCompression};
+/// use fastsio_engine::{EngineConfig, HttpCompression};
 /// let mut config = EngineConfig::default();
 /// assert_eq!(config.http_compression, Some(HttpCompression { threshold: 1024 }));
 /// config.http_compression = None; // never compress

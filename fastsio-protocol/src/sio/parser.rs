@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::EncodedPacket;
-use crate::engine::Frame;
+use crate::eio::Frame;
 
 /// The wire format of Socket.IO packets. A server speaks one parser to every client, as node's
 /// server does: clients must be configured with the matching one.
@@ -13,9 +13,8 @@ use crate::engine::Frame;
 /// attachments).
 ///
 /// ```
-/// use fastsio_core::{Server, protocol::Parser};
-/// let io = Server::builder().parser(Parser::Json).build().unwrap();
-/// assert_eq!(io.config().parser, Parser::Json);
+/// use fastsio_protocol::sio::Parser;
+/// assert_eq!(Parser::default(), Parser::Json);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -33,7 +32,7 @@ pub enum Parser {
 
 impl Parser {
     /// Puts `packet` in this parser's wire format, once for all its targets.
-    pub(crate) fn wire<'a>(self, packet: &'a EncodedPacket) -> Result<Wire<'a>, WireError> {
+    pub fn wire<'a>(self, packet: &'a EncodedPacket) -> Result<Wire<'a>, WireError> {
         match self {
             Parser::Json => Ok(Wire {
                 first: Frame::Text(packet.text.clone()),
@@ -51,17 +50,17 @@ impl Parser {
 /// A packet ready for the transport: its first frame, then its binary attachments. Cloning
 /// the frames shares their buffers.
 #[derive(Debug)]
-pub(crate) struct Wire<'a> {
+pub struct Wire<'a> {
     first: Frame,
     rest: &'a [Bytes],
 }
 
 impl Wire<'_> {
     /// The frames to queue, in order.
-    pub(crate) fn frames(&self) -> impl Iterator<Item = Frame> + '_ {
+    pub fn frames(&self) -> impl Iterator<Item = Frame> + '_ {
         std::iter::once(self.first.clone()).chain(self.rest.iter().cloned().map(Frame::Binary))
     }
 }
 
 /// A packet the parser could not encode (its JSON payload was not valid JSON).
-pub(crate) type WireError = serde_json::Error;
+pub type WireError = serde_json::Error;

@@ -4,7 +4,6 @@ use std::fmt;
 use std::ops::{Deref, RangeBounds};
 
 use bytes::Bytes;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// An immutable UTF-8 string that shares its buffer: cloning and slicing never copy.
 ///
@@ -12,7 +11,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 /// an encoded broadcast to every target's WebSocket frame.
 ///
 /// ```
-/// use fastsio_core::engine::Str;
+/// use fastsio_protocol::eio::Str;
 /// let s = Str::from("4hello");
 /// assert_eq!(s.slice(1..), "hello");
 /// ```
@@ -25,7 +24,25 @@ impl Str {
         Str(Bytes::from_static(s.as_bytes()))
     }
 
+    /// A `Str` over `bytes`, without checking them: for strings another library has already
+    /// checked (a WebSocket text frame, say).
+    ///
+    /// # Safety
+    ///
+    /// `bytes` must be valid UTF-8.
+    #[expect(
+        unsafe_code,
+        reason = "the caller vouches for the UTF-8, as with std's"
+    )]
+    pub const unsafe fn from_utf8_unchecked(bytes: Bytes) -> Self {
+        Str(bytes)
+    }
+
     /// The string itself.
+    #[expect(
+        unsafe_code,
+        reason = "a `Str` holds UTF-8: no second check on every read"
+    )]
     pub fn as_str(&self) -> &str {
         // SAFETY: every constructor checks (or receives from a checked source) valid UTF-8,
         // and `slice` only cuts at char boundaries.
@@ -133,19 +150,6 @@ impl TryFrom<Bytes> for Str {
     }
 }
 
-impl From<Utf8Bytes> for Str {
-    fn from(s: Utf8Bytes) -> Self {
-        Str(Bytes::from(s))
-    }
-}
-
-impl From<Str> for Utf8Bytes {
-    fn from(s: Str) -> Self {
-        // SAFETY: a `Str` always holds valid UTF-8.
-        unsafe { Utf8Bytes::from_bytes_unchecked(s.0) }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,9 +159,7 @@ mod tests {
         let s = Str::from("4héllo");
         let tail = s.slice(1..);
         assert_eq!(tail, "héllo");
-        assert_eq!(tail.as_bytes().as_ptr(), unsafe {
-            s.as_bytes().as_ptr().add(1)
-        });
+        assert_eq!(tail.as_bytes().as_ptr(), s.as_bytes()[1..].as_ptr());
     }
 
     #[test]

@@ -126,7 +126,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Str;
+    use crate::Str;
     use futures_util::FutureExt;
 
     fn text(s: &'static str) -> Frame {

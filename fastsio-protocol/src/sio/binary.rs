@@ -58,7 +58,7 @@ pub enum Completion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::decode;
+    use crate::sio::decode;
 
     /// Fuzz finding (`fuzz/regressions/sio_packet/`): with `max_attachments` set to
     /// `usize::MAX`, `5999999999999-["a"]` made `new` reserve 10^12 slots up front.

@@ -95,7 +95,7 @@ impl AllowRequest {
     /// Wraps an async check.
     ///
     /// ```
-    /// use fastsio_core::engine::AllowRequest;
+    /// use fastsio_engine::AllowRequest;
     /// let hook = AllowRequest::new(|req| {
     ///     let ok = req.headers.get("origin").is_some_and(|o| o == "https://example.com");
     ///     async move { if ok { Ok(()) } else { Err("bad origin".to_string()) } }
@@ -125,7 +125,7 @@ impl fmt::Debug for AllowRequest {
 ///
 /// ```
 /// use std::time::Duration;
-/// use fastsio_core::engine::EngineConfig;
+/// use fastsio_engine::EngineConfig;
 /// let mut config = EngineConfig::default();
 /// config.ping_interval = Duration::from_secs(10);
 /// assert_eq!(config.max_payload, 1_000_000);

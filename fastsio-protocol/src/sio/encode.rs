@@ -4,7 +4,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::{PacketKind, into_args};
-use crate::engine::Str;
+use crate::eio::Str;
 
 /// A packet encoded once for all its targets, in the runtime's representation: the text frame
 /// (`4` + the Socket.IO packet) and its binary attachments. The server's
@@ -97,7 +97,7 @@ impl EncodedPacket {
     /// sends it (the client remembers the last one it got and claims it on reconnection).
     ///
     /// ```
-    /// use fastsio_core::protocol::EncodedPacket;
+    /// use fastsio_protocol::sio::EncodedPacket;
     /// let p = EncodedPacket::event("/", "e", None, &(1, 2), vec![]).unwrap();
     /// assert_eq!(&*p.with_offset("7").text, r#"42["e",1,2,"7"]"#);
     /// ```

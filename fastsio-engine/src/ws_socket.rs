@@ -11,9 +11,9 @@ use http_body_util::Full;
 use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use super::{
     EngineBody, EngineConfig, Frame, HandshakeError, PerMessageDeflate, ProtocolVersion, Str,
@@ -121,7 +121,7 @@ impl WsSocket {
     pub(crate) async fn next(&mut self) -> Option<Result<Incoming, BoxError>> {
         match self {
             WsSocket::Plain(ws) => Some(match ws.next().await? {
-                Ok(Message::Text(text)) => Ok(Incoming::Text(Str::from(text))),
+                Ok(Message::Text(text)) => Ok(Incoming::Text(str_of(text))),
                 Ok(Message::Binary(data)) => Ok(Incoming::Binary(data)),
                 Ok(Message::Close(_)) => Ok(Incoming::Close),
                 Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => {
@@ -196,9 +196,23 @@ fn binary_payload(data: Bytes, version: ProtocolVersion) -> Bytes {
     }
 }
 
+/// A text frame tungstenite has checked, as a [`Str`] sharing its buffer.
+#[expect(unsafe_code, reason = "tungstenite checked the UTF-8: no second check")]
+fn str_of(text: Utf8Bytes) -> Str {
+    // SAFETY: `Utf8Bytes` always holds valid UTF-8.
+    unsafe { Str::from_utf8_unchecked(Bytes::from(text)) }
+}
+
+/// A [`Str`] as tungstenite's text, sharing its buffer.
+#[expect(unsafe_code, reason = "a `Str` holds UTF-8: no second check")]
+fn utf8_bytes_of(text: Str) -> Utf8Bytes {
+    // SAFETY: a `Str` always holds valid UTF-8.
+    unsafe { Utf8Bytes::from_bytes_unchecked(text.into_bytes()) }
+}
+
 fn plain_message(frame: Frame, version: ProtocolVersion) -> Message {
     match frame {
-        Frame::Text(text) => Message::Text(text.into()),
+        Frame::Text(text) => Message::Text(utf8_bytes_of(text)),
         Frame::Binary(data) => Message::Binary(binary_payload(data, version)),
     }
 }

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use rmp::encode as mp;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::protocol::{EncodedPacket, PacketKind};
+use crate::sio::{EncodedPacket, PacketKind};
 
 /// Encodes `packet` (text frame and attachments) as the MessagePack map
 /// `{type, nsp, data?, id?}`: the JSON payload becomes MessagePack, and each placeholder
@@ -13,7 +13,7 @@ use crate::protocol::{EncodedPacket, PacketKind};
 ///
 /// ```
 /// use bytes::Bytes;
-/// use fastsio_core::protocol::{EncodedPacket, msgpack};
+/// use fastsio_protocol::sio::{EncodedPacket, msgpack};
 /// let placeholder = serde_json::json!({"_placeholder": true, "num": 0});
 /// let packet = EncodedPacket::event("/", "file", None, &placeholder, vec![Bytes::from_static(&[7])]).unwrap();
 /// let frame = msgpack::encode(&packet).unwrap();
@@ -216,7 +216,7 @@ impl<'de> Visitor<'de> for Transcode<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{Header as TextHeader, encode as encode_text, msgpack::decode};
+    use crate::sio::{Header as TextHeader, encode as encode_text, msgpack::decode};
 
     fn text(kind: PacketKind, ns: &str, id: Option<u64>, payload: &str) -> EncodedPacket {
         encode_text(TextHeader { kind, ns, id }, payload, Vec::new())

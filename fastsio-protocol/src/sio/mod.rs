@@ -16,5 +16,4 @@ pub use binary::{Completion, PartialBinary};
 pub use decode::decode;
 pub use encode::{EncodedPacket, Header, encode};
 pub use packet::{Packet, PacketKind, ParseError};
-pub use parser::Parser;
-pub(crate) use parser::Wire;
+pub use parser::{Parser, Wire, WireError};

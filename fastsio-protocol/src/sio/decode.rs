@@ -1,7 +1,7 @@
 //! Decoding a client's text packet: `<type>[<n>-][/<ns>,][<id>][<json>]`.
 
 use super::{EventArgs, Packet, PacketKind, ParseError};
-use crate::engine::Str;
+use crate::eio::Str;
 
 /// The most digits accepted in an ack id or attachment count.
 const MAX_DIGITS: usize = 15;
@@ -13,7 +13,7 @@ const MAX_DIGITS: usize = 15;
 /// stays raw JSON: handlers deserialise it straight into their own types.
 ///
 /// ```
-/// use fastsio_core::protocol::{decode, PacketKind};
+/// use fastsio_protocol::sio::{decode, PacketKind};
 /// let p = decode("2/chat,12[\"hello\",1]".into(), 10).unwrap();
 /// assert_eq!((p.kind, &*p.ns, p.id), (PacketKind::Event, "/chat", Some(12)));
 /// assert_eq!(&*p.data, "[\"hello\",1]");

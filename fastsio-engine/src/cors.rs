@@ -39,7 +39,7 @@ enum AllowedOrigins {
 ///
 /// ```
 /// use std::time::Duration;
-/// use fastsio_core::engine::{CorsConfig, EngineConfig};
+/// use fastsio_engine::{CorsConfig, EngineConfig};
 ///
 /// let cors = CorsConfig::origins(["https://app.example", "http://localhost:5173"])
 ///     .credentials(true)

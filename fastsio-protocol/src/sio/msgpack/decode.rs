@@ -4,8 +4,8 @@ use bytes::Bytes;
 use rmp::Marker;
 
 use super::MAX_DEPTH;
-use crate::engine::Str;
-use crate::protocol::{EventArgs, Packet, PacketKind, ParseError};
+use crate::eio::Str;
+use crate::sio::{EventArgs, Packet, PacketKind, ParseError};
 
 /// Decodes one binary message sent by `socket.io-msgpack-parser`: the map
 /// `{type, nsp, data?, id?}` (other keys, like the client's `options`, are ignored).
@@ -17,7 +17,7 @@ use crate::protocol::{EventArgs, Packet, PacketKind, ParseError};
 ///
 /// ```
 /// use bytes::Bytes;
-/// use fastsio_core::protocol::{PacketKind, msgpack};
+/// use fastsio_protocol::sio::{PacketKind, msgpack};
 /// // {"type": 2, "nsp": "/", "data": ["hi", <bin 01 02>], "id": 7}
 /// let frame = Bytes::from_static(&[
 ///     0x84, 0xa4, b't', b'y', b'p', b'e', 0x02, 0xa3, b'n', b's', b'p', 0xa1, b'/',

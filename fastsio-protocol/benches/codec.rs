@@ -1,12 +1,12 @@
 //! The codecs on the hot path: Engine.IO packets and polling payloads, Socket.IO packets, event
 //! arguments, and the encoding of an event or an ack.
 //!
-//! `cargo bench -p fastsio-core --bench codec`
+//! `cargo bench -p fastsio-protocol --bench codec`
 
 use bytes::Bytes;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use fastsio_core::engine::{Frame, Packet, ProtocolVersion, Str, payload};
-use fastsio_core::protocol::{EncodedPacket, EventArgs, decode};
+use fastsio_protocol::eio::{Frame, Packet, ProtocolVersion, Str, payload};
+use fastsio_protocol::sio::{EncodedPacket, EventArgs, decode};
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 

@@ -1,4 +1,6 @@
-//! Engine.IO: the transport layer under Socket.IO (protocol v4, and v3 when enabled).
+//! The Engine.IO server of fastsio: the transport layer under Socket.IO (protocol v4, and v3
+//! when enabled), like node's `engine.io`. It knows nothing of Socket.IO: the layer above
+//! receives sessions and messages through an [`EngineHandler`].
 //!
 //! An [`Engine`] owns the sessions of one path. Each [`Session`] has a bounded queue of
 //! outgoing [`Frame`]s that its current transport (a long-polling GET, or the WebSocket
@@ -6,6 +8,9 @@
 //! WebSocket connection loops run in a few tasks, one per worker thread of the runtime, which
 //! serve their ready connections in turn: every busy connection is served as often as every
 //! other, however many there are.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
 
 mod close;
 mod config;
@@ -16,16 +21,13 @@ mod heartbeat;
 mod http_compression;
 mod lanes;
 mod outbox;
-mod packet;
-pub mod payload;
 mod per_message_deflate;
 mod polling;
 mod request;
 mod server;
+pub mod service;
 mod session;
 mod sid;
-mod str;
-mod version;
 mod websocket;
 mod ws_socket;
 
@@ -37,11 +39,13 @@ pub use cors::CorsConfig;
 pub use error::HandshakeError;
 pub use handler::{Backpressure, EngineHandler};
 pub use http_compression::HttpCompression;
-pub use packet::{Frame, Packet, PacketError};
 pub use per_message_deflate::PerMessageDeflate;
 pub use request::{RemoteAddr, RequestInfo};
 pub use server::{Engine, EngineBody};
 pub use session::{SendError, Session, TransportKind};
 pub use sid::{InvalidSid, Sid};
-pub use str::Str;
-pub use version::ProtocolVersion;
+
+pub use fastsio_protocol::eio::{Frame, Packet, PacketError, ProtocolVersion, Str, payload};
+
+/// A boxed error, as hyper and tower carry them.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -5,7 +5,7 @@ use serde::ser::{self, Serialize, SerializeTuple};
 use serde_json::value::RawValue;
 
 use super::ParseError;
-use crate::engine::Str;
+use crate::eio::Str;
 
 /// The arguments of a received event or ack: the raw JSON array and where each argument lies
 /// in it. Handlers deserialise each argument straight into their own types.
@@ -94,7 +94,7 @@ impl EventArgs {
 /// argument, anything else is one argument:
 ///
 /// ```
-/// use fastsio_core::protocol::into_args;
+/// use fastsio_protocol::sio::into_args;
 /// let mut out = Vec::new();
 /// assert_eq!(into_args(&(1, "two"), &mut out).unwrap(), 2);
 /// assert_eq!(out, br#"1,"two""#);

@@ -12,7 +12,7 @@ use http::{HeaderMap, header};
 /// nothing to clients that do not ask.
 ///
 /// ```
-/// use fastsio_core::engine::{EngineConfig, PerMessageDeflate};
+/// use fastsio_engine::{EngineConfig, PerMessageDeflate};
 /// let mut config = EngineConfig::default();
 /// assert_eq!(config.per_message_deflate, None);
 /// config.per_message_deflate = Some(PerMessageDeflate::default());

@@ -1,7 +1,7 @@
 //! [`Packet`] and [`PacketKind`].
 
 use super::EventArgs;
-use crate::engine::Str;
+use crate::eio::Str;
 
 /// The seven Socket.IO packet types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
