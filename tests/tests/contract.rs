@@ -120,9 +120,19 @@ fn chat_document_has_the_fixed_shape() {
     );
 }
 
-/// The servers of the examples that declare handlers, each with the contract on.
+/// The servers of the examples (each has the contract on; `admin` is a binary only).
 fn example_documents() -> Vec<(&'static str, Value)> {
-    let all: Vec<(&'static str, Io)> = vec![("chat", chat_io())];
+    use fastsio_examples::{axum, conformance, injection, middleware, routers, simple, typed_di};
+    let all: Vec<(&'static str, Io)> = vec![
+        ("chat", chat_io()),
+        ("simple", simple::socket_io().unwrap()),
+        ("typed_di", typed_di::socket_io().unwrap()),
+        ("axum", axum::socket_io().unwrap()),
+        ("middleware", middleware::socket_io().unwrap()),
+        ("routers", routers::socket_io().unwrap()),
+        ("injection", injection::socket_io().unwrap()),
+        ("conformance", conformance::socket_io().unwrap()),
+    ];
     all.into_iter()
         .map(|(name, io)| (name, io.asyncapi().expect("contract on").clone()))
         .collect()
@@ -143,7 +153,7 @@ async fn every_example_document_passes_the_asyncapi_parser() {
     std::fs::write(&yaml, served_yaml().await).unwrap();
     files.push(yaml);
     let args: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
-    let out = run_contract_node("validate.mjs", &args, Duration::from_secs(60)).await;
+    let out = run_contract_node("validate.mjs", &args, Duration::from_secs(240)).await;
     out.assert_ok();
     let report = out.json();
     assert_eq!(report["ok"], true, "{report}");
@@ -201,7 +211,7 @@ async fn routes_answer_in_axum_and_standalone() {
     );
     assert!(page.text().contains(r#"url: "/asyncapi.json""#));
     // Other paths still reach the pages.
-    assert_eq!(get(&format!("{}", server.base)).await.status, 200);
+    assert_eq!(get(&server.base).await.status, 200);
 
     // Standalone, at a path of one's own; the page's script from the CDN by default.
     let io = Server::builder()
