@@ -105,7 +105,7 @@ pub fn event(func: &ItemFn) -> TokenStream {
         impl #ident {
             /// What this handler tells the API contract.
             #[doc(hidden)]
-            #[allow(unused_imports, clippy::needless_borrow)]
+            #[allow(unused_imports, clippy::needless_borrow, dead_code)]
             #vis fn __fastsio_contract(
                 generator: &mut ::fastsio::contract::schemars::SchemaGenerator,
             ) -> ::fastsio::contract::EventDescription {
@@ -154,13 +154,13 @@ pub fn connect(func: &ItemFn) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
+        #[allow(non_camel_case_types, dead_code)]
         #vis struct #ident {}
 
         impl #ident {
             /// What this handler tells the API contract.
             #[doc(hidden)]
-            #[allow(unused_imports, clippy::needless_borrow)]
+            #[allow(unused_imports, clippy::needless_borrow, dead_code)]
             #vis fn __fastsio_contract(
                 generator: &mut ::fastsio::contract::schemars::SchemaGenerator,
             ) -> ::fastsio::contract::AuthShape {
