@@ -3,6 +3,8 @@
 //! several chat processes (on different ports) on that Redis form one chat, and need no sticky
 //! sessions: behind a round-robin load balancer, any node serves any client's requests (the
 //! Redis adapter and the `RedisEngine`; see docs/scaling-out.md).
+//! `cargo run --example chat -- --typescript` prints the chat's TypeScript declarations for
+//! `socket.io-client` and exits.
 
 use fastsio::service::serve;
 use fastsio_examples::chat;
@@ -11,6 +13,11 @@ use fastsio_redis::RedisConfig;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().skip(1).any(|a| a == "--typescript") {
+        let io = chat::socket_io()?;
+        print!("{}", io.typescript().unwrap_or_default());
+        return Ok(());
+    }
     let listener = launch::listen("chat demo").await?;
     let io = match std::env::var("REDIS_URL") {
         Ok(url) => chat::clustered_socket_io(RedisConfig::new(url))?,

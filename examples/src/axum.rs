@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 /// `await sio.emit("hello", {"message": "Welcome!"}, to=sid)`.
-#[derive(Serialize, ServerEvent)]
+#[derive(Serialize, ServerEvent, schemars::JsonSchema)]
 #[server_event("hello")]
 struct Hello {
     message: &'static str,
@@ -52,7 +52,13 @@ async fn ping() -> Ack<&'static str> {
 /// The Socket.IO side.
 pub fn socket_io() -> Result<Io, BuildError> {
     Server::builder()
-        .routes(Routes::new("/").on_connect(connect).on("ping", ping))
+        .routes(
+            Routes::new("/")
+                .on_connect(connect)
+                .on("ping", ping)
+                .emits::<Hello>(),
+        )
+        .asyncapi(fastsio::contract::AsyncApi::new().title("axum example"))
         .build()
 }
 

@@ -10,17 +10,21 @@ use axum::Router as Http;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use fastsio::contract::AsyncApi;
 use fastsio::middleware::{MiddlewareScope, RateLimit};
 use fastsio::prelude::*;
 use fastsio::{BuildError, EmitError, Room};
 use fastsio_redis::{RedisCluster, RedisConfig, RedisEngine, RedisEngineConfig};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationError};
 
 /// The auth payload: `{"name": ..}`, 1 to 32 characters once trimmed.
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, JsonSchema)]
 pub struct Login {
+    /// The name others see: 1 to 32 characters, spaces around it do not count.
     #[validate(custom(function = "trimmed_name"))]
+    #[schemars(length(min = 1))]
     name: String,
 }
 
@@ -37,28 +41,28 @@ fn trimmed_name(name: &str) -> Result<(), ValidationError> {
 #[derive(Clone)]
 struct Name(Arc<str>);
 
-#[derive(Serialize, ServerEvent)]
+#[derive(Serialize, ServerEvent, JsonSchema)]
 #[server_event("welcome")]
 struct Welcome {
     name: String,
     sid: String,
 }
 
-#[derive(Serialize, ServerEvent)]
+#[derive(Serialize, ServerEvent, JsonSchema)]
 #[server_event("user_joined")]
 struct UserJoined<'a> {
     room: &'a str,
     name: &'a str,
 }
 
-#[derive(Serialize, ServerEvent)]
+#[derive(Serialize, ServerEvent, JsonSchema)]
 #[server_event("user_left")]
 struct UserLeft<'a> {
     room: &'a str,
     name: &'a str,
 }
 
-#[derive(Serialize, ServerEvent)]
+#[derive(Serialize, ServerEvent, JsonSchema)]
 #[server_event("new_message")]
 struct NewMessage<'a> {
     room: &'a str,
@@ -66,20 +70,20 @@ struct NewMessage<'a> {
     text: &'a str,
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, JsonSchema)]
 struct RoomRequest {
     #[validate(length(min = 1, max = 64))]
     room: String,
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, JsonSchema)]
 struct MessageRequest {
     room: String,
     #[validate(length(min = 1, max = 1000))]
     text: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct RoomAck {
     ok: bool,
     room: String,
@@ -92,12 +96,12 @@ impl RoomAck {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Sent {
     ok: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct RoomList {
     rooms: Vec<String>,
 }
@@ -118,6 +122,8 @@ impl From<EmitError> for ChatError {
 }
 
 impl IntoAckError for ChatError {
+    const CODES: &'static [&'static str] = &["not_in_room", "internal"];
+
     fn into_ack_error(self) -> AckErrorBody {
         match self {
             ChatError::NotInRoom(room) => {
@@ -220,13 +226,25 @@ async fn on_disconnect(socket: SocketRef, Session(Name(name)): Session<Name>) {
     connect = on_connect,
     disconnect = on_disconnect,
     events(join_room, leave_room, send_message, list_rooms),
+    emits(Welcome, UserJoined, UserLeft, NewMessage),
     middleware(RateLimit::per_second(20).events(["send_message"]))
 )]
 pub struct Chat;
 
+/// The chat's API contract, served at `/asyncapi` (page), `/asyncapi.json` and
+/// `/asyncapi.yaml`; the page's script comes from the example's npm packages, not a CDN.
+pub fn asyncapi() -> AsyncApi {
+    AsyncApi::new()
+        .title("fastsio chat")
+        .version("1.0.0")
+        .description("Rooms and messages on namespace `/chat`: join a room, talk in it, leave it.")
+        .script_url("/asyncapi/standalone.js")
+        .stylesheet_url("/asyncapi/default.min.css")
+}
+
 /// The chat's Socket.IO server, on one node.
 pub fn socket_io() -> Result<Io, BuildError> {
-    Server::builder().router(Chat).build()
+    Server::builder().router(Chat).asyncapi(asyncapi()).build()
 }
 
 /// The chat's Socket.IO server as one node of a cluster on Redis: every chat process on the
@@ -240,6 +258,7 @@ pub fn clustered_socket_io(redis: RedisConfig) -> Result<Io, Box<dyn std::error:
     let cluster = RedisCluster::new(redis)?;
     Ok(Server::builder()
         .router(Chat)
+        .asyncapi(asyncapi())
         .adapter(cluster.adapters())
         .session_cluster(engine)
         .build()?)
@@ -279,6 +298,26 @@ pub fn pages() -> Http {
                 file(
                     static_dir().join("node_modules/socket.io-client/dist/socket.io.min.js"),
                     "text/javascript; charset=utf-8",
+                )
+            }),
+        )
+        .route(
+            "/asyncapi/standalone.js",
+            get(|| {
+                file(
+                    static_dir()
+                        .join("node_modules/@asyncapi/react-component/browser/standalone/index.js"),
+                    "text/javascript; charset=utf-8",
+                )
+            }),
+        )
+        .route(
+            "/asyncapi/default.min.css",
+            get(|| {
+                file(
+                    static_dir()
+                        .join("node_modules/@asyncapi/react-component/styles/default.min.css"),
+                    "text/css; charset=utf-8",
                 )
             }),
         )

@@ -91,6 +91,7 @@ pub fn socket_io() -> Result<Io, BuildError> {
                 .on("message-with-ack", message_with_ack),
         )
         .routes(Routes::new("/custom").on_connect(send_auth))
+        .asyncapi(fastsio::contract::AsyncApi::new().title("conformance server"))
         .build()
 }
 

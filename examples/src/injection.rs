@@ -22,6 +22,7 @@ use fastsio::extract::{Extension, ExtractError};
 use fastsio::handler::{AckReply, BoxFuture};
 use fastsio::middleware::{EventCx, Middleware, MiddlewareScope, Next};
 use fastsio::prelude::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use validator::Validate;
@@ -65,14 +66,14 @@ impl FromRef<AppState> for Disconnects {
 }
 
 /// The validated auth payload of `/`.
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, JsonSchema)]
 pub struct Login {
     #[validate(length(min = 1, max = 16))]
     pub name: String,
 }
 
 /// The auth payload of `/room/{id}` (typed, not validated).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub struct Guest {
     pub guest: String,
 }
@@ -103,13 +104,13 @@ impl Middleware for Stamp {
     }
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, JsonSchema)]
 struct Point {
     x: i64,
     y: i64,
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, JsonSchema)]
 struct Signup {
     #[validate(email)]
     email: String,
@@ -301,6 +302,7 @@ pub fn socket_io_with(state: AppState) -> Result<Io, BuildError> {
     Server::builder()
         .router(Main)
         .router(Rooms)
+        .asyncapi(fastsio::contract::AsyncApi::new().title("injection example"))
         .with_state(state)
         .build()
 }

@@ -159,6 +159,7 @@ pub fn socket_io_with(log: AuditLog) -> Result<Io, BuildError> {
                 .on("admin_action", admin_action)
                 .on("audit_log", audit_log),
         )
+        .asyncapi(fastsio::contract::AsyncApi::new().title("middleware example"))
         .with_state(log)
         .build()
 }

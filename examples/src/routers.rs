@@ -11,18 +11,19 @@
 
 use fastsio::BuildError;
 use fastsio::prelude::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 /// A chat line.
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, JsonSchema)]
 pub struct Message {
     #[validate(length(min = 1, max = 500))]
     pub text: String,
 }
 
 /// Relayed to everyone in `/chat`.
-#[derive(Serialize, ServerEvent)]
+#[derive(Serialize, ServerEvent, JsonSchema)]
 #[server_event("message")]
 struct Relayed<'a> {
     from: String,
@@ -51,18 +52,23 @@ async fn chat_message(
 
 /// The chat router.
 #[derive(Router)]
-#[router(namespace = "/chat", events(chat_message))]
+#[router(
+    namespace = "/chat",
+    events(chat_message),
+    emits(Relayed, admin::BannedNotice)
+)]
 pub struct ChatRouter;
 
 /// The admin router: `user_ban` disconnects a `/chat` user by socket id.
 #[fastsio::router(namespace = "/admin")]
 pub mod admin {
     use fastsio::prelude::*;
+    use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
     use validator::Validate;
 
     /// Whom to ban: a `/chat` socket id.
-    #[derive(Deserialize, Validate)]
+    #[derive(Deserialize, Validate, JsonSchema)]
     pub struct BanRequest {
         #[validate(length(min = 1, max = 64))]
         pub sid: String,
@@ -72,15 +78,15 @@ pub mod admin {
     }
 
     /// What `user_ban` did.
-    #[derive(Serialize)]
+    #[derive(Serialize, JsonSchema)]
     pub struct Banned {
         pub banned: usize,
     }
 
     /// Told to the banned user before it is disconnected.
-    #[derive(Serialize, ServerEvent)]
+    #[derive(Serialize, ServerEvent, JsonSchema)]
     #[server_event("banned")]
-    struct BannedNotice<'a> {
+    pub(super) struct BannedNotice<'a> {
         reason: &'a str,
     }
 
@@ -109,5 +115,6 @@ pub fn socket_io() -> Result<Io, BuildError> {
     Server::builder()
         .router(ChatRouter)
         .router(admin::Router)
+        .asyncapi(fastsio::contract::AsyncApi::new().title("routers example"))
         .build()
 }

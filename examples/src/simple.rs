@@ -54,5 +54,6 @@ pub fn socket_io() -> Result<Io, BuildError> {
                 .on_disconnect(disconnect)
                 .on("message", handle_message),
         )
+        .asyncapi(fastsio::contract::AsyncApi::new().title("simple example"))
         .build()
 }

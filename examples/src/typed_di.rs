@@ -17,11 +17,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use fastsio::BuildError;
 use fastsio::prelude::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 /// `class Message(BaseModel)`: a chat line for a room.
-#[derive(Debug, Deserialize, Serialize, Validate)]
+#[derive(Debug, Deserialize, Serialize, Validate, JsonSchema)]
 pub struct Message {
     #[validate(length(min = 1, max = 500))]
     pub text: String,
@@ -30,7 +31,7 @@ pub struct Message {
 }
 
 /// `class JoinRoom(BaseModel)`.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, JsonSchema)]
 pub struct JoinRoom {
     #[validate(length(min = 1, max = 64))]
     pub room: String,
@@ -39,7 +40,7 @@ pub struct JoinRoom {
 /// The auth payload every client must send: `io(url, { auth: { user: "ada" } })`. Missing or
 /// malformed, the connection is refused (`connect_error` with `data.code` =
 /// `validation_failed`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct Credentials {
     pub user: String,
 }
@@ -64,7 +65,7 @@ impl FromRef<AppState> for Stats {
 }
 
 /// Sent to a client once connected.
-#[derive(Serialize, ServerEvent)]
+#[derive(Serialize, ServerEvent, JsonSchema)]
 #[server_event("welcome")]
 struct Welcome<'a> {
     sid: String,
@@ -75,14 +76,14 @@ struct Welcome<'a> {
 }
 
 /// `await server.emit("joined", {"room": data.room}, to=sid)`.
-#[derive(Serialize, ServerEvent)]
+#[derive(Serialize, ServerEvent, JsonSchema)]
 #[server_event("joined")]
 struct Joined<'a> {
     room: &'a str,
 }
 
 /// `await server.emit("new_message", data.model_dump(), room=data.room)`.
-#[derive(Serialize, ServerEvent)]
+#[derive(Serialize, ServerEvent, JsonSchema)]
 #[server_event("new_message")]
 struct NewMessage<'a> {
     text: &'a str,
@@ -91,14 +92,14 @@ struct NewMessage<'a> {
 }
 
 /// The ack of `join_room`.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JoinAck {
     pub ok: bool,
     pub room: String,
 }
 
 /// The ack of `send_message`.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct SendAck {
     /// Sockets the message went to (the sender included, if in the room).
     pub delivered: usize,
@@ -177,7 +178,8 @@ async fn on_send_message(
     namespace = "/",
     state = AppState,
     connect = on_connect,
-    events(on_join_room, on_send_message)
+    events(on_join_room, on_send_message),
+    emits(Welcome, Joined, NewMessage)
 )]
 pub struct ChatRouter;
 
@@ -190,5 +192,6 @@ pub fn socket_io() -> Result<Io, BuildError> {
             motd: "be kind".into(),
             stats: Stats::default(),
         })
+        .asyncapi(fastsio::contract::AsyncApi::new().title("typed DI example"))
         .build()
 }

@@ -205,6 +205,14 @@ impl EngineHandler for SioHandler {
         }
     }
 
+    fn respond(
+        &self,
+        method: &http::Method,
+        path: &str,
+    ) -> Option<http::Response<crate::engine::EngineBody>> {
+        self.0.contract.as_ref()?.routes.respond(method, path)
+    }
+
     fn on_close(&self, session: &Conn, reason: CloseReason) {
         if let Some(observer) = &self.0.observer {
             observer.connection_closed(session.transport(), reason);

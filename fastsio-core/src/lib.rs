@@ -9,6 +9,7 @@
 pub mod ack;
 pub mod adapter;
 mod client;
+pub mod contract;
 mod error;
 mod event_queue;
 pub mod extract;

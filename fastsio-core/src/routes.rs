@@ -4,10 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::contract::{DescribeConnect, DescribeEvent, Recorded};
 use crate::error::BuildError;
 use crate::handler::{
     ConnectHandler, DisconnectHandler, ErasedConnectHandler, ErasedDisconnectHandler,
-    ErasedEventHandler, EventHandler, Unbound, unbound_connect, unbound_disconnect, unbound_event,
+    ErasedEventHandler, EventHandler, ServerEvent, Unbound, unbound_connect, unbound_disconnect,
+    unbound_event,
 };
 use crate::middleware::{
     ChainedConnect, ChainedEvent, IntoMiddleware, Middleware, ScopedMiddleware,
@@ -54,6 +56,7 @@ pub struct Routes<S = ()> {
     middleware: Vec<UnboundMiddleware<S>>,
     event_middleware: Vec<(String, UnboundMiddleware<S>)>,
     duplicates: Vec<String>,
+    contract: Recorded,
 }
 
 /// A middleware waiting for the app state.
@@ -70,6 +73,8 @@ pub(crate) struct BoundRoutes {
     /// Router-scope middleware that also wraps connections to the namespace.
     pub connect_chain: Vec<Arc<dyn Middleware>>,
     pub duplicates: Vec<String>,
+    /// What the handlers recorded for the API contract.
+    pub contract: Recorded,
 }
 
 impl BoundRoutes {
@@ -80,6 +85,7 @@ impl BoundRoutes {
             handlers: NamespaceHandlers::default(),
             connect_chain: Vec::new(),
             duplicates: Vec::new(),
+            contract: Recorded::default(),
         }
     }
 
@@ -156,6 +162,7 @@ impl BoundRoutes {
             }
         }
         self.connect_chain.extend(other.connect_chain);
+        self.contract.merge(other.contract);
         if !one(&mut self.handlers.connect, other.handlers.connect) {
             return Err(clash("connect".into()));
         }
@@ -183,6 +190,7 @@ impl<S: Send + Sync + 'static> Routes<S> {
             middleware: Vec::new(),
             event_middleware: Vec::new(),
             duplicates: Vec::new(),
+            contract: Recorded::default(),
         }
     }
 
@@ -235,6 +243,34 @@ impl<S: Send + Sync + 'static> Routes<S> {
         self
     }
 
+    /// Records what an event handler tells the API contract (`#[event]` routers call it).
+    #[doc(hidden)]
+    pub fn describe_event(mut self, event: &str, describe: DescribeEvent) -> Self {
+        self.contract.events.push((event.to_string(), describe));
+        self
+    }
+
+    /// Records the auth payload a connect handler reads (`#[connect]` routers call it).
+    #[doc(hidden)]
+    pub fn describe_connect(mut self, describe: DescribeConnect) -> Self {
+        self.contract.connect = Some(describe);
+        self
+    }
+
+    /// Lists a server event this namespace sends, for the API contract (the AsyncAPI
+    /// document's `send` operations, the TypeScript `ServerToClientEvents`). Routers write
+    /// `emits(Joined, Left)` in `#[router(..)]`.
+    pub fn emits<E>(mut self) -> Self
+    where
+        E: ServerEvent + schemars::JsonSchema,
+        E::Ack: schemars::JsonSchema,
+    {
+        self.contract
+            .emits
+            .push(crate::contract::describe_server_event::<E>);
+        self
+    }
+
     pub(crate) fn bind(self, state: &Arc<S>) -> BoundRoutes {
         let router: Vec<ScopedMiddleware> = self.middleware.into_iter().map(|m| m(state)).collect();
         let per_event: Vec<(String, ScopedMiddleware)> = self
@@ -275,6 +311,7 @@ impl<S: Send + Sync + 'static> Routes<S> {
             },
             connect_chain: unfiltered,
             duplicates: self.duplicates,
+            contract: self.contract,
         }
     }
 }

@@ -10,6 +10,10 @@ use tokio::net::TcpListener;
 
 use crate::adapter::{Adapter, LocalAdapter};
 use crate::client::SioHandler;
+use crate::contract::{
+    AckShape, AckValue, AsyncApi, Contract, DescribeEvent, EventDescription, Payload, Published,
+    Recorded,
+};
 use crate::engine::{
     AllowRequest, CorsConfig, Engine, EngineConfig, HttpCompression, PerMessageDeflate, Str,
 };
@@ -97,6 +101,8 @@ pub(crate) struct ServerInner {
     dynamic: Vec<(NsPattern, Arc<NamespaceHandlers>)>,
     adapter: AdapterFactory,
     pub observer: Option<Arc<dyn Observer>>,
+    /// The API contract and its routes, when `asyncapi(..)` is on.
+    pub contract: Option<Published>,
 }
 
 impl ServerInner {
@@ -164,6 +170,7 @@ impl Server {
             adapter: Arc::new(|| Arc::new(LocalAdapter::new()) as Arc<dyn Adapter>),
             observer: None,
             unused_states: Vec::new(),
+            asyncapi: None,
         }
     }
 }
@@ -191,6 +198,7 @@ pub struct ServerBuilder<S = ()> {
     observer: Option<Arc<dyn Observer>>,
     /// The types of states given with nothing to bind them to: `build` warns of them.
     unused_states: Vec<&'static str>,
+    asyncapi: Option<AsyncApi>,
 }
 
 impl<S: Send + Sync + 'static> ServerBuilder<S> {
@@ -333,6 +341,16 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         self
     }
 
+    /// Turns the API contract on: `build()` describes every handler (a payload, ack or auth
+    /// type without a JSON Schema is a build error), and the server answers `GET {path}.json`
+    /// (AsyncAPI 3.0), `{path}.yaml` and `{path}` (a docs page) on its port, `/asyncapi` by
+    /// default. [`Io::asyncapi`] and [`Io::typescript`] give the documents. See
+    /// `docs/contract.md`.
+    pub fn asyncapi(mut self, config: AsyncApi) -> Self {
+        self.asyncapi = Some(config);
+        self
+    }
+
     /// Adds a namespace's handlers.
     pub fn routes(mut self, routes: Routes<S>) -> Self {
         self.routes.push(routes);
@@ -373,6 +391,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             adapter: self.adapter,
             observer: self.observer,
             unused_states,
+            asyncapi: self.asyncapi,
         }
     }
 }
@@ -389,6 +408,7 @@ impl ServerBuilder<()> {
             adapter,
             observer,
             unused_states,
+            asyncapi,
         } = self;
         for state in unused_states {
             tracing::warn!(
@@ -437,6 +457,10 @@ impl ServerBuilder<()> {
         if !merged.iter().any(|r| r.path == "/") {
             merged.push(BoundRoutes::empty("/"));
         }
+        let contract = match &asyncapi {
+            Some(config) => Some(Published::build(config, recorded(&mut merged))?),
+            None => None,
+        };
         let mut namespaces = HashMap::new();
         let mut dynamic = Vec::new();
         for routes in merged {
@@ -467,11 +491,46 @@ impl ServerBuilder<()> {
             dynamic,
             adapter,
             observer,
+            contract,
         });
         let engine = Engine::new(config.engine, SioHandler(inner.clone()));
         let _ = inner.engine.set(Arc::downgrade(&engine));
         Ok(Io { inner, engine })
     }
+}
+
+/// What each namespace's handlers recorded for the contract; an event registered without a
+/// description (`Routes::on` with a closure) is described as taking and acking anything.
+fn recorded(routes: &mut [BoundRoutes]) -> Vec<(String, Recorded)> {
+    fn anything(_: &mut schemars::SchemaGenerator) -> EventDescription {
+        EventDescription {
+            payload: Payload::Any,
+            ack: AckShape {
+                value: AckValue::Any,
+                codes: &[],
+            },
+        }
+    }
+    routes
+        .iter_mut()
+        .filter_map(|r| {
+            let mut rec = std::mem::take(&mut r.contract);
+            let mut bare: Vec<&str> = r
+                .handlers
+                .events
+                .keys()
+                .map(|k| &**k)
+                .filter(|name| !rec.events.iter().any(|(e, _)| e == name))
+                .collect();
+            bare.sort_unstable();
+            rec.events.extend(
+                bare.into_iter()
+                    .map(|name| (name.to_string(), anything as DescribeEvent)),
+            );
+            let empty = rec.events.is_empty() && rec.connect.is_none() && rec.emits.is_empty();
+            (!empty).then(|| (r.path.clone(), rec))
+        })
+        .collect()
 }
 
 /// The server handle: cheap to clone, usable from anywhere (handlers, other tasks, other
@@ -483,6 +542,23 @@ pub struct Io {
 }
 
 impl Io {
+    /// The AsyncAPI 3.0 document, when the contract is on
+    /// ([`asyncapi(..)`](ServerBuilder::asyncapi)); built once, at `build()`.
+    pub fn asyncapi(&self) -> Option<&serde_json::Value> {
+        self.inner.contract.as_ref().map(|c| &c.document)
+    }
+
+    /// TypeScript declarations for `socket.io-client`'s typed sockets
+    /// (`Socket<ServerToClientEvents, ClientToServerEvents>`), when the contract is on.
+    pub fn typescript(&self) -> Option<&str> {
+        self.inner.contract.as_ref().map(|c| c.typescript.as_str())
+    }
+
+    /// The contract both documents are written from, when it is on.
+    pub fn contract(&self) -> Option<&Contract> {
+        self.inner.contract.as_ref().map(|c| &c.contract)
+    }
+
     /// Operators on a namespace (`None` if no such namespace exists yet).
     pub fn of(&self, path: &str) -> Option<BroadcastOperators> {
         self.inner.namespace(path).map(BroadcastOperators::new)

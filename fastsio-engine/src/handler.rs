@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{CloseReason, Connection, Str};
+use super::{CloseReason, Connection, EngineBody, Str};
 
 /// What [`EngineHandler::backpressure`] hands the transport to wait on.
 pub type Backpressure = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
@@ -41,4 +41,11 @@ pub trait EngineHandler: Send + Sync + 'static {
 
     /// The session closed; it is no longer reachable by its id.
     fn on_close(&self, session: &Arc<Connection<Self::Data>>, reason: CloseReason);
+
+    /// Answers an HTTP request outside the engine's path that the handler serves itself (a
+    /// Socket.IO server's API contract documents), or `None` to pass it to the inner service.
+    fn respond(&self, method: &http::Method, path: &str) -> Option<http::Response<EngineBody>> {
+        let _ = (method, path);
+        None
+    }
 }

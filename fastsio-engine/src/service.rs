@@ -78,6 +78,12 @@ where
         if self.engine.matches(req.uri().path()) {
             let engine = self.engine.clone();
             Box::pin(async move { Ok(engine.handle(req).await.map(Either::Left)) })
+        } else if let Some(res) = self
+            .engine
+            .handler()
+            .respond(req.method(), req.uri().path())
+        {
+            Box::pin(async move { Ok(res.map(Either::Left)) })
         } else {
             let fut = self.inner.call(req);
             Box::pin(async move { Ok(fut.await?.map(Either::Right)) })

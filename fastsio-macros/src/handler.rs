@@ -169,6 +169,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
             );
             let bounds = arg_bounds(&func);
             let layers = event_layers(&name, state.as_ref(), &middleware, vis);
+            let contract = crate::contract::event(&func);
             quote! {
                 #[doc = #doc]
                 #[allow(non_camel_case_types)]
@@ -177,6 +178,8 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
                 impl ::fastsio::handler::EventRoute for #ident {
                     const EVENT: &'static str = #name;
                 }
+
+                #contract
 
                 impl #ident {
                     /// Instantiated by routers with their state type: each bound fails on the
@@ -190,10 +193,12 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         },
     );
     let errors = errors.into_compile_errors();
+    let connect = (kind == Kind::Connect).then(|| crate::contract::connect(&func));
     quote! {
         #errors
         #func
         #proxy
+        #connect
     }
 }
 

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod args;
+mod contract;
 mod handler;
 mod names;
 mod router;

@@ -17,6 +17,7 @@ struct RouterSpec {
     connect: Option<Path>,
     disconnect: Option<Path>,
     events: Vec<Path>,
+    emits: Vec<Type>,
     middleware: Vec<syn::Expr>,
     seen: std::collections::HashSet<String>,
 }
@@ -40,6 +41,7 @@ impl RouterSpec {
             "connect",
             "disconnect",
             "events",
+            "emits",
             "middleware",
         ]
         .contains(&key.as_str())
@@ -78,15 +80,21 @@ impl RouterSpec {
                 let list = content.parse_terminated(syn::Expr::parse, syn::Token![,])?;
                 self.middleware.extend(list);
             }
+            "emits" => {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let list = content.parse_terminated(Type::parse, syn::Token![,])?;
+                self.emits.extend(list);
+            }
             _ if module => {
                 errors.push(meta.error(
-                    "unknown router argument: a router module takes `namespace = \"/..\"`, `state = Type` and `middleware(..)`; its handlers are the #[event], #[connect] and #[disconnect] fns inside",
+                    "unknown router argument: a router module takes `namespace = \"/..\"`, `state = Type`, `emits(..)` and `middleware(..)`; its handlers are the #[event], #[connect] and #[disconnect] fns inside",
                 ));
                 skip_value(&meta)?;
             }
             _ => {
                 errors.push(meta.error(
-                    "unknown router argument: expected `namespace`, `state`, `connect`, `disconnect`, `events(..)` or `middleware(..)`",
+                    "unknown router argument: expected `namespace`, `state`, `connect`, `disconnect`, `events(..)`, `emits(..)` or `middleware(..)`",
                 ));
                 skip_value(&meta)?;
             }
@@ -108,17 +116,21 @@ impl RouterSpec {
             .middleware
             .iter()
             .map(|m| quote_spanned!(m.span()=> .middleware(#m)));
-        let connect = self
-            .connect
-            .iter()
-            .map(|f| quote_spanned!(f.span()=> .on_connect(#f)));
+        let connect = self.connect.iter().map(
+            |f| quote_spanned!(f.span()=> .on_connect(#f).describe_connect(#f::__fastsio_contract)),
+        );
         let disconnect = self
             .disconnect
             .iter()
             .map(|f| quote_spanned!(f.span()=> .on_disconnect(#f)));
         let events = self.events.iter().map(
-            |e| quote_spanned!(e.span()=> .on(<#e as ::fastsio::handler::EventRoute>::EVENT, #e)),
+            |e| quote_spanned!(e.span()=> .on(<#e as ::fastsio::handler::EventRoute>::EVENT, #e)
+                .describe_event(<#e as ::fastsio::handler::EventRoute>::EVENT, #e::__fastsio_contract)),
         );
+        let emits = self
+            .emits
+            .iter()
+            .map(|t| quote_spanned!(t.span()=> .emits::<#t>()));
         let layers = self
             .events
             .iter()
@@ -153,7 +165,8 @@ impl RouterSpec {
                         #(#middleware)*
                         #(#connect)*
                         #(#disconnect)*
-                        #(#events)*;
+                        #(#events)*
+                        #(#emits)*;
                     #(#layers)*
                     routes
                 }

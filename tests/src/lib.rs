@@ -22,7 +22,10 @@ pub mod server;
 pub mod sio;
 pub mod ws;
 
-pub use node::{chat_dir, ensure_chat_bundle, ensure_npm, js_dir, js_server_dir, run_node};
+pub use node::{
+    chat_dir, contract_dir, ensure_chat_bundle, ensure_contract_tools, ensure_npm, js_dir,
+    js_server_dir, run_contract_node, run_node,
+};
 pub use python::{ensure_python_venv, py_dir, run_python};
 pub use script_server::ScriptServer;
 

@@ -32,6 +32,18 @@ pub fn ensure_chat_bundle() {
     DONE.get_or_init(|| ensure_npm_in(&chat_dir()));
 }
 
+/// The `tests/contract` directory: the AsyncAPI parser, TypeScript and socket.io-client that
+/// check the generated API contract, pinned in its `package-lock.json`.
+pub fn contract_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("contract")
+}
+
+/// [`ensure_npm`] for the contract checkers ([`contract_dir`]).
+pub fn ensure_contract_tools() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| ensure_npm_in(&contract_dir()));
+}
+
 pub(crate) fn ensure_npm_in(dir: &Path) {
     run_setup(Command::new("node").arg("--version"), NODE_HINT);
     with_file_lock(&dir.join(".npm-lock"), || {
@@ -56,10 +68,24 @@ fn npm_install_is_stale(dir: &Path) -> bool {
 
 /// Runs `node tests/js/<script> args...` (after [`ensure_npm`]), killing it after `timeout`.
 pub async fn run_node(script: &str, args: &[&str], timeout: Duration) -> ScriptOutput {
-    tokio::task::spawn_blocking(ensure_npm)
+    run_node_in(ensure_npm, js_dir(), script, args, timeout).await
+}
+
+/// Runs `node tests/contract/<script> args...` (after [`ensure_contract_tools`]).
+pub async fn run_contract_node(script: &str, args: &[&str], timeout: Duration) -> ScriptOutput {
+    run_node_in(ensure_contract_tools, contract_dir(), script, args, timeout).await
+}
+
+async fn run_node_in(
+    install: fn(),
+    dir: PathBuf,
+    script: &str,
+    args: &[&str],
+    timeout: Duration,
+) -> ScriptOutput {
+    tokio::task::spawn_blocking(install)
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-    let dir = js_dir();
     let script = dir.join(script);
     let args: Vec<&OsStr> = std::iter::once(script.as_os_str())
         .chain(args.iter().map(OsStr::new))

@@ -143,6 +143,10 @@ impl<A: IntoAck, E: IntoAckError> IntoAck for Result<A, E> {
     note = "implement `IntoAckError` for it (a code and a message), or map it to `AckErrorBody`"
 )]
 pub trait IntoAckError {
+    /// The codes this error may produce, for the API contract (the AsyncAPI document and the
+    /// TypeScript declarations list them). Empty (the default) leaves the code any string.
+    const CODES: &'static [&'static str] = &[];
+
     /// The body.
     fn into_ack_error(self) -> AckErrorBody;
 }

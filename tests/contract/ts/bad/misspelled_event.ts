@@ -1,0 +1,3 @@
+import { socket } from "../socket";
+
+socket.emit("join_rom", { room: "lobby" }, () => {}); // error

@@ -1,0 +1,3 @@
+import { socket } from "../socket";
+
+socket.on("welcom", () => {}); // error

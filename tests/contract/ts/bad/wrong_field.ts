@@ -1,0 +1,3 @@
+import { socket } from "../socket";
+
+socket.emit("join_room", { rom: "lobby" }, () => {}); // error

@@ -1,0 +1,3 @@
+import { socket } from "../socket";
+
+socket.emit("send_message", { room: "lobby", text: 42 }, () => {}); // error
