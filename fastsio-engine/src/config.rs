@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{CorsConfig, HttpCompression, PerMessageDeflate, RequestInfo};
+use super::{ClusterLink, CorsConfig, HttpCompression, PerMessageDeflate, RequestInfo};
 
 /// What happens when a session's outgoing queue is full (the client does not read fast enough).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -139,6 +139,9 @@ pub struct EngineConfig {
     /// How often the server pings a v4 client (default 25 s); a v3 client pings at this pace.
     pub ping_interval: Duration,
     /// How long to wait for the pong (v4) or the next ping (v3) before closing (default 20 s).
+    /// A session is gone `ping_interval + ping_timeout` after the client's last answer at the
+    /// latest, however it was closed: a closed polling session waits at most `ping_timeout`,
+    /// and never past that deadline, for its last poll.
     pub ping_timeout: Duration,
     /// How long an upgrade to WebSocket may take (default 10 s).
     pub upgrade_timeout: Duration,
@@ -174,6 +177,9 @@ pub struct EngineConfig {
     /// WebSocket `permessage-deflate` (default off, like node's `perMessageDeflate`). See
     /// [`PerMessageDeflate`].
     pub per_message_deflate: Option<PerMessageDeflate>,
+    /// Engines on other nodes that serve this engine's unknown sessions, so that no sticky
+    /// sessions are needed (default none). See [`SessionCluster`](super::SessionCluster).
+    pub cluster: Option<ClusterLink>,
 }
 
 impl Default for EngineConfig {
@@ -196,6 +202,7 @@ impl Default for EngineConfig {
             cors: None,
             http_compression: Some(HttpCompression::default()),
             per_message_deflate: None,
+            cluster: None,
         }
     }
 }

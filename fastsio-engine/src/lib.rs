@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 mod close;
+mod cluster;
 mod config;
 mod cors;
 mod error;
@@ -32,6 +33,7 @@ mod websocket;
 mod ws_socket;
 
 pub use close::CloseReason;
+pub use cluster::{ClusterFuture, ClusterLink, HandOver, LocalSessions, SessionCluster, TakeOver};
 pub use config::{
     AllowRequest, AllowRequestFuture, CookieConfig, EngineConfig, OverflowPolicy, Transports,
 };

@@ -24,6 +24,15 @@ const POLLING: u8 = 0;
 const UPGRADING: u8 = 1;
 const WEBSOCKET: u8 = 2;
 
+/// `deadline_ms` when no heartbeat deadline runs.
+const NO_DEADLINE: u64 = u64::MAX;
+
+/// The session's connection waits for an upgrade that may move it to another node (see
+/// [`SessionCluster`](super::SessionCluster)).
+const DELAYED: u8 = 1;
+/// The session moved to another node.
+const HANDED_OVER: u8 = 2;
+
 /// Why a frame could not be queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendError {
@@ -53,6 +62,8 @@ pub struct Session<D> {
     supports_binary: bool,
     request: Arc<RequestInfo>,
     state: AtomicU8,
+    /// `DELAYED`, `HANDED_OVER`, or 0.
+    cluster: AtomicU8,
     pub(crate) outbox: Outbox,
     /// Held by the transport that writes the outbox: one at a time (a long-poll, or the
     /// WebSocket connection once the upgrade is done).
@@ -62,7 +73,9 @@ pub struct Session<D> {
     closed: Notify,
     awaiting_pong: AtomicBool,
     created: Instant,
-    pong_deadline_ms: AtomicU64,
+    /// The heartbeat's deadline, in milliseconds since `created`: past it the session is dead.
+    /// [`NO_DEADLINE`] while the heartbeat renews it (the client has just answered).
+    deadline_ms: AtomicU64,
     pub(crate) heartbeat: Notify,
     pub(crate) transport_change: Notify,
     pub(crate) posting: AtomicBool,
@@ -73,6 +86,7 @@ pub struct Session<D> {
 
 impl<D> Session<D> {
     pub(crate) fn new(
+        id: Sid,
         version: ProtocolVersion,
         transport: TransportKind,
         supports_binary: bool,
@@ -81,7 +95,7 @@ impl<D> Session<D> {
         data: D,
     ) -> Self {
         Session {
-            id: Sid::new(),
+            id,
             version,
             supports_binary,
             request: Arc::new(request),
@@ -89,6 +103,7 @@ impl<D> Session<D> {
                 TransportKind::Polling => POLLING,
                 TransportKind::Websocket => WEBSOCKET,
             }),
+            cluster: AtomicU8::new(0),
             outbox: Outbox::new(config.max_buffered_frames),
             writer: Mutex::new(()),
             overflow: config.overflow,
@@ -96,7 +111,7 @@ impl<D> Session<D> {
             closed: Notify::new(),
             awaiting_pong: AtomicBool::new(false),
             created: Instant::now(),
-            pong_deadline_ms: AtomicU64::new(u64::MAX),
+            deadline_ms: AtomicU64::new(NO_DEADLINE),
             heartbeat: Notify::new(),
             transport_change: Notify::new(),
             posting: AtomicBool::new(false),
@@ -164,32 +179,85 @@ impl<D> Session<D> {
         self.transport_change.notify_waiters();
     }
 
+    /// Delays the session's connection (see [`SessionCluster`](super::SessionCluster)).
+    pub(crate) fn delay(&self) {
+        self.cluster.store(DELAYED, Ordering::Release);
+    }
+
+    /// Whether the session's connection is delayed.
+    pub(crate) fn is_delayed(&self) -> bool {
+        self.cluster.load(Ordering::Acquire) == DELAYED
+    }
+
+    /// Delayed → connected; false if the session was not delayed.
+    pub(crate) fn end_delay(&self) -> bool {
+        self.cluster
+            .compare_exchange(DELAYED, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Delayed → handed over; false if the session was not delayed.
+    pub(crate) fn mark_handed_over(&self) -> bool {
+        self.cluster
+            .compare_exchange(DELAYED, HANDED_OVER, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Whether the session moved to another node.
+    pub(crate) fn is_handed_over(&self) -> bool {
+        self.cluster.load(Ordering::Acquire) == HANDED_OVER
+    }
+
     /// When the session was created: heartbeat deadlines count from here.
     pub(crate) fn created(&self) -> Instant {
         self.created
     }
 
-    /// Records that the heartbeat waits for a pong until `deadline`.
-    pub(crate) fn expect_pong_by(&self, deadline: Instant) {
+    /// Sets the heartbeat's deadline: unless the client answers before it, the session is dead
+    /// at `deadline` (and freed, however it was closed).
+    pub(crate) fn set_deadline(&self, deadline: Instant) {
         let ms = deadline.duration_since(self.created).as_millis() as u64;
-        self.pong_deadline_ms.store(ms, Ordering::Release);
+        self.deadline_ms.store(ms, Ordering::Release);
+    }
+
+    /// The heartbeat's deadline; `None` while the heartbeat renews it.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match self.deadline_ms.load(Ordering::Acquire) {
+            NO_DEADLINE => None,
+            ms => Some(self.created + Duration::from_millis(ms)),
+        }
+    }
+
+    /// Records that a ping was sent and its pong is awaited (v4).
+    pub(crate) fn expect_pong(&self) {
         self.awaiting_pong.store(true, Ordering::Release);
     }
 
-    /// Records a pong; true if one was awaited.
+    /// Records a pong (v4); true if one was awaited. The deadline is then lifted until the
+    /// heartbeat sets the next one.
     pub(crate) fn pong_received(&self) -> bool {
-        self.pong_deadline_ms.store(u64::MAX, Ordering::Release);
-        self.awaiting_pong.swap(false, Ordering::AcqRel)
+        let awaited = self.awaiting_pong.swap(false, Ordering::AcqRel);
+        if awaited {
+            self.deadline_ms.store(NO_DEADLINE, Ordering::Release);
+        }
+        awaited
     }
 
-    /// Closes the session if its pong is overdue, whether or not the heartbeat timer has fired
-    /// yet (so a request arriving right at the deadline sees the session as gone).
-    pub(crate) fn check_pong_overdue(&self) {
-        let deadline = self.pong_deadline_ms.load(Ordering::Acquire);
-        if deadline != u64::MAX && self.created + Duration::from_millis(deadline) <= Instant::now()
-        {
+    /// Records a ping from the client (v3): the deadline is lifted until the heartbeat sets the
+    /// next one.
+    pub(crate) fn ping_received(&self) {
+        self.deadline_ms.store(NO_DEADLINE, Ordering::Release);
+    }
+
+    /// Whether the heartbeat's deadline has passed, whether or not its timer has fired yet (so
+    /// a request arriving right at the deadline sees the session as gone). An expired session
+    /// is closed with [`CloseReason::PingTimeout`] unless it already was.
+    pub(crate) fn expire_if_overdue(&self) -> bool {
+        let expired = self.deadline().is_some_and(|d| d <= Instant::now());
+        if expired {
             self.close(CloseReason::PingTimeout);
         }
+        expired
     }
 
     /// Queues a frame for the client. Never waits: a full queue applies the configured
