@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: unit tests, protocol tests over loopback, and the real-client
-# interop tests. The clients (npm packages pinned in tests/js/package-lock.json and
+# interop tests. The clients and servers (npm packages pinned in tests/js/package-lock.json,
+# tests/js-server/package-lock.json and
 # examples/chat/package-lock.json, python-socketio pinned in tests/py/requirements.txt) are
 # installed by the test harness on first use; Debian's chromium (the browser test) here.
 set -euo pipefail
