@@ -9,11 +9,14 @@
 #   redis1  one server-fastsio with REDIS_URL: same, plus every broadcast published to Redis
 #   cross   two server-fastsio with REDIS_URL (A and B): the sender on A, the receivers on B
 #           (the sender gets its own broadcast from A, the receivers through Redis and B)
+#   cross-base  as cross, with the server-fastsio binary FASTSIO_BASE (built from another
+#           commit) on both nodes: an A/B of two builds in one run, SETUPS="cross cross-base"
 # The load generator measures B's CPU (the receiving node). Redis: REDIS_URL when set, else a
 # redis-server of our own on a free loopback port (stopped at the end).
 #
 # Environment (defaults): R=3  CASES="broadcast:100 broadcast:1000"  DURATION=3  WARMUP=1
-#   SETUPS="local redis1 cross"  BASE_PORT=24000. Results in target/bench/redis-<stamp>/.
+#   SETUPS="local redis1 cross"  BASE_PORT=24000  FASTSIO_BASE (for cross-base). Results in
+#   target/bench/redis-<stamp>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,10 +57,11 @@ trap cleanup EXIT
 echo "bench-redis: R=$R CASES=\"$CASES\" SETUPS=\"$SETUPS\" REDIS_URL=$REDIS_URL"
 echo "bench-redis: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# Starts a server-fastsio on port $1 (with Redis when $2 is 1); prints its pid.
+# Starts a server-fastsio on port $1 (with Redis when $2 is 1; binary $3 if given); prints its
+# pid.
 start_server() {
     if [[ $2 == 1 ]]; then
-        REDIS_URL=$REDIS_URL PORT=$1 "$bin/server-fastsio" >>"$out/server.log" 2>&1 &
+        REDIS_URL=$REDIS_URL PORT=$1 "${3:-$bin/server-fastsio}" >>"$out/server.log" 2>&1 &
     else
         env -u REDIS_URL PORT=$1 "$bin/server-fastsio" >>"$out/server.log" 2>&1 &
     fi
@@ -79,6 +83,12 @@ for ((rep = 1; rep <= R; rep++)); do
                 cross)
                     pids+=("$(start_server "$port" 1)")
                     pids+=("$(start_server $((port + 1)) 1)")
+                    extra=(--sender-port "$port")
+                    ;;
+                cross-base)
+                    base=${FASTSIO_BASE:?cross-base: set FASTSIO_BASE to a server-fastsio binary}
+                    pids+=("$(start_server "$port" 1 "$base")")
+                    pids+=("$(start_server $((port + 1)) 1 "$base")")
                     extra=(--sender-port "$port")
                     ;;
             esac

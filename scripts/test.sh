@@ -11,5 +11,6 @@ for tool in cargo node npm python3; do
 done
 
 ./scripts/ensure-chromium.sh
+./scripts/ensure-nginx.sh
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc

@@ -13,7 +13,7 @@ use axum::routing::get;
 use fastsio::middleware::{MiddlewareScope, RateLimit};
 use fastsio::prelude::*;
 use fastsio::{BuildError, EmitError, Room};
-use fastsio_redis::{RedisCluster, RedisConfig};
+use fastsio_redis::{RedisCluster, RedisConfig, RedisEngine, RedisEngineConfig};
 use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationError};
 
@@ -230,12 +230,18 @@ pub fn socket_io() -> Result<Io, BuildError> {
 }
 
 /// The chat's Socket.IO server as one node of a cluster on Redis: every chat process on the
-/// same Redis (and prefix) forms one chat, wherever its members are connected.
+/// same Redis (and prefix) forms one chat, wherever its members are connected. Its engine is a
+/// [`RedisEngine`] (channels `{prefix}-engine#`), so no sticky sessions are needed: a
+/// round-robin load balancer may send any request to any node.
 pub fn clustered_socket_io(redis: RedisConfig) -> Result<Io, Box<dyn std::error::Error>> {
+    let engine = RedisEngine::new(
+        RedisEngineConfig::new(&redis.url).channel_prefix(format!("{}-engine", redis.prefix)),
+    )?;
     let cluster = RedisCluster::new(redis)?;
     Ok(Server::builder()
         .router(Chat)
         .adapter(cluster.adapters())
+        .session_cluster(engine)
         .build()?)
 }
 

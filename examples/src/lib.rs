@@ -1,6 +1,8 @@
 //! Servers shared by the runnable examples and the workspace tests, so that what the tests
 //! prove is exactly what the examples run.
 
+#![forbid(unsafe_code)]
+
 pub mod axum;
 pub mod chat;
 pub mod conformance;

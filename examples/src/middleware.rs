@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | `sio.add_middleware(logging_middleware(), global_middleware=True)` | [`Logging`], global: every event and connection |
 //! | `AuthMiddleware(events=["join_room", "send_message"])` checking `HTTP_AUTHORIZATION` | [`before`]`(require_authorization).events([..]).namespace("/")` |
-//! | `auth_middleware` | [`AuthCheck`] on `/admin`: refuses connections without the admin token (`connect_error`) |
+//! | `auth_middleware` | [`RequireAuth`] on `/admin`: refuses connections without the admin token (`connect_error`) |
 //! | (rate limiting) | [`RateLimit`] on `send_message` only, at the router scope |
 //! | `logging_middleware(), namespace="/admin", events=["admin_action"]` | [`after`]`(audit).events(["admin_action"]).namespace("/admin")`: records each outcome |
 
@@ -16,7 +16,7 @@ use std::time::Duration;
 use fastsio::BuildError;
 use fastsio::engine::{RequestInfo, Str};
 use fastsio::handler::AckReply;
-use fastsio::middleware::{Auth as AuthCheck, Logging, MiddlewareScope, RateLimit, after, before};
+use fastsio::middleware::{Logging, MiddlewareScope, RateLimit, RequireAuth, after, before};
 use fastsio::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -143,7 +143,7 @@ pub fn socket_io_with(log: AuditLog) -> Result<Io, BuildError> {
                 .namespace("/"),
         )
         // Connections to one namespace.
-        .middleware(AuthCheck::new(admin_token).namespace("/admin"))
+        .middleware(RequireAuth::new(admin_token).namespace("/admin"))
         // Namespace + event specific.
         .middleware(after(audit).events(["admin_action"]).namespace("/admin"))
         .routes(

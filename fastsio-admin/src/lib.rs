@@ -35,6 +35,9 @@
 //! ends in front of fastsio); login sessions live in memory only; `_disconnect` with
 //! `close` closes this node's connections only.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod admin;
 mod commands;
 mod error;

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::engine::SendError;
 use crate::extract::ExtractError;
+use crate::handler::AckErrorBody;
 
 /// A refused connection: the client's `connect_error` gets `{"message", "data"?}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,6 +71,22 @@ impl std::fmt::Display for EmitError {
 }
 
 impl std::error::Error for EmitError {}
+
+/// An emit that failed inside a handler answers the client's ack with code `emit_failed`, so
+/// `socket.emit(..)?` works in handlers returning `Result<_, AckErrorBody>`.
+///
+/// ```
+/// use fastsio_core::{SocketRef, handler::{Ack, AckErrorBody}};
+/// async fn relay(socket: SocketRef) -> Result<Ack<&'static str>, AckErrorBody> {
+///     socket.emit_raw("relayed", &"hello")?;
+///     Ok(Ack("sent"))
+/// }
+/// ```
+impl From<EmitError> for AckErrorBody {
+    fn from(e: EmitError) -> Self {
+        AckErrorBody::new("emit_failed", e.to_string())
+    }
+}
 
 impl From<serde_json::Error> for EmitError {
     fn from(e: serde_json::Error) -> Self {

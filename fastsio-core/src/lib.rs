@@ -3,6 +3,9 @@
 //! [`service`]) and the codecs of `fastsio-protocol` (the Socket.IO ones as [`protocol`]).
 //! Users depend on the `fastsio` facade.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod ack;
 pub mod adapter;
 mod client;

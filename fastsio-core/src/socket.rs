@@ -695,7 +695,15 @@ async fn run_events(socket: SocketRef) {
             .or(socket.ns.handlers.fallback.as_ref())
             .cloned();
         let Some(handler) = handler else {
-            tracing::debug!(sid = %socket.id, event = %name, "no handler for event");
+            match id {
+                Some(ack) => tracing::debug!(
+                    sid = %socket.id,
+                    event = %name,
+                    ack,
+                    "no handler for event: the ack the client asked for is never sent"
+                ),
+                None => tracing::debug!(sid = %socket.id, event = %name, "no handler for event"),
+            }
             continue;
         };
         let call = async { handler.call(socket.clone(), cx).await };

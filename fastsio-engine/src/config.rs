@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{CorsConfig, HttpCompression, PerMessageDeflate, RequestInfo};
+use super::{ClusterLink, CorsConfig, HttpCompression, PerMessageDeflate, RequestInfo};
 
 /// What happens when a session's outgoing queue is full (the client does not read fast enough).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -177,6 +177,9 @@ pub struct EngineConfig {
     /// WebSocket `permessage-deflate` (default off, like node's `perMessageDeflate`). See
     /// [`PerMessageDeflate`].
     pub per_message_deflate: Option<PerMessageDeflate>,
+    /// Engines on other nodes that serve this engine's unknown sessions, so that no sticky
+    /// sessions are needed (default none). See [`SessionCluster`](super::SessionCluster).
+    pub cluster: Option<ClusterLink>,
 }
 
 impl Default for EngineConfig {
@@ -199,6 +202,7 @@ impl Default for EngineConfig {
             cors: None,
             http_compression: Some(HttpCompression::default()),
             per_message_deflate: None,
+            cluster: None,
         }
     }
 }

@@ -13,6 +13,18 @@ use super::{CloseReason, Engine, EngineHandler, Frame, ProtocolVersion, Session,
 /// Either way the session's deadline is at most `ping_interval + ping_timeout` after the
 /// client's last answer.
 pub(crate) async fn run<H: EngineHandler>(engine: Arc<Engine<H>>, session: Arc<Session<H::Data>>) {
+    if let Some(delay) = engine.connect_delay()
+        && session.is_delayed()
+    {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = session.closed() => {}
+        }
+        if session.is_handed_over() {
+            return;
+        }
+        engine.end_delay(&session);
+    }
     let interval = engine.config.ping_interval;
     let timeout = engine.config.ping_timeout;
     let beat = async {
@@ -53,6 +65,9 @@ pub(crate) async fn run<H: EngineHandler>(engine: Arc<Engine<H>>, session: Arc<S
     tokio::select! {
         _ = beat => {}
         _ = session.closed() => {}
+    }
+    if session.is_handed_over() {
+        return;
     }
     let reason = session.close_reason().unwrap_or(CloseReason::ForcedClose);
     tracing::debug!(sid = %session.id(), %reason, "session closed");

@@ -9,9 +9,11 @@
 //! serve their ready connections in turn: every busy connection is served as often as every
 //! other, however many there are.
 
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod close;
+mod cluster;
 mod config;
 mod cors;
 mod error;
@@ -31,6 +33,7 @@ mod websocket;
 mod ws_socket;
 
 pub use close::CloseReason;
+pub use cluster::{ClusterFuture, ClusterLink, HandOver, LocalSessions, SessionCluster, TakeOver};
 pub use config::{
     AllowRequest, AllowRequestFuture, CookieConfig, EngineConfig, OverflowPolicy, Transports,
 };

@@ -13,8 +13,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use super::http_compression::Encoding;
 use super::server::EngineQuery;
 use super::{
-    CloseReason, Engine, EngineBody, EngineHandler, Frame, HandshakeError, RequestInfo, Session,
-    TransportKind, payload,
+    CloseReason, Engine, EngineBody, EngineHandler, Frame, HandshakeError, Packet, RequestInfo,
+    Session, TransportKind, payload,
 };
 
 /// How long a poll that arrives in the middle of an upgrade waits for the upgrade to finish
@@ -30,7 +30,7 @@ pub(crate) fn open<H: EngineHandler>(
 ) -> Response<EngineBody> {
     let session = engine.open_session(request, &query);
     let open = engine.open_packet(session.id(), TransportKind::Polling);
-    engine.handler.on_open(&session);
+    engine.opened(&session);
     let mut res = respond(engine, &session, &[open], encoding);
     if let Some(cookie) = &engine.config.cookie
         && let Ok(value) = HeaderValue::from_str(&cookie.header_value(session.id().as_str()))
@@ -51,6 +51,10 @@ pub(crate) async fn get<H: EngineHandler>(
         session.close(CloseReason::TransportError);
         return HandshakeError::BadRequest.into_response();
     };
+    if session.is_handed_over() {
+        // The session moved to another node: the client's next poll reaches it there.
+        return respond(engine, &session, &[Frame::NOOP], encoding);
+    }
     if session.is_closed() {
         return closing_poll(engine, &session, false, encoding);
     }
@@ -164,13 +168,50 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<crate::BoxError>,
 {
-    if session.posting.swap(true, Ordering::AcqRel) {
-        tracing::debug!(sid = %session.id(), "overlapping posts: closing the session");
-        session.close(CloseReason::TransportError);
+    if !begin_post(&session) {
         return HandshakeError::BadRequest.into_response();
     }
     let result = read_and_apply(engine, &session, req).await;
     session.posting.store(false, Ordering::Release);
+    post_answer(result)
+}
+
+/// A POST another node forwarded, its body read: applied at once, in the order the cluster
+/// delivered it (without waiting for the handler's backpressure between packets).
+pub(crate) fn post_forwarded<H: EngineHandler>(
+    engine: &Engine<H>,
+    session: &Arc<Session<H::Data>>,
+    req: Request<Bytes>,
+) -> Response<EngineBody> {
+    if !begin_post(session) {
+        return HandshakeError::BadRequest.into_response();
+    }
+    let binary = binary_body(req.headers());
+    let result = if req.body().len() > engine.config.max_payload {
+        session.close(CloseReason::TransportError);
+        Err(StatusCode::PAYLOAD_TOO_LARGE)
+    } else {
+        decode(session, req.into_body(), binary).map(|packets| {
+            for packet in packets {
+                engine.on_packet(session, packet);
+            }
+        })
+    };
+    session.posting.store(false, Ordering::Release);
+    post_answer(result)
+}
+
+/// Marks a POST in progress; false for an overlapping one, which closes the session.
+fn begin_post<D>(session: &Session<D>) -> bool {
+    if session.posting.swap(true, Ordering::AcqRel) {
+        tracing::debug!(sid = %session.id(), "overlapping posts: closing the session");
+        session.close(CloseReason::TransportError);
+        return false;
+    }
+    true
+}
+
+fn post_answer(result: Result<(), StatusCode>) -> Response<EngineBody> {
     match result {
         Ok(()) => Response::builder()
             .header(header::CONTENT_TYPE, "text/html")
@@ -184,6 +225,21 @@ where
     }
 }
 
+fn binary_body(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/octet-stream"))
+}
+
+/// The packets of a POST body; an invalid one closes the session.
+fn decode<D>(session: &Session<D>, body: Bytes, binary: bool) -> Result<Vec<Packet>, StatusCode> {
+    payload::decode(body, session.version(), binary).map_err(|e| {
+        tracing::debug!(sid = %session.id(), error = %e, "invalid polling payload: closing");
+        session.close(CloseReason::ParseError);
+        StatusCode::BAD_REQUEST
+    })
+}
+
 async fn read_and_apply<H, B>(
     engine: &Arc<Engine<H>>,
     session: &Arc<Session<H::Data>>,
@@ -194,10 +250,7 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<crate::BoxError>,
 {
-    let binary_body = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/octet-stream"));
+    let binary = binary_body(req.headers());
     let limit = engine.config.max_payload;
     let body = match Limited::new(req.into_body(), limit).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -212,12 +265,7 @@ where
             });
         }
     };
-    let packets = payload::decode(body, session.version(), binary_body).map_err(|e| {
-        tracing::debug!(sid = %session.id(), error = %e, "invalid polling payload: closing");
-        session.close(CloseReason::ParseError);
-        StatusCode::BAD_REQUEST
-    })?;
-    for packet in packets {
+    for packet in decode(session, body, binary)? {
         engine.on_packet(session, packet);
         if let Some(wait) = engine.handler.backpressure(session) {
             tokio::select! {

@@ -2,19 +2,19 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
 use http_body::Body;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full, Limited};
 
 use super::http_compression::Encoding;
 use super::lanes::Lanes;
 use super::{
-    CloseReason, EngineConfig, EngineHandler, Frame, HandshakeError, Packet, ProtocolVersion,
-    RemoteAddr, RequestInfo, Session, Sid, TransportKind, cors, heartbeat, polling, request,
-    websocket,
+    CloseReason, ClusterFuture, EngineConfig, EngineHandler, Frame, HandOver, HandshakeError,
+    LocalSessions, Packet, ProtocolVersion, RemoteAddr, RequestInfo, Session, Sid, TakeOver,
+    TransportKind, cors, heartbeat, polling, request, websocket,
 };
 
 /// The body of every response the engine writes.
@@ -31,8 +31,13 @@ pub struct Engine<H: EngineHandler> {
     /// Sessions open or being opened (a WebSocket handshake answered, its upgrade pending):
     /// what [`EngineConfig::max_connections`] bounds.
     slots: AtomicUsize,
+    /// The messages of sessions whose connection is delayed (see
+    /// [`SessionCluster`](super::SessionCluster)), until it is not.
+    delayed: Mutex<HashMap<Sid, Vec<Packet>>>,
     /// The tasks that run the WebSocket connection loops.
     pub(crate) lanes: Lanes,
+    /// This engine, for the requests other nodes forward to it.
+    me: Weak<Engine<H>>,
 }
 
 /// The parsed Engine.IO query of a request.
@@ -46,13 +51,19 @@ pub(crate) struct EngineQuery {
 impl<H: EngineHandler> Engine<H> {
     /// An engine with these settings, calling `handler` for every session.
     pub fn new(config: EngineConfig, handler: H) -> Arc<Self> {
-        Arc::new(Engine {
+        let engine = Arc::new_cyclic(|me| Engine {
+            me: me.clone(),
             config,
             handler,
             sessions: RwLock::new(HashMap::new()),
             slots: AtomicUsize::new(0),
+            delayed: Mutex::new(HashMap::new()),
             lanes: Lanes::default(),
-        })
+        });
+        if let Some(cluster) = &engine.config.cluster {
+            cluster.0.attach(engine.me.clone());
+        }
+        engine
     }
 
     /// The settings.
@@ -151,6 +162,7 @@ impl<H: EngineHandler> Engine<H> {
         res
     }
 
+    /// Answers a request; one for a session this node does not hold goes to the cluster.
     async fn route<B>(
         self: &Arc<Self>,
         req: Request<B>,
@@ -179,7 +191,10 @@ impl<H: EngineHandler> Engine<H> {
                 accepted
             }
             (TransportKind::Websocket, Some(sid)) => {
-                let session = self.session(sid).ok_or(HandshakeError::UnknownSid)?;
+                let session = match self.session(sid) {
+                    Some(session) => session,
+                    None => self.take_over(sid).await?,
+                };
                 if session.version() != query.version {
                     return Err(HandshakeError::BadRequest);
                 }
@@ -198,15 +213,10 @@ impl<H: EngineHandler> Engine<H> {
                 Ok(polling::open(self, info, query, encoding))
             }
             (TransportKind::Polling, Some(sid)) => {
-                let session = self.session(sid).ok_or(HandshakeError::UnknownSid)?;
-                if session.expire_if_overdue() {
-                    return Err(HandshakeError::UnknownSid);
-                }
-                if session.version() != query.version
-                    || session.transport() != TransportKind::Polling
-                {
-                    return Err(HandshakeError::BadRequest);
-                }
+                let Some(session) = self.session(sid) else {
+                    return self.forward(sid, req).await;
+                };
+                check_polling(&session, &query)?;
                 match *req.method() {
                     Method::GET => {
                         let encoding = self.accepted_encoding(&req);
@@ -263,6 +273,7 @@ impl<H: EngineHandler> Engine<H> {
         query: &EngineQuery,
     ) -> Arc<Session<H::Data>> {
         let session = Arc::new(Session::new(
+            Sid::new(),
             query.version,
             query.transport,
             query.supports_binary,
@@ -270,13 +281,150 @@ impl<H: EngineHandler> Engine<H> {
             &self.config,
             H::Data::default(),
         ));
+        self.register(&session);
+        session
+    }
+
+    fn register(self: &Arc<Self>, session: &Arc<Session<H::Data>>) {
         self.sessions
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(session.id(), session.clone());
         tokio::spawn(heartbeat::run(self.clone(), session.clone()));
-        tracing::debug!(sid = %session.id(), transport = ?query.transport, "session opened");
-        session
+        tracing::debug!(sid = %session.id(), transport = ?session.transport(), "session opened");
+    }
+
+    /// Tells the handler a session opened, or, when the cluster may move it to the node its
+    /// upgrade lands on, delays that until [`end_delay`](Self::end_delay).
+    pub(crate) fn opened(&self, session: &Arc<Session<H::Data>>) {
+        let may_move = self.config.cluster.is_some()
+            && session.transport() == TransportKind::Polling
+            && self.config.allow_upgrades
+            && self.config.transports.websocket;
+        if may_move {
+            session.delay();
+        } else {
+            self.handler.on_open(session);
+        }
+    }
+
+    /// How long [`opened`](Self::opened) delays a connection.
+    pub(crate) fn connect_delay(&self) -> Option<std::time::Duration> {
+        self.config.cluster.as_ref().map(|c| c.0.connect_delay())
+    }
+
+    /// Ends a session's delay: the handler hears of it, then of the messages that waited.
+    pub(crate) fn end_delay(&self, session: &Arc<Session<H::Data>>) {
+        let mut delayed = self.lock_delayed();
+        if !session.end_delay() {
+            return;
+        }
+        let waiting = delayed.remove(&session.id()).unwrap_or_default();
+        // Under the lock, so that a message arriving meanwhile comes after these.
+        self.handler.on_open(session);
+        for packet in waiting {
+            self.on_packet(session, packet);
+        }
+    }
+
+    fn lock_delayed(&self) -> std::sync::MutexGuard<'_, HashMap<Sid, Vec<Packet>>> {
+        self.delayed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps a message of a delayed session for later; gives it back if the session is not
+    /// delayed.
+    fn hold(&self, session: &Session<H::Data>, packet: Packet) -> Option<Packet> {
+        let mut delayed = self.lock_delayed();
+        if !session.is_delayed() {
+            return Some(packet);
+        }
+        let waiting = delayed.entry(session.id()).or_default();
+        if waiting.len() >= self.config.max_buffered_frames {
+            drop(delayed);
+            tracing::debug!(sid = %session.id(), "too many messages during the delay: closing");
+            session.close(CloseReason::TransportError);
+            return None;
+        }
+        waiting.push(packet);
+        None
+    }
+
+    /// A WebSocket upgrade of a session held by another node: moves it here.
+    async fn take_over(&self, sid: Sid) -> Result<Arc<Session<H::Data>>, HandshakeError> {
+        let cluster = self
+            .config
+            .cluster
+            .as_ref()
+            .ok_or(HandshakeError::UnknownSid)?;
+        if !cluster.0.take_over(sid).await {
+            return Err(HandshakeError::UnknownSid);
+        }
+        self.session(sid).ok_or(HandshakeError::UnknownSid)
+    }
+
+    /// Registers a session another node handed over, and tells the handler.
+    fn adopt_session(self: &Arc<Self>, moved: HandOver) -> bool {
+        let sid = moved.sid;
+        if self.session(sid).is_some() {
+            return false;
+        }
+        if !self.reserve_slot() {
+            tracing::debug!(%sid, "max_connections reached: session taken over and dropped");
+            return false;
+        }
+        let session = Arc::new(Session::new(
+            moved.sid,
+            moved.version,
+            TransportKind::Polling,
+            moved.supports_binary,
+            moved.request,
+            &self.config,
+            H::Data::default(),
+        ));
+        self.register(&session);
+        tracing::debug!(%sid, "session taken over from another node");
+        self.handler.on_open(&session);
+        for packet in moved.packets {
+            self.on_packet(&session, packet);
+        }
+        true
+    }
+
+    /// A polling request of a session held by another node: its answer from there.
+    async fn forward<B>(
+        &self,
+        sid: Sid,
+        req: Request<B>,
+    ) -> Result<Response<EngineBody>, HandshakeError>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<crate::BoxError>,
+    {
+        let cluster = self
+            .config
+            .cluster
+            .as_ref()
+            .ok_or(HandshakeError::UnknownSid)?;
+        let (parts, body) = req.into_parts();
+        let body = match Limited::new(body, self.config.max_payload).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => {
+                let mut res = HandshakeError::BadRequest.into_response();
+                *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+                return Ok(res);
+            }
+        };
+        let mut forwarded = Request::new(body);
+        *forwarded.method_mut() = parts.method;
+        *forwarded.uri_mut() = parts.uri;
+        for name in [header::CONTENT_TYPE, header::ACCEPT_ENCODING] {
+            if let Some(value) = parts.headers.get(&name) {
+                forwarded.headers_mut().insert(name, value.clone());
+            }
+        }
+        let answer = cluster.0.forward(sid, forwarded).await;
+        let (parts, body) = answer.ok_or(HandshakeError::UnknownSid)?.into_parts();
+        Ok(Response::from_parts(parts, Full::new(body)))
     }
 
     /// The open packet's text: `0{"sid":..,"upgrades":..,"pingInterval":..,"pingTimeout":..,"maxPayload":..}`.
@@ -302,6 +450,20 @@ impl<H: EngineHandler> Engine<H> {
 
     /// Applies one packet from the client, whatever the transport.
     pub(crate) fn on_packet(&self, session: &Arc<Session<H::Data>>, packet: Packet) {
+        let packet = match packet {
+            Packet::Message(_) | Packet::Binary(_) if session.is_delayed() => {
+                match self.hold(session, packet) {
+                    Some(packet) => packet,
+                    None => return,
+                }
+            }
+            // Arrived while the session was being handed over: too late for this node.
+            _ if session.is_handed_over() => {
+                tracing::debug!(sid = %session.id(), "message after the hand-over: dropped");
+                return;
+            }
+            packet => packet,
+        };
         match packet {
             Packet::Message(text) => self.handler.on_message(session, text),
             Packet::Binary(data) => self.handler.on_binary(session, data),
@@ -338,6 +500,18 @@ fn too_many_connections() -> Response<EngineBody> {
         .expect("static response parts are valid")
 }
 
+/// Whether a polling request fits its session (once the heartbeat had its say: past its
+/// deadline, the session is gone).
+fn check_polling<D>(session: &Session<D>, query: &EngineQuery) -> Result<(), HandshakeError> {
+    if session.expire_if_overdue() {
+        return Err(HandshakeError::UnknownSid);
+    }
+    if session.version() != query.version || session.transport() != TransportKind::Polling {
+        return Err(HandshakeError::BadRequest);
+    }
+    Ok(())
+}
+
 /// What the engine keeps of a request.
 pub(crate) fn request_info<B>(req: &Request<B>) -> RequestInfo {
     RequestInfo::detached(req, remote_addr(req.extensions()))
@@ -353,4 +527,67 @@ fn remote_addr(extensions: &http::Extensions) -> Option<std::net::SocketAddr> {
             .map(|c| c.0)
     });
     ours
+}
+
+impl<H: EngineHandler> LocalSessions for Engine<H> {
+    fn serve(&self, sid: Sid, request: Request<Bytes>) -> Option<ClusterFuture<Response<Bytes>>> {
+        let session = self.session(sid)?;
+        // Engines live in an `Arc`; this one is alive since it is being called.
+        let engine = self.me.upgrade()?;
+        // Checked and, for a POST, applied now, in the order the cluster delivered the
+        // request: a take-over that follows finds what it carried.
+        let checked = self
+            .parse_query(&request)
+            .and_then(|query| check_polling(&session, &query).map(|()| query));
+        let encoding = self.accepted_encoding(&request);
+        let ready = match (checked, request.method()) {
+            (Err(e), _) => Some(e.into_response()),
+            (Ok(query), _) if query.transport != TransportKind::Polling => {
+                Some(HandshakeError::BadRequest.into_response())
+            }
+            (Ok(_), &Method::POST) => Some(polling::post_forwarded(self, &session, request)),
+            (Ok(_), &Method::GET) => None,
+            (Ok(_), _) => Some(HandshakeError::BadRequest.into_response()),
+        };
+        Some(Box::pin(async move {
+            let res = match ready {
+                Some(res) => res,
+                None => polling::get(&engine, session, encoding).await,
+            };
+            let (parts, body) = res.into_parts();
+            let body = match body.collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(never) => match never {},
+            };
+            Response::from_parts(parts, body)
+        }))
+    }
+
+    fn adopt(&self, moved: HandOver) -> bool {
+        self.me.upgrade().is_some_and(|me| me.adopt_session(moved))
+    }
+
+    fn hand_over(&self, sid: Sid) -> TakeOver {
+        let Some(session) = self.session(sid) else {
+            return TakeOver::NotHere;
+        };
+        let packets = {
+            let mut delayed = self.lock_delayed();
+            if !session.mark_handed_over() {
+                return TakeOver::Refused;
+            }
+            delayed.remove(&sid).unwrap_or_default()
+        };
+        self.remove_session(sid);
+        // A poll waiting here gets a noop; the client's next one reaches the new node.
+        session.close(CloseReason::TransportClose);
+        tracing::debug!(%sid, "session handed over to another node");
+        TakeOver::Moved(Box::new(HandOver {
+            sid,
+            version: session.version(),
+            supports_binary: session.supports_binary(),
+            request: RequestInfo::clone(session.request()),
+            packets,
+        }))
+    }
 }

@@ -27,6 +27,12 @@ const WEBSOCKET: u8 = 2;
 /// `deadline_ms` when no heartbeat deadline runs.
 const NO_DEADLINE: u64 = u64::MAX;
 
+/// The session's connection waits for an upgrade that may move it to another node (see
+/// [`SessionCluster`](super::SessionCluster)).
+const DELAYED: u8 = 1;
+/// The session moved to another node.
+const HANDED_OVER: u8 = 2;
+
 /// Why a frame could not be queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendError {
@@ -56,6 +62,8 @@ pub struct Session<D> {
     supports_binary: bool,
     request: Arc<RequestInfo>,
     state: AtomicU8,
+    /// `DELAYED`, `HANDED_OVER`, or 0.
+    cluster: AtomicU8,
     pub(crate) outbox: Outbox,
     /// Held by the transport that writes the outbox: one at a time (a long-poll, or the
     /// WebSocket connection once the upgrade is done).
@@ -78,6 +86,7 @@ pub struct Session<D> {
 
 impl<D> Session<D> {
     pub(crate) fn new(
+        id: Sid,
         version: ProtocolVersion,
         transport: TransportKind,
         supports_binary: bool,
@@ -86,7 +95,7 @@ impl<D> Session<D> {
         data: D,
     ) -> Self {
         Session {
-            id: Sid::new(),
+            id,
             version,
             supports_binary,
             request: Arc::new(request),
@@ -94,6 +103,7 @@ impl<D> Session<D> {
                 TransportKind::Polling => POLLING,
                 TransportKind::Websocket => WEBSOCKET,
             }),
+            cluster: AtomicU8::new(0),
             outbox: Outbox::new(config.max_buffered_frames),
             writer: Mutex::new(()),
             overflow: config.overflow,
@@ -167,6 +177,35 @@ impl<D> Session<D> {
     pub(crate) fn finish_upgrade(&self) {
         self.state.store(WEBSOCKET, Ordering::Release);
         self.transport_change.notify_waiters();
+    }
+
+    /// Delays the session's connection (see [`SessionCluster`](super::SessionCluster)).
+    pub(crate) fn delay(&self) {
+        self.cluster.store(DELAYED, Ordering::Release);
+    }
+
+    /// Whether the session's connection is delayed.
+    pub(crate) fn is_delayed(&self) -> bool {
+        self.cluster.load(Ordering::Acquire) == DELAYED
+    }
+
+    /// Delayed → connected; false if the session was not delayed.
+    pub(crate) fn end_delay(&self) -> bool {
+        self.cluster
+            .compare_exchange(DELAYED, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Delayed → handed over; false if the session was not delayed.
+    pub(crate) fn mark_handed_over(&self) -> bool {
+        self.cluster
+            .compare_exchange(DELAYED, HANDED_OVER, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Whether the session moved to another node.
+    pub(crate) fn is_handed_over(&self) -> bool {
+        self.cluster.load(Ordering::Acquire) == HANDED_OVER
     }
 
     /// When the session was created: heartbeat deadlines count from here.

@@ -80,6 +80,7 @@ where
             return;
         }
         session.finish_upgrade();
+        engine.end_delay(&session);
         engine.handler.on_upgrade(&session);
         tracing::debug!(sid = %session.id(), "upgraded to websocket");
         run(&engine, &session, &mut ws).await;

@@ -197,12 +197,14 @@ fn binary_payload(data: Bytes, version: ProtocolVersion) -> Bytes {
 }
 
 /// A text frame tungstenite has checked, as a [`Str`] sharing its buffer.
+#[expect(unsafe_code, reason = "tungstenite checked the UTF-8: no second check")]
 fn str_of(text: Utf8Bytes) -> Str {
     // SAFETY: `Utf8Bytes` always holds valid UTF-8.
     unsafe { Str::from_utf8_unchecked(Bytes::from(text)) }
 }
 
 /// A [`Str`] as tungstenite's text, sharing its buffer.
+#[expect(unsafe_code, reason = "a `Str` holds UTF-8: no second check")]
 fn utf8_bytes_of(text: Str) -> Utf8Bytes {
     // SAFETY: a `Str` always holds valid UTF-8.
     unsafe { Utf8Bytes::from_bytes_unchecked(text.into_bytes()) }

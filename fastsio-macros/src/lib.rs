@@ -6,6 +6,9 @@
 //! Every macro reports all the mistakes it finds in one compile, at the user's tokens, and
 //! still emits the user's item so that IDEs keep working.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod args;
 mod handler;
 mod names;

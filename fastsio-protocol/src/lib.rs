@@ -18,6 +18,7 @@
 //! assert_eq!(sio.kind, PacketKind::Event);
 //! ```
 
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod eio;

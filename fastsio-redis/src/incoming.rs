@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use fastsio::Room;
 use fastsio::adapter::{Adapter, BroadcastOptions, LocalNamespace};
 use rmpv::Value as Mp;
@@ -13,7 +14,7 @@ use crate::cluster::Inner;
 use crate::remote_socket::describe;
 use crate::requests::{AckAnswer, deliver_with_acks};
 use crate::wire::{
-    RemotePacket, decode, encode_mp, json_to_mp, map, mp_to_json, opts_from_json, request_type,
+    RemotePacket, decode, encode_mp, json_to_mp, map, opts_from_json, request_type,
     rooms_from_json, rooms_json,
 };
 
@@ -29,7 +30,7 @@ impl Inner {
 
     /// `[uid, packet, opts]` in msgpack: an emit to deliver to this node's sockets.
     fn on_broadcast(&self, payload: &[u8]) {
-        let Ok(Mp::Array(parts)) = rmpv::decode::read_value(&mut &payload[..]) else {
+        let Some((Json::Array(parts), bins)) = decode(Bytes::copy_from_slice(payload)) else {
             tracing::debug!("redis adapter: malformed broadcast");
             return;
         };
@@ -39,22 +40,20 @@ impl Inner {
         if uid.as_str() == Some(self.node.uid.as_str()) {
             return;
         }
-        let mut bins = Vec::new();
-        let Some(packet) =
-            mp_to_json(packet, &mut bins).and_then(|packet| RemotePacket::from_json(&packet, bins))
-        else {
+        let Some(packet) = RemotePacket::from_json(packet, bins) else {
             tracing::debug!("redis adapter: unreadable broadcast packet");
             return;
         };
         let Some(served) = self.node.namespaces.get(packet.nsp()) else {
             return;
         };
-        let opts = opts_from_json(mp_to_json(opts, &mut Vec::new()).as_ref());
-        served.ns.deliver(&packet.encode(None), &opts);
+        served
+            .ns
+            .deliver(&packet.encode(None), &opts_from_json(Some(opts)));
     }
 
     fn on_request(self: &Arc<Self>, nsp: &str, payload: &[u8]) {
-        let Some((request, bins)) = decode(payload) else {
+        let Some((request, bins)) = decode(Bytes::copy_from_slice(payload)) else {
             tracing::debug!("redis adapter: malformed request ignored");
             return;
         };
@@ -139,7 +138,7 @@ impl Inner {
         self: &Arc<Self>,
         local: LocalNamespace,
         request: &Json,
-        bins: Vec<bytes::Bytes>,
+        bins: Vec<Bytes>,
     ) {
         let Some(packet) = request
             .get("packet")
@@ -166,7 +165,7 @@ impl Inner {
             AckAnswer::Ack(packet) => {
                 let body = map(vec![
                     ("type", Mp::from(request_type::BROADCAST_ACK)),
-                    ("requestId", json_to_mp(&request_id, &[])),
+                    ("requestId", json_to_mp(&request_id)),
                     ("packet", packet),
                 ]);
                 this.node
@@ -179,7 +178,7 @@ impl Inner {
     }
 
     fn on_response(&self, payload: &[u8]) {
-        let Some((response, _)) = decode(payload) else {
+        let Some((response, _)) = decode(Bytes::copy_from_slice(payload)) else {
             return;
         };
         if let Some(id) = response.get("requestId").and_then(Json::as_str) {

@@ -29,14 +29,21 @@
 //! resubscribes on its own; messages waiting to be published are capped (1024, beyond which
 //! publishing fails at once), and so is each request's response buffer (256).
 //!
+//! No sticky sessions: [`RedisEngine`] lets every node serve every Engine.IO session, so a
+//! plain round-robin load balancer works (node's `@socket.io/cluster-engine`).
+//!
 //! Connection state recovery across nodes: [`RedisStreams`], on a Redis stream as node's
 //! `@socket.io/redis-streams-adapter`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod adapter;
 mod channels;
 mod cluster;
 mod config;
 mod connection;
+mod engine;
 mod error;
 mod incoming;
 mod membership;
@@ -55,6 +62,7 @@ mod wire;
 pub use adapter::RedisAdapter;
 pub use cluster::RedisCluster;
 pub use config::RedisConfig;
+pub use engine::{RedisEngine, RedisEngineConfig};
 pub use remote_socket::SocketData;
 pub use server_side::ServerSideEvent;
 pub use sharded::{ShardedRedisAdapter, ShardedRedisCluster, SubscriptionMode};

@@ -5,28 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::node::{NodeServer, ensure_npm};
-use common::{Client, client, next, node, prefix, redis, wait_for_servers};
-use fastsio_tests::ws::{WsClient, WsEvent};
+use common::node::{NodeServer, ensure_npm, raw_client};
+use common::{client, next, node, prefix, redis, wait_for_servers};
+use fastsio_tests::ws::WsEvent;
 use serde_json::{Value, json};
-
-/// A raw WebSocket client of the node server, in the room `room` if given.
-async fn raw_client(n: &NodeServer, room: Option<&str>) -> Client {
-    let query = room.map(|r| format!("&room={r}")).unwrap_or_default();
-    let url = format!(
-        "ws://127.0.0.1:{}/socket.io/?EIO=4&transport=websocket{query}",
-        n.port
-    );
-    let mut ws = WsClient::connect(&url).await;
-    ws.next_text().await;
-    ws.send_text("40").await;
-    let connect = ws.next_text().await;
-    let reply: Value = serde_json::from_str(&connect["40".len()..]).unwrap();
-    let sid = reply["sid"].as_str().unwrap().to_string();
-    let mut client = Client { ws, sid };
-    assert!(next(&mut client).await.starts_with(r#"42["hello""#));
-    client
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fastsio_and_node_servers_share_one_cluster() {

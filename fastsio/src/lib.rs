@@ -123,6 +123,9 @@
 //!   [`ServerBuilder::parser`], for clients using `socket.io-msgpack-parser`.
 //! - `axum`: handshakes report the peer address under axum.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub use fastsio_core::*;
 pub use fastsio_macros::{Router, ServerEvent, connect, disconnect, event, router};
 

@@ -25,6 +25,7 @@ pub const TARGETS: &[&str] = &[
     "sio_packet",
     "event_args",
     "sio_msgpack",
+    "msgpack_transcode",
 ];
 
 /// Runs the harness of `target` on `data`.
@@ -38,6 +39,7 @@ pub fn run(target: &str, data: &[u8]) {
         "sio_packet" => sio_packet(data),
         "event_args" => event_args(data),
         "sio_msgpack" => sio_msgpack(data),
+        "msgpack_transcode" => msgpack_transcode(data),
         _ => panic!("unknown fuzz target {target}"),
     }
 }
@@ -317,4 +319,33 @@ pub fn sio_msgpack(data: &[u8]) {
         (back.kind, &back.ns, back.id),
         (packet.kind, &packet.ns, packet.id)
     );
+}
+
+/// The transcoders the Redis adapter relays packets with: `msgpack::transcode_value` on the
+/// input (one msgpack value, maybe followed by more bytes) must write JSON that parses, with
+/// its attachments inside the input; `msgpack::transcode_json` must take that JSON back to
+/// msgpack, and from there one more round must give the same JSON (the text is a fixpoint).
+pub fn msgpack_transcode(data: &[u8]) {
+    let input = Bytes::copy_from_slice(data);
+    let (mut json, mut bins) = (Vec::new(), Vec::new());
+    let Ok(end) = msgpack::transcode_value(&input, 0, &mut json, &mut bins, usize::MAX) else {
+        return;
+    };
+    assert!(end <= input.len());
+    assert!(bins.iter().map(|b| b.len()).sum::<usize>() <= end);
+    let text = std::str::from_utf8(&json).expect("the transcoder writes UTF-8");
+    serde_json::from_str::<Value>(text).expect("the transcoder writes valid JSON");
+    let round = |text: &str, bins: &[Bytes]| {
+        let mut mp = Vec::new();
+        msgpack::transcode_json(text, bins, &mut mp).expect("its JSON transcodes back");
+        let mp = Bytes::from(mp);
+        let (mut json, mut again) = (Vec::new(), Vec::new());
+        let end = msgpack::transcode_value(&mp, 0, &mut json, &mut again, usize::MAX)
+            .expect("what it wrote reads again");
+        assert_eq!(end, mp.len());
+        (String::from_utf8(json).expect("UTF-8"), again)
+    };
+    let (once, once_bins) = round(text, &bins);
+    let (twice, twice_bins) = round(&once, &once_bins);
+    assert_eq!((&once, &once_bins), (&twice, &twice_bins));
 }

@@ -2,7 +2,7 @@
 ecosystem (tests/tests/examples.rs starts each example's server).
 
 Usage: python examples.py <scenario> <url>
-  scenario: simple | typed-di
+  scenario: simple | typed-di | chat
   url:      the server's base URL, e.g. http://127.0.0.1:3000 (Socket.IO path /socket.io/)
 
 Success: one JSON line {"ok": true, "scenario": ..., "details": {...}} on stdout, exit 0.
@@ -35,10 +35,10 @@ def client():
 class Inbox:
     """Every event a client receives, in order, and a way to wait for the next one."""
 
-    def __init__(self, sio):
+    def __init__(self, sio, namespace=None):
         self.events = []
         self.queue = asyncio.Queue()
-        sio.on("*", self._on_event)
+        sio.on("*", self._on_event, namespace=namespace)
 
     async def _on_event(self, event, *args):
         self.events.append([event, *args])
@@ -54,8 +54,8 @@ class Inbox:
                 return got[1:]
 
 
-async def call(sio, event, data=None):
-    return await sio.call(event, data, timeout=STEP_TIMEOUT)
+async def call(sio, event, data=None, namespace=None):
+    return await sio.call(event, data, namespace=namespace, timeout=STEP_TIMEOUT)
 
 
 # simple: "message" -> "response" "Received: <data>", to the sender only.
@@ -112,7 +112,29 @@ async def typed_di(url):
     }
 
 
-SCENARIOS = {"simple": simple, "typed-di": typed_di}
+# chat: one member of the chat demo's lobby (examples/chat), polling then upgrade.
+
+
+async def chat(url):
+    sio = client()
+    inbox = Inbox(sio, "/chat")
+    await sio.connect(url, namespaces=["/chat"], auth={"name": "py"}, wait_timeout=STEP_TIMEOUT)
+    welcome = await inbox.next("welcome")
+    join = await call(sio, "join_room", {"room": "lobby"}, "/chat")
+    send = await call(sio, "send_message", {"room": "lobby", "text": "hi from py"}, "/chat")
+    new_message = await inbox.next("new_message")
+    transport = sio.transport()
+    await sio.disconnect()
+    return {
+        "welcome": welcome[0],
+        "join": join,
+        "send": send,
+        "new_message": new_message[0],
+        "transport": transport,
+    }
+
+
+SCENARIOS = {"simple": simple, "typed-di": typed_di, "chat": chat}
 
 
 async def main():

@@ -6,6 +6,8 @@
 //! happens at most once per process and is serialised across processes with a
 //! file lock, so concurrent test binaries are safe.
 
+#![forbid(unsafe_code)]
+
 mod adapter;
 pub mod http;
 mod node;

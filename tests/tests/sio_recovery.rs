@@ -15,7 +15,7 @@ use fastsio::adapter::{
     RestoredSession, SessionState, Stored,
 };
 use fastsio::engine::{Sid, Str};
-use fastsio::middleware::Auth as AuthCheck;
+use fastsio::middleware::RequireAuth;
 use fastsio::prelude::*;
 use fastsio::protocol::EncodedPacket;
 use fastsio::{RecoveryConfig, Room};
@@ -132,7 +132,7 @@ fn server(config: RecoveryConfig, linger: Duration) -> Setup {
         Ack(true)
     };
     let counter = middleware_runs.clone();
-    let count_connects = AuthCheck::new(move |_req, _auth| {
+    let count_connects = RequireAuth::new(move |_req, _auth| {
         counter.fetch_add(1, Ordering::SeqCst);
         async { Ok(()) }
     });

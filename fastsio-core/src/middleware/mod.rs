@@ -12,22 +12,22 @@
 //! [`MiddlewareScope::events`]. Chains are composed once, when the server is built: an event
 //! without middleware costs nothing extra, each middleware one dynamic call.
 //!
-//! Built-ins: [`Logging`], [`Auth`], [`RateLimit`], [`Timeout`].
+//! Built-ins: [`Logging`], [`RequireAuth`], [`RateLimit`], [`Timeout`].
 
-mod auth;
 mod chain;
 mod hooks;
 mod logging;
 mod rate_limit;
+mod require_auth;
 mod timeout;
 
 use std::sync::Arc;
 
-pub use auth::Auth;
 pub(crate) use chain::{ChainedConnect, ChainedEvent};
 pub use hooks::{After, AfterHook, Before, after, before};
 pub use logging::Logging;
 pub use rate_limit::RateLimit;
+pub use require_auth::RequireAuth;
 pub use timeout::Timeout;
 
 use crate::error::ConnectError;

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use rmpv::Value as Mp;
 use serde_json::Value as Json;
 
-use crate::wire::{RemotePacket, json_to_mp};
+use crate::wire::{RemotePacket, ack_mp};
 
 /// One answer to a broadcast that wants acks.
 pub(crate) enum AckAnswer {
@@ -41,10 +41,9 @@ pub(crate) fn deliver_with_acks(
     }
     tokio::spawn(async move {
         while let Some(ack) = acks.next().await {
-            let Ok(value) = ack.data::<Json>() else {
-                continue;
-            };
-            answer(AckAnswer::Ack(json_to_mp(&value, &ack.attachments)));
+            if let Some(ack) = ack_mp(&ack) {
+                answer(AckAnswer::Ack(ack));
+            }
         }
     });
 }

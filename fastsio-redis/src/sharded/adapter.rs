@@ -96,7 +96,7 @@ impl Drop for ShardedRedisAdapter {
 }
 
 fn rooms_mp(rooms: &[Room]) -> Mp {
-    json_to_mp(&rooms_json(rooms), &[])
+    json_to_mp(&rooms_json(rooms))
 }
 
 impl Adapter for ShardedRedisAdapter {

@@ -23,7 +23,7 @@ struct Incoming<'a> {
 
 impl Shared {
     pub(crate) fn on_message(self: &Arc<Self>, payload: &[u8]) {
-        let Some((message, bins)) = decode(payload) else {
+        let Some((message, bins)) = decode(Bytes::copy_from_slice(payload)) else {
             tracing::debug!("sharded redis adapter: malformed message ignored");
             return;
         };
@@ -60,7 +60,7 @@ impl Shared {
                 self.respond(
                     &msg,
                     message_type::FETCH_SOCKETS_RESPONSE,
-                    vec![("sockets", json_to_mp(&Json::Array(sockets), &[]))],
+                    vec![("sockets", json_to_mp(&Json::Array(sockets)))],
                 );
             }
             message_type::SERVER_SIDE_EMIT => self.on_server_side_emit(&msg),
@@ -79,7 +79,7 @@ impl Shared {
 
     /// Publishes an answer to `msg` on its sender's response channel, with its request id.
     fn respond(&self, msg: &Incoming<'_>, kind: u64, mut data: Vec<(&str, Mp)>) {
-        let request_id = msg.data.get("requestId").map(|id| json_to_mp(id, &[]));
+        let request_id = msg.data.get("requestId").map(json_to_mp);
         data.push(("requestId", request_id.unwrap_or(Mp::Nil)));
         let body = encode(&self.node.uid, msg.nsp, kind, map(data));
         self.node
@@ -94,7 +94,7 @@ impl Shared {
             self.respond(
                 msg,
                 message_type::SERVER_SIDE_EMIT_RESPONSE,
-                vec![("packet", json_to_mp(&answer, &[]))],
+                vec![("packet", json_to_mp(&answer))],
             );
         }
     }

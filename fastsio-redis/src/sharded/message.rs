@@ -42,7 +42,7 @@ mod tests {
             message_type::SOCKETS_JOIN,
             map(vec![("rooms", Mp::Array(vec![Mp::from("r")]))]),
         );
-        let (json, _) = decode(&bytes).unwrap();
+        let (json, _) = decode(bytes.into()).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"uid": "abc", "nsp": "/", "type": 4, "data": {"rooms": ["r"]}})

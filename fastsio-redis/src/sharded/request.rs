@@ -61,6 +61,6 @@ impl RequestWire for Shared {
 fn event_packet(event: &str, args: Vec<Json>) -> Mp {
     let mut packet = Vec::with_capacity(args.len() + 1);
     packet.push(Mp::from(event));
-    packet.extend(args.iter().map(|a| json_to_mp(a, &[])));
+    packet.extend(args.iter().map(json_to_mp));
     Mp::Array(packet)
 }

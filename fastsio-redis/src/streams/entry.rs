@@ -7,11 +7,12 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use fastsio::adapter::BroadcastOptions;
 use fastsio::protocol::EncodedPacket;
+use fastsio::protocol::msgpack::transcode_value;
 use redis::Value;
 use serde_json::Value as Json;
 
 use crate::wire::{
-    RemotePacket, decode, encode_mp, map, mp_to_json, opts_from_json, opts_mp, packet_mp,
+    RemotePacket, decode, encode_mp, map, opts_from_json, opts_mp, packet_json, packet_mp,
 };
 
 /// The `type` of a broadcast (node's `MessageType.BROADCAST`).
@@ -23,15 +24,28 @@ pub(crate) fn broadcast_data(
     packet: &EncodedPacket,
     opts: &BroadcastOptions,
 ) -> Option<String> {
-    let body = map(vec![
-        ("packet", packet_mp(nsp, packet)?),
-        ("opts", opts_mp(opts, None)),
-    ]);
+    let opts = opts_mp(opts, None);
     if packet.attachments.is_empty() {
-        mp_to_json(&body, &mut Vec::new()).map(|json| json.to_string())
-    } else {
-        Some(BASE64.encode(encode_mp(&body)))
+        let packet = packet_json(nsp, packet)?;
+        let opts = mp_json(&encode_mp(&opts))?;
+        return Some(format!(r#"{{"packet":{packet},"opts":{opts}}}"#));
     }
+    let body = map(vec![("packet", packet_mp(nsp, packet)?), ("opts", opts)]);
+    Some(BASE64.encode(encode_mp(&body)))
+}
+
+/// The JSON text of the msgpack value `mp`.
+fn mp_json(mp: &[u8]) -> Option<String> {
+    let mut json = Vec::new();
+    transcode_value(
+        &Bytes::copy_from_slice(mp),
+        0,
+        &mut json,
+        &mut Vec::new(),
+        0,
+    )
+    .ok()?;
+    String::from_utf8(json).ok()
 }
 
 /// One entry read from the stream.
@@ -93,9 +107,9 @@ impl Entry {
 
 fn decode_data(data: &str) -> Option<(Json, Vec<Bytes>)> {
     if data.starts_with('{') {
-        return decode(data.as_bytes());
+        return decode(Bytes::copy_from_slice(data.as_bytes()));
     }
-    decode(&BASE64.decode(data).ok()?)
+    decode(BASE64.decode(data).ok()?.into())
 }
 
 fn text(value: &Value) -> Option<String> {

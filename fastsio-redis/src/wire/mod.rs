@@ -1,13 +1,15 @@
 //! What goes over Redis, in `@socket.io/redis-adapter` 8.x's shapes: request type numbers,
 //! ids, msgpack ⇄ JSON values, packets and broadcast options.
 
+mod envelope;
 mod opts;
 mod packet;
 mod value;
 
+pub(crate) use envelope::decode;
 pub(crate) use opts::{opts_from_json, opts_mp, opts_request_json, rooms_from_json, rooms_json};
-pub(crate) use packet::{RemotePacket, packet_mp};
-pub(crate) use value::{decode, encode_mp, json_to_mp, map, mp_to_json};
+pub(crate) use packet::{RemotePacket, ack_mp, packet_json, packet_mp};
+pub(crate) use value::{encode_mp, json_to_mp, map, raw};
 
 use rand::Rng;
 

@@ -1,12 +1,22 @@
-//! msgpack (what node's `notepack.io` writes) ⇄ JSON with Socket.IO binary placeholders.
+//! msgpack values built here (envelopes, small JSON values) and their encoding, with room for
+//! msgpack that is already encoded (a packet's data, transcoded straight from its JSON text).
 
 use bytes::Bytes;
 use rmpv::Value as Mp;
 use serde_json::{Value as Json, json};
 
-/// JSON → msgpack, each placeholder (`{"_placeholder": true, "num": n}`) replaced by
-/// attachment `n` as msgpack bin.
-pub(crate) fn json_to_mp(v: &Json, attachments: &[Bytes]) -> Mp {
+/// The extension type that marks already-encoded msgpack in a tree: [`encode_mp`] writes its
+/// bytes as they are. It never reaches the wire as an extension.
+const RAW: i8 = i8::MIN;
+
+/// Already-encoded msgpack (one value), to place in a tree that [`encode_mp`] writes.
+pub(crate) fn raw(encoded: Vec<u8>) -> Mp {
+    Mp::Ext(RAW, encoded)
+}
+
+/// JSON → msgpack, for the small values of envelopes (ids, rooms, socket descriptions, the
+/// arguments of server-side emits).
+pub(crate) fn json_to_mp(v: &Json) -> Mp {
     match v {
         Json::Null => Mp::Nil,
         Json::Bool(b) => Mp::Boolean(*b),
@@ -20,25 +30,17 @@ pub(crate) fn json_to_mp(v: &Json, attachments: &[Bytes]) -> Mp {
             }
         }
         Json::String(s) => Mp::from(s.as_str()),
-        Json::Array(items) => Mp::Array(items.iter().map(|i| json_to_mp(i, attachments)).collect()),
-        Json::Object(map) => {
-            if map.get("_placeholder") == Some(&Json::Bool(true))
-                && let Some(num) = map.get("num").and_then(Json::as_u64)
-                && let Some(bytes) = attachments.get(num as usize)
-            {
-                return Mp::Binary(bytes.to_vec());
-            }
-            Mp::Map(
-                map.iter()
-                    .map(|(k, v)| (Mp::from(k.as_str()), json_to_mp(v, attachments)))
-                    .collect(),
-            )
-        }
+        Json::Array(items) => Mp::Array(items.iter().map(json_to_mp).collect()),
+        Json::Object(map) => Mp::Map(
+            map.iter()
+                .map(|(k, v)| (Mp::from(k.as_str()), json_to_mp(v)))
+                .collect(),
+        ),
     }
 }
 
-/// msgpack → JSON, binary values moved to `bins` and replaced by placeholders; `None` for
-/// what JSON cannot hold (ext types, non-UTF-8 strings).
+/// msgpack → JSON for envelope values, binary values moved to `bins` and replaced by
+/// placeholders; `None` for what JSON cannot hold (extension types, non-UTF-8 strings).
 pub(crate) fn mp_to_json(v: &Mp, bins: &mut Vec<Bytes>) -> Option<Json> {
     Some(match v {
         Mp::Nil => Json::Null,
@@ -59,11 +61,7 @@ pub(crate) fn mp_to_json(v: &Mp, bins: &mut Vec<Bytes>) -> Option<Json> {
         Mp::Map(entries) => {
             let mut map = serde_json::Map::new();
             for (k, v) in entries {
-                let key = match k {
-                    Mp::String(s) => s.as_str()?.to_string(),
-                    other => mp_to_json(other, bins)?.to_string(),
-                };
-                map.insert(key, mp_to_json(v, bins)?);
+                map.insert(key(k, bins)?, mp_to_json(v, bins)?);
             }
             Json::Object(map)
         }
@@ -75,24 +73,40 @@ pub(crate) fn mp_to_json(v: &Mp, bins: &mut Vec<Bytes>) -> Option<Json> {
     })
 }
 
-/// A message as node sends it: JSON when it starts with `{`, msgpack otherwise. Returns the
-/// value and the binaries it carried (placeholders in the value).
-pub(crate) fn decode(payload: &[u8]) -> Option<(Json, Vec<Bytes>)> {
-    if payload.first() == Some(&b'{') {
-        return serde_json::from_slice(payload)
-            .ok()
-            .map(|v| (v, Vec::new()));
+/// A map key as JSON reads it: a string, or the JSON text of another value.
+pub(crate) fn key(k: &Mp, bins: &mut Vec<Bytes>) -> Option<String> {
+    match k {
+        Mp::String(s) => s.as_str().map(str::to_string),
+        other => mp_to_json(other, bins).map(|j| j.to_string()),
     }
-    let value = rmpv::decode::read_value(&mut &payload[..]).ok()?;
-    let mut bins = Vec::new();
-    let json = mp_to_json(&value, &mut bins)?;
-    Some((json, bins))
 }
 
+/// The msgpack bytes of `v`, already-encoded parts ([`raw`]) copied in place.
 pub(crate) fn encode_mp(v: &Mp) -> Vec<u8> {
     let mut out = Vec::new();
-    rmpv::encode::write_value(&mut out, v).expect("writing to a Vec cannot fail");
+    write_mp(&mut out, v);
     out
+}
+
+fn write_mp(out: &mut Vec<u8>, v: &Mp) {
+    // Writing to a Vec cannot fail.
+    match v {
+        Mp::Ext(RAW, encoded) => out.extend_from_slice(encoded),
+        Mp::Array(items) => {
+            let _ = rmp::encode::write_array_len(out, items.len() as u32);
+            items.iter().for_each(|i| write_mp(out, i));
+        }
+        Mp::Map(entries) => {
+            let _ = rmp::encode::write_map_len(out, entries.len() as u32);
+            for (k, v) in entries {
+                write_mp(out, k);
+                write_mp(out, v);
+            }
+        }
+        leaf => {
+            let _ = rmpv::encode::write_value(out, leaf);
+        }
+    }
 }
 
 /// A msgpack map with string keys.
@@ -105,17 +119,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn binaries_round_trip_through_placeholders() {
-        let bins = vec![Bytes::from_static(b"\x01\x02")];
-        let data = json!(["ev", {"b": {"_placeholder": true, "num": 0}, "n": -3, "f": 1.5}]);
-        let mp = json_to_mp(&data, &bins);
-        let (back, got) = decode(&encode_mp(&mp)).unwrap();
-        assert_eq!(back, data);
-        assert_eq!(got, bins);
-        assert_eq!(decode(br#"{"type":1}"#).unwrap().0, json!({"type": 1}));
-        assert!(
-            decode(b"\xd4\x01\x00").is_none(),
-            "ext types have no JSON form"
-        );
+    fn raw_parts_are_written_as_they_are() {
+        let tree = map(vec![("a", raw(vec![0x92, 0x01, 0xc3])), ("b", Mp::Nil)]);
+        assert_eq!(encode_mp(&tree), b"\x82\xa1a\x92\x01\xc3\xa1b\xc0");
     }
 }

@@ -77,16 +77,22 @@ pub struct Client {
 }
 
 pub async fn client<C>(node: &Node<C>, rooms: &[&str]) -> Client {
-    let mut ws = WsClient::connect(&node.server.ws("/socket.io/?EIO=4&transport=websocket")).await;
+    let client = raw_connect(&node.server.ws("/socket.io/?EIO=4&transport=websocket")).await;
+    let socket = socket(&node.io, &client.sid).await;
+    for room in rooms {
+        socket.join(*room);
+    }
+    client
+}
+
+/// A raw Socket.IO client of the WebSocket endpoint `url`, connected to namespace `/`.
+pub async fn raw_connect(url: &str) -> Client {
+    let mut ws = WsClient::connect(url).await;
     ws.next_text().await;
     ws.send_text("40").await;
     let connect = ws.next_text().await;
     let reply: serde_json::Value = serde_json::from_str(&connect["40".len()..]).unwrap();
     let sid = reply["sid"].as_str().unwrap().to_string();
-    let socket = socket(&node.io, &sid).await;
-    for room in rooms {
-        socket.join(*room);
-    }
     Client { ws, sid }
 }
 

@@ -134,6 +134,19 @@ impl NodeServer {
     }
 }
 
+/// A raw WebSocket client of the node server, in the room `room` if given, past its
+/// `hello`.
+pub async fn raw_client(n: &NodeServer, room: Option<&str>) -> super::Client {
+    let query = room.map(|r| format!("&room={r}")).unwrap_or_default();
+    let url = format!(
+        "ws://127.0.0.1:{}/socket.io/?EIO=4&transport=websocket{query}",
+        n.port
+    );
+    let mut client = super::raw_connect(&url).await;
+    assert!(super::next(&mut client).await.starts_with(r#"42["hello""#));
+    client
+}
+
 /// socket.io-client@4 sockets (`node/clients.mjs`), each known by a name; each answers acks
 /// with its name.
 pub struct Clients(Script);
@@ -152,6 +165,21 @@ impl Clients {
     /// Connects socket `name` to namespace `nsp` at `url` with `auth`; returns its id.
     pub async fn connect_to(&mut self, name: &str, url: &str, nsp: &str, auth: Value) -> String {
         let cmd = json!({"cmd": "connect", "name": name, "url": url, "nsp": nsp, "auth": auth});
+        self.connect_with(cmd).await
+    }
+
+    /// Connects socket `name` to namespace `nsp` at `url` with `auth`, over `transports`
+    /// (`["polling", "websocket"]`: socket.io-client's default); returns its id.
+    pub async fn connect_over(
+        &mut self,
+        name: &str,
+        url: &str,
+        nsp: &str,
+        auth: Value,
+        transports: &[&str],
+    ) -> String {
+        let cmd = json!({"cmd": "connect", "name": name, "url": url, "nsp": nsp, "auth": auth,
+            "transports": transports});
         self.connect_with(cmd).await
     }
 
@@ -181,6 +209,27 @@ impl Clients {
             .run(json!({"cmd": "wait", "name": name, "count": count}))
             .await;
         reply["events"].as_array().unwrap().clone()
+    }
+
+    /// Connects socket `name` to namespace `nsp` at `url` with `auth` over WebSocket, with
+    /// socket.io-client's reconnection on; returns its id.
+    pub async fn connect_reconnecting(
+        &mut self,
+        name: &str,
+        url: &str,
+        nsp: &str,
+        auth: Value,
+    ) -> String {
+        let cmd = json!({"cmd": "connect", "name": name, "url": url, "nsp": nsp, "auth": auth,
+            "reconnection": true});
+        self.connect_with(cmd).await
+    }
+
+    /// Socket `name`'s next connection (waits up to 5 s): `{connected, recovered, id}`.
+    pub async fn reconnected(&mut self, name: &str) -> Value {
+        self.0
+            .run(json!({"cmd": "reconnected", "name": name}))
+            .await
     }
 
     /// Whether socket `name` is disconnected (waits up to 5 s for it).

@@ -34,12 +34,13 @@ async function run(cmd) {
   switch (cmd.cmd) {
     case "connect": {
       const socket = io(cmd.url + (cmd.nsp ?? "/"), {
-        transports: ["websocket"],
+        transports: cmd.transports ?? ["websocket"],
         query: cmd.query ?? {},
         auth: cmd.auth ?? {},
-        reconnection: false,
+        reconnection: cmd.reconnection ?? false,
       });
-      const record = { socket, events: [], disconnected: false };
+      const record = { socket, events: [], disconnected: false, connects: 0 };
+      socket.on("connect", () => (record.connects += 1));
       socket.onAny((event, ...args) => {
         const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
         record.events.push([event, ...args.map(plain)]);
@@ -63,6 +64,10 @@ async function run(cmd) {
       } catch (e) {
         return { error: e.message };
       }
+    case "reconnected":
+      // Waits (at most 5 s) for the socket's next connection after a disconnection.
+      await until(() => entry.connects >= 2 && entry.socket.connected);
+      return { connected: entry.socket.connected, recovered: entry.socket.recovered, id: entry.socket.id };
     case "disconnected":
       await until(() => entry.disconnected);
       return { disconnected: entry.disconnected };

@@ -48,6 +48,9 @@ async function run(cmd) {
     case "emit":
       ops.emit(cmd.event, ...cmd.args);
       return { ok: true };
+    case "emitjson":
+      ops.emit(cmd.event, ...JSON.parse(cmd.json));
+      return { ok: true };
     case "emitbin":
       ops.emit(cmd.event, { bytes: Buffer.from(cmd.bytes) });
       return { ok: true };

@@ -6,7 +6,9 @@
 // On a fresh connection a socket joins `r` and gets `welcome`. `emit_missed(sid)` waits until
 // a lost session is kept in Redis, emits what that socket misses (to it, to `r`, to everyone)
 // and must not get (another room, all but `r`) plus a volatile emit to `r`, and answers once
-// they are all in the stream; `emit_after` emits to `r`. Every wait is bounded.
+// they are all in the stream; `emit_after` emits to `r`; `emit_json(room, json)` emits
+// `fidelity` with the arguments `json` holds, to `room` (to all when null). Every wait is
+// bounded.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
@@ -50,6 +52,10 @@ io.on("connection", (socket) => {
       const last = await redis.xRevRange(streamName, "+", "-", { COUNT: 10 });
       return last.some((e) => e.message.data?.includes('"to-all"'));
     });
+    ack(true);
+  });
+  socket.on("emit_json", (room, json, ack) => {
+    (room ? io.to(room) : io).emit("fidelity", ...JSON.parse(json));
     ack(true);
   });
   socket.on("emit_after", (ack) => {

@@ -76,6 +76,41 @@ pub fn decode(frame: Bytes, max_attachments: usize) -> Result<(Packet, Vec<Bytes
     Ok((packet, t.attachments))
 }
 
+/// Reads the one MessagePack value that starts at `pos` in `input` and appends its JSON to
+/// `json`, as [`decode`] does for a packet's `data`: map keys and array items stay in order,
+/// each `bin` (or extension type 0) is appended to `attachments`, shared with `input`, and
+/// written as `{"_placeholder":true,"num":N}`. Returns where the value ends.
+///
+/// ```
+/// use bytes::Bytes;
+/// use fastsio_core::protocol::msgpack;
+/// // ["b", {"z": 1, "a": <bin 07>}] followed by another value
+/// let input = Bytes::from_static(b"\x92\xa1b\x82\xa1z\x01\xa1a\xc4\x01\x07\xc0");
+/// let (mut json, mut bins) = (Vec::new(), Vec::new());
+/// let end = msgpack::transcode_value(&input, 0, &mut json, &mut bins, 10).unwrap();
+/// assert_eq!(json, br#"["b",{"z":1,"a":{"_placeholder":true,"num":0}}]"#);
+/// assert_eq!((end, bins), (input.len() - 1, vec![Bytes::from_static(&[7])]));
+/// ```
+pub fn transcode_value(
+    input: &Bytes,
+    pos: usize,
+    json: &mut Vec<u8>,
+    attachments: &mut Vec<Bytes>,
+    max_attachments: usize,
+) -> Result<usize, ParseError> {
+    let mut t = Transcoder {
+        input,
+        pos,
+        json: std::mem::take(json),
+        attachments: std::mem::take(attachments),
+        max_attachments,
+    };
+    let read = t.value(0);
+    *json = t.json;
+    *attachments = t.attachments;
+    read.map(|()| t.pos)
+}
+
 /// What the `data` value was.
 enum Shape {
     /// An array, with where each element lies in the JSON.

@@ -34,19 +34,34 @@ pub fn encode(packet: &EncodedPacket) -> Result<Bytes, serde_json::Error> {
     write(mp::write_str(&mut out, header.ns))?;
     if !header.payload.is_empty() {
         write(mp::write_str(&mut out, "data"))?;
-        let mut json = serde_json::Deserializer::from_str(header.payload);
-        Transcode {
-            out: &mut out,
-            attachments: &packet.attachments,
-        }
-        .deserialize(&mut json)?;
-        json.end()?;
+        transcode_json(header.payload, &packet.attachments, &mut out)?;
     }
     if let Some(id) = header.id {
         write(mp::write_str(&mut out, "id"))?;
         write(mp::write_uint(&mut out, id))?;
     }
     Ok(Bytes::from(out))
+}
+
+/// Appends the MessagePack of the JSON value `json` to `out`, in one pass and in the text's
+/// order (object keys stay in place; integers within `u64`/`i64` stay integers, other numbers
+/// become `float 64`). Each placeholder `{"_placeholder":true,"num":N}` whose `N` indexes
+/// `attachments` becomes that attachment as `bin`.
+///
+/// ```
+/// use fastsio_core::protocol::msgpack;
+/// let mut out = Vec::new();
+/// msgpack::transcode_json(r#"{"b":1,"a":[true]}"#, &[], &mut out).unwrap();
+/// assert_eq!(out, b"\x82\xa1b\x01\xa1a\x91\xc3");
+/// ```
+pub fn transcode_json(
+    json: &str,
+    attachments: &[Bytes],
+    out: &mut Vec<u8>,
+) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    Transcode { out, attachments }.deserialize(&mut de)?;
+    de.end()
 }
 
 /// The parts of `4<type>[<n>-][<ns>,][<id>]<json>`, the text frame the encoder writes.

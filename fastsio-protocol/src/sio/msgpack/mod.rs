@@ -7,8 +7,8 @@
 mod decode;
 mod encode;
 
-pub use decode::decode;
-pub use encode::encode;
+pub use decode::{decode, transcode_value};
+pub use encode::{encode, transcode_json};
 
 /// Nesting deeper than this is refused, so that what the decoder writes stays within what the
 /// JSON reader accepts (128 levels) when handlers deserialise it.

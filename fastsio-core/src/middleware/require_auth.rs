@@ -1,4 +1,4 @@
-//! [`Auth`]: refuse connections that fail a check.
+//! [`RequireAuth`]: refuse connections that fail a check.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,9 +14,12 @@ type Check = dyn Fn(Arc<RequestInfo>, Str) -> BoxFuture<Result<(), ConnectError>
 /// (headers, query, address) and the raw auth payload; an `Err` refuses the connection with
 /// its `connect_error` message and data.
 ///
+/// (The auth payload itself, typed, is the [`Auth<T>`](crate::extract::Auth) extractor of the
+/// connect handler; this middleware guards connections before any handler runs.)
+///
 /// ```
-/// use fastsio_core::{ConnectError, middleware::Auth};
-/// let auth = Auth::new(|req, _auth| async move {
+/// use fastsio_core::{ConnectError, middleware::RequireAuth};
+/// let auth = RequireAuth::new(|req, _auth| async move {
 ///     match req.headers.get("x-api-key") {
 ///         Some(key) if key == "secret" => Ok(()),
 ///         _ => Err(ConnectError::new("unauthorized").with_data(serde_json::json!({"code": "unauthorized"}))),
@@ -25,20 +28,20 @@ type Check = dyn Fn(Arc<RequestInfo>, Str) -> BoxFuture<Result<(), ConnectError>
 /// # let _ = auth;
 /// ```
 #[derive(Clone)]
-pub struct Auth(Arc<Check>);
+pub struct RequireAuth(Arc<Check>);
 
-impl Auth {
+impl RequireAuth {
     /// A check.
     pub fn new<F, Fut>(check: F) -> Self
     where
         F: Fn(Arc<RequestInfo>, Str) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
     {
-        Auth(Arc::new(move |req, auth| Box::pin(check(req, auth))))
+        RequireAuth(Arc::new(move |req, auth| Box::pin(check(req, auth))))
     }
 }
 
-impl Middleware for Auth {
+impl Middleware for RequireAuth {
     fn on_connect(&self, cx: ConnectCx, next: ConnectNext) -> BoxFuture<Result<(), ConnectError>> {
         let verdict = (self.0)(cx.socket.request(), cx.connect.auth.clone());
         Box::pin(async move {
