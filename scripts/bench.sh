@@ -19,7 +19,13 @@
 #                                by FASTSIO_BASE: an A/B of two builds in one run), fastsio-mw,
 #                                fastsio-recovery
 #   CASES="echo:100 echo:1000 broadcast:1000 connect:10000 rooms:1000x10"
-#                                scenario:N (clients / receivers / connections; rooms: RxM)
+#                                scenario:N (clients / receivers / connections; rooms: RxM);
+#                                also block:N (echo:N plus one client whose handler spins
+#                                BLOCK_MS per call, BLOCK_PAUSE s between calls; fastsio's
+#                                servers only)
+#   BLOCK_MS=200  BLOCK_PAUSE=0  the block scenario's blocking client
+#   WORKERS=                     the servers' worker threads (TOKIO_WORKER_THREADS; default:
+#                                one per core they may run on, so one)
 #   DURATION=3  WARMUP=1         measured and warm-up seconds of echo, broadcast, rooms
 #   IDLE=2                       connect: seconds idle before the server's RSS is read
 #   SERVER_CPU=0  LOAD_CPU=1     the cores to pin to
@@ -46,6 +52,9 @@ BASE_PORT=${BASE_PORT:-23000}
 MAX_OTHER=${MAX_OTHER:-25}
 QUIET_WAIT=${QUIET_WAIT:-20}
 RETRIES=${RETRIES:-2}
+BLOCK_MS=${BLOCK_MS:-200}
+BLOCK_PAUSE=${BLOCK_PAUSE:-0}
+WORKERS=${WORKERS:-}
 
 cargo build --release -p fastsio-bench
 bin=target/release
@@ -61,7 +70,7 @@ mkdir -p "$out"
 results="$out/results.jsonl"
 : >"$results"
 
-echo "bench: R=$R SERVERS=\"$SERVERS\" CASES=\"$CASES\" DURATION=$DURATION WARMUP=$WARMUP"
+echo "bench: R=$R SERVERS=\"$SERVERS\" CASES=\"$CASES\" DURATION=$DURATION WARMUP=$WARMUP${WORKERS:+ WORKERS=$WORKERS}"
 echo "bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r)"
 echo "bench: results in $out"
 if awk '{ exit !($1 > 0.5) }' /proc/loadavg; then
@@ -115,6 +124,8 @@ for ((rep = 1; rep <= R; rep++)); do
         args=(--duration "$DURATION" --warmup "$WARMUP" --idle "$IDLE")
         if [[ $scenario == rooms ]]; then
             args+=(--rooms "${n%x*}" --members "${n#*x}")
+        elif [[ $scenario == block ]]; then
+            args+=(--clients "$n" --block-ms "$BLOCK_MS" --block-pause "$BLOCK_PAUSE")
         else
             args+=(--clients "$n")
         fi
@@ -123,7 +134,7 @@ for ((rep = 1; rep <= R; rep++)); do
                 wait_quiet
                 port=$((port + 1))
                 read -r -a cmd <<<"$(server_cmd "$server")"
-                PORT=$port taskset -c "$SERVER_CPU" "${cmd[@]}" \
+                PORT=$port env ${WORKERS:+TOKIO_WORKER_THREADS=$WORKERS} taskset -c "$SERVER_CPU" "${cmd[@]}" \
                     >>"$out/server-$server.log" 2>&1 &
                 pid=$!
                 set +e

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use fastsio::engine::{CloseReason, Engine, EngineConfig, EngineHandler, Frame, Session, Str};
+use fastsio::engine::{CloseReason, Connection, Engine, EngineConfig, EngineHandler, Frame, Str};
 use fastsio::extract::RawArgs;
 use fastsio::service::{EngineService, NotFound};
 use fastsio::{BuildError, Io, Routes, Server, SioHandler, SocketRef};
@@ -26,9 +26,9 @@ pub struct Echo;
 impl EngineHandler for Echo {
     type Data = ();
 
-    fn on_open(&self, _: &Arc<Session<()>>) {}
+    fn on_open(&self, _: &Arc<Connection<()>>) {}
 
-    fn on_message(&self, session: &Arc<Session<()>>, text: Str) {
+    fn on_message(&self, session: &Arc<Connection<()>>, text: Str) {
         if text == "close-me" {
             session.close(CloseReason::ForcedClose);
         } else {
@@ -36,11 +36,11 @@ impl EngineHandler for Echo {
         }
     }
 
-    fn on_binary(&self, session: &Arc<Session<()>>, data: Bytes) {
+    fn on_binary(&self, session: &Arc<Connection<()>>, data: Bytes) {
         let _ = session.send(Frame::Binary(data));
     }
 
-    fn on_close(&self, _: &Arc<Session<()>>, _: CloseReason) {}
+    fn on_close(&self, _: &Arc<Connection<()>>, _: CloseReason) {}
 }
 
 const PING_INTERVAL: Duration = Duration::from_millis(300);

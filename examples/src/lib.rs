@@ -5,6 +5,7 @@
 
 pub mod axum;
 pub mod chat;
+pub mod chat_client;
 pub mod conformance;
 pub mod injection;
 pub mod launch;

@@ -10,7 +10,9 @@ use futures_util::FutureExt;
 use tokio::sync::Notify;
 
 use crate::ack::AckResponse;
-use crate::engine::{Backpressure, CloseReason, EngineHandler, ProtocolVersion, Session, Sid, Str};
+use crate::engine::{
+    Backpressure, CloseReason, Connection, EngineHandler, ProtocolVersion, Sid, Str,
+};
 use crate::error::ConnectError;
 use crate::handler::{ConnectContext, EventContext};
 use crate::namespace::Namespace;
@@ -73,7 +75,7 @@ impl ClientData {
 /// The engine handler of a Socket.IO server.
 pub struct SioHandler(pub(crate) Arc<ServerInner>);
 
-type Conn = Arc<Session<ClientData>>;
+type Conn = Arc<Connection<ClientData>>;
 
 impl EngineHandler for SioHandler {
     type Data = ClientData;

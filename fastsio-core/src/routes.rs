@@ -24,6 +24,16 @@ pub(crate) struct NamespaceHandlers {
     pub fallback: Option<Arc<dyn ErasedEventHandler>>,
 }
 
+impl NamespaceHandlers {
+    /// No handler at all: neither connect, disconnect, events nor a fallback.
+    pub fn is_empty(&self) -> bool {
+        self.connect.is_none()
+            && self.disconnect.is_none()
+            && self.events.is_empty()
+            && self.fallback.is_none()
+    }
+}
+
 /// A namespace's handlers, declared with plain functions. `S` is the app state type their
 /// [`State`](crate::extract::State) arguments read, given to the server with
 /// [`with_state`](crate::ServerBuilder::with_state).

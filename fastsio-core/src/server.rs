@@ -163,6 +163,7 @@ impl Server {
             bound_middleware: Vec::new(),
             adapter: Arc::new(|| Arc::new(LocalAdapter::new()) as Arc<dyn Adapter>),
             observer: None,
+            unused_states: Vec::new(),
         }
     }
 }
@@ -188,6 +189,8 @@ pub struct ServerBuilder<S = ()> {
     bound_middleware: Vec<ScopedMiddleware>,
     adapter: AdapterFactory,
     observer: Option<Arc<dyn Observer>>,
+    /// The types of states given with nothing to bind them to: `build` warns of them.
+    unused_states: Vec<&'static str>,
 }
 
 impl<S: Send + Sync + 'static> ServerBuilder<S> {
@@ -352,6 +355,10 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
     /// Gives the handlers added so far their app state; [`State<T>`](crate::extract::State)
     /// arguments read from it (`T: FromRef<S>`, checked at compile time).
     pub fn with_state<S2: Send + Sync + 'static>(self, state: S) -> ServerBuilder<S2> {
+        let mut unused_states = self.unused_states;
+        if self.routes.is_empty() && self.middleware.is_empty() {
+            unused_states.push(std::any::type_name::<S>());
+        }
         let state = Arc::new(state);
         let mut bound = self.bound;
         bound.extend(self.routes.into_iter().map(|r| r.bind(&state)));
@@ -365,6 +372,7 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
             bound_middleware,
             adapter: self.adapter,
             observer: self.observer,
+            unused_states,
         }
     }
 }
@@ -380,7 +388,15 @@ impl ServerBuilder<()> {
             bound_middleware,
             adapter,
             observer,
+            unused_states,
         } = self;
+        for state in unused_states {
+            tracing::warn!(
+                state,
+                "with_state was given no router, routes or middleware before it: no handler \
+                 reads this state (add them before `.with_state(..)`)"
+            );
+        }
         let path = &config.engine.path;
         if !path.starts_with('/') || !path.ends_with('/') {
             return Err(BuildError(format!(
@@ -410,6 +426,13 @@ impl ServerBuilder<()> {
                 Some(existing) => existing.merge(routes)?,
                 None => merged.push(routes),
             }
+        }
+        for routes in merged.iter().filter(|r| r.handlers.is_empty()) {
+            tracing::warn!(
+                namespace = routes.path,
+                "namespace declared without handlers: its clients can connect, but no event of \
+                 theirs is handled"
+            );
         }
         if !merged.iter().any(|r| r.path == "/") {
             merged.push(BoundRoutes::empty("/"));

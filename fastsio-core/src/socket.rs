@@ -13,7 +13,9 @@ use serde::de::DeserializeOwned;
 use crate::ack::{AckError, AckResponse, AckTable};
 use crate::adapter::{Recipients, RestoredSession, SessionState};
 use crate::client::ClientData;
-use crate::engine::{CloseReason, Frame, RequestInfo, SendError, Session, Sid, Str, TransportKind};
+use crate::engine::{
+    CloseReason, Connection, Frame, RequestInfo, SendError, Sid, Str, TransportKind,
+};
 use crate::error::EmitError;
 use crate::event_queue::{EventQueue, Push};
 use crate::extract::from_socket;
@@ -33,7 +35,7 @@ const DISCONNECTED: u8 = 2;
 pub struct Socket {
     id: Sid,
     pub(crate) ns: Arc<Namespace>,
-    pub(crate) conn: Arc<Session<ClientData>>,
+    pub(crate) conn: Arc<Connection<ClientData>>,
     server: Weak<ServerInner>,
     auth: Str,
     pub(crate) acks: AckTable,
@@ -80,7 +82,7 @@ from_socket!(SocketRef, |socket| socket.clone());
 impl Socket {
     pub(crate) fn create(
         ns: Arc<Namespace>,
-        conn: Arc<Session<ClientData>>,
+        conn: Arc<Connection<ClientData>>,
         server: Weak<ServerInner>,
         auth: Str,
         start: Start,
@@ -695,7 +697,15 @@ async fn run_events(socket: SocketRef) {
             .or(socket.ns.handlers.fallback.as_ref())
             .cloned();
         let Some(handler) = handler else {
-            tracing::debug!(sid = %socket.id, event = %name, "no handler for event");
+            match id {
+                Some(ack) => tracing::debug!(
+                    sid = %socket.id,
+                    event = %name,
+                    ack,
+                    "no handler for event: the ack the client asked for is never sent"
+                ),
+                None => tracing::debug!(sid = %socket.id, event = %name, "no handler for event"),
+            }
             continue;
         };
         let call = async { handler.call(socket.clone(), cx).await };

@@ -40,6 +40,12 @@ impl CloseReason {
     pub(crate) fn by_server(self) -> bool {
         matches!(self, CloseReason::ForcedClose | CloseReason::ServerShutdown)
     }
+
+    /// Whether a polling session closed this way still answers one poll that was not waiting
+    /// yet (server close: what was queued and a close packet; client close: a noop).
+    pub(crate) fn answers_last_poll(self) -> bool {
+        self.by_server() || self.by_client()
+    }
 }
 
 impl std::fmt::Display for CloseReason {

@@ -139,6 +139,9 @@ pub struct EngineConfig {
     /// How often the server pings a v4 client (default 25 s); a v3 client pings at this pace.
     pub ping_interval: Duration,
     /// How long to wait for the pong (v4) or the next ping (v3) before closing (default 20 s).
+    /// A session is gone `ping_interval + ping_timeout` after the client's last answer at the
+    /// latest, however it was closed: a closed polling session waits at most `ping_timeout`,
+    /// and never past that deadline, for its last poll.
     pub ping_timeout: Duration,
     /// How long an upgrade to WebSocket may take (default 10 s).
     pub upgrade_timeout: Duration,

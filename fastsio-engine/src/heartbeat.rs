@@ -2,13 +2,22 @@
 
 use std::sync::Arc;
 
-use super::{CloseReason, Engine, EngineHandler, Frame, ProtocolVersion, Session, TransportKind};
+use tokio::time::Instant;
+
+use super::{
+    CloseReason, Connection, Engine, EngineHandler, Frame, ProtocolVersion, TransportKind,
+};
 
 /// Runs a session's heartbeat until it closes, then tells the handler and frees the session.
 ///
 /// v4: ping every `ping_interval`, close if the pong does not come within `ping_timeout`.
 /// v3: the client pings; close if no ping comes within `ping_interval + ping_timeout`.
-pub(crate) async fn run<H: EngineHandler>(engine: Arc<Engine<H>>, session: Arc<Session<H::Data>>) {
+/// Either way the session's deadline is at most `ping_interval + ping_timeout` after the
+/// client's last answer.
+pub(crate) async fn run<H: EngineHandler>(
+    engine: Arc<Engine<H>>,
+    session: Arc<Connection<H::Data>>,
+) {
     if let Some(delay) = engine.connect_delay()
         && session.is_delayed()
     {
@@ -28,9 +37,10 @@ pub(crate) async fn run<H: EngineHandler>(engine: Arc<Engine<H>>, session: Arc<S
         loop {
             match session.version() {
                 ProtocolVersion::V4 => {
-                    tokio::time::sleep_until(next_ping).await;
                     let deadline = next_ping + timeout;
-                    session.expect_pong_by(deadline);
+                    session.set_deadline(deadline);
+                    tokio::time::sleep_until(next_ping).await;
+                    session.expect_pong();
                     if session.send(Frame::PING).is_err() {
                         return;
                     }
@@ -41,10 +51,12 @@ pub(crate) async fn run<H: EngineHandler>(engine: Arc<Engine<H>>, session: Arc<S
                         session.close(CloseReason::PingTimeout);
                         return;
                     }
-                    next_ping = tokio::time::Instant::now() + interval;
+                    next_ping = Instant::now() + interval;
                 }
                 ProtocolVersion::V3 => {
-                    if tokio::time::timeout(interval + timeout, session.heartbeat.notified())
+                    let deadline = Instant::now() + interval + timeout;
+                    session.set_deadline(deadline);
+                    if tokio::time::timeout_at(deadline, session.heartbeat.notified())
                         .await
                         .is_err()
                     {
@@ -66,9 +78,16 @@ pub(crate) async fn run<H: EngineHandler>(engine: Arc<Engine<H>>, session: Arc<S
     tracing::debug!(sid = %session.id(), %reason, "session closed");
     engine.handler.on_close(&session, reason);
     // A polling client closed by the server still gets what was queued for it (a Socket.IO
-    // disconnect, say) and a close packet with its next poll, if that comes in time.
-    if reason.by_server() && session.transport() == TransportKind::Polling {
-        let _ = tokio::time::timeout(timeout, session.drained.notified()).await;
+    // disconnect, say) and a close packet with its next poll; one that closed the session
+    // itself gets a noop for a poll sent at the same moment as its close. That last poll is
+    // awaited for at most `ping_timeout`, and never past the heartbeat's deadline: a client
+    // that stopped polling is gone by then, whatever closed its session.
+    if reason.answers_last_poll() && session.transport() == TransportKind::Polling {
+        let mut until = Instant::now() + timeout;
+        if let Some(deadline) = session.deadline() {
+            until = until.min(deadline);
+        }
+        let _ = tokio::time::timeout_at(until, session.drained.notified()).await;
     }
     engine.remove_session(session.id());
 }

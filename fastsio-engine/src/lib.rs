@@ -1,8 +1,8 @@
 //! The Engine.IO server of fastsio: the transport layer under Socket.IO (protocol v4, and v3
 //! when enabled), like node's `engine.io`. It knows nothing of Socket.IO: the layer above
-//! receives sessions and messages through an [`EngineHandler`].
+//! receives connections and messages through an [`EngineHandler`].
 //!
-//! An [`Engine`] owns the sessions of one path. Each [`Session`] has a bounded queue of
+//! An [`Engine`] owns the connections (Engine.IO sessions, one sid each) of one path. Each [`Connection`] has a bounded queue of
 //! outgoing [`Frame`]s that its current transport (a long-polling GET, or the WebSocket
 //! connection loop) writes, and hands each incoming [`Packet`] to an [`EngineHandler`].
 //! WebSocket connection loops run in a few tasks, one per worker thread of the runtime, which
@@ -15,6 +15,7 @@
 mod close;
 mod cluster;
 mod config;
+mod connection;
 mod cors;
 mod error;
 mod handler;
@@ -27,7 +28,6 @@ mod polling;
 mod request;
 mod server;
 pub mod service;
-mod session;
 mod sid;
 mod websocket;
 mod ws_socket;
@@ -37,6 +37,7 @@ pub use cluster::{ClusterFuture, ClusterLink, HandOver, LocalSessions, SessionCl
 pub use config::{
     AllowRequest, AllowRequestFuture, CookieConfig, EngineConfig, OverflowPolicy, Transports,
 };
+pub use connection::{Connection, SendError, TransportKind};
 pub use cors::CorsConfig;
 pub use error::HandshakeError;
 pub use handler::{Backpressure, EngineHandler};
@@ -44,10 +45,15 @@ pub use http_compression::HttpCompression;
 pub use per_message_deflate::PerMessageDeflate;
 pub use request::{RemoteAddr, RequestInfo};
 pub use server::{Engine, EngineBody};
-pub use session::{SendError, Session, TransportKind};
 pub use sid::{InvalidSid, Sid};
 
 pub use fastsio_protocol::eio::{Frame, Packet, PacketError, ProtocolVersion, Str, payload};
 
 /// A boxed error, as hyper and tower carry them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The old name of [`Connection`].
+#[deprecated(
+    note = "renamed `Connection`: \"session\" now only means the user's `Session<T>` values"
+)]
+pub type Session<D> = Connection<D>;

@@ -13,8 +13,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use super::http_compression::Encoding;
 use super::server::EngineQuery;
 use super::{
-    CloseReason, Engine, EngineBody, EngineHandler, Frame, HandshakeError, Packet, RequestInfo,
-    Session, TransportKind, payload,
+    CloseReason, Connection, Engine, EngineBody, EngineHandler, Frame, HandshakeError, Packet,
+    RequestInfo, TransportKind, payload,
 };
 
 /// How long a poll that arrives in the middle of an upgrade waits for the upgrade to finish
@@ -43,7 +43,7 @@ pub(crate) fn open<H: EngineHandler>(
 /// The long GET: waits for frames, then answers with as many as fit in one payload.
 pub(crate) async fn get<H: EngineHandler>(
     engine: &Arc<Engine<H>>,
-    session: Arc<Session<H::Data>>,
+    session: Arc<Connection<H::Data>>,
     encoding: Option<Encoding>,
 ) -> Response<EngineBody> {
     let Ok(_writer) = session.writer.try_lock() else {
@@ -90,7 +90,7 @@ pub(crate) async fn get<H: EngineHandler>(
 }
 
 /// Moves queued frames into `frames` while they fit in `budget` bytes.
-fn drain<D>(session: &Session<D>, frames: &mut Vec<Frame>, budget: &mut usize) {
+fn drain<D>(session: &Connection<D>, frames: &mut Vec<Frame>, budget: &mut usize) {
     while *budget > 0 {
         let Some(frame) = session.outbox.try_pop() else {
             break;
@@ -101,12 +101,13 @@ fn drain<D>(session: &Session<D>, frames: &mut Vec<Frame>, budget: &mut usize) {
 }
 
 /// The poll of a closed session. After a server-side close, the client gets what was still
-/// queued (a Socket.IO disconnect, say) and a close packet, once. Otherwise only a poll that was
-/// already waiting gets an answer (a noop when the client itself closed, a close packet when
-/// the session failed); a later one finds the session gone: 400.
+/// queued (a Socket.IO disconnect, say) and a close packet; after the client's own close packet,
+/// a noop (the poll it sent along with the close, whichever of the two the server saw first).
+/// Either is answered once; a later poll finds the session gone: 400. After a failure, only a
+/// poll that was already waiting gets an answer (a close packet).
 fn closing_poll<H: EngineHandler>(
     engine: &Engine<H>,
-    session: &Session<H::Data>,
+    session: &Connection<H::Data>,
     pending: bool,
     encoding: Option<Encoding>,
 ) -> Response<EngineBody> {
@@ -114,19 +115,19 @@ fn closing_poll<H: EngineHandler>(
         return HandshakeError::BadRequest.into_response();
     };
     let mut frames = Vec::new();
-    if reason.by_server() {
+    if reason.answers_last_poll() {
         if !session.mark_drained() {
             return HandshakeError::UnknownSid.into_response();
         }
-        let mut budget = usize::MAX;
-        drain(session, &mut frames, &mut budget);
-        frames.push(Frame::CLOSE);
-    } else if pending {
-        frames.push(if reason.by_client() {
-            Frame::NOOP
+        if reason.by_server() {
+            let mut budget = usize::MAX;
+            drain(session, &mut frames, &mut budget);
+            frames.push(Frame::CLOSE);
         } else {
-            Frame::CLOSE
-        });
+            frames.push(Frame::NOOP);
+        }
+    } else if pending {
+        frames.push(Frame::CLOSE);
     } else {
         return HandshakeError::UnknownSid.into_response();
     }
@@ -137,7 +138,7 @@ fn closing_poll<H: EngineHandler>(
 /// reaches the [`HttpCompression`](super::HttpCompression) threshold.
 fn respond<H: EngineHandler>(
     engine: &Engine<H>,
-    session: &Session<H::Data>,
+    session: &Connection<H::Data>,
     frames: &[Frame],
     encoding: Option<Encoding>,
 ) -> Response<EngineBody> {
@@ -159,7 +160,7 @@ fn respond<H: EngineHandler>(
 /// The POST: decodes the payload (bounded by `max_payload`) and applies each packet in order.
 pub(crate) async fn post<H, B>(
     engine: &Arc<Engine<H>>,
-    session: Arc<Session<H::Data>>,
+    session: Arc<Connection<H::Data>>,
     req: Request<B>,
 ) -> Response<EngineBody>
 where
@@ -179,7 +180,7 @@ where
 /// delivered it (without waiting for the handler's backpressure between packets).
 pub(crate) fn post_forwarded<H: EngineHandler>(
     engine: &Engine<H>,
-    session: &Arc<Session<H::Data>>,
+    session: &Arc<Connection<H::Data>>,
     req: Request<Bytes>,
 ) -> Response<EngineBody> {
     if !begin_post(session) {
@@ -201,7 +202,7 @@ pub(crate) fn post_forwarded<H: EngineHandler>(
 }
 
 /// Marks a POST in progress; false for an overlapping one, which closes the session.
-fn begin_post<D>(session: &Session<D>) -> bool {
+fn begin_post<D>(session: &Connection<D>) -> bool {
     if session.posting.swap(true, Ordering::AcqRel) {
         tracing::debug!(sid = %session.id(), "overlapping posts: closing the session");
         session.close(CloseReason::TransportError);
@@ -231,7 +232,11 @@ fn binary_body(headers: &HeaderMap) -> bool {
 }
 
 /// The packets of a POST body; an invalid one closes the session.
-fn decode<D>(session: &Session<D>, body: Bytes, binary: bool) -> Result<Vec<Packet>, StatusCode> {
+fn decode<D>(
+    session: &Connection<D>,
+    body: Bytes,
+    binary: bool,
+) -> Result<Vec<Packet>, StatusCode> {
     payload::decode(body, session.version(), binary).map_err(|e| {
         tracing::debug!(sid = %session.id(), error = %e, "invalid polling payload: closing");
         session.close(CloseReason::ParseError);
@@ -241,7 +246,7 @@ fn decode<D>(session: &Session<D>, body: Bytes, binary: bool) -> Result<Vec<Pack
 
 async fn read_and_apply<H, B>(
     engine: &Arc<Engine<H>>,
-    session: &Arc<Session<H::Data>>,
+    session: &Arc<Connection<H::Data>>,
     req: Request<B>,
 ) -> Result<(), StatusCode>
 where

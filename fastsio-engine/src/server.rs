@@ -12,8 +12,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use super::http_compression::Encoding;
 use super::lanes::Lanes;
 use super::{
-    CloseReason, ClusterFuture, EngineConfig, EngineHandler, Frame, HandOver, HandshakeError,
-    LocalSessions, Packet, ProtocolVersion, RemoteAddr, RequestInfo, Session, Sid, TakeOver,
+    CloseReason, ClusterFuture, Connection, EngineConfig, EngineHandler, Frame, HandOver,
+    HandshakeError, LocalSessions, Packet, ProtocolVersion, RemoteAddr, RequestInfo, Sid, TakeOver,
     TransportKind, cors, heartbeat, polling, request, websocket,
 };
 
@@ -27,7 +27,7 @@ pub type EngineBody = Full<Bytes>;
 pub struct Engine<H: EngineHandler> {
     pub(crate) config: EngineConfig,
     pub(crate) handler: H,
-    sessions: RwLock<HashMap<Sid, Arc<Session<H::Data>>>>,
+    sessions: RwLock<HashMap<Sid, Arc<Connection<H::Data>>>>,
     /// Sessions open or being opened (a WebSocket handshake answered, its upgrade pending):
     /// what [`EngineConfig::max_connections`] bounds.
     slots: AtomicUsize,
@@ -82,7 +82,7 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// A session by id.
-    pub fn session(&self, sid: Sid) -> Option<Arc<Session<H::Data>>> {
+    pub fn session(&self, sid: Sid) -> Option<Arc<Connection<H::Data>>> {
         self.read_sessions().get(&sid).cloned()
     }
 
@@ -94,7 +94,9 @@ impl<H: EngineHandler> Engine<H> {
         }
     }
 
-    fn read_sessions(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Sid, Arc<Session<H::Data>>>> {
+    fn read_sessions(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, HashMap<Sid, Arc<Connection<H::Data>>>> {
         self.sessions.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -271,8 +273,8 @@ impl<H: EngineHandler> Engine<H> {
         self: &Arc<Self>,
         request: RequestInfo,
         query: &EngineQuery,
-    ) -> Arc<Session<H::Data>> {
-        let session = Arc::new(Session::new(
+    ) -> Arc<Connection<H::Data>> {
+        let session = Arc::new(Connection::new(
             Sid::new(),
             query.version,
             query.transport,
@@ -285,7 +287,7 @@ impl<H: EngineHandler> Engine<H> {
         session
     }
 
-    fn register(self: &Arc<Self>, session: &Arc<Session<H::Data>>) {
+    fn register(self: &Arc<Self>, session: &Arc<Connection<H::Data>>) {
         self.sessions
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -296,7 +298,7 @@ impl<H: EngineHandler> Engine<H> {
 
     /// Tells the handler a session opened, or, when the cluster may move it to the node its
     /// upgrade lands on, delays that until [`end_delay`](Self::end_delay).
-    pub(crate) fn opened(&self, session: &Arc<Session<H::Data>>) {
+    pub(crate) fn opened(&self, session: &Arc<Connection<H::Data>>) {
         let may_move = self.config.cluster.is_some()
             && session.transport() == TransportKind::Polling
             && self.config.allow_upgrades
@@ -314,7 +316,7 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// Ends a session's delay: the handler hears of it, then of the messages that waited.
-    pub(crate) fn end_delay(&self, session: &Arc<Session<H::Data>>) {
+    pub(crate) fn end_delay(&self, session: &Arc<Connection<H::Data>>) {
         let mut delayed = self.lock_delayed();
         if !session.end_delay() {
             return;
@@ -333,7 +335,7 @@ impl<H: EngineHandler> Engine<H> {
 
     /// Keeps a message of a delayed session for later; gives it back if the session is not
     /// delayed.
-    fn hold(&self, session: &Session<H::Data>, packet: Packet) -> Option<Packet> {
+    fn hold(&self, session: &Connection<H::Data>, packet: Packet) -> Option<Packet> {
         let mut delayed = self.lock_delayed();
         if !session.is_delayed() {
             return Some(packet);
@@ -350,7 +352,7 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// A WebSocket upgrade of a session held by another node: moves it here.
-    async fn take_over(&self, sid: Sid) -> Result<Arc<Session<H::Data>>, HandshakeError> {
+    async fn take_over(&self, sid: Sid) -> Result<Arc<Connection<H::Data>>, HandshakeError> {
         let cluster = self
             .config
             .cluster
@@ -372,7 +374,7 @@ impl<H: EngineHandler> Engine<H> {
             tracing::debug!(%sid, "max_connections reached: session taken over and dropped");
             return false;
         }
-        let session = Arc::new(Session::new(
+        let session = Arc::new(Connection::new(
             moved.sid,
             moved.version,
             TransportKind::Polling,
@@ -449,7 +451,7 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// Applies one packet from the client, whatever the transport.
-    pub(crate) fn on_packet(&self, session: &Arc<Session<H::Data>>, packet: Packet) {
+    pub(crate) fn on_packet(&self, session: &Arc<Connection<H::Data>>, packet: Packet) {
         let packet = match packet {
             Packet::Message(_) | Packet::Binary(_) if session.is_delayed() => {
                 match self.hold(session, packet) {
@@ -473,6 +475,7 @@ impl<H: EngineHandler> Engine<H> {
                 }
             }
             Packet::Ping if session.version() == ProtocolVersion::V3 => {
+                session.ping_received();
                 let _ = session.send(Frame::PONG);
                 session.heartbeat.notify_one();
             }
@@ -499,9 +502,12 @@ fn too_many_connections() -> Response<EngineBody> {
         .expect("static response parts are valid")
 }
 
-/// Whether a polling request fits its session (once the heartbeat had its say).
-fn check_polling<D>(session: &Session<D>, query: &EngineQuery) -> Result<(), HandshakeError> {
-    session.check_pong_overdue();
+/// Whether a polling request fits its session (once the heartbeat had its say: past its
+/// deadline, the session is gone).
+fn check_polling<D>(session: &Connection<D>, query: &EngineQuery) -> Result<(), HandshakeError> {
+    if session.expire_if_overdue() {
+        return Err(HandshakeError::UnknownSid);
+    }
     if session.version() != query.version || session.transport() != TransportKind::Polling {
         return Err(HandshakeError::BadRequest);
     }

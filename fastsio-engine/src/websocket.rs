@@ -8,8 +8,8 @@ use http::{Request, Response};
 use super::server::EngineQuery;
 use super::ws_socket::{Incoming, PendingWs, WsSocket, handshake};
 use super::{
-    Backpressure, CloseReason, Engine, EngineBody, EngineHandler, Frame, HandshakeError, Packet,
-    ProtocolVersion, RequestInfo, Session, TransportKind,
+    Backpressure, CloseReason, Connection, Engine, EngineBody, EngineHandler, Frame,
+    HandshakeError, Packet, ProtocolVersion, RequestInfo, TransportKind,
 };
 use crate::BoxError;
 
@@ -51,7 +51,7 @@ where
 pub(crate) fn accept_upgrade<H, B>(
     engine: &Arc<Engine<H>>,
     mut req: Request<B>,
-    session: Arc<Session<H::Data>>,
+    session: Arc<Connection<H::Data>>,
 ) -> Result<Response<EngineBody>, HandshakeError>
 where
     H: EngineHandler,
@@ -89,7 +89,7 @@ where
 }
 
 /// `2probe` → `3probe` (and the pending poll is released), then `5`.
-async fn probe<D>(ws: &mut WsSocket, session: &Session<D>) -> bool {
+async fn probe<D>(ws: &mut WsSocket, session: &Connection<D>) -> bool {
     let mut probed = false;
     while let Some(Ok(msg)) = ws.next().await {
         let Incoming::Text(text) = msg else {
@@ -127,7 +127,7 @@ async fn upgrade<H: EngineHandler>(engine: &Engine<H>, pending: PendingWs) -> Op
 /// packets.
 async fn run<H: EngineHandler>(
     engine: &Engine<H>,
-    session: &Arc<Session<H::Data>>,
+    session: &Arc<Connection<H::Data>>,
     ws: &mut WsSocket,
 ) {
     let version = session.version();
@@ -175,7 +175,7 @@ async fn run<H: EngineHandler>(
 async fn write_while<D>(
     ws: &mut WsSocket,
     version: ProtocolVersion,
-    session: &Session<D>,
+    session: &Connection<D>,
     wait: Backpressure,
 ) -> bool {
     tokio::pin!(wait);
@@ -199,7 +199,7 @@ async fn write_or_close<D>(
     ws: &mut WsSocket,
     first: Frame,
     version: ProtocolVersion,
-    session: &Session<D>,
+    session: &Connection<D>,
 ) -> bool {
     let written = tokio::select! {
         biased;
@@ -216,7 +216,7 @@ async fn write_or_close<D>(
 
 fn on_message<H: EngineHandler>(
     engine: &Engine<H>,
-    session: &Arc<Session<H::Data>>,
+    session: &Arc<Connection<H::Data>>,
     msg: Incoming,
 ) {
     let packet = match msg {
@@ -240,7 +240,7 @@ fn on_message<H: EngineHandler>(
 async fn write_batch<D>(
     ws: &mut WsSocket,
     first: Frame,
-    session: &Session<D>,
+    session: &Connection<D>,
     version: ProtocolVersion,
 ) -> Result<(), BoxError> {
     ws.feed(first, version).await?;

@@ -38,6 +38,29 @@ use proc_macro::TokenStream;
 /// }
 /// # #[derive(Router)] #[router(events(say))] struct R;
 /// ```
+///
+/// # Blocking work
+///
+/// A handler that finishes without waiting runs inline in the task that serves its WebSocket
+/// connection and others. If it blocks its thread (CPU work such as bcrypt or image resizing,
+/// a synchronous database driver, `std::fs`, `std::thread::sleep`), the other connections of
+/// that task wait until fastsio's watchdog hands them to another task, a couple of
+/// milliseconds later, on every call, and the worker thread is lost to all meanwhile. Run the
+/// blocking part on Tokio's blocking pool and await it; the socket's later events still wait
+/// for this one:
+///
+/// ```
+/// use fastsio::prelude::*;
+/// # fn check_password(_: &str) -> bool { true }
+/// #[event("login")]
+/// async fn login(Data(password): Data<String>) -> Ack<bool> {
+///     let ok = tokio::task::spawn_blocking(move || check_password(&password))
+///         .await
+///         .unwrap_or(false);
+///     Ack(ok)
+/// }
+/// # #[derive(Router)] #[router(events(login))] struct R;
+/// ```
 #[proc_macro_attribute]
 pub fn event(attr: TokenStream, item: TokenStream) -> TokenStream {
     handler::expand(handler::Kind::Event, attr.into(), item.into()).into()

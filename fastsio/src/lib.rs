@@ -117,6 +117,30 @@
 //! - `fastsio-core`: the Socket.IO runtime, on top of the engine;
 //! - `fastsio-macros`: the derives and attribute macros.
 //!
+//! ## serde, serde_json and validator
+//!
+//! The versions fastsio is built with are re-exported: [`serde`], [`serde_json`],
+//! [`validator`]. Use them (or the same versions in your own `Cargo.toml`): a `Validate` from
+//! another validator version is another trait, and [`Valid<T>`](extract::Valid) would not
+//! accept your type. The derives work through the re-exports when told where the crate is:
+//!
+//! ```
+//! use fastsio::prelude::*;
+//!
+//! #[derive(fastsio::serde::Deserialize, fastsio::validator::Validate)]
+//! #[serde(crate = "fastsio::serde")]
+//! #[validate(crate = "fastsio::validator")]
+//! struct Join {
+//!     #[validate(length(min = 1, max = 64))]
+//!     room: String,
+//! }
+//!
+//! async fn join(Valid(join): Valid<Join>) -> Ack<String> {
+//!     Ack(join.room)
+//! }
+//! # let _: Routes = Routes::new("/").on("join", join);
+//! ```
+//!
 //! ## Cargo features
 //!
 //! - `msgpack`: the msgpack parser, [`protocol::Parser`]`::MsgPack` on
@@ -128,6 +152,9 @@
 
 pub use fastsio_core::*;
 pub use fastsio_macros::{Router, ServerEvent, connect, disconnect, event, router};
+pub use serde;
+pub use serde_json;
+pub use validator;
 
 /// The names most handlers need.
 pub mod prelude {

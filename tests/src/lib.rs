@@ -17,12 +17,14 @@ pub mod recovery;
 pub mod redis;
 pub mod reports;
 pub mod routes;
+mod script_server;
 pub mod server;
 pub mod sio;
 pub mod ws;
 
-pub use node::{chat_dir, ensure_chat_bundle, ensure_npm, js_dir, run_node};
+pub use node::{chat_dir, ensure_chat_bundle, ensure_npm, js_dir, js_server_dir, run_node};
 pub use python::{ensure_python_venv, py_dir, run_python};
+pub use script_server::ScriptServer;
 
 use std::ffi::OsStr;
 use std::fs::File;

@@ -32,7 +32,7 @@ pub fn ensure_chat_bundle() {
     DONE.get_or_init(|| ensure_npm_in(&chat_dir()));
 }
 
-fn ensure_npm_in(dir: &Path) {
+pub(crate) fn ensure_npm_in(dir: &Path) {
     run_setup(Command::new("node").arg("--version"), NODE_HINT);
     with_file_lock(&dir.join(".npm-lock"), || {
         if npm_install_is_stale(dir) {
@@ -65,4 +65,9 @@ pub async fn run_node(script: &str, args: &[&str], timeout: Duration) -> ScriptO
         .chain(args.iter().map(OsStr::new))
         .collect();
     run_script(Path::new("node"), &args, &dir, timeout).await
+}
+
+/// The `tests/js-server` directory: node socket.io@4 servers for the client interop tests.
+pub fn js_server_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("js-server")
 }

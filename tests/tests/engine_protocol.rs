@@ -273,6 +273,42 @@ async fn client_close_over_polling_answers_the_pending_poll_with_noop() {
     p.assert_closed().await;
 }
 
+/// Settings under which no ping comes and nothing times out while a test runs: what a poll
+/// gets is decided by the close alone.
+fn quiet_config() -> EngineConfig {
+    let mut config = engine_config();
+    config.ping_interval = Duration::from_secs(30);
+    config.ping_timeout = Duration::from_secs(30);
+    config
+}
+
+/// The suite's "forcefully closes the session" sends a poll and the close POST at the same
+/// moment, and the server may see either first. Seen after the close, the poll still gets its
+/// noop (once; the next poll finds the session gone).
+#[tokio::test]
+async fn a_poll_seen_after_the_clients_close_gets_a_noop_once() {
+    let p = Polling::open(start(quiet_config()).await).await;
+    assert_eq!(post(&p.url, "1").await.status, StatusCode::OK);
+    let last = get(&p.url).await;
+    assert_eq!((last.status, last.text()), (StatusCode::OK, "6"));
+    p.assert_closed().await;
+}
+
+/// The suite's test itself, many times over: whichever of the poll and the close the server
+/// sees first, the poll is answered with a noop and the session is then gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_sent_with_the_close_is_always_answered() {
+    let (server, engine) = start(quiet_config()).await;
+    for _ in 0..100 {
+        let p = Polling::open((TestServer { addr: server.addr }, engine.clone())).await;
+        let (poll, close) = tokio::join!(get(&p.url), post(&p.url, "1"));
+        assert_eq!(close.status, StatusCode::OK);
+        assert_eq!((poll.status, poll.text()), (StatusCode::OK, "6"));
+        assert_eq!(get(&p.url).await.status, StatusCode::BAD_REQUEST);
+    }
+    eventually("sessions freed", || engine.session_count() == 0).await;
+}
+
 #[tokio::test]
 async fn server_close_over_polling_delivers_a_close_packet() {
     let p = Polling::open(echo_server().await).await;

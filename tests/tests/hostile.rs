@@ -389,6 +389,97 @@ async fn connect_then_abandon_cycles_leave_no_session_or_socket_behind() {
     );
 }
 
+/// Polls `url` and answers pings until a payload carries the close packet (bounded); every
+/// answer on the way is a 200.
+async fn poll_until_closed(client: &Http, url: &str) {
+    for _ in 0..200 {
+        let (status, body) = send(client, Method::GET, url, "").await;
+        assert_eq!(status, StatusCode::OK, "a poll of a live client");
+        let packets = payload_packets(&body);
+        if packets.last().is_some_and(|p| p == "1") {
+            return;
+        }
+        if packets.iter().any(|p| p == "2") {
+            let (status, _) = send(client, Method::POST, url, "3").await;
+            assert_eq!(status, StatusCode::OK);
+        }
+    }
+    panic!("no close packet for {url}");
+}
+
+/// 2000 polling handshakes, then nothing: no CONNECT, no further request. The connect timeout
+/// closes them (a server close) after their first ping and before their heartbeat's deadline
+/// (`ping_interval + ping_timeout` after the handshake); past that deadline every one of them
+/// answers 400 and the session table is empty, as with node. Clients that keep polling (and
+/// answering pings) still get their close packet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_polling_sessions_are_gone_by_their_heartbeat_deadline() {
+    let _serial = SERIAL.lock().await;
+    const ABANDONED: usize = 2000;
+    const POLLING: usize = 20;
+    let (interval, timeout) = (Duration::from_millis(300), Duration::from_millis(1500));
+    let io = Server::builder()
+        .ping_interval(interval)
+        .ping_timeout(timeout)
+        .connect_timeout(Duration::from_millis(1000))
+        .build()
+        .unwrap();
+    let server = Arc::new(TestServer::start(io.service()).await);
+    let client = http_client();
+
+    let polling: Vec<_> = (0..POLLING)
+        .map(|_| {
+            let (server, client) = (server.clone(), client.clone());
+            tokio::spawn(async move {
+                let (_, body) = send(&client, Method::GET, &server.http(POLL_PATH), "").await;
+                let url = server.http(&format!("{POLL_PATH}&sid={}", open_sid(&body)));
+                poll_until_closed(&client, &url).await;
+                url
+            })
+        })
+        .collect();
+    let sids = Arc::new(std::sync::Mutex::new(Vec::with_capacity(ABANDONED)));
+    run_many(ABANDONED, 32, {
+        let (server, client, sids) = (server.clone(), client.clone(), sids.clone());
+        move |_| {
+            let (server, client, sids) = (server.clone(), client.clone(), sids.clone());
+            async move {
+                let (status, body) = send(&client, Method::GET, &server.http(POLL_PATH), "").await;
+                assert_eq!(status, StatusCode::OK);
+                sids.lock().unwrap().push(open_sid(&body));
+            }
+        }
+    })
+    .await;
+    // Every session was created before its handshake was answered, so this is past every
+    // abandoned session's deadline.
+    tokio::time::sleep_until(tokio::time::Instant::now() + interval + timeout).await;
+
+    for url in polling {
+        let url = url.await.expect("a polling client got its close packet");
+        let (status, _) = send(&client, Method::GET, &url, "").await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "a poll after the close packet"
+        );
+    }
+    let sids = std::mem::take(&mut *sids.lock().unwrap());
+    assert_eq!(sids.len(), ABANDONED);
+    // The most recent sessions first: they are the ones closest to their deadline.
+    for sid in sids.iter().rev() {
+        let url = server.http(&format!("{POLL_PATH}&sid={sid}"));
+        let (status, body) = send(&client, Method::GET, &url, "").await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "abandoned session {sid} past its deadline answered {:?}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    eventually("every session freed", || io.connection_count() == 0).await;
+}
+
 /// Spawns `count` tasks that each wait a minute for an ack the client never sends, and
 /// returns once every wait is registered on the socket.
 async fn spawn_ack_waiters(

@@ -7,8 +7,8 @@ use std::time::Duration;
 use fastsio::extract::Extension;
 use fastsio::handler::{AckReply, BoxFuture};
 use fastsio::middleware::{
-    Auth as AuthCheck, EventCx, Logging, Middleware, MiddlewareScope, Next, RateLimit, Timeout,
-    after, before,
+    EventCx, Logging, Middleware, MiddlewareScope, Next, RateLimit, RequireAuth, Timeout, after,
+    before,
 };
 use fastsio::prelude::*;
 use fastsio_tests::server::TestServer;
@@ -289,7 +289,7 @@ async fn connect_middleware_refuses_with_data_and_runs_before_the_handler() {
             }
         }
     };
-    let check = AuthCheck::new(|_req, auth| async move {
+    let check = RequireAuth::new(|_req, auth| async move {
         let auth: Value = serde_json::from_str(&auth).unwrap_or_default();
         if auth["key"] == "k" {
             Ok(())

@@ -2,7 +2,7 @@
 //! 127.0.0.1 and measures one scenario.
 //!
 //! ```text
-//! load <echo|broadcast|connect|rooms> --port P [--pid SERVER_PID] [--server NAME] [options]
+//! load <echo|block|broadcast|connect|rooms> --port P [--pid SERVER_PID] [--server NAME] [options]
 //!   --clients N       echo clients / broadcast receivers / connections     (100 / 1000 / 10000)
 //!   --duration S      measured seconds (echo, broadcast, rooms)             (4)
 //!   --warmup S        seconds run before measuring                          (1)
@@ -13,7 +13,13 @@
 //!   --idle S          connect: seconds idle before reading the server's RSS (2)
 //!   --sender-port P   fan-out: the sender connects to this port (another node of a cluster,
 //!                     e.g. two server-fastsio with REDIS_URL), the receivers to --port
+//!   --block-ms MS     block: how long the server's `block` handler spins per call     (200)
+//!   --block-pause S   block: pause of the blocking client between its calls          (0)
 //! ```
+//!
+//! `block` is `echo` plus one more client that calls the server's `block` handler (a handler
+//! that keeps its thread busy for `--block-ms`) again and again: the echo clients' figures show
+//! what such a handler costs the other connections.
 //!
 //! With `--pid`, the server's CPU time (`/proc/PID/stat`, utime + stime) is read at the start
 //! and the end of the measured window and reported per operation, and (connect) its `VmRSS`
@@ -38,6 +44,8 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scenario {
     Echo,
+    /// Echo, next to a client whose handler blocks its thread.
+    Block,
     Broadcast,
     Connect,
     Rooms,
@@ -60,16 +68,19 @@ struct Opts {
     members: usize,
     concurrency: usize,
     idle: Duration,
+    block_ms: u64,
+    block_pause: Duration,
 }
 
-const USAGE: &str = "usage: load <echo|broadcast|connect|rooms> --port P [--pid PID] [--server NAME] \
+const USAGE: &str = "usage: load <echo|block|broadcast|connect|rooms> --port P [--pid PID] [--server NAME] \
 [--sender-port P] [--clients N] [--duration S] [--warmup S] [--payload B] [--window W] [--rooms R] [--members M] \
-[--concurrency C] [--idle S]";
+[--concurrency C] [--idle S] [--block-ms MS] [--block-pause S]";
 
 fn parse_args() -> Result<Opts, String> {
     let mut args = std::env::args().skip(1);
     let scenario = match args.next().as_deref() {
         Some("echo") => Scenario::Echo,
+        Some("block") => Scenario::Block,
         Some("broadcast") => Scenario::Broadcast,
         Some("connect") => Scenario::Connect,
         Some("rooms") => Scenario::Rooms,
@@ -83,7 +94,7 @@ fn parse_args() -> Result<Opts, String> {
         server: "server".into(),
         clients: match scenario {
             Scenario::Echo => 100,
-            Scenario::Broadcast => 1000,
+            Scenario::Block | Scenario::Broadcast => 1000,
             _ => 10_000,
         },
         duration: Duration::from_secs(4),
@@ -94,6 +105,8 @@ fn parse_args() -> Result<Opts, String> {
         members: 10,
         concurrency: 64,
         idle: Duration::from_secs(2),
+        block_ms: 200,
+        block_pause: Duration::ZERO,
     };
     let secs = |v: &str| -> Result<Duration, String> {
         v.parse::<f64>()
@@ -128,6 +141,8 @@ fn parse_args() -> Result<Opts, String> {
             "--members" => o.members = num(&v)?,
             "--concurrency" => o.concurrency = num(&v)?,
             "--idle" => o.idle = secs(&v)?,
+            "--block-ms" => o.block_ms = num(&v)? as u64,
+            "--block-pause" => o.block_pause = secs(&v)?,
             _ => return Err(format!("unknown option {flag}\n{USAGE}")),
         }
     }
@@ -338,6 +353,39 @@ async fn echo_client(idx: usize, mut ws: Ws, phase: Arc<Phase>, payload_len: usi
     stats
 }
 
+/// The `block` scenario's extra client: calls `block` with an ack id, waits for the ack,
+/// pauses, repeats. Returns the calls acked and the error that ended it, if any.
+async fn blocking_client(
+    mut ws: Ws,
+    phase: Arc<Phase>,
+    ms: u64,
+    pause: Duration,
+) -> (u64, Option<String>) {
+    let mut calls = 0;
+    while !phase.stop.load(Ordering::Relaxed) {
+        let expected = format!("43{calls}[]");
+        if let Err(e) = send_text(&mut ws, format!("42{calls}[\"block\",{ms}]")).await {
+            return (calls, Some(e.0));
+        }
+        loop {
+            match next_text(&mut ws).await {
+                Err(e) => return (calls, Some(e.0)),
+                Ok(t) if t == "2" => {
+                    if let Err(e) = send_text(&mut ws, "3".into()).await {
+                        return (calls, Some(e.0));
+                    }
+                }
+                Ok(t) if t == expected => break,
+                Ok(t) => return (calls, Some(format!("unexpected packet {t:.80?}"))),
+            }
+        }
+        calls += 1;
+        tokio::time::sleep(pause).await;
+    }
+    let _ = ws.close(None).await;
+    (calls, None)
+}
+
 async fn run_echo(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<String, String> {
     let (conns, _, failures) =
         connect_all(o.port, o.clients, o.concurrency, |_, ws| async { Ok(ws) }).await;
@@ -345,6 +393,14 @@ async fn run_echo(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<
         return Err(first_failures(&failures).unwrap_or_default());
     }
     let phase = Arc::new(Phase::default());
+    let blocker = match o.scenario {
+        Scenario::Block => {
+            let ws = sio_connect(o.port).await.map_err(|e| e.0)?;
+            let client = blocking_client(ws, phase.clone(), o.block_ms, o.block_pause);
+            Some(tokio::spawn(client))
+        }
+        _ => None,
+    };
     let tasks: Vec<_> = conns
         .into_iter()
         .map(|(i, ws)| tokio::spawn(echo_client(i, ws, phase.clone(), o.payload)))
@@ -377,6 +433,21 @@ async fn run_echo(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<
     let max_acks = all.iter().map(|s| s.acks).max().unwrap_or(0);
     let min_acks = all.iter().map(|s| s.acks).min().unwrap_or(0);
     let fairness = (min_acks > 0).then(|| round(max_acks as f64 / min_acks as f64, 3));
+    // The blocking client counts for errors only, not for the echo figures.
+    if let Some(blocker) = blocker {
+        let limit = STEP_TIMEOUT + Duration::from_millis(o.block_ms) + o.block_pause;
+        let (calls, error) = match tokio::time::timeout(limit, blocker).await {
+            Ok(Ok(done)) => done,
+            _ => (0, Some("the blocking client did not finish".into())),
+        };
+        out.insert("block_calls".into(), json!(calls));
+        if let Some(e) = error {
+            all.push(EchoStats {
+                error: Some(format!("blocking client: {e}")),
+                ..EchoStats::default()
+            });
+        }
+    }
     let mismatches: u64 = all.iter().map(|s| s.mismatches).sum();
     let errors: Vec<&String> = all.iter().filter_map(|s| s.error.as_ref()).collect();
     window.report(acks, out);
@@ -910,6 +981,7 @@ async fn run_connect(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resu
 fn case_name(o: &Opts) -> String {
     match o.scenario {
         Scenario::Echo => format!("echo-{}", o.clients),
+        Scenario::Block => format!("block-{}", o.clients),
         Scenario::Broadcast => format!("broadcast-{}", o.clients),
         Scenario::Connect => format!("connect-{}", o.clients),
         Scenario::Rooms => format!("rooms-{}x{}", o.rooms, o.members),
@@ -946,7 +1018,7 @@ fn main() {
         }
         let run = async {
             match o.scenario {
-                Scenario::Echo => run_echo(&o, &mut out).await,
+                Scenario::Echo | Scenario::Block => run_echo(&o, &mut out).await,
                 Scenario::Broadcast | Scenario::Rooms => run_fanout(&o, &mut out).await,
                 Scenario::Connect => run_connect(&o, &mut out).await,
             }

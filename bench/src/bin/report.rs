@@ -22,7 +22,7 @@ const fn m(key: &'static str, label: &'static str) -> Metric {
 
 fn metrics(scenario: &str) -> Vec<Metric> {
     let mut v = match scenario {
-        "echo" => vec![
+        "echo" | "block" => vec![
             m("ops_per_s", "acks/s"),
             m("cpu_us_per_op", "server CPU µs/ack"),
             m("p50_us", "p50 latency µs"),

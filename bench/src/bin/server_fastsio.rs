@@ -5,7 +5,9 @@
 //! - `broadcast`: emitted as `broadcast`, same arguments, to every socket of the namespace
 //!   (the sender included);
 //! - `join` (room name): the socket joins the room, acknowledged with `"ok"`;
-//! - `to_room` (room name, data): `room` with `data` emitted to every socket in the room.
+//! - `to_room` (room name, data): `room` with `data` emitted to every socket in the room;
+//! - `block` (milliseconds, at most 1000): busy-loops that long on its thread, then acks with no
+//!   argument (a handler that blocks, for the `block` scenario; fastsio's servers only).
 //!
 //! With `REDIS_URL` set, it is one node of a cluster on that Redis (`fastsio-redis`): its
 //! broadcasts reach the sockets of the other nodes too (the cross-node cases of
@@ -36,6 +38,15 @@ async fn join(socket: SocketRef, Data(room): Data<String>) -> Ack<&'static str> 
 
 async fn to_room(socket: SocketRef, Data((room, data)): Data<(String, Box<RawValue>)>) {
     let _ = socket.within(room).emit_raw("room", &data);
+}
+
+/// Spins on its thread for the given milliseconds (at most 1000), never yielding: CPU work a
+/// user forgot to move to `spawn_blocking`.
+async fn block(Data(ms): Data<u64>) {
+    let until = std::time::Instant::now() + std::time::Duration::from_millis(ms.min(1000));
+    while std::time::Instant::now() < until {
+        std::hint::spin_loop();
+    }
 }
 
 /// A middleware that only passes events on: with `BENCH_MIDDLEWARE=1` (server `fastsio-mw`
@@ -74,7 +85,8 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
                 .on("echo", echo)
                 .on("broadcast", broadcast)
                 .on("join", join)
-                .on("to_room", to_room),
+                .on("to_room", to_room)
+                .on("block", block),
         )
         .build()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

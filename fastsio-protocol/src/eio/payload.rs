@@ -59,14 +59,30 @@ pub fn decode(
 }
 
 fn decode_v4(body: Bytes) -> Result<Vec<Packet>, PayloadError> {
+    records_v4(body)?
+        .map(|record| Ok(Packet::decode_text(record, true)?))
+        .collect()
+}
+
+/// Splits a v4 polling body into its text records, undecoded: a client reads the open packet's
+/// JSON (`0{"sid":..}`) from the first record of the handshake response this way.
+///
+/// ```
+/// use fastsio_protocol::eio::payload::records_v4;
+/// let records: Vec<_> = records_v4("0{}\x1e40".into()).unwrap().collect();
+/// assert_eq!(records, ["0{}", "40"]);
+/// ```
+pub fn records_v4(body: Bytes) -> Result<impl Iterator<Item = Str>, PayloadError> {
     let text = Str::try_from(body).map_err(|_| PayloadError::InvalidUtf8)?;
-    let mut packets = Vec::new();
-    let mut start = 0;
-    for end in positions(SEPARATOR, text.as_bytes()).chain([text.len()]) {
-        packets.push(Packet::decode_text(text.slice(start..end), true)?);
-        start = end + 1;
-    }
-    Ok(packets)
+    let mut start = Some(0);
+    Ok(std::iter::from_fn(move || {
+        let from = start?;
+        let end = positions(SEPARATOR, &text.as_bytes()[from..])
+            .next()
+            .map(|i| from + i);
+        start = end.map(|e| e + 1);
+        Some(text.slice(from..end.unwrap_or(text.len())))
+    }))
 }
 
 fn positions(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {

@@ -19,6 +19,29 @@ const MAX_DIGITS: usize = 15;
 /// assert_eq!(&*p.data, "[\"hello\",1]");
 /// ```
 pub fn decode(text: Str, max_attachments: usize) -> Result<Packet, ParseError> {
+    decode_from(Sender::Client, text, max_attachments)
+}
+
+/// Decodes one text packet a server sent (the client's direction): as [`decode`], and a
+/// CONNECT_ERROR (`4`) is accepted with an object payload (`{"message", "data"}`).
+///
+/// ```
+/// use fastsio_protocol::sio::{decode_from_server, PacketKind};
+/// let p = decode_from_server("4/chat,{\"message\":\"no\"}".into(), 10).unwrap();
+/// assert_eq!((p.kind, &*p.ns, &*p.data), (PacketKind::ConnectError, "/chat", "{\"message\":\"no\"}"));
+/// ```
+pub fn decode_from_server(text: Str, max_attachments: usize) -> Result<Packet, ParseError> {
+    decode_from(Sender::Server, text, max_attachments)
+}
+
+/// Which side sent the packet: each may send packet types the other may not.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sender {
+    Client,
+    Server,
+}
+
+fn decode_from(sender: Sender, text: Str, max_attachments: usize) -> Result<Packet, ParseError> {
     let bytes = text.as_bytes();
     let kind = bytes
         .first()
@@ -70,7 +93,7 @@ pub fn decode(text: Str, max_attachments: usize) -> Result<Packet, ParseError> {
     };
 
     let data = text.slice(pos..);
-    let args = check_payload(kind, &data, id)?;
+    let args = check_payload(sender, kind, &data, id)?;
     Ok(Packet {
         kind,
         ns,
@@ -92,7 +115,12 @@ fn parse_digits(digits: &[u8]) -> u64 {
         .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))
 }
 
-fn check_payload(kind: PacketKind, data: &Str, id: Option<u64>) -> Result<EventArgs, ParseError> {
+fn check_payload(
+    sender: Sender,
+    kind: PacketKind,
+    data: &Str,
+    id: Option<u64>,
+) -> Result<EventArgs, ParseError> {
     let first = data.bytes().find(|b| !b.is_ascii_whitespace());
     match kind {
         PacketKind::Connect if id.is_some() => Err(ParseError::InvalidAckId),
@@ -113,6 +141,10 @@ fn check_payload(kind: PacketKind, data: &Str, id: Option<u64>) -> Result<EventA
             EventArgs::parse(data.clone())
         }
         PacketKind::Ack | PacketKind::BinaryAck => Err(ParseError::InvalidPayload),
+        PacketKind::ConnectError if sender == Sender::Server && first == Some(b'{') => {
+            valid_json(data)
+        }
+        PacketKind::ConnectError if sender == Sender::Server => Err(ParseError::InvalidPayload),
         PacketKind::ConnectError => Err(ParseError::UnexpectedPacket),
     }
 }
@@ -190,5 +222,16 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(decode(input.into(), 10), Err(expected), "{input:?}");
         }
+    }
+
+    #[test]
+    fn accepts_connect_errors_from_servers_only() {
+        let p = decode_from_server("4{\"message\":\"x\",\"data\":1}".into(), 10).unwrap();
+        assert_eq!((p.kind, &*p.ns), (PacketKind::ConnectError, "/"));
+        assert_eq!(
+            decode_from_server("4\"x\"".into(), 10),
+            Err(ParseError::InvalidPayload)
+        );
+        assert_eq!(decode("4{}".into(), 10), Err(ParseError::UnexpectedPacket));
     }
 }

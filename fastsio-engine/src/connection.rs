@@ -1,4 +1,4 @@
-//! [`Session`]: one Engine.IO client, whatever its transport: id, outgoing queue, state.
+//! [`Connection`]: one Engine.IO client, whatever its transport: id, outgoing queue, state.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
@@ -23,6 +23,9 @@ pub enum TransportKind {
 const POLLING: u8 = 0;
 const UPGRADING: u8 = 1;
 const WEBSOCKET: u8 = 2;
+
+/// `deadline_ms` when no heartbeat deadline runs.
+const NO_DEADLINE: u64 = u64::MAX;
 
 /// The session's connection waits for an upgrade that may move it to another node (see
 /// [`SessionCluster`](super::SessionCluster)).
@@ -51,9 +54,10 @@ impl std::fmt::Display for SendError {
 
 impl std::error::Error for SendError {}
 
-/// One Engine.IO session. Cheap to share (`Arc<Session<D>>`); `D` is the per-session data of
-/// the layer above (the Socket.IO client state).
-pub struct Session<D> {
+/// One Engine.IO connection (a "session" in the protocol's words: one sid, whichever
+/// transports it uses over time). Cheap to share (`Arc<Connection<D>>`); `D` is the
+/// per-connection data of the layer above (the Socket.IO client state).
+pub struct Connection<D> {
     id: Sid,
     version: ProtocolVersion,
     supports_binary: bool,
@@ -70,7 +74,9 @@ pub struct Session<D> {
     closed: Notify,
     awaiting_pong: AtomicBool,
     created: Instant,
-    pong_deadline_ms: AtomicU64,
+    /// The heartbeat's deadline, in milliseconds since `created`: past it the session is dead.
+    /// [`NO_DEADLINE`] while the heartbeat renews it (the client has just answered).
+    deadline_ms: AtomicU64,
     pub(crate) heartbeat: Notify,
     pub(crate) transport_change: Notify,
     pub(crate) posting: AtomicBool,
@@ -79,7 +85,7 @@ pub struct Session<D> {
     data: D,
 }
 
-impl<D> Session<D> {
+impl<D> Connection<D> {
     pub(crate) fn new(
         id: Sid,
         version: ProtocolVersion,
@@ -89,7 +95,7 @@ impl<D> Session<D> {
         config: &EngineConfig,
         data: D,
     ) -> Self {
-        Session {
+        Connection {
             id,
             version,
             supports_binary,
@@ -106,7 +112,7 @@ impl<D> Session<D> {
             closed: Notify::new(),
             awaiting_pong: AtomicBool::new(false),
             created: Instant::now(),
-            pong_deadline_ms: AtomicU64::new(u64::MAX),
+            deadline_ms: AtomicU64::new(NO_DEADLINE),
             heartbeat: Notify::new(),
             transport_change: Notify::new(),
             posting: AtomicBool::new(false),
@@ -208,27 +214,51 @@ impl<D> Session<D> {
         self.created
     }
 
-    /// Records that the heartbeat waits for a pong until `deadline`.
-    pub(crate) fn expect_pong_by(&self, deadline: Instant) {
+    /// Sets the heartbeat's deadline: unless the client answers before it, the session is dead
+    /// at `deadline` (and freed, however it was closed).
+    pub(crate) fn set_deadline(&self, deadline: Instant) {
         let ms = deadline.duration_since(self.created).as_millis() as u64;
-        self.pong_deadline_ms.store(ms, Ordering::Release);
+        self.deadline_ms.store(ms, Ordering::Release);
+    }
+
+    /// The heartbeat's deadline; `None` while the heartbeat renews it.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match self.deadline_ms.load(Ordering::Acquire) {
+            NO_DEADLINE => None,
+            ms => Some(self.created + Duration::from_millis(ms)),
+        }
+    }
+
+    /// Records that a ping was sent and its pong is awaited (v4).
+    pub(crate) fn expect_pong(&self) {
         self.awaiting_pong.store(true, Ordering::Release);
     }
 
-    /// Records a pong; true if one was awaited.
+    /// Records a pong (v4); true if one was awaited. The deadline is then lifted until the
+    /// heartbeat sets the next one.
     pub(crate) fn pong_received(&self) -> bool {
-        self.pong_deadline_ms.store(u64::MAX, Ordering::Release);
-        self.awaiting_pong.swap(false, Ordering::AcqRel)
+        let awaited = self.awaiting_pong.swap(false, Ordering::AcqRel);
+        if awaited {
+            self.deadline_ms.store(NO_DEADLINE, Ordering::Release);
+        }
+        awaited
     }
 
-    /// Closes the session if its pong is overdue, whether or not the heartbeat timer has fired
-    /// yet (so a request arriving right at the deadline sees the session as gone).
-    pub(crate) fn check_pong_overdue(&self) {
-        let deadline = self.pong_deadline_ms.load(Ordering::Acquire);
-        if deadline != u64::MAX && self.created + Duration::from_millis(deadline) <= Instant::now()
-        {
+    /// Records a ping from the client (v3): the deadline is lifted until the heartbeat sets the
+    /// next one.
+    pub(crate) fn ping_received(&self) {
+        self.deadline_ms.store(NO_DEADLINE, Ordering::Release);
+    }
+
+    /// Whether the heartbeat's deadline has passed, whether or not its timer has fired yet (so
+    /// a request arriving right at the deadline sees the session as gone). An expired session
+    /// is closed with [`CloseReason::PingTimeout`] unless it already was.
+    pub(crate) fn expire_if_overdue(&self) -> bool {
+        let expired = self.deadline().is_some_and(|d| d <= Instant::now());
+        if expired {
             self.close(CloseReason::PingTimeout);
         }
+        expired
     }
 
     /// Queues a frame for the client. Never waits: a full queue applies the configured
@@ -293,9 +323,9 @@ impl<D> Session<D> {
     }
 }
 
-impl<D> std::fmt::Debug for Session<D> {
+impl<D> std::fmt::Debug for Connection<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
+        f.debug_struct("Connection")
             .field("id", &self.id)
             .field("version", &self.version)
             .field("transport", &self.transport())

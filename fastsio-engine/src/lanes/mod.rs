@@ -12,20 +12,24 @@
 //!
 //! There is one lane per worker thread of the runtime that opens the first connection. A
 //! connection stays on its lane; lanes are tasks, so the runtime can move them between workers.
+//!
+//! A connection that blocks its thread while it is polled (an event handler doing CPU work or a
+//! synchronous call, which runs inline on the lane) would hold every other connection of its
+//! lane with it. A [`watchdog`] notices a lane that has work but has not moved on for a couple
+//! of milliseconds, and starts another task that takes the lane's connections over; the stuck
+//! task finishes its one poll and then ends (see [`lane`]).
 
-use std::future::{Future, poll_fn};
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::sync::OnceLock;
+mod lane;
+mod watchdog;
+
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::Poll;
+use std::sync::{Arc, OnceLock};
 
-use futures_util::FutureExt;
-use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::mpsc;
 
-/// A connection loop, boxed.
-type Connection = Pin<Box<dyn Future<Output = ()> + Send>>;
+use lane::{Connection, Lane};
 
 /// The lanes of one engine, started on first use.
 #[derive(Default)]
@@ -46,49 +50,21 @@ impl Lanes {
     }
 }
 
-/// One lane per worker thread of the current runtime.
+/// One lane per worker thread of the current runtime; watched for stalls when there is
+/// another worker to take a stuck lane over.
 fn start() -> Box<[mpsc::UnboundedSender<Connection>]> {
-    let workers = tokio::runtime::Handle::current()
-        .metrics()
-        .num_workers()
-        .max(1);
+    let runtime = Handle::current();
+    let workers = runtime.metrics().num_workers().max(1);
+    let watched = workers > 1 && runtime.runtime_flavor() == RuntimeFlavor::MultiThread;
     (0..workers)
         .map(|_| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(run(rx));
+            let lane = Arc::new(Lane::new(rx));
+            if watched {
+                watchdog::watch(&lane, runtime.clone());
+            }
+            tokio::spawn(lane.serve());
             tx
         })
         .collect()
-}
-
-/// Takes new connections and polls the ready ones, until the engine is gone and every
-/// connection of the lane has ended.
-async fn run(mut incoming: mpsc::UnboundedReceiver<Connection>) {
-    let mut connections = FuturesUnordered::new();
-    let mut open = true;
-    poll_fn(|cx| {
-        while open {
-            match incoming.poll_recv(cx) {
-                Poll::Ready(Some(connection)) => connections.push(guarded(connection)),
-                Poll::Ready(None) => open = false,
-                Poll::Pending => break,
-            }
-        }
-        // Each ready connection once, then back to the runtime (FuturesUnordered yields after
-        // one round); an ended connection is simply dropped from the set.
-        while let Poll::Ready(ended) = connections.poll_next_unpin(cx) {
-            if ended.is_none() {
-                return if open { Poll::Pending } else { Poll::Ready(()) };
-            }
-        }
-        Poll::Pending
-    })
-    .await
-}
-
-/// A connection whose panic ends that connection alone, not its whole lane.
-async fn guarded(connection: Connection) {
-    if AssertUnwindSafe(connection).catch_unwind().await.is_err() {
-        tracing::error!("a websocket connection loop panicked");
-    }
 }

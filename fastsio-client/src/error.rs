@@ -1,0 +1,125 @@
+//! The client's errors: [`ConnectError`], [`EmitError`], [`AckError`], [`EngineError`].
+
+use std::fmt;
+
+use serde_json::Value;
+
+/// Why the Engine.IO connection could not be opened or broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineError {
+    /// The URL is not an `http://` or `ws://` URL with a host.
+    InvalidUrl(String),
+    /// TCP, HTTP or WebSocket failed.
+    Io(String),
+    /// The server answered with an HTTP error status.
+    Status(u16, String),
+    /// The server sent something that is not Engine.IO v4.
+    Protocol(String),
+    /// A message or body bigger than the client's `max_incoming`.
+    TooLarge(usize),
+    /// The handshake was not answered within `connect_timeout`.
+    Timeout,
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::InvalidUrl(u) => write!(f, "invalid url: {u}"),
+            EngineError::Io(e) => write!(f, "connection failed: {e}"),
+            EngineError::Status(code, body) => write!(f, "HTTP {code}: {body}"),
+            EngineError::Protocol(e) => write!(f, "protocol error: {e}"),
+            EngineError::TooLarge(n) => write!(f, "message of {n} bytes or more is over the limit"),
+            EngineError::Timeout => f.write_str("the server did not answer the handshake in time"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+/// Why [`SocketBuilder::connect`](crate::SocketBuilder::connect) failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnectError {
+    /// The server refused the namespace (`connect_error`): its message and data.
+    Refused {
+        /// The `message` of the server's `connect_error`.
+        message: String,
+        /// The `data` of the server's `connect_error` (`null` when absent).
+        data: Value,
+    },
+    /// The connection could not be established within `connect_timeout`; the last transport
+    /// error, if any.
+    Timeout(Option<EngineError>),
+    /// The manager was closed.
+    Closed,
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::Refused { message, .. } => write!(f, "connection refused: {message}"),
+            ConnectError::Timeout(Some(e)) => write!(f, "could not connect in time: {e}"),
+            ConnectError::Timeout(None) => f.write_str("could not connect in time"),
+            ConnectError::Closed => f.write_str("the client was closed"),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+/// Why an emit was not sent nor buffered.
+#[derive(Debug)]
+pub enum EmitError {
+    /// The arguments could not be serialised.
+    Encode(serde_json::Error),
+    /// The connection's send queue, or the buffer of emits made while disconnected, is full.
+    Full,
+    /// The socket was disconnected by the user or the server and will not reconnect.
+    Closed,
+}
+
+impl fmt::Display for EmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmitError::Encode(e) => write!(f, "could not encode the emit: {e}"),
+            EmitError::Full => f.write_str("send queue full"),
+            EmitError::Closed => f.write_str("socket closed"),
+        }
+    }
+}
+
+impl std::error::Error for EmitError {}
+
+impl From<serde_json::Error> for EmitError {
+    fn from(e: serde_json::Error) -> Self {
+        EmitError::Encode(e)
+    }
+}
+
+/// Why an emit with ack got no usable ack.
+#[derive(Debug)]
+pub enum AckError {
+    /// The emit failed.
+    Emit(EmitError),
+    /// No ack within the timeout.
+    Timeout,
+    /// The ack's arguments do not fit the expected type.
+    Decode(serde_json::Error),
+}
+
+impl fmt::Display for AckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AckError::Emit(e) => write!(f, "{e}"),
+            AckError::Timeout => f.write_str("ack timed out"),
+            AckError::Decode(e) => write!(f, "ack does not fit the expected type: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for AckError {}
+
+impl From<EmitError> for AckError {
+    fn from(e: EmitError) -> Self {
+        AckError::Emit(e)
+    }
+}

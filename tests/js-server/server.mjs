@@ -1,0 +1,59 @@
+// A node socket.io@4 server for the fastsio-client interop tests, with the same contract as
+// the fastsio server of tests/tests/client_interop.rs. Listens on 127.0.0.1 with a free port
+// and prints {"port": N} on its first line.
+import http from "node:http";
+import { Server } from "socket.io";
+
+const httpServer = http.createServer();
+const io = new Server(httpServer, {
+  serveClient: false,
+  pingInterval: 1000,
+  pingTimeout: 1000,
+  maxHttpBufferSize: 1e6,
+  connectionStateRecovery: { maxDisconnectionDuration: 60_000, skipMiddlewares: true },
+});
+
+io.use((socket, next) => {
+  if (socket.handshake.auth?.name === "bad") {
+    const err = new Error("not allowed");
+    err.data = { code: 7 };
+    return next(err);
+  }
+  next();
+});
+
+io.on("connection", (socket) => {
+  if (!socket.recovered) {
+    socket.join("r");
+    socket.emit("greet", { text: `hi ${socket.handshake.auth?.name ?? "?"}` });
+  }
+  socket.on("echo", (e, ack) => ack({ n: e.n }));
+  socket.on("ask_back", async (ack) => {
+    try {
+      ack(await socket.timeout(10_000).emitWithAck("greet", { text: "question" }));
+    } catch (e) {
+      ack(`no answer: ${e}`);
+    }
+  });
+  socket.on("bin", (...args) => {
+    const ack = args.pop();
+    const files = args[0].map((b) => Buffer.from(b).reverse());
+    socket.emit("bin", files);
+    ack(files.length);
+  });
+  socket.on("relay", (n) => socket.emit("n", n));
+  socket.on("tick", (n) => io.to("r").emit("tick", n));
+});
+
+// Control: emits to room "r" of "/" while a test client is away.
+io.of("/ctl").on("connection", (socket) => {
+  socket.on("tick", (n, ack) => {
+    io.to("r").emit("tick", n);
+    ack();
+  });
+});
+
+httpServer.listen(0, "127.0.0.1", () => {
+  console.log(JSON.stringify({ port: httpServer.address().port }));
+});
+process.on("SIGTERM", () => process.exit(0));

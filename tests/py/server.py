@@ -1,0 +1,64 @@
+"""A python-socketio 5 AsyncServer for the fastsio-client interop tests, with the same
+contract as the fastsio server of tests/tests/client_interop.rs. Listens on 127.0.0.1 with a
+free port and prints {"port": N} on its first line."""
+
+import asyncio
+import json
+
+import socketio
+from aiohttp import web
+
+sio = socketio.AsyncServer(
+    async_mode="aiohttp",
+    ping_interval=5,
+    ping_timeout=5,
+    max_http_buffer_size=1_000_000,
+)
+app = web.Application()
+sio.attach(app)
+
+
+@sio.event
+async def connect(sid, environ, auth):
+    name = (auth or {}).get("name", "?")
+    if name == "bad":
+        raise socketio.exceptions.ConnectionRefusedError("not allowed", {"code": 7})
+    sio.start_background_task(sio.emit, "greet", {"text": f"hi {name}"}, to=sid)
+
+
+@sio.event
+async def echo(sid, e):
+    return {"n": e["n"]}
+
+
+@sio.event
+async def ask_back(sid):
+    try:
+        return await sio.call("greet", {"text": "question"}, to=sid, timeout=10)
+    except Exception as e:  # noqa: BLE001 - the answer tells the test what went wrong
+        return f"no answer: {e}"
+
+
+@sio.on("bin")
+async def binary(sid, files):
+    reversed_files = [bytes(reversed(f)) for f in files]
+    await sio.emit("bin", reversed_files, to=sid)
+    return len(reversed_files)
+
+
+@sio.event
+async def relay(sid, n):
+    await sio.emit("n", n, to=sid)
+
+
+async def main():
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    print(json.dumps({"port": port}), flush=True)
+    await asyncio.Event().wait()
+
+
+asyncio.run(main())

@@ -1,0 +1,329 @@
+//! fastsio-client against a fastsio server, node's socket.io 4 (`tests/js-server/server.mjs`)
+//! and python-socketio 5's AsyncServer (`tests/py/server.py`), all with the same contract, over
+//! loopback, on each transport: typed events and acks both ways, binary
+//! both ways, `on_any`, `connect_error`, namespaces on one connection, and 1000 emits in a
+//! burst arriving in order.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use fastsio::ConnectError as Refusal;
+use fastsio::extract::RawArgs;
+use fastsio::prelude::*;
+use fastsio_client::{ConnectError, Manager, RawEvent, Socket, Transport};
+use fastsio_tests::ScriptServer;
+use fastsio_tests::server::TestServer;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+/// Bound on every wait: only a broken build gets near it.
+const WAIT: Duration = Duration::from_secs(10);
+
+#[derive(Serialize, Deserialize, ServerEvent)]
+#[server_event("greet", ack = String)]
+struct Greet {
+    text: String,
+}
+
+#[derive(Serialize, Deserialize, ServerEvent)]
+#[server_event("echo", ack = Echoed)]
+struct Echo {
+    n: u32,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Echoed {
+    n: u32,
+}
+
+async fn on_connect(socket: SocketRef, Auth(auth): Auth<Value>) -> Result<(), Refusal> {
+    if auth["name"] == "bad" {
+        return Err(Refusal::new("not allowed").with_data(json!({"code": 7})));
+    }
+    let _ = socket.emit(&Greet {
+        text: format!("hi {}", auth["name"].as_str().unwrap_or("?")),
+    });
+    Ok(())
+}
+
+async fn echo(Data(e): Data<Echo>) -> Ack<Echoed> {
+    Ack(Echoed { n: e.n })
+}
+
+/// Asks the client a question (an emit with ack) and acks with its answer.
+async fn ask_back(socket: SocketRef) -> Ack<String> {
+    let answer = socket
+        .emit_with_ack(
+            &Greet {
+                text: "question".into(),
+            },
+            WAIT,
+        )
+        .await;
+    Ack(answer.unwrap_or_else(|e| format!("no answer: {e}")))
+}
+
+/// Sends the attachments back, reversed, as event `bin` and as the ack.
+async fn bin(socket: SocketRef, raw: RawArgs) -> Ack<usize> {
+    let reversed: Vec<Bytes> = raw
+        .attachments
+        .iter()
+        .map(|a| a.iter().rev().copied().collect::<Vec<u8>>().into())
+        .collect();
+    let n = reversed.len();
+    let placeholders: Vec<Value> = (0..n)
+        .map(|i| json!({"_placeholder": true, "num": i}))
+        .collect();
+    let _ = socket.emit_binary("bin", &placeholders, reversed);
+    Ack(n)
+}
+
+async fn relay(socket: SocketRef, Data(n): Data<u32>) {
+    let _ = socket.emit_raw("n", &n);
+}
+
+async fn start() -> TestServer {
+    let routes = |ns: &str| {
+        Routes::new(ns)
+            .on_connect(on_connect)
+            .on("echo", echo)
+            .on("ask_back", ask_back)
+            .on("bin", bin)
+            .on("relay", relay)
+    };
+    let io = Server::builder()
+        .routes(routes("/"))
+        .routes(routes("/admin"))
+        .build()
+        .unwrap();
+    TestServer::start(io.service()).await
+}
+
+fn manager(url: &str, transports: &[Transport]) -> Manager {
+    Manager::builder(url)
+        .transports(transports.iter().copied())
+        .connect_timeout(WAIT)
+        .build()
+        .unwrap()
+}
+
+async fn next<T>(rx: &mut UnboundedReceiver<T>) -> T {
+    tokio::time::timeout(WAIT, rx.recv())
+        .await
+        .expect("in time")
+        .expect("channel open")
+}
+
+const TRANSPORTS: [&[Transport]; 3] = [
+    &[Transport::WebSocket],
+    &[Transport::Polling],
+    &[Transport::Polling, Transport::WebSocket],
+];
+
+async fn typed_events_and_acks_both_ways_on_every_transport(url: &str) {
+    for transports in TRANSPORTS {
+        let (tx, mut greets) = unbounded_channel();
+        let (any_tx, mut any) = unbounded_channel();
+        let socket = manager(url, transports)
+            .socket("/")
+            .auth(json!({"name": "ada"}))
+            .on(move |_socket, greet: Greet| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(greet.text.clone());
+                    format!("answer to {}", greet.text)
+                }
+            })
+            .on_any(move |_socket, event: RawEvent| {
+                let _ = any_tx.send(event.name());
+                async {}
+            })
+            .connect()
+            .await
+            .unwrap();
+        assert!(socket.id().is_some());
+        assert_eq!(next(&mut greets).await, "hi ada", "{transports:?}");
+        assert_eq!(next(&mut any).await, "greet");
+        let echoed = socket.emit_with_ack(&Echo { n: 42 }, WAIT).await.unwrap();
+        assert_eq!(echoed, Echoed { n: 42 });
+        let answer: String = socket
+            .emit_raw_with_ack("ask_back", &(), WAIT)
+            .await
+            .unwrap();
+        assert_eq!(answer, "answer to question", "{transports:?}");
+        socket.disconnect();
+    }
+}
+
+async fn binary_travels_both_ways(url: &str) {
+    for transports in TRANSPORTS {
+        let (tx, mut received) = unbounded_channel();
+        let socket = manager(url, transports)
+            .socket("/")
+            .auth(json!({"name": "bin"}))
+            .on_raw("bin", move |_socket, event: RawEvent| {
+                let _ = tx.send(event.attachments().to_vec());
+                async {}
+            })
+            .connect()
+            .await
+            .unwrap();
+        let files = vec![
+            Bytes::from_static(&[1, 2, 3]),
+            Bytes::from(vec![0u8; 70_000]),
+        ];
+        let placeholders =
+            json!([{"_placeholder": true, "num": 0}, {"_placeholder": true, "num": 1}]);
+        let (ack, _) = socket
+            .emit_binary_with_ack("bin", &placeholders, files, WAIT)
+            .await
+            .unwrap();
+        assert_eq!(ack.get(0), Some("2"));
+        let back = next(&mut received).await;
+        assert_eq!(back[0], Bytes::from_static(&[3, 2, 1]), "{transports:?}");
+        assert_eq!(back[1].len(), 70_000);
+        socket.disconnect();
+    }
+}
+
+async fn a_burst_of_1000_emits_arrives_in_order(url: &str) {
+    for transports in TRANSPORTS {
+        let (tx, mut numbers) = unbounded_channel();
+        let socket = manager(url, transports)
+            .socket("/")
+            .auth(json!({"name": "burst"}))
+            .on_data("n", move |_socket, n: u32| {
+                let _ = tx.send(n);
+                async {}
+            })
+            .connect()
+            .await
+            .unwrap();
+        for n in 0..1000u32 {
+            socket.emit_raw("relay", &n).unwrap();
+        }
+        for n in 0..1000u32 {
+            let got = tokio::time::timeout(WAIT, numbers.recv()).await;
+            assert_eq!(got, Ok(Some(n)), "{transports:?}");
+        }
+        socket.disconnect();
+    }
+}
+
+async fn a_refused_namespace_gives_the_servers_message_and_data(url: &str) {
+    for transports in TRANSPORTS {
+        let refused = manager(url, transports)
+            .socket("/")
+            .auth(json!({"name": "bad"}))
+            .connect()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused,
+            ConnectError::Refused {
+                message: "not allowed".into(),
+                data: json!({"code": 7})
+            }
+        );
+    }
+}
+
+#[tokio::test]
+async fn namespaces_share_one_connection() {
+    let server = start().await;
+    let manager = manager(&server.http(""), &[Transport::WebSocket]);
+    let root = manager
+        .socket("/")
+        .auth(json!({"name": "a"}))
+        .connect()
+        .await
+        .unwrap();
+    let admin = Manager::socket(&manager, "admin")
+        .auth(json!({"name": "b"}))
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(admin.namespace(), "/admin");
+    let a = root.emit_with_ack(&Echo { n: 1 }, WAIT).await.unwrap();
+    let b = admin.emit_with_ack(&Echo { n: 2 }, WAIT).await.unwrap();
+    assert_eq!((a.n, b.n), (1, 2));
+    admin.disconnect();
+    assert_eq!(root.emit_with_ack(&Echo { n: 3 }, WAIT).await.unwrap().n, 3);
+    root.disconnect();
+}
+
+#[tokio::test]
+async fn the_url_path_names_the_namespace() {
+    let server = start().await;
+    let socket = Socket::builder(&server.http("/admin"))
+        .auth(json!({"name": "c"}))
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(socket.namespace(), "/admin");
+    assert_eq!(
+        socket.emit_with_ack(&Echo { n: 9 }, WAIT).await.unwrap().n,
+        9
+    );
+    socket.disconnect();
+}
+
+#[tokio::test]
+async fn the_test_client_expects_typed_events_and_acks() {
+    use fastsio_client::testing::{ExpectError, TestClient, TestServer as Served};
+    let io = Server::builder()
+        .routes(Routes::new("/").on_connect(on_connect).on("echo", echo))
+        .build()
+        .unwrap();
+    let server = Served::start(io).await;
+    let mut client = TestClient::connect_with(&server, "/", json!({"name": "t"}))
+        .await
+        .unwrap();
+    let greet: Greet = client.expect_event(WAIT).await.unwrap();
+    assert_eq!(greet.text, "hi t");
+    let echoed = client
+        .socket()
+        .emit_with_ack(&Echo { n: 5 }, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(echoed.n, 5);
+    let missing = client.expect_raw("never", Duration::from_millis(50)).await;
+    assert!(matches!(missing, Err(ExpectError::Timeout(_))));
+    let refused = TestClient::connect_with(&server, "/", json!({"name": "bad"})).await;
+    assert!(matches!(refused, Err(ConnectError::Refused { .. })));
+}
+
+/// Each scenario against fastsio, node socket.io 4 and python-socketio 5.
+macro_rules! against_all {
+    ($($scenario:ident),*) => {
+        mod fastsio_server {
+            $(#[tokio::test]
+            async fn $scenario() {
+                let server = super::start().await;
+                super::$scenario(&server.http("")).await;
+            })*
+        }
+        mod node_server {
+            $(#[tokio::test]
+            async fn $scenario() {
+                let server = super::ScriptServer::node("server.mjs").await;
+                super::$scenario(&format!("http://127.0.0.1:{}", server.port)).await;
+            })*
+        }
+        mod python_server {
+            $(#[tokio::test]
+            async fn $scenario() {
+                let server = super::ScriptServer::python("server.py").await;
+                super::$scenario(&format!("http://127.0.0.1:{}", server.port)).await;
+            })*
+        }
+    };
+}
+
+against_all!(
+    typed_events_and_acks_both_ways_on_every_transport,
+    binary_travels_both_ways,
+    a_burst_of_1000_emits_arrives_in_order,
+    a_refused_namespace_gives_the_servers_message_and_data
+);
