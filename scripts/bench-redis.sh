@@ -28,7 +28,7 @@ WARMUP=${WARMUP:-1}
 BASE_PORT=${BASE_PORT:-24000}
 
 cargo build --release -p fastsio-bench --bin load --bin server-fastsio
-bin=target/release
+bin=${CARGO_TARGET_DIR:-target}/release
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 
 out="target/bench/redis-$(date +%Y%m%d-%H%M%S)"
