@@ -593,7 +593,10 @@ impl SocketRef {
             // before the future exists.
             let call = async {
                 handler
-                    .call(socket.clone(), DisconnectContext { reason })
+                    .call(DisconnectContext {
+                        socket: socket.clone(),
+                        reason,
+                    })
                     .await
             };
             if AssertUnwindSafe(call).catch_unwind().await.is_err() {
@@ -698,7 +701,7 @@ async fn run_events(socket: SocketRef) {
             tracing::debug!(sid = %socket.id, event = %name, "no handler for event");
             continue;
         };
-        let call = async { handler.call(socket.clone(), cx).await };
+        let call = async { handler.call(cx).await };
         let reply = match AssertUnwindSafe(call).catch_unwind().await {
             Ok(reply) => reply,
             Err(_) => {
