@@ -4,6 +4,7 @@
 pub mod axum;
 pub mod chat;
 pub mod conformance;
+pub mod current_user;
 pub mod injection;
 pub mod launch;
 pub mod middleware;

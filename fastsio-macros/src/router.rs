@@ -116,17 +116,10 @@ impl RouterSpec {
             .disconnect
             .iter()
             .map(|f| quote_spanned!(f.span()=> .on_disconnect(#f)));
-        let events = self.events.iter().map(
-            |e| quote_spanned!(e.span()=> .on(<#e as ::fastsio::handler::EventRoute>::EVENT, #e)),
-        );
-        let layers = self
+        let events = self
             .events
             .iter()
-            .map(|e| quote_spanned!(e.span()=> let routes = #e::__fastsio_layers(routes);));
-        let checks = self
-            .events
-            .iter()
-            .map(|e| quote_spanned!(e.span()=> const _: fn() = #e::__fastsio_check::<#state>;));
+            .map(|e| quote_spanned!(e.span()=> let routes = #e::__fastsio_route(routes);));
         let mut pairs = Vec::new();
         for (i, a) in self.events.iter().enumerate() {
             for b in &self.events[i + 1..] {
@@ -152,9 +145,8 @@ impl RouterSpec {
                     let routes = ::fastsio::Routes::<#state>::new(#ns)
                         #(#middleware)*
                         #(#connect)*
-                        #(#disconnect)*
-                        #(#events)*;
-                    #(#layers)*
+                        #(#disconnect)*;
+                    #(#events)*
                     routes
                 }
             }
@@ -162,7 +154,6 @@ impl RouterSpec {
             const _: () = {
                 #(#pairs)*
             };
-            #(#checks)*
         }
     }
 }

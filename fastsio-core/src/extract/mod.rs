@@ -22,6 +22,7 @@ mod event;
 mod extension;
 mod handshake;
 mod io;
+mod misplaced;
 mod ns_param;
 mod optional;
 mod raw_args;
@@ -39,6 +40,8 @@ pub use error::ExtractError;
 pub use event::Event;
 pub use extension::Extension;
 pub use handshake::Handshake;
+#[doc(hidden)]
+pub use misplaced::{OnlyInConnect, OnlyInDisconnect, OnlyInEvent};
 pub use ns_param::NsParam;
 pub use raw_args::RawArgs;
 pub use reason::Reason;

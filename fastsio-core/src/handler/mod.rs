@@ -5,6 +5,8 @@
 //! erased once at registration; dispatch is one dynamic call and one boxed future, in which
 //! the (async) extractors and the handler run.
 
+#[doc(hidden)]
+pub mod check;
 mod context;
 mod reply;
 mod route;
