@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex};
 
 use fastsio::BuildError;
 use fastsio::extract::{Extension, ExtractError};
-use fastsio::handler::{AckReply, BoxFuture};
-use fastsio::middleware::{EventCx, Middleware, MiddlewareScope, Next};
+use fastsio::handler::{AckReply, BoxFuture, EventContext};
+use fastsio::middleware::{Middleware, MiddlewareScope, Next};
 use fastsio::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -97,9 +97,9 @@ struct RequestNo(u64);
 struct Stamp(AtomicU64);
 
 impl Middleware for Stamp {
-    fn on_event(&self, mut cx: EventCx, next: Next) -> BoxFuture<AckReply> {
+    fn on_event(&self, mut cx: EventContext, next: Next) -> BoxFuture<AckReply> {
         let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
-        cx.event.extensions.insert(RequestNo(n));
+        cx.extensions.insert(RequestNo(n));
         next.run(cx)
     }
 }

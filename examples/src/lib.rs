@@ -7,6 +7,7 @@ pub mod axum;
 pub mod chat;
 pub mod chat_client;
 pub mod conformance;
+pub mod current_user;
 pub mod injection;
 pub mod launch;
 pub mod middleware;

@@ -244,8 +244,12 @@ fn dispatch(server: &Arc<ServerInner>, session: &Conn, packet: Packet, attachmen
             if let Some(observer) = &server.observer {
                 observer.event_received(&socket, &packet.args);
             }
-            if let Some(cx) = socket.enqueue(EventContext::new(packet.args, attachments, packet.id))
-            {
+            if let Some(cx) = socket.enqueue(EventContext::new(
+                socket.clone(),
+                packet.args,
+                attachments,
+                packet.id,
+            )) {
                 *session
                     .data()
                     .stalled
@@ -373,7 +377,11 @@ async fn handshake(
     let accepted = match handler {
         None => Ok(()),
         Some(handler) => {
-            let call = async { handler.call(socket.clone(), ConnectContext { auth }).await };
+            let call = async {
+                handler
+                    .call(ConnectContext::new(socket.clone(), auth))
+                    .await
+            };
             AssertUnwindSafe(call)
                 .catch_unwind()
                 .await

@@ -595,7 +595,10 @@ impl SocketRef {
             // before the future exists.
             let call = async {
                 handler
-                    .call(socket.clone(), DisconnectContext { reason })
+                    .call(DisconnectContext {
+                        socket: socket.clone(),
+                        reason,
+                    })
                     .await
             };
             if AssertUnwindSafe(call).catch_unwind().await.is_err() {
@@ -708,7 +711,7 @@ async fn run_events(socket: SocketRef) {
             }
             continue;
         };
-        let call = async { handler.call(socket.clone(), cx).await };
+        let call = async { handler.call(cx).await };
         let reply = match AssertUnwindSafe(call).catch_unwind().await {
             Ok(reply) => reply,
             Err(_) => {

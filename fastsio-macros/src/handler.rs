@@ -2,9 +2,9 @@
 //! written (plus, for events, the proxy type that carries the name).
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, GenericArgument, ItemFn, LitStr, PathArguments, Type};
+use syn::{FnArg, ItemFn, LitStr, ReturnType, Type};
 
 use crate::args::Errors;
 use crate::names;
@@ -27,98 +27,75 @@ impl Kind {
     }
 }
 
-/// What an argument's type is, as far as its spelling tells.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Arg {
-    /// `Data`, `Valid` (of a payload), `Bin`, `RawArgs`: consumes the event payload.
-    Payload,
-    /// `Auth<T>` or `Valid<Auth<T>>`.
-    Auth,
-    /// `Reason`.
-    Reason,
-    /// `Event`.
-    EventName,
-    /// Anything else (`SocketRef`, `State<T>`, user extractors...).
-    Other,
-}
-
-fn last_ident(ty: &Type) -> Option<(&syn::Ident, &PathArguments)> {
-    match ty {
-        Type::Path(p) => p.path.segments.last().map(|s| (&s.ident, &s.arguments)),
-        _ => None,
-    }
-}
-
-fn first_generic(args: &PathArguments) -> Option<&Type> {
-    match args {
-        PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
-            GenericArgument::Type(t) => Some(t),
-            _ => None,
-        }),
-        _ => None,
-    }
-}
-
-fn classify(ty: &Type) -> Arg {
-    let Some((ident, generics)) = last_ident(ty) else {
-        return Arg::Other;
-    };
-    match ident.to_string().as_str() {
-        "Data" | "Bin" | "RawArgs" => Arg::Payload,
-        "Valid" => match first_generic(generics).and_then(last_ident) {
-            Some((inner, _)) if inner == "Auth" => Arg::Auth,
-            _ => Arg::Payload,
-        },
-        "Auth" => Arg::Auth,
-        "Reason" => Arg::Reason,
-        "Event" => Arg::EventName,
-        _ => Arg::Other,
-    }
-}
-
-fn check_args(kind: Kind, func: &ItemFn, errors: &mut Errors) {
-    let count = func.sig.inputs.len();
-    for (i, input) in func.sig.inputs.iter().enumerate() {
-        let ty = match input {
-            FnArg::Receiver(r) => {
-                errors.push(syn::Error::new(
+/// The typed arguments of a handler, `self` and references refused (with one error each).
+fn typed_args<'a>(kind: Kind, func: &'a ItemFn, errors: &mut Errors) -> Vec<&'a Type> {
+    let mut types = Vec::new();
+    for input in &func.sig.inputs {
+        match input {
+            FnArg::Receiver(r) => errors.push(syn::Error::new(
+                r.span(),
+                format!("{} handlers are free functions: remove `self`", kind.attr()),
+            )),
+            FnArg::Typed(t) => match &*t.ty {
+                Type::Reference(r) => errors.push(syn::Error::new(
                     r.span(),
-                    format!("{} handlers are free functions: remove `self`", kind.attr()),
-                ));
-                continue;
-            }
-            FnArg::Typed(t) => &*t.ty,
-        };
-        let span = ty.span();
-        let message = match (kind, classify(ty)) {
-            (Kind::Event, Arg::Payload) if i + 1 != count => Some(
-                "this extractor consumes the event payload, so it must be the last argument and the only one of its kind: move it last (a tuple `Data<(A, B)>` takes several arguments)".to_string(),
-            ),
-            (Kind::Event | Kind::Disconnect, Arg::Auth) => Some(
-                "`Auth<T>` is only available in #[connect] handlers: read what you need at connect time and keep it with `socket.insert(..)`, then take `Session<T>` here".to_string(),
-            ),
-            (Kind::Event | Kind::Connect, Arg::Reason) => Some(format!(
-                "`Reason` is only available in #[disconnect] handlers, not in {} handlers",
-                kind.attr()
-            )),
-            (Kind::Connect | Kind::Disconnect, Arg::Payload) => Some(format!(
-                "{} handlers receive no event payload: `Data`, `Valid`, `Bin` and `RawArgs` belong to #[event] handlers{}",
-                kind.attr(),
-                if kind == Kind::Connect {
-                    " (validate the auth payload with `Valid<Auth<T>>`)"
-                } else {
-                    ""
-                }
-            )),
-            (Kind::Connect | Kind::Disconnect, Arg::EventName) => Some(format!(
-                "`Event` (the event name) is only available in #[event] handlers, not in {} handlers",
-                kind.attr()
-            )),
-            _ => None,
-        };
-        if let Some(message) = message {
-            errors.push(syn::Error::new(span, message));
+                    format!(
+                        "{} handler arguments are taken by value: write `{}` without `&` (extractors are owned; `SocketRef` and `Io` are cheap handles)",
+                        kind.attr(),
+                        r.elem.to_token_stream().to_string().replace(' ', "")
+                    ),
+                )),
+                ty => types.push(ty),
+            },
         }
+    }
+    types
+}
+
+/// The assertions of each argument and of the return type, against the extractor traits of
+/// this handler kind, each spanned at the user's token: they fail where the handler is
+/// written, whether or not a router registers it. `state` is the declared app state, or
+/// `AnyState` (from which every part is reachable: what depends on the real state is checked
+/// by the router).
+fn definition_checks(
+    kind: Kind,
+    func: &ItemFn,
+    types: &[&Type],
+    state: &TokenStream,
+) -> TokenStream {
+    let check = quote!(::fastsio::handler::check);
+    let args = types.iter().enumerate().map(|(i, ty)| {
+        let last = i + 1 == types.len();
+        match (kind, last) {
+            (Kind::Event, false) => {
+                quote_spanned!(ty.span()=> #check::event_arg::<#state, _, #ty>();)
+            }
+            (Kind::Event, true) => {
+                quote_spanned!(ty.span()=> #check::event_last::<#state, _, #ty>();)
+            }
+            (Kind::Connect, _) => quote_spanned!(ty.span()=> #check::connect_arg::<#state, #ty>();),
+            (Kind::Disconnect, _) => {
+                quote_spanned!(ty.span()=> #check::disconnect_arg::<#state, #ty>();)
+            }
+        }
+    });
+    let (ret, span) = match &func.sig.output {
+        ReturnType::Default => (quote!(()), func.sig.ident.span()),
+        ReturnType::Type(_, ty) => (quote!(#ty), ty.span()),
+    };
+    let ret = match kind {
+        Kind::Event => quote_spanned!(span=> #check::event_return::<#ret>();),
+        Kind::Connect => quote_spanned!(span=> #check::connect_return::<#ret>();),
+        Kind::Disconnect => quote_spanned!(span=> #check::disconnect_return::<#ret>();),
+    };
+    quote! {
+        const _: () = {
+            #[allow(dead_code)]
+            fn __fastsio_definition_check() {
+                #(#args)*
+                #ret
+            }
+        };
     }
 }
 
@@ -127,26 +104,18 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
     let func: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {
-            let e = syn::Error::new(
-                item.span(),
-                format!("{} goes on an `async fn`", kind.attr()),
-            );
-            let errors = e.to_compile_error();
+            let message = match (kind, syn::parse2::<syn::DeriveInput>(item.clone())) {
+                (Kind::Event, Ok(_)) => "#[event] declares a handler for an event clients send, on an `async fn`; an event the server sends is a type with `#[derive(Serialize, ServerEvent)]` and `#[server_event(\"name\")]`".to_string(),
+                _ => format!("{} goes on an `async fn`", kind.attr()),
+            };
+            let errors = syn::Error::new(item.span(), message).to_compile_error();
             return quote!(#errors #item);
         }
     };
     let mut errors = Errors::default();
-    let name = match kind {
+    let args = match kind {
         Kind::Event => parse_event_args(attr, &func, &mut errors),
-        Kind::Connect | Kind::Disconnect => {
-            if !attr.is_empty() {
-                errors.push(syn::Error::new(
-                    attr.span(),
-                    format!("{} takes no arguments: write it alone", kind.attr()),
-                ));
-            }
-            None
-        }
+        Kind::Connect | Kind::Disconnect => parse_state_arg(kind, attr, &mut errors),
     };
     if func.sig.asyncness.is_none() {
         errors.push(syn::Error::new(
@@ -154,23 +123,28 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
             format!("{} handlers must be `async fn`: add `async`", kind.attr()),
         ));
     }
-    check_args(kind, &func, &mut errors);
-    let proxy = name.map(
+    let types = typed_args(kind, &func, &mut errors);
+    let state = match args.as_ref().and_then(|a| a.state.as_ref()) {
+        Some(ty) => quote!(#ty),
+        None => quote!(::fastsio::handler::check::AnyState),
+    };
+    let checks = definition_checks(kind, &func, &types, &state);
+    let proxy = args.filter(|_| kind == Kind::Event).and_then(
         |EventArgs {
              name,
              state,
              middleware,
          }| {
+            let name = name?;
             let vis = &func.vis;
             let ident = &func.sig.ident;
             let doc = format!(
                 "The `{}` event: the name [`{ident}`](fn@{ident}) handles.",
                 name.value()
             );
-            let bounds = arg_bounds(&func);
-            let layers = event_layers(&name, state.as_ref(), &middleware, vis);
+            let route = route_fn(&func, &types, &name, state.as_ref(), &middleware);
             let contract = crate::contract::event(&func);
-            quote! {
+            Some(quote! {
                 #[doc = #doc]
                 #[allow(non_camel_case_types)]
                 #vis struct #ident {}
@@ -182,14 +156,9 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
                 #contract
 
                 impl #ident {
-                    /// Instantiated by routers with their state type: each bound fails on the
-                    /// argument that cannot be extracted.
-                    #[doc(hidden)]
-                    #vis fn __fastsio_check<S>() where #(#bounds)* {}
-
-                    #layers
+                    #route
                 }
-            }
+            })
         },
     );
     let errors = errors.into_compile_errors();
@@ -197,78 +166,90 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
     quote! {
         #errors
         #func
+        #checks
         #proxy
         #connect
     }
 }
 
-/// The fn routers call to add the event's own middleware (`middleware(..)`), for the event's
-/// `state` type or for any state.
-fn event_layers(
+/// The fn routers call to register the event: the handler and its own middleware
+/// (`middleware(..)`), for the event's `state` type or for any state. Its body is checked
+/// here; a router checks only its bounds (what the router's state must provide), each
+/// spanned at its argument.
+fn route_fn(
+    func: &ItemFn,
+    types: &[&Type],
     name: &LitStr,
     state: Option<&Type>,
     middleware: &[syn::Expr],
-    vis: &syn::Visibility,
 ) -> TokenStream {
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
     let layers = middleware
         .iter()
         .map(|m| quote_spanned!(m.span()=> .event_middleware(#name, #m)));
-    match state {
-        Some(state) => quote! {
-            #[doc(hidden)]
-            #vis fn __fastsio_layers(routes: ::fastsio::Routes<#state>) -> ::fastsio::Routes<#state> {
-                routes #(#layers)*
-            }
-        },
-        None => quote! {
-            #[doc(hidden)]
-            #vis fn __fastsio_layers<S: ::core::marker::Send + ::core::marker::Sync + 'static>(
-                routes: ::fastsio::Routes<S>,
-            ) -> ::fastsio::Routes<S> {
-                routes #(#layers)*
-            }
-        },
+    let (generic, state) = match state {
+        Some(state) => (quote!(), quote!(#state)),
+        None => (
+            quote!(S: ::core::marker::Send + ::core::marker::Sync + 'static,),
+            quote!(S),
+        ),
+    };
+    let marker = if types.is_empty() {
+        quote!()
+    } else {
+        quote!(M: 'static,)
+    };
+    let bounds = types.iter().enumerate().map(|(i, ty)| {
+        if i + 1 == types.len() {
+            quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEvent<#state, M>,)
+        } else {
+            quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEventParts<#state>,)
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        #vis fn __fastsio_route<#generic #marker>(
+            routes: ::fastsio::Routes<#state>,
+        ) -> ::fastsio::Routes<#state>
+        where
+            #(#bounds)*
+        {
+            routes.on(<Self as ::fastsio::handler::EventRoute>::EVENT, #ident) #(#layers)*
+        }
     }
 }
 
-/// The extractor bounds an event handler's arguments must meet for a state `S`, each spanned
-/// at its argument. The last argument is bound only when its spelling tells which kind it is
-/// (a user-defined payload extractor is checked by the handler trait instead).
-fn arg_bounds(func: &ItemFn) -> Vec<TokenStream> {
-    let types: Vec<&Type> = func
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|a| match a {
-            FnArg::Typed(t) => Some(&*t.ty),
-            FnArg::Receiver(_) => None,
+/// `state = Type`, the only argument `#[connect]` and `#[disconnect]` take.
+fn parse_state_arg(kind: Kind, attr: TokenStream, errors: &mut Errors) -> Option<EventArgs> {
+    if attr.is_empty() {
+        return None;
+    }
+    let parser = |stream: syn::parse::ParseStream<'_>| {
+        let key: syn::Ident = stream.parse()?;
+        if key != "state" {
+            return Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "{} takes only `state = Type` (the app state its extractors read), or nothing",
+                    kind.attr()
+                ),
+            ));
+        }
+        stream.parse::<syn::Token![=]>()?;
+        let state: Type = stream.parse()?;
+        Ok(EventArgs {
+            name: None,
+            state: Some(state),
+            middleware: Vec::new(),
         })
-        .collect();
-    let mut bounds = Vec::new();
-    for (i, ty) in types.iter().enumerate() {
-        let last = i + 1 == types.len();
-        let kind = classify(ty);
-        let known_parts = matches!(
-            last_ident(ty).map(|(id, _)| id.to_string()).as_deref(),
-            Some("State" | "Session" | "SocketRef" | "SocketId" | "Io" | "Handshake" | "Event")
-        );
-        let bound = match (last, kind) {
-            (true, Arg::Payload) => {
-                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEventPayload<S>,)
-            }
-            (false, _) | (true, _) if !last || known_parts => {
-                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEventParts<S>,)
-            }
-            _ => continue,
-        };
-        bounds.push(bound);
-    }
-    bounds
+    };
+    errors.take(syn::parse::Parser::parse2(parser, attr))
 }
 
-/// `#[event("name", state = Type, middleware(a, b))]`.
+/// `#[event("name", state = Type, middleware(a, b))]` (`#[connect(state = Type)]`: no name).
 struct EventArgs {
-    name: LitStr,
+    name: Option<LitStr>,
     state: Option<Type>,
     middleware: Vec<syn::Expr>,
 }
@@ -291,7 +272,7 @@ fn parse_event_args(attr: TokenStream, func: &ItemFn, errors: &mut Errors) -> Op
         })?;
         errors.take(names::check(&name.value(), name.span()));
         let mut args = EventArgs {
-            name,
+            name: Some(name),
             state: None,
             middleware: Vec::new(),
         };

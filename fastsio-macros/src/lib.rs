@@ -4,7 +4,9 @@
 //! `#[server_event(..)]`.
 //!
 //! Every macro reports all the mistakes it finds in one compile, at the user's tokens, and
-//! still emits the user's item so that IDEs keep working.
+//! still emits the user's item so that IDEs keep working. The handler attributes check each
+//! argument against their kind's extractor trait, and the return type, where the handler is
+//! written (through traits, never by the types' names).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -22,7 +24,8 @@ use proc_macro::TokenStream;
 ///
 /// The function stays callable as written; a same-named type carries the event name for
 /// `#[derive(Router)]` and `#[fastsio::router] mod`. Optional arguments after the name:
-/// `state = AppState` (the state its middleware reads) and `middleware(..)` (event-scope
+/// `state = AppState` (the state its extractors and middleware read, when they need that one
+/// state rather than any state holding their part) and `middleware(..)` (event-scope
 /// middleware, innermost).
 ///
 /// ```
@@ -68,6 +71,7 @@ pub fn event(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Declares a connect handler (its arguments are connect extractors such as `Auth<T>`).
+/// `#[connect(state = AppState)]` names the state its extractors read, when they need that one.
 ///
 /// ```
 /// use fastsio::prelude::*;
@@ -89,6 +93,8 @@ pub fn connect(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Declares a disconnect handler (its arguments may include `Reason`).
+/// `#[disconnect(state = AppState)]` names the state its extractors read, when they need that
+/// one.
 ///
 /// ```
 /// use fastsio::prelude::*;

@@ -123,22 +123,15 @@ impl RouterSpec {
             .disconnect
             .iter()
             .map(|f| quote_spanned!(f.span()=> .on_disconnect(#f)));
-        let events = self.events.iter().map(
-            |e| quote_spanned!(e.span()=> .on(<#e as ::fastsio::handler::EventRoute>::EVENT, #e)
-                .describe_event(<#e as ::fastsio::handler::EventRoute>::EVENT, #e::__fastsio_contract)),
-        );
         let emits = self
             .emits
             .iter()
             .map(|t| quote_spanned!(t.span()=> .emits::<#t>()));
-        let layers = self
+        let events = self
             .events
             .iter()
-            .map(|e| quote_spanned!(e.span()=> let routes = #e::__fastsio_layers(routes);));
-        let checks = self
-            .events
-            .iter()
-            .map(|e| quote_spanned!(e.span()=> const _: fn() = #e::__fastsio_check::<#state>;));
+            .map(|e| quote_spanned!(e.span()=> let routes = #e::__fastsio_route(routes)
+                .describe_event(<#e as ::fastsio::handler::EventRoute>::EVENT, #e::__fastsio_contract);));
         let mut pairs = Vec::new();
         for (i, a) in self.events.iter().enumerate() {
             for b in &self.events[i + 1..] {
@@ -165,9 +158,8 @@ impl RouterSpec {
                         #(#middleware)*
                         #(#connect)*
                         #(#disconnect)*
-                        #(#events)*
                         #(#emits)*;
-                    #(#layers)*
+                    #(#events)*
                     routes
                 }
             }
@@ -175,7 +167,6 @@ impl RouterSpec {
             const _: () = {
                 #(#pairs)*
             };
-            #(#checks)*
         }
     }
 }

@@ -159,8 +159,8 @@ pub use validator;
 /// The names most handlers need.
 pub mod prelude {
     pub use fastsio_core::extract::{
-        Auth, Bin, Data, Event, FromRef, Handshake, NsParam, RawArgs, Reason, Session, SocketId,
-        State, Valid,
+        Auth, Bin, Cached, Data, Event, FromRef, Handshake, NsParam, RawArgs, Reason, Session,
+        SocketId, State, Valid,
     };
     pub use fastsio_core::handler::{Ack, AckErrorBody, IntoAck, IntoAckError, ServerEvent};
     pub use fastsio_core::middleware::MiddlewareScope;

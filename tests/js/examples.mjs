@@ -1,8 +1,9 @@
 // The runnable examples (examples/src/<name>.rs) driven by the official socket.io-client@4.
 //
 // Usage: node examples.mjs <scenario> <base-url>
-//   scenario: simple | typed-di | axum | middleware | routers | injection (one per example; each
-//             has a matching test in tests/tests/examples.rs, which starts that example's server)
+//   scenario: simple | typed-di | axum | middleware | routers | injection | current-user (one
+//             per example; each has a matching test in tests/tests/examples.rs, which starts
+//             that example's server)
 //   base-url: e.g. http://127.0.0.1:3000 (Socket.IO at /socket.io/)
 //
 // Success: one JSON line {"ok":true,"scenario":...,"details":{...}} on stdout, exit 0; the Rust
@@ -313,6 +314,26 @@ async function injection() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// current-user: the guide's custom async extractor, its typed errors and its per-event cache.
+// ---------------------------------------------------------------------------------------------
+
+async function currentUser() {
+  const anon = await connect("/");
+  const noToken = await askError(anon, "whoami");
+  const mallory = await connect("/", { query: { token: "stolen" } });
+  const unknown = await askError(mallory, "whoami");
+  const ada = await connect("/", { query: { token: "t-ada" } });
+  const me = await ask(ada, "whoami");
+  const first = await ask(ada, "post", "hello");
+  const second = await ask(ada, "post", "again");
+  const bob = await connect("/", { query: { token: "t-bob" } });
+  const forbidden = await askError(bob, "post", "hi");
+  const badPayload = await askError(ada, "post", { text: "not a string" });
+  for (const s of [anon, mallory, ada, bob]) s.close();
+  return { noToken, unknown, me, first, second, forbidden, badPayload };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const scenarios = {
   simple,
@@ -321,6 +342,7 @@ const scenarios = {
   middleware,
   routers,
   injection,
+  "current-user": currentUser,
 };
 
 const run = scenarios[scenario];

@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use fastsio_examples::{axum as axum_example, injection, middleware, routers, simple, typed_di};
+use fastsio_examples::{
+    axum as axum_example, current_user, injection, middleware, routers, simple, typed_di,
+};
 use fastsio_tests::http::request;
 use fastsio_tests::server::{TestServer, eventually};
 use fastsio_tests::{ScriptOutput, run_node, run_python};
@@ -333,5 +335,30 @@ async fn injection_reaches_every_extractor() {
     assert_eq!(
         recorded,
         [&json!({"sid": leaver, "reason": "client namespace disconnect", "name": "cy"})]
+    );
+}
+
+#[tokio::test]
+async fn current_user_extractor_loads_once_per_event_and_fails_typed() {
+    let io = current_user::socket_io().unwrap();
+    let server = TestServer::start(io.service()).await;
+    let d = scenario("current-user", &server.http("")).await;
+
+    // The typed errors of the extractor, as ack errors.
+    assert_eq!(code(&d["noToken"]), "unauthenticated", "{d}");
+    assert_eq!(code(&d["unknown"]), "unknown_token", "{d}");
+    assert_eq!(code(&d["forbidden"]), "forbidden", "{d}");
+    // The user, looked up from the handshake's token in the state's store.
+    assert_eq!(d["me"], json!({"name": "ada", "admin": true}));
+    assert_eq!(d["first"]["by"], "ada");
+    assert_eq!(d["first"]["text"], "hello");
+    // `post` asks for the user twice (its `before` hook and the handler): one lookup per event.
+    let lookups = |v: &Value| v["lookups"].as_u64().unwrap();
+    assert_eq!(lookups(&d["second"]) - lookups(&d["first"]), 1, "{d}");
+    // A payload of the wrong type: the field and the reason, no buffer position.
+    assert_eq!(code(&d["badPayload"]), "validation_failed");
+    assert_eq!(
+        d["badPayload"]["message"],
+        "invalid payload: invalid type: map, expected a string"
     );
 }

@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fastsio::extract::Extension;
-use fastsio::handler::{AckReply, BoxFuture};
+use fastsio::handler::{AckReply, BoxFuture, EventContext};
 use fastsio::middleware::{
-    EventCx, Logging, Middleware, MiddlewareScope, Next, RateLimit, RequireAuth, Timeout, after,
+    Logging, Middleware, MiddlewareScope, Next, RateLimit, RequireAuth, Timeout, after,
     before,
 };
 use fastsio::prelude::*;
@@ -24,7 +24,7 @@ type Trace = Arc<Mutex<Vec<String>>>;
 struct Mark(&'static str, Trace);
 
 impl Middleware for Mark {
-    fn on_event(&self, cx: EventCx, next: Next) -> BoxFuture<AckReply> {
+    fn on_event(&self, cx: EventContext, next: Next) -> BoxFuture<AckReply> {
         let (name, trace) = (self.0, self.1.clone());
         trace.lock().unwrap().push(format!("{name}>"));
         Box::pin(async move {
@@ -191,8 +191,8 @@ struct User(&'static str);
 struct Attach;
 
 impl Middleware for Attach {
-    fn on_event(&self, mut cx: EventCx, next: Next) -> BoxFuture<AckReply> {
-        cx.event.extensions.insert(User("ada"));
+    fn on_event(&self, mut cx: EventContext, next: Next) -> BoxFuture<AckReply> {
+        cx.extensions.insert(User("ada"));
         next.run(cx)
     }
 }
@@ -200,7 +200,7 @@ impl Middleware for Attach {
 struct Panics;
 
 impl Middleware for Panics {
-    fn on_event(&self, _: EventCx, _: Next) -> BoxFuture<AckReply> {
+    fn on_event(&self, _: EventContext, _: Next) -> BoxFuture<AckReply> {
         panic!("middleware bug")
     }
 }

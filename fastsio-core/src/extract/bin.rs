@@ -1,10 +1,11 @@
 //! [`Bin`]: the event's binary attachments.
 
+use std::future::Future;
+
 use bytes::Bytes;
 
 use crate::extract::{ExtractError, FromEventPayload};
 use crate::handler::EventContext;
-use crate::socket::SocketRef;
 
 /// The binary attachments of the event, in placeholder order.
 ///
@@ -21,10 +22,9 @@ pub struct Bin(pub Vec<Bytes>);
 
 impl<S> FromEventPayload<S> for Bin {
     fn from_event_payload(
-        _: &SocketRef,
         cx: &mut EventContext,
         _: &S,
-    ) -> Result<Self, ExtractError> {
-        Ok(Bin(std::mem::take(&mut cx.attachments)))
+    ) -> impl Future<Output = Result<Self, ExtractError>> + Send {
+        std::future::ready(Ok(Bin(std::mem::take(&mut cx.attachments))))
     }
 }

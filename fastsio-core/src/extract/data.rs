@@ -1,15 +1,18 @@
 //! [`Data`]: the event's arguments, deserialised straight into `T`.
 
+use std::future::Future;
+
 use serde::de::DeserializeOwned;
 
+use crate::extract::error::from_args;
 use crate::extract::{ExtractError, FromEventPayload};
 use crate::handler::EventContext;
-use crate::socket::SocketRef;
 
 /// The event's arguments as `T`: one argument reads as itself, several as a tuple, none as
 /// `null` (so `Option<T>` and `()` fit). Each argument is deserialised once, from its raw JSON.
 ///
-/// A payload that does not fit is answered with a `validation_failed` ack error.
+/// A payload that does not fit is answered with a `validation_failed` ack error naming the
+/// field and the reason: `invalid payload: text: invalid type: integer `5`, expected a string`.
 ///
 /// ```
 /// use fastsio_core::{Routes, extract::Data, handler::Ack};
@@ -24,13 +27,9 @@ pub struct Data<T>(pub T);
 
 impl<T: DeserializeOwned + Send + 'static, S> FromEventPayload<S> for Data<T> {
     fn from_event_payload(
-        _: &SocketRef,
         cx: &mut EventContext,
         _: &S,
-    ) -> Result<Self, ExtractError> {
-        cx.args
-            .deserialize(1)
-            .map(Data)
-            .map_err(ExtractError::payload)
+    ) -> impl Future<Output = Result<Self, ExtractError>> + Send {
+        std::future::ready(from_args(&cx.args).map(Data))
     }
 }

@@ -1,9 +1,10 @@
 //! [`Event`]: the name of the event being handled.
 
+use std::future::Future;
+
 use crate::engine::Str;
 use crate::extract::{ExtractError, FromEventParts};
 use crate::handler::EventContext;
-use crate::socket::SocketRef;
 
 /// The event's name (useful in catch-all handlers).
 ///
@@ -19,7 +20,10 @@ use crate::socket::SocketRef;
 pub struct Event(pub Str);
 
 impl<S> FromEventParts<S> for Event {
-    fn from_event_parts(_: &SocketRef, cx: &EventContext, _: &S) -> Result<Self, ExtractError> {
-        Ok(Event(cx.name().clone()))
+    fn from_event_parts(
+        cx: &mut EventContext,
+        _: &S,
+    ) -> impl Future<Output = Result<Self, ExtractError>> + Send {
+        std::future::ready(Ok(Event(cx.name().clone())))
     }
 }

@@ -3,8 +3,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::extract::{ExtractError, FromConnectParts, FromDisconnectParts, FromEventParts};
-use crate::handler::{AckErrorBody, ConnectContext, DisconnectContext, EventContext};
+use crate::extract::{ExtractError, from_socket};
+use crate::handler::AckErrorBody;
 use crate::socket::SocketRef;
 
 /// The parameters of a dynamic namespace (`/room/{id}` connected as `/room/42`): with one
@@ -42,28 +42,6 @@ fn read<T: DeserializeOwned>(socket: &SocketRef) -> Result<NsParam<T>, ExtractEr
     })
 }
 
-impl<S, T: DeserializeOwned + Send + 'static> FromEventParts<S> for NsParam<T> {
-    fn from_event_parts(socket: &SocketRef, _: &EventContext, _: &S) -> Result<Self, ExtractError> {
-        read(socket)
-    }
-}
-
-impl<S, T: DeserializeOwned + Send + 'static> FromConnectParts<S> for NsParam<T> {
-    fn from_connect_parts(
-        socket: &SocketRef,
-        _: &ConnectContext,
-        _: &S,
-    ) -> Result<Self, ExtractError> {
-        read(socket)
-    }
-}
-
-impl<S, T: DeserializeOwned + Send + 'static> FromDisconnectParts<S> for NsParam<T> {
-    fn from_disconnect_parts(
-        socket: &SocketRef,
-        _: &DisconnectContext,
-        _: &S,
-    ) -> Result<Self, ExtractError> {
-        read(socket)
-    }
-}
+from_socket!(impl<T> for NsParam<T> where [T: DeserializeOwned + Send + 'static], |socket, _| read(
+    socket
+));

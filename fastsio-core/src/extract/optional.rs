@@ -1,33 +1,42 @@
 //! `Option<E>` and `Result<E, ExtractError>`: extractors whose failure the handler handles
 //! itself instead of the automatic error ack.
 
+use std::future::Future;
+
 use crate::extract::{
     ExtractError, FromConnectParts, FromDisconnectParts, FromEventParts, FromEventPayload,
 };
 use crate::handler::{ConnectContext, DisconnectContext, EventContext};
-use crate::socket::SocketRef;
 
 macro_rules! optional {
     ($trait:ident, $method:ident, $cx:ty) => {
         impl<S, T: $trait<S>> $trait<S> for Option<T> {
-            fn $method(socket: &SocketRef, cx: $cx, state: &S) -> Result<Self, ExtractError> {
-                Ok(T::$method(socket, cx, state).ok())
+            fn $method(
+                cx: $cx,
+                state: &S,
+            ) -> impl Future<Output = Result<Self, ExtractError>> + Send {
+                let inner = T::$method(cx, state);
+                async move { Ok(inner.await.ok()) }
             }
         }
 
         impl<S, T: $trait<S>> $trait<S> for Result<T, ExtractError> {
-            fn $method(socket: &SocketRef, cx: $cx, state: &S) -> Result<Self, ExtractError> {
-                Ok(T::$method(socket, cx, state))
+            fn $method(
+                cx: $cx,
+                state: &S,
+            ) -> impl Future<Output = Result<Self, ExtractError>> + Send {
+                let inner = T::$method(cx, state);
+                async move { Ok(inner.await) }
             }
         }
     };
 }
 
-optional!(FromEventParts, from_event_parts, &EventContext);
+optional!(FromEventParts, from_event_parts, &mut EventContext);
 optional!(FromEventPayload, from_event_payload, &mut EventContext);
-optional!(FromConnectParts, from_connect_parts, &ConnectContext);
+optional!(FromConnectParts, from_connect_parts, &mut ConnectContext);
 optional!(
     FromDisconnectParts,
     from_disconnect_parts,
-    &DisconnectContext
+    &mut DisconnectContext
 );

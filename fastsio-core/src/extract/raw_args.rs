@@ -1,5 +1,7 @@
 //! [`RawArgs`]: the event's arguments untouched, to relay or echo them.
 
+use std::future::Future;
+
 use bytes::Bytes;
 use serde::ser::{Serialize, SerializeTuple, Serializer};
 use serde_json::value::RawValue;
@@ -7,7 +9,6 @@ use serde_json::value::RawValue;
 use crate::extract::{ExtractError, FromEventPayload};
 use crate::handler::{AckReply, EventContext, IntoAck};
 use crate::protocol::EventArgs;
-use crate::socket::SocketRef;
 
 /// The event's arguments as received (raw JSON, placeholders included) with their
 /// attachments. Emitting or acknowledging with it sends them on unchanged.
@@ -39,15 +40,14 @@ impl RawArgs {
 
 impl<S> FromEventPayload<S> for RawArgs {
     fn from_event_payload(
-        _: &SocketRef,
         cx: &mut EventContext,
         _: &S,
-    ) -> Result<Self, ExtractError> {
-        Ok(RawArgs {
+    ) -> impl Future<Output = Result<Self, ExtractError>> + Send {
+        std::future::ready(Ok(RawArgs {
             args: std::mem::take(&mut cx.args),
             skip: 1,
             attachments: std::mem::take(&mut cx.attachments),
-        })
+        }))
     }
 }
 

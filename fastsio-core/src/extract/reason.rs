@@ -1,9 +1,10 @@
 //! [`Reason`]: why the socket disconnected.
 
+use std::future::Future;
+
 use crate::extract::{ExtractError, FromDisconnectParts};
 use crate::handler::DisconnectContext;
 use crate::reason::DisconnectReason;
-use crate::socket::SocketRef;
 
 /// Why the socket disconnected (disconnect handlers only).
 ///
@@ -20,10 +21,9 @@ pub struct Reason(pub DisconnectReason);
 
 impl<S> FromDisconnectParts<S> for Reason {
     fn from_disconnect_parts(
-        _: &SocketRef,
-        cx: &DisconnectContext,
+        cx: &mut DisconnectContext,
         _: &S,
-    ) -> Result<Self, ExtractError> {
-        Ok(Reason(cx.reason))
+    ) -> impl Future<Output = Result<Self, ExtractError>> + Send {
+        std::future::ready(Ok(Reason(cx.reason)))
     }
 }

@@ -1,12 +1,13 @@
 //! [`Session`]: a typed value kept on the socket between events.
 
-use crate::extract::{ExtractError, FromConnectParts, FromDisconnectParts, FromEventParts};
-use crate::handler::{AckErrorBody, ConnectContext, DisconnectContext, EventContext};
+use crate::extract::{ExtractError, from_socket};
+use crate::handler::AckErrorBody;
 use crate::socket::SocketRef;
 
 /// A copy of the value of type `T` stored on this socket with
 /// [`Socket::insert`](crate::Socket::insert) (each socket's own; no socket reads another's).
-/// A handler asking for a session that was never stored gets a `session_missing` error.
+/// A handler asking for a session that was never stored gets a `session_missing` error (the
+/// type's name goes to the server's debug log, not to the client).
 ///
 /// ```
 /// use fastsio_core::{Routes, SocketRef, extract::Session, handler::Ack};
@@ -26,35 +27,16 @@ pub struct Session<T>(pub T);
 
 fn read<T: Clone + Send + Sync + 'static>(socket: &SocketRef) -> Result<Session<T>, ExtractError> {
     socket.get::<T>().map(Session).ok_or_else(|| {
+        // The type's name is for the server's log only: the client learns what is missing,
+        // not how the server's code is organised.
+        tracing::debug!(sid = %socket.id(), value = std::any::type_name::<T>(), "session value missing");
         ExtractError(AckErrorBody::new(
             "session_missing",
-            format!("no {} in this socket's session", std::any::type_name::<T>()),
+            "this socket's session lacks a value the handler needs (it is stored at connect or by an earlier event)",
         ))
     })
 }
 
-impl<S, T: Clone + Send + Sync + 'static> FromEventParts<S> for Session<T> {
-    fn from_event_parts(socket: &SocketRef, _: &EventContext, _: &S) -> Result<Self, ExtractError> {
-        read(socket)
-    }
-}
-
-impl<S, T: Clone + Send + Sync + 'static> FromConnectParts<S> for Session<T> {
-    fn from_connect_parts(
-        socket: &SocketRef,
-        _: &ConnectContext,
-        _: &S,
-    ) -> Result<Self, ExtractError> {
-        read(socket)
-    }
-}
-
-impl<S, T: Clone + Send + Sync + 'static> FromDisconnectParts<S> for Session<T> {
-    fn from_disconnect_parts(
-        socket: &SocketRef,
-        _: &DisconnectContext,
-        _: &S,
-    ) -> Result<Self, ExtractError> {
-        read(socket)
-    }
-}
+from_socket!(impl<T> for Session<T> where [T: Clone + Send + Sync + 'static], |socket, _| read(
+    socket
+));

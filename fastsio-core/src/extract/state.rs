@@ -1,8 +1,6 @@
 //! [`State`] and [`FromRef`]: the app state, or a part of it, as a handler argument.
 
-use crate::extract::{ExtractError, FromConnectParts, FromDisconnectParts, FromEventParts};
-use crate::handler::{ConnectContext, DisconnectContext, EventContext};
-use crate::socket::SocketRef;
+use crate::extract::from_socket;
 
 /// A part `Self` of the app state `S` (a database pool, a config): `State<Self>` arguments
 /// are built from it. Every `S: Clone` is a part of itself.
@@ -50,28 +48,6 @@ impl<T: Clone> FromRef<T> for T {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct State<T>(pub T);
 
-impl<S, T: FromRef<S> + Send + 'static> FromEventParts<S> for State<T> {
-    fn from_event_parts(_: &SocketRef, _: &EventContext, state: &S) -> Result<Self, ExtractError> {
-        Ok(State(T::from_ref(state)))
-    }
-}
-
-impl<S, T: FromRef<S> + Send + 'static> FromConnectParts<S> for State<T> {
-    fn from_connect_parts(
-        _: &SocketRef,
-        _: &ConnectContext,
-        state: &S,
-    ) -> Result<Self, ExtractError> {
-        Ok(State(T::from_ref(state)))
-    }
-}
-
-impl<S, T: FromRef<S> + Send + 'static> FromDisconnectParts<S> for State<T> {
-    fn from_disconnect_parts(
-        _: &SocketRef,
-        _: &DisconnectContext,
-        state: &S,
-    ) -> Result<Self, ExtractError> {
-        Ok(State(T::from_ref(state)))
-    }
-}
+from_socket!(impl<T> for State<T> where [T: FromRef<S> + Send + 'static], |_socket, state| Ok(
+    State(T::from_ref(state))
+));

@@ -1,11 +1,13 @@
 //! [`Valid`]: a deserialised payload (or auth) that also passed its `validator` rules.
 
+use std::future::Future;
+
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
+use crate::extract::error::from_args;
 use crate::extract::{Auth, ExtractError, FromConnectParts, FromEventPayload};
 use crate::handler::{AckErrorBody, ConnectContext, EventContext};
-use crate::socket::SocketRef;
 
 /// The event's arguments as `T` (like [`Data`](crate::extract::Data)), checked with
 /// `T::validate()` before the handler runs. `Valid<Auth<T>>` does the same for a connect
@@ -79,13 +81,11 @@ where
     T: DeserializeOwned + Validate + Send + 'static,
 {
     fn from_event_payload(
-        _: &SocketRef,
         cx: &mut EventContext,
         _: &S,
-    ) -> Result<Self, ExtractError> {
-        let value: T = cx.args.deserialize(1).map_err(ExtractError::payload)?;
-        check(&value)?;
-        Ok(Valid(value))
+    ) -> impl Future<Output = Result<Self, ExtractError>> + Send {
+        let valid = from_args::<T>(&cx.args).and_then(|value| check(&value).map(|()| Valid(value)));
+        std::future::ready(valid)
     }
 }
 
@@ -94,12 +94,10 @@ where
     T: DeserializeOwned + Validate + Send + 'static,
 {
     fn from_connect_parts(
-        socket: &SocketRef,
-        cx: &ConnectContext,
-        state: &S,
-    ) -> Result<Self, ExtractError> {
-        let Auth(value) = Auth::<T>::from_connect_parts(socket, cx, state)?;
-        check(&value)?;
-        Ok(Valid(Auth(value)))
+        cx: &mut ConnectContext,
+        _: &S,
+    ) -> impl Future<Output = Result<Self, ExtractError>> + Send {
+        let valid = Auth::<T>::read(cx).and_then(|auth| check(&auth.0).map(|()| Valid(auth)));
+        std::future::ready(valid)
     }
 }

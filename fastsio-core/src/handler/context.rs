@@ -1,29 +1,45 @@
-//! What extractors read: [`EventContext`], [`ConnectContext`], [`DisconnectContext`].
+//! What extractors and middleware read: [`EventContext`], [`ConnectContext`],
+//! [`DisconnectContext`]. One type per stage: the middleware chain and the extractors see the
+//! same value.
 
 use bytes::Bytes;
 
 use crate::engine::Str;
 use crate::protocol::EventArgs;
 use crate::reason::DisconnectReason;
+use crate::socket::SocketRef;
 
-/// One received event, on its way to its handler.
+/// One received event on its way through the middleware chain to its handler.
+///
+/// `extensions` is the event's scratch space: middleware leaves values there for later
+/// extractors ([`Extension`](crate::extract::Extension)), and
+/// [`Cached`](crate::extract::Cached) keeps the extractors' values there, so each is computed
+/// once per event.
 #[derive(Debug)]
 pub struct EventContext {
+    /// The socket that sent the event.
+    pub socket: SocketRef,
     /// The arguments, event name first.
     pub args: EventArgs,
     /// Binary attachments.
     pub attachments: Vec<Bytes>,
     /// The ack id, when the client asked for an ack.
     pub ack_id: Option<u64>,
-    /// Values set by middleware for later extractors.
+    /// Values set by middleware and cached extractors, for later extractors.
     pub extensions: http::Extensions,
     pub(crate) name: Str,
 }
 
 impl EventContext {
-    pub(crate) fn new(args: EventArgs, attachments: Vec<Bytes>, ack_id: Option<u64>) -> Self {
+    pub(crate) fn new(
+        socket: SocketRef,
+        args: EventArgs,
+        attachments: Vec<Bytes>,
+        ack_id: Option<u64>,
+    ) -> Self {
         let name = event_name(&args);
         EventContext {
+            socket,
             args,
             attachments,
             ack_id,
@@ -35,6 +51,18 @@ impl EventContext {
     /// The event name.
     pub fn name(&self) -> &Str {
         &self.name
+    }
+
+    /// A copy for a `before` hook: same event, same extensions (attachments shared).
+    pub(crate) fn copy(&self) -> Self {
+        EventContext {
+            socket: self.socket.clone(),
+            args: self.args.clone(),
+            attachments: self.attachments.clone(),
+            ack_id: self.ack_id,
+            extensions: self.extensions.clone(),
+            name: self.name.clone(),
+        }
     }
 }
 
@@ -52,16 +80,32 @@ fn event_name(args: &EventArgs) -> Str {
     }
 }
 
-/// A connect request, on its way to the connect handler.
-#[derive(Debug, Clone)]
+/// A connect request on its way through the connect middleware to the connect handler.
+#[derive(Debug)]
 pub struct ConnectContext {
+    /// The socket being connected (not yet confirmed to the client).
+    pub socket: SocketRef,
     /// The auth payload as raw JSON (`{}` when the client sent none).
     pub auth: Str,
+    /// Values set by connect middleware and cached extractors, for later extractors.
+    pub extensions: http::Extensions,
 }
 
-/// A disconnection, on its way to the disconnect handler.
-#[derive(Debug, Clone, Copy)]
+impl ConnectContext {
+    pub(crate) fn new(socket: SocketRef, auth: Str) -> Self {
+        ConnectContext {
+            socket,
+            auth,
+            extensions: http::Extensions::new(),
+        }
+    }
+}
+
+/// A disconnection on its way to the disconnect handler.
+#[derive(Debug)]
 pub struct DisconnectContext {
+    /// The socket that left.
+    pub socket: SocketRef,
     /// Why.
     pub reason: DisconnectReason,
 }

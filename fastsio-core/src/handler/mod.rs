@@ -2,8 +2,11 @@
 //!
 //! [`EventHandler`], [`ConnectHandler`] and [`DisconnectHandler`] are implemented for every
 //! `Fn` (up to eight arguments) whose arguments are extractors of the right kind. They are
-//! erased once at registration; dispatch is one dynamic call.
+//! erased once at registration; dispatch is one dynamic call and one boxed future, in which
+//! the (async) extractors and the handler run.
 
+#[doc(hidden)]
+pub mod check;
 mod context;
 mod reply;
 mod route;
@@ -17,24 +20,42 @@ pub use context::{ConnectContext, DisconnectContext, EventContext};
 pub use reply::{Ack, AckErrorBody, AckReply, IntoAck, IntoAckError};
 pub use route::{EventRoute, IntoRoutes, ServerEvent, str_eq};
 
-use crate::extract::{FromConnectParts, FromDisconnectParts, FromEvent, FromEventParts};
-use crate::socket::SocketRef;
+use crate::extract::{
+    ExtractError, FromConnectParts, FromDisconnectParts, FromEvent, FromEventParts,
+};
 
 /// A boxed, sendable future.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// A function that handles an event; its return value is the ack ([`IntoAck`]). `S` is the
 /// app state type that [`State`](crate::extract::State) arguments read from.
+///
+/// Implemented for every `async fn` (and `Clone` closure) whose arguments are event
+/// extractors, the payload one last. Extraction and the handler run in one boxed future: the
+/// built-in extractors are ready futures inside it, so an event costs one allocation.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a fastsio event handler",
     note = "an event handler is an `async fn` whose arguments are extractors (`SocketRef`, `Data<T>`, ...; the payload extractor last) and whose return type implements `IntoAck`"
 )]
 pub trait EventHandler<T, S>: Send + Sync + 'static {
     /// Extracts the arguments and runs the handler; resolves to the ack reply.
-    fn call(&self, socket: SocketRef, cx: EventContext, state: &S) -> BoxFuture<AckReply>;
+    fn call(&self, cx: EventContext, state: &Arc<S>) -> BoxFuture<AckReply>;
+
+    /// Like [`call`](Self::call), and gives back the event's `extensions` (what the
+    /// extractors cached), for `before` hooks.
+    #[doc(hidden)]
+    fn call_keep(
+        &self,
+        cx: EventContext,
+        state: &Arc<S>,
+    ) -> BoxFuture<(AckReply, http::Extensions)>;
 }
 
 /// What a connect handler returns: `()` accepts, `Err(e)` refuses with a `connect_error`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a fastsio connect handler",
+    note = "return `()` to accept, or `Result<(), E>` with `E: Into<ConnectError>` to refuse with a `connect_error`"
+)]
 pub trait IntoConnectResult {
     /// `Ok` accepts.
     fn into_connect_result(self) -> Result<(), crate::ConnectError>;
@@ -61,20 +82,36 @@ pub trait ConnectHandler<T, S>: Send + Sync + 'static {
     /// Extracts the arguments and runs the handler.
     fn call(
         &self,
-        socket: SocketRef,
         cx: ConnectContext,
-        state: &S,
+        state: &Arc<S>,
     ) -> BoxFuture<Result<(), crate::ConnectError>>;
 }
 
 /// A function that runs when a socket disconnects.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a fastsio disconnect handler",
-    note = "a disconnect handler is an `async fn` taking disconnect extractors (`SocketRef`, `SocketId`, `Reason`, ...)"
+    note = "a disconnect handler is an `async fn` returning `()` and taking disconnect extractors (`SocketRef`, `SocketId`, `Reason`, ...)"
 )]
 pub trait DisconnectHandler<T, S>: Send + Sync + 'static {
     /// Extracts the arguments and runs the handler.
-    fn call(&self, socket: SocketRef, cx: DisconnectContext, state: &S) -> BoxFuture<()>;
+    fn call(&self, cx: DisconnectContext, state: &Arc<S>) -> BoxFuture<()>;
+}
+
+/// Extracts an event handler's arguments from `$cx` in order, returning `$fail(error, cx)`
+/// from the enclosing async block on the first failure.
+macro_rules! extract_event_args {
+    ($cx:ident, $state:ident, $fail:expr, [$($ty:ident),*], $last:ident, $Last:ident) => {
+        $(
+            let $ty = match $ty::from_event_parts(&mut $cx, &$state).await {
+                Ok(v) => v,
+                Err(e) => return $fail(e, $cx),
+            };
+        )*
+        let $last = match $Last::from_event(&mut $cx, &$state).await {
+            Ok(v) => v,
+            Err(e) => return $fail(e, $cx),
+        };
+    };
 }
 
 macro_rules! impl_event_handler {
@@ -82,25 +119,37 @@ macro_rules! impl_event_handler {
         #[allow(non_snake_case, unused_mut, unused_variables)]
         impl<F, Fut, R, S, M, $($ty,)* Last> EventHandler<(M, $($ty,)* Last), S> for F
         where
-            F: Fn($($ty,)* Last) -> Fut + Send + Sync + 'static,
+            F: Fn($($ty,)* Last) -> Fut + Clone + Send + Sync + 'static,
             Fut: Future<Output = R> + Send + 'static,
             R: IntoAck,
+            S: Send + Sync + 'static,
             $($ty: FromEventParts<S>,)*
             Last: FromEvent<S, M>,
         {
-            fn call(&self, socket: SocketRef, mut cx: EventContext, state: &S) -> BoxFuture<AckReply> {
-                $(
-                    let $ty = match $ty::from_event_parts(&socket, &cx, state) {
-                        Ok(v) => v,
-                        Err(e) => return Box::pin(std::future::ready(AckReply::Error(e.0))),
-                    };
-                )*
-                let last = match Last::from_event(&socket, &mut cx, state) {
-                    Ok(v) => v,
-                    Err(e) => return Box::pin(std::future::ready(AckReply::Error(e.0))),
-                };
-                let fut = self($($ty,)* last);
-                Box::pin(async move { fut.await.into_ack() })
+            fn call(&self, mut cx: EventContext, state: &Arc<S>) -> BoxFuture<AckReply> {
+                let handler = self.clone();
+                let state = state.clone();
+                Box::pin(async move {
+                    let fail = |e: ExtractError, _| AckReply::Error(e.0);
+                    extract_event_args!(cx, state, fail, [$($ty),*], last, Last);
+                    drop((cx, state));
+                    handler($($ty,)* last).await.into_ack()
+                })
+            }
+
+            fn call_keep(
+                &self,
+                mut cx: EventContext,
+                state: &Arc<S>,
+            ) -> BoxFuture<(AckReply, http::Extensions)> {
+                let handler = self.clone();
+                let state = state.clone();
+                Box::pin(async move {
+                    let fail = |e: ExtractError, cx: EventContext| (AckReply::Error(e.0), cx.extensions);
+                    extract_event_args!(cx, state, fail, [$($ty),*], last, Last);
+                    let extensions = cx.extensions;
+                    (handler($($ty,)* last).await.into_ack(), extensions)
+                })
             }
         }
     };
@@ -112,53 +161,63 @@ where
     Fut: Future<Output = R> + Send + 'static,
     R: IntoAck,
 {
-    fn call(&self, _: SocketRef, _: EventContext, _: &S) -> BoxFuture<AckReply> {
+    fn call(&self, _: EventContext, _: &Arc<S>) -> BoxFuture<AckReply> {
         let fut = self();
         Box::pin(async move { fut.await.into_ack() })
+    }
+
+    fn call_keep(&self, cx: EventContext, _: &Arc<S>) -> BoxFuture<(AckReply, http::Extensions)> {
+        let fut = self();
+        Box::pin(async move { (fut.await.into_ack(), cx.extensions) })
     }
 }
 
 macro_rules! impl_parts_handlers {
     ($($ty:ident),*) => {
-        #[allow(non_snake_case, unused_variables)]
+        #[allow(non_snake_case, unused_mut, unused_variables)]
         impl<F, Fut, R, S, $($ty,)*> ConnectHandler<($($ty,)*), S> for F
         where
-            F: Fn($($ty,)*) -> Fut + Send + Sync + 'static,
+            F: Fn($($ty,)*) -> Fut + Clone + Send + Sync + 'static,
             Fut: Future<Output = R> + Send + 'static,
             R: IntoConnectResult,
+            S: Send + Sync + 'static,
             $($ty: FromConnectParts<S>,)*
         {
             fn call(
                 &self,
-                socket: SocketRef,
-                cx: ConnectContext,
-                state: &S,
+                mut cx: ConnectContext,
+                state: &Arc<S>,
             ) -> BoxFuture<Result<(), crate::ConnectError>> {
-                $(
-                    let $ty = match $ty::from_connect_parts(&socket, &cx, state) {
-                        Ok(v) => v,
-                        Err(e) => return Box::pin(std::future::ready(Err(e.into()))),
-                    };
-                )*
-                let fut = self($($ty,)*);
-                Box::pin(async move { fut.await.into_connect_result() })
+                let handler = self.clone();
+                let state = state.clone();
+                Box::pin(async move {
+                    $(let $ty = $ty::from_connect_parts(&mut cx, &state).await?;)*
+                    drop((cx, state));
+                    handler($($ty,)*).await.into_connect_result()
+                })
             }
         }
 
-        #[allow(non_snake_case, unused_variables)]
+        #[allow(non_snake_case, unused_mut, unused_variables)]
         impl<F, Fut, S, $($ty,)*> DisconnectHandler<($($ty,)*), S> for F
         where
-            F: Fn($($ty,)*) -> Fut + Send + Sync + 'static,
+            F: Fn($($ty,)*) -> Fut + Clone + Send + Sync + 'static,
             Fut: Future<Output = ()> + Send + 'static,
+            S: Send + Sync + 'static,
             $($ty: FromDisconnectParts<S>,)*
         {
-            fn call(&self, socket: SocketRef, cx: DisconnectContext, state: &S) -> BoxFuture<()> {
-                $(
-                    let Ok($ty) = $ty::from_disconnect_parts(&socket, &cx, state) else {
-                        return Box::pin(std::future::ready(()));
-                    };
-                )*
-                Box::pin(self($($ty,)*))
+            fn call(&self, mut cx: DisconnectContext, state: &Arc<S>) -> BoxFuture<()> {
+                let handler = self.clone();
+                let state = state.clone();
+                Box::pin(async move {
+                    $(
+                        let Ok($ty) = $ty::from_disconnect_parts(&mut cx, &state).await else {
+                            return;
+                        };
+                    )*
+                    drop((cx, state));
+                    handler($($ty,)*).await
+                })
             }
         }
     };
@@ -185,21 +244,17 @@ impl_parts_handlers!(T1, T2, T3, T4, T5, T6, T7, T8);
 
 /// An event handler bound to its state, argument types erased: one dynamic call per event.
 pub(crate) trait ErasedEventHandler: Send + Sync + 'static {
-    fn call(&self, socket: SocketRef, cx: EventContext) -> BoxFuture<AckReply>;
+    fn call(&self, cx: EventContext) -> BoxFuture<AckReply>;
 }
 
 /// A connect handler bound to its state.
 pub(crate) trait ErasedConnectHandler: Send + Sync + 'static {
-    fn call(
-        &self,
-        socket: SocketRef,
-        cx: ConnectContext,
-    ) -> BoxFuture<Result<(), crate::ConnectError>>;
+    fn call(&self, cx: ConnectContext) -> BoxFuture<Result<(), crate::ConnectError>>;
 }
 
 /// A disconnect handler bound to its state.
 pub(crate) trait ErasedDisconnectHandler: Send + Sync + 'static {
-    fn call(&self, socket: SocketRef, cx: DisconnectContext) -> BoxFuture<()>;
+    fn call(&self, cx: DisconnectContext) -> BoxFuture<()>;
 }
 
 struct Bound<H, T, S> {
@@ -211,28 +266,24 @@ struct Bound<H, T, S> {
 impl<H: EventHandler<T, S>, T: 'static, S: Send + Sync + 'static> ErasedEventHandler
     for Bound<H, T, S>
 {
-    fn call(&self, socket: SocketRef, cx: EventContext) -> BoxFuture<AckReply> {
-        self.handler.call(socket, cx, &self.state)
+    fn call(&self, cx: EventContext) -> BoxFuture<AckReply> {
+        self.handler.call(cx, &self.state)
     }
 }
 
 impl<H: ConnectHandler<T, S>, T: 'static, S: Send + Sync + 'static> ErasedConnectHandler
     for Bound<H, T, S>
 {
-    fn call(
-        &self,
-        socket: SocketRef,
-        cx: ConnectContext,
-    ) -> BoxFuture<Result<(), crate::ConnectError>> {
-        self.handler.call(socket, cx, &self.state)
+    fn call(&self, cx: ConnectContext) -> BoxFuture<Result<(), crate::ConnectError>> {
+        self.handler.call(cx, &self.state)
     }
 }
 
 impl<H: DisconnectHandler<T, S>, T: 'static, S: Send + Sync + 'static> ErasedDisconnectHandler
     for Bound<H, T, S>
 {
-    fn call(&self, socket: SocketRef, cx: DisconnectContext) -> BoxFuture<()> {
-        self.handler.call(socket, cx, &self.state)
+    fn call(&self, cx: DisconnectContext) -> BoxFuture<()> {
+        self.handler.call(cx, &self.state)
     }
 }
 

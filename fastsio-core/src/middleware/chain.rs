@@ -2,12 +2,11 @@
 
 use std::sync::Arc;
 
-use super::{ConnectCx, ConnectNext, EventCx, Middleware, Next};
+use super::{ConnectNext, Middleware, Next};
 use crate::error::ConnectError;
 use crate::handler::{
     AckReply, BoxFuture, ConnectContext, ErasedConnectHandler, ErasedEventHandler, EventContext,
 };
-use crate::socket::SocketRef;
 
 /// An event handler behind its middleware.
 pub(crate) struct ChainedEvent {
@@ -32,13 +31,13 @@ impl ChainedEvent {
 }
 
 impl ErasedEventHandler for ChainedEvent {
-    fn call(&self, socket: SocketRef, event: EventContext) -> BoxFuture<AckReply> {
+    fn call(&self, cx: EventContext) -> BoxFuture<AckReply> {
         Next {
             chain: self.chain.clone(),
             index: 0,
             handler: self.handler.clone(),
         }
-        .run(EventCx { socket, event })
+        .run(cx)
     }
 }
 
@@ -65,16 +64,12 @@ impl ChainedConnect {
 }
 
 impl ErasedConnectHandler for ChainedConnect {
-    fn call(
-        &self,
-        socket: SocketRef,
-        connect: ConnectContext,
-    ) -> BoxFuture<Result<(), ConnectError>> {
+    fn call(&self, cx: ConnectContext) -> BoxFuture<Result<(), ConnectError>> {
         ConnectNext {
             chain: self.chain.clone(),
             index: 0,
             handler: self.handler.clone(),
         }
-        .run(ConnectCx { socket, connect })
+        .run(cx)
     }
 }

@@ -4,16 +4,14 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::{EventCx, IntoMiddleware, Middleware, Next, Scope, Scoped, ScopedMiddleware};
+use super::{IntoMiddleware, Middleware, Next, Scope, Scoped, ScopedMiddleware};
 use crate::extract::{ExtractError, FromEventParts};
-use crate::handler::{
-    AckReply, BoxFuture, ErasedEventHandler, EventContext, EventHandler, unbound_event,
-};
-use crate::socket::SocketRef;
+use crate::handler::{AckReply, BoxFuture, EventContext, EventHandler};
 
 /// Runs `hook` before the handler. The hook is an event handler (any extractors, the payload
 /// ones included: they read a copy) returning `Result<(), E: IntoAckError>`: `Err` rejects the
-/// event with that error, and the handler does not run.
+/// event with that error, and the handler does not run. What the hook's
+/// [`Cached<T>`](crate::extract::Cached) arguments computed is shared with the handler.
 ///
 /// ```
 /// use fastsio_core::middleware::before;
@@ -45,7 +43,12 @@ impl<H, T> Before<H, T> {
     }
 }
 
-struct BoundBefore(Arc<dyn ErasedEventHandler>);
+/// A `before` hook bound to its state.
+struct BoundBefore<H, T, S> {
+    hook: H,
+    state: Arc<S>,
+    _args: PhantomData<fn() -> T>,
+}
 
 impl<S, H, T> IntoMiddleware<S> for Before<H, T>
 where
@@ -56,25 +59,32 @@ where
     fn into_middleware(self, state: &Arc<S>) -> ScopedMiddleware {
         ScopedMiddleware {
             scope: Scope::default(),
-            middleware: Arc::new(BoundBefore(unbound_event(self.0)(state))),
+            middleware: Arc::new(BoundBefore {
+                hook: self.0,
+                state: state.clone(),
+                _args: PhantomData,
+            }),
         }
     }
 }
 
-impl Middleware for BoundBefore {
-    fn on_event(&self, cx: EventCx, next: Next) -> BoxFuture<AckReply> {
-        let copy = EventContext {
-            args: cx.event.args.clone(),
-            attachments: cx.event.attachments.clone(),
-            ack_id: cx.event.ack_id,
-            extensions: cx.event.extensions.clone(),
-            name: cx.event.name().clone(),
-        };
-        let verdict = self.0.call(cx.socket.clone(), copy);
+impl<S, H, T> Middleware for BoundBefore<H, T, S>
+where
+    S: Send + Sync + 'static,
+    H: EventHandler<T, S>,
+    T: 'static,
+{
+    fn on_event(&self, mut cx: EventContext, next: Next) -> BoxFuture<AckReply> {
+        // The hook reads a copy (its payload extractors may consume it); what its extractors
+        // cached comes back to the event, for `Cached<T>` arguments further on.
+        let verdict = self.hook.call_keep(cx.copy(), &self.state);
         Box::pin(async move {
             match verdict.await {
-                error @ AckReply::Error(_) => error,
-                AckReply::Args { .. } => next.run(cx).await,
+                (error @ AckReply::Error(_), _) => error,
+                (AckReply::Args { .. }, extensions) => {
+                    cx.extensions = extensions;
+                    next.run(cx).await
+                }
             }
         })
     }
@@ -121,10 +131,9 @@ pub trait AfterHook<T, S>: Send + Sync + 'static {
     /// Extracts the arguments now (the handler will consume the event).
     fn prepare(
         &self,
-        socket: &SocketRef,
-        cx: &EventContext,
+        cx: &mut EventContext,
         state: &S,
-    ) -> Result<Finish, ExtractError>;
+    ) -> impl Future<Output = Result<Finish, ExtractError>> + Send;
 }
 
 macro_rules! impl_after_hook {
@@ -134,12 +143,13 @@ macro_rules! impl_after_hook {
         where
             F: Fn(AckReply, $($ty,)*) -> Fut + Clone + Send + Sync + 'static,
             Fut: Future<Output = AckReply> + Send + 'static,
+            S: Sync,
             $($ty: FromEventParts<S>,)*
         {
-            fn prepare(&self, socket: &SocketRef, cx: &EventContext, state: &S) -> Result<Finish, ExtractError> {
-                $(let $ty = $ty::from_event_parts(socket, cx, state)?;)*
+            async fn prepare(&self, cx: &mut EventContext, state: &S) -> Result<Finish, ExtractError> {
+                $(let $ty = $ty::from_event_parts(cx, state).await?;)*
                 let f = self.clone();
-                Ok(Box::new(move |outcome| Box::pin(f(outcome, $($ty,)*))))
+                Ok(Box::new(move |outcome| Box::pin(f(outcome, $($ty,)*)) as BoxFuture<AckReply>) as Finish)
             }
         }
     };
@@ -161,7 +171,7 @@ struct BoundAfter<H, T, S> {
 impl<S, H, T> IntoMiddleware<S> for After<H, T>
 where
     S: Send + Sync + 'static,
-    H: AfterHook<T, S>,
+    H: AfterHook<T, S> + Clone,
     T: 'static,
 {
     fn into_middleware(self, state: &Arc<S>) -> ScopedMiddleware {
@@ -179,16 +189,19 @@ where
 impl<S, H, T> Middleware for BoundAfter<H, T, S>
 where
     S: Send + Sync + 'static,
-    H: AfterHook<T, S>,
+    H: AfterHook<T, S> + Clone,
     T: 'static,
 {
-    fn on_event(&self, cx: EventCx, next: Next) -> BoxFuture<AckReply> {
-        match self.hook.prepare(&cx.socket, &cx.event, &self.state) {
-            Err(e) => Box::pin(std::future::ready(AckReply::Error(e.0))),
-            Ok(finish) => Box::pin(async move {
-                let outcome = next.run(cx).await;
-                finish(outcome).await
-            }),
-        }
+    fn on_event(&self, mut cx: EventContext, next: Next) -> BoxFuture<AckReply> {
+        let hook = self.hook.clone();
+        let state = self.state.clone();
+        Box::pin(async move {
+            let finish = match hook.prepare(&mut cx, &state).await {
+                Ok(finish) => finish,
+                Err(e) => return AckReply::Error(e.0),
+            };
+            let outcome = next.run(cx).await;
+            finish(outcome).await
+        })
     }
 }

@@ -4,9 +4,9 @@ use std::time::Instant;
 
 use tracing::Instrument;
 
-use super::{ConnectCx, ConnectNext, EventCx, Middleware, Next};
+use super::{ConnectNext, Middleware, Next};
 use crate::error::ConnectError;
-use crate::handler::{AckReply, BoxFuture};
+use crate::handler::{AckReply, BoxFuture, ConnectContext, EventContext};
 
 /// Wraps every event in an `event` span (namespace, event, sid) and logs its duration and
 /// outcome (`ok` or the error code) at INFO; connections get a `connect` span likewise.
@@ -14,11 +14,11 @@ use crate::handler::{AckReply, BoxFuture};
 pub struct Logging;
 
 impl Middleware for Logging {
-    fn on_event(&self, cx: EventCx, next: Next) -> BoxFuture<AckReply> {
+    fn on_event(&self, cx: EventContext, next: Next) -> BoxFuture<AckReply> {
         let span = tracing::info_span!(
             "event",
             ns = %cx.socket.ns(),
-            event = %cx.event.name(),
+            event = %cx.name(),
             sid = %cx.socket.id(),
         );
         let start = Instant::now();
@@ -40,7 +40,11 @@ impl Middleware for Logging {
         )
     }
 
-    fn on_connect(&self, cx: ConnectCx, next: ConnectNext) -> BoxFuture<Result<(), ConnectError>> {
+    fn on_connect(
+        &self,
+        cx: ConnectContext,
+        next: ConnectNext,
+    ) -> BoxFuture<Result<(), ConnectError>> {
         let span = tracing::info_span!("connect", ns = %cx.socket.ns(), sid = %cx.socket.id());
         let start = Instant::now();
         Box::pin(

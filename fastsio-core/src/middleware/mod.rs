@@ -34,37 +34,24 @@ use crate::error::ConnectError;
 use crate::handler::{
     AckReply, BoxFuture, ConnectContext, ErasedConnectHandler, ErasedEventHandler, EventContext,
 };
-use crate::socket::SocketRef;
 
-/// An event on its way through the chain.
-#[derive(Debug)]
-pub struct EventCx {
-    /// The socket.
-    pub socket: SocketRef,
-    /// The event: name, raw arguments, attachments, ack id, and `extensions` where middleware
-    /// leaves values for later extractors ([`Extension`](crate::extract::Extension)).
-    pub event: EventContext,
-}
-
-/// A connection on its way through the chain.
-#[derive(Debug)]
-pub struct ConnectCx {
-    /// The socket being connected (not yet confirmed to the client).
-    pub socket: SocketRef,
-    /// The auth payload.
-    pub connect: ConnectContext,
-}
-
-/// Middleware: see the [module docs](self).
+/// Middleware: see the [module docs](self). It receives the same [`EventContext`] /
+/// [`ConnectContext`] the extractors read: the socket, the raw arguments, and `extensions` where
+/// it may leave values for [`Extension<T>`](crate::extract::Extension) and
+/// [`Cached<T>`](crate::extract::Cached) arguments.
 pub trait Middleware: Send + Sync + 'static {
     /// Wraps the handling of one event. The default passes it on.
-    fn on_event(&self, cx: EventCx, next: Next) -> BoxFuture<AckReply> {
+    fn on_event(&self, cx: EventContext, next: Next) -> BoxFuture<AckReply> {
         next.run(cx)
     }
 
     /// Wraps the acceptance of one connection; an `Err` refuses it with a `connect_error`.
     /// The default passes it on.
-    fn on_connect(&self, cx: ConnectCx, next: ConnectNext) -> BoxFuture<Result<(), ConnectError>> {
+    fn on_connect(
+        &self,
+        cx: ConnectContext,
+        next: ConnectNext,
+    ) -> BoxFuture<Result<(), ConnectError>> {
         next.run(cx)
     }
 }
@@ -78,7 +65,7 @@ pub struct Next {
 
 impl Next {
     /// Runs the rest of the chain, then the handler.
-    pub fn run(self, cx: EventCx) -> BoxFuture<AckReply> {
+    pub fn run(self, cx: EventContext) -> BoxFuture<AckReply> {
         match self.chain.get(self.index).cloned() {
             Some(mw) => mw.on_event(
                 cx,
@@ -88,7 +75,7 @@ impl Next {
                     handler: self.handler,
                 },
             ),
-            None => self.handler.call(cx.socket, cx.event),
+            None => self.handler.call(cx),
         }
     }
 }
@@ -102,7 +89,7 @@ pub struct ConnectNext {
 
 impl ConnectNext {
     /// Runs the rest of the chain, then the connect handler (if any).
-    pub fn run(self, cx: ConnectCx) -> BoxFuture<Result<(), ConnectError>> {
+    pub fn run(self, cx: ConnectContext) -> BoxFuture<Result<(), ConnectError>> {
         match self.chain.get(self.index).cloned() {
             Some(mw) => mw.on_connect(
                 cx,
@@ -113,7 +100,7 @@ impl ConnectNext {
                 },
             ),
             None => match self.handler {
-                Some(handler) => handler.call(cx.socket, cx.connect),
+                Some(handler) => handler.call(cx),
                 None => Box::pin(std::future::ready(Ok(()))),
             },
         }

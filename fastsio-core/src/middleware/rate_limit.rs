@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{EventCx, Middleware, Next};
-use crate::handler::{AckErrorBody, AckReply, BoxFuture};
+use super::{Middleware, Next};
+use crate::handler::{AckErrorBody, AckReply, BoxFuture, EventContext};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
@@ -52,7 +52,7 @@ impl RateLimit {
 struct Windows(Arc<Mutex<HashMap<u64, VecDeque<Instant>>>>);
 
 impl Middleware for RateLimit {
-    fn on_event(&self, cx: EventCx, next: Next) -> BoxFuture<AckReply> {
+    fn on_event(&self, cx: EventContext, next: Next) -> BoxFuture<AckReply> {
         let windows = match cx.socket.get::<Windows>() {
             Some(w) => w,
             None => {

@@ -3,10 +3,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use super::{ConnectCx, ConnectNext, Middleware};
+use super::{ConnectNext, Middleware};
 use crate::engine::{RequestInfo, Str};
 use crate::error::ConnectError;
-use crate::handler::BoxFuture;
+use crate::handler::{BoxFuture, ConnectContext};
 
 type Check = dyn Fn(Arc<RequestInfo>, Str) -> BoxFuture<Result<(), ConnectError>> + Send + Sync;
 
@@ -42,8 +42,12 @@ impl RequireAuth {
 }
 
 impl Middleware for RequireAuth {
-    fn on_connect(&self, cx: ConnectCx, next: ConnectNext) -> BoxFuture<Result<(), ConnectError>> {
-        let verdict = (self.0)(cx.socket.request(), cx.connect.auth.clone());
+    fn on_connect(
+        &self,
+        cx: ConnectContext,
+        next: ConnectNext,
+    ) -> BoxFuture<Result<(), ConnectError>> {
+        let verdict = (self.0)(cx.socket.request(), cx.auth.clone());
         Box::pin(async move {
             verdict.await?;
             next.run(cx).await

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use super::{EventCx, Middleware, Next};
-use crate::handler::{AckErrorBody, AckReply, BoxFuture};
+use super::{Middleware, Next};
+use crate::handler::{AckErrorBody, AckReply, BoxFuture, EventContext};
 
 /// Answers `timeout` when the rest of the chain takes longer than the limit (the handler is
 /// dropped at that point).
@@ -11,7 +11,7 @@ use crate::handler::{AckErrorBody, AckReply, BoxFuture};
 pub struct Timeout(pub Duration);
 
 impl Middleware for Timeout {
-    fn on_event(&self, cx: EventCx, next: Next) -> BoxFuture<AckReply> {
+    fn on_event(&self, cx: EventContext, next: Next) -> BoxFuture<AckReply> {
         let limit = self.0;
         Box::pin(async move {
             match tokio::time::timeout(limit, next.run(cx)).await {

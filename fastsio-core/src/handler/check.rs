@@ -1,0 +1,60 @@
+//! What `#[event]`, `#[connect]` and `#[disconnect]` assert where the handler is written, so
+//! a mistake fails on the user's token even when the handler is never registered. Hidden: only
+//! the macros call these.
+
+use crate::extract::{FromConnectParts, FromDisconnectParts, FromEvent, FromRef, via};
+use crate::handler::{IntoAck, IntoConnectResult};
+
+/// The state a handler is checked against when it names none: every part of the app state is
+/// reachable from it, so only what does not depend on the state is checked at the definition
+/// (the router checks the rest with its real state). It has no values, so nothing is ever
+/// read from it.
+#[derive(Debug)]
+pub enum AnyState {}
+
+impl<T> FromRef<AnyState> for T {
+    fn from_ref(state: &AnyState) -> T {
+        match *state {}
+    }
+}
+
+/// What an event argument before the last may be: one that leaves the payload alone.
+#[diagnostic::on_unimplemented(
+    message = "this extractor consumes the event payload, so it must be the last argument",
+    label = "move this argument last",
+    note = "an event has one payload: take several values as a tuple, `Data<(A, B)>`"
+)]
+pub trait BeforeLast {}
+
+impl BeforeLast for via::Parts {}
+
+/// An event argument before the last.
+pub fn event_arg<S, M: BeforeLast, T: FromEvent<S, M>>() {}
+
+/// The last event argument.
+pub fn event_last<S, M, T: FromEvent<S, M>>() {}
+
+/// An event handler's return type.
+pub fn event_return<R: IntoAck>() {}
+
+/// A connect handler's argument.
+pub fn connect_arg<S, T: FromConnectParts<S>>() {}
+
+/// A connect handler's return type.
+pub fn connect_return<R: IntoConnectResult>() {}
+
+/// A disconnect handler's argument.
+pub fn disconnect_arg<S, T: FromDisconnectParts<S>>() {}
+
+/// What a disconnect handler returns: nothing (the socket is gone).
+#[diagnostic::on_unimplemented(
+    message = "a disconnect handler returns nothing, not `{Self}`",
+    label = "remove the return type",
+    note = "the socket is gone: nobody receives what a disconnect handler returns"
+)]
+pub trait DisconnectReturn {}
+
+impl DisconnectReturn for () {}
+
+/// A disconnect handler's return type.
+pub fn disconnect_return<R: DisconnectReturn>() {}

@@ -1,0 +1,8 @@
+use fastsio::prelude::*;
+
+#[event("joined")]
+struct Joined {
+    room: String,
+}
+
+fn main() {}
