@@ -7,8 +7,7 @@ use std::time::Duration;
 use fastsio::extract::Extension;
 use fastsio::handler::{AckReply, BoxFuture, EventContext};
 use fastsio::middleware::{
-    Logging, Middleware, MiddlewareScope, Next, RateLimit, RequireAuth, Timeout, after,
-    before,
+    Logging, Middleware, MiddlewareScope, Next, RateLimit, RequireAuth, Timeout, after, before,
 };
 use fastsio::prelude::*;
 use fastsio_tests::server::TestServer;
