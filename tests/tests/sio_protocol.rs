@@ -81,7 +81,7 @@ async fn connect_handlers_can_refuse_with_message_and_data() {
     ws.send_text(r#"40/secure,{"nothing":1}"#).await;
     let refused = ws.next_text().await;
     assert!(
-        refused.starts_with(r#"44/secure,{"message":"invalid payload"#),
+        refused.starts_with(r#"44/secure,{"message":"invalid auth"#),
         "{refused}"
     );
     ws.send_text(r#"40/secure,{"token":"ok"}"#).await;
