@@ -193,7 +193,7 @@ async fn auth_accepts_the_right_token_and_refuses_with_message_and_data() {
         missing["message"]
             .as_str()
             .unwrap()
-            .starts_with("invalid auth"),
+            .starts_with("auth is required"),
         "{missing}"
     );
     assert_eq!(missing["data"]["code"], "validation_failed", "{missing}");
