@@ -109,7 +109,7 @@ async fn python_client_sees_connect_refusals_with_message_and_data() {
     // No auth at all: the Auth extractor refuses, data carrying the error code.
     let missing = &result["missing"]["data"][0];
     let message = missing["message"].as_str().unwrap();
-    assert!(message.starts_with("invalid auth"), "{missing}");
+    assert!(message.starts_with("auth is required"), "{missing}");
     assert_eq!(missing["data"]["code"], "validation_failed", "{missing}");
     // The handler ran for the wrong token only; the extractor refused before it the second time.
     assert_eq!(*shown.lock().unwrap(), ["eve"]);
