@@ -262,7 +262,7 @@ impl RecoveringNode {
             &cluster,
             StreamsConfig::default()
                 .stream_name(format!("{prefix}-stream"))
-                .session_key_prefix(format!("{prefix}-session:")),
+                .record_key_prefix(format!("{prefix}-session:")),
         )
         .unwrap();
         let engine = RedisEngine::new(

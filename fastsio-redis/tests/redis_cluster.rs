@@ -296,7 +296,7 @@ async fn streams_node(cluster: &TestRedisCluster, prefix: &str) -> (Node, RedisS
         &redis,
         StreamsConfig::default()
             .stream_name(format!("{prefix}-stream"))
-            .session_key_prefix(format!("{prefix}-session:")),
+            .record_key_prefix(format!("{prefix}-record:")),
     )
     .unwrap();
     let on_connect = |socket: SocketRef| async move {

@@ -1,4 +1,4 @@
-//! The writer: one task that adds broadcasts to the stream and keeps lost sessions, in the
+//! The writer: one task that adds broadcasts to the stream and keeps recovery records, in the
 //! order they were queued, a batch per round trip. An entry this node's sockets are waiting
 //! for is delivered to them once Redis gave it its id (its offset), as node does; when Redis
 //! fails, they get it at once without an offset, and other nodes do not.
@@ -29,8 +29,8 @@ pub(crate) enum Job {
         data: String,
         local: Option<Local>,
     },
-    /// A lost session (its key, its value) and how long it is kept.
-    Session {
+    /// A recovery record (its key, its value) and how long it is kept.
+    Record {
         key: String,
         value: String,
         ttl: Duration,
@@ -120,7 +120,7 @@ impl Writer {
                     .arg(data);
                 Routed::new(self.stream.as_bytes(), cmd)
             }
-            Job::Session { key, value, ttl } => {
+            Job::Record { key, value, ttl } => {
                 let mut cmd = redis::cmd("SET");
                 cmd.arg(key)
                     .arg(value)
