@@ -368,7 +368,7 @@ async fn a_session_lost_on_one_node_is_recovered_on_another_through_a_stream_on_
     assert_eq!(welcome, json!(["welcome"]));
     ws.close().await;
     let pid = reply["pid"].as_str().unwrap().to_string();
-    let key = format!("{prefix}-session:{pid}");
+    let key = format!("{prefix}-record:{pid}");
     within(10, "the lost session is kept", async || {
         cluster
             .masters()
