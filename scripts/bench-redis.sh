@@ -87,6 +87,11 @@ start_node() {
     echo $!
 }
 
+# redis-server's CPU ticks so far (user + system), 0 when it is not ours.
+redis_ticks() {
+    if [[ -n $redis_pid ]]; then awk '{print $14 + $15}' "/proc/$redis_pid/stat"; else echo 0; fi
+}
+
 # Waits (up to 20 s) until something listens on port $1.
 wait_port() {
     for _ in $(seq 200); do
@@ -138,23 +143,32 @@ for ((rep = 1; rep <= R; rep++)); do
             [[ $setup == node-* ]] && name=$setup
             receiver_port=$((port + ${#pids[@]} - 1))
             receiver_pid=${pids[-1]}
+            redis_before=$(redis_ticks)
             set +e
             line=$(timeout 120 "$bin/load" "$scenario" --port "$receiver_port" \
                 --pid "$receiver_pid" --server "$name" --clients "$n" \
                 --duration "$DURATION" --warmup "$WARMUP" "${extra[@]}")
             status=$?
             set -e
+            redis_after=$(redis_ticks)
             for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
             echo "$line" | grep -v '^{' | sed "s/^/[$rep\/$R] $setup /" || true
-            echo "$line" | grep '^{' >>"$results" || true
+            # Redis's CPU per broadcast: over warm-up and measure, broadcasts counted as
+            # deliveries / receivers (each broadcast reaches every receiver).
+            echo "$line" | grep '^{' | jq -c --argjson t $((redis_after - redis_before)) \
+                --argjson hz "$(getconf CLK_TCK)" --argjson n "$n" \
+                --argjson s $((DURATION + WARMUP)) \
+                '. + {redis_cpu_us_per_broadcast: (if $t > 0 and (.ops_per_s // 0) > 0
+                    then ($t / $hz * 1e6) / (.ops_per_s * $s / $n) | floor else null end)}' \
+                >>"$results" || true
             ((status == 0)) || echo "bench-redis: $setup $case failed (exit $status)"
         done
     done
 done
 echo
-echo "median per setup and case (deliveries/s, p50 µs, p99 µs, B's CPU µs per delivery; missing and"
-echo "reordered deliveries summed over the runs):"
+echo "median per setup and case (deliveries/s, p50 µs, p99 µs, B's CPU µs per delivery, Redis's CPU"
+echo "µs per broadcast; missing and reordered deliveries summed over the runs):"
 jq -rs 'group_by(.server + " " + .case)[] |
     def med(f): (map(f) | sort | .[length / 2 | floor]);
-    "\(.[0].server) \(.[0].case): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  cpu \(med(.cpu_us_per_op // 0))  missing \(map(.missing) | add)  reordered \(map(.reordered) | add)"' \
+    "\(.[0].server) \(.[0].case): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  cpu \(med(.cpu_us_per_op // 0))  redis \(med(.redis_cpu_us_per_broadcast // 0))  missing \(map(.missing) | add)  reordered \(map(.reordered) | add)"' \
     "$results" | tee "$out/report.txt"
