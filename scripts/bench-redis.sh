@@ -154,9 +154,11 @@ for ((rep = 1; rep <= R; rep++)); do
             for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
             echo "$line" | grep -v '^{' | sed "s/^/[$rep\/$R] $setup /" || true
             # Redis's CPU per broadcast: over warm-up and measure, broadcasts counted as
-            # deliveries / receivers (each broadcast reaches every receiver).
+            # deliveries / receivers of one broadcast (all of them, or a room's 10 members).
+            fan=$n
+            [[ $scenario == rooms ]] && fan=10
             echo "$line" | grep '^{' | jq -c --argjson t $((redis_after - redis_before)) \
-                --argjson hz "$(getconf CLK_TCK)" --argjson n "$n" \
+                --argjson hz "$(getconf CLK_TCK)" --argjson n "$fan" \
                 --argjson s $((DURATION + WARMUP)) \
                 '. + {redis_cpu_us_per_broadcast: (if $t > 0 and (.ops_per_s // 0) > 0
                     then ($t / $hz * 1e6) / (.ops_per_s * $s / $n) | floor else null end)}' \
