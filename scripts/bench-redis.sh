@@ -10,6 +10,9 @@
 #   cross   two server-fastsio with REDIS_URL (A and B): the sender on A, the receivers on B
 #           (the sender gets its own broadcast from A, the receivers through Redis and B)
 #   cross-sharded  as cross, on Redis 7 sharded pub/sub (REDIS_ADAPTER=sharded)
+#   node-cross  as cross, with two node socket.io@4 servers on @socket.io/redis-adapter 8
+#           (bench/node, installed with `npm ci` when missing); node-cross-sharded on its
+#           createShardedAdapter
 #   cross-base  as cross, with the server-fastsio binary FASTSIO_BASE (built from another
 #           commit) on both nodes: an A/B of two builds in one run, SETUPS="cross cross-base"
 # The load generator measures B's CPU (the receiving node). Redis: REDIS_URL when set, else a
@@ -29,6 +32,9 @@ WARMUP=${WARMUP:-1}
 BASE_PORT=${BASE_PORT:-24000}
 
 cargo build --release -p fastsio-bench --bin load --bin server-fastsio
+if [[ " $SETUPS " == *" node-cross"* && ! -d bench/node/node_modules/@socket.io/redis-adapter ]]; then
+    (cd bench/node && npm ci --no-audit --no-fund)
+fi
 bin=${CARGO_TARGET_DIR:-target}/release
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 
@@ -71,6 +77,29 @@ start_server() {
     echo $!
 }
 
+# Starts a node server with @socket.io/redis-adapter on port $1 (sharded when $2 is 2); prints
+# its pid.
+start_node() {
+    local adapter=classic
+    [[ $2 == 2 ]] && adapter=sharded
+    REDIS_ADAPTER=$adapter REDIS_URL=$REDIS_URL PORT=$1 node bench/node/server.js \
+        >>"$out/server.log" 2>&1 &
+    echo $!
+}
+
+# redis-server's CPU ticks so far (user + system), 0 when it is not ours.
+redis_ticks() {
+    if [[ -n $redis_pid ]]; then awk '{print $14 + $15}' "/proc/$redis_pid/stat"; else echo 0; fi
+}
+
+# Waits (up to 20 s) until something listens on port $1.
+wait_port() {
+    for _ in $(seq 200); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return
+        sleep 0.1
+    done
+}
+
 port=$BASE_PORT
 for ((rep = 1; rep <= R; rep++)); do
     for case in $CASES; do
@@ -93,6 +122,16 @@ for ((rep = 1; rep <= R; rep++)); do
                     pids+=("$(start_server $((port + 1)) 2)")
                     extra=(--sender-port "$port")
                     ;;
+                node-cross | node-cross-sharded)
+                    mode=1
+                    [[ $setup == node-cross-sharded ]] && mode=2
+                    pids+=("$(start_node "$port" $mode)")
+                    pids+=("$(start_node $((port + 1)) $mode)")
+                    extra=(--sender-port "$port")
+                    # node loads socket.io and connects to Redis before it listens.
+                    wait_port "$port"
+                    wait_port $((port + 1))
+                    ;;
                 cross-base)
                     base=${FASTSIO_BASE:?cross-base: set FASTSIO_BASE to a server-fastsio binary}
                     pids+=("$(start_server "$port" 1 "$base")")
@@ -100,25 +139,38 @@ for ((rep = 1; rep <= R; rep++)); do
                     extra=(--sender-port "$port")
                     ;;
             esac
+            name=fastsio-$setup
+            [[ $setup == node-* ]] && name=$setup
             receiver_port=$((port + ${#pids[@]} - 1))
             receiver_pid=${pids[-1]}
+            redis_before=$(redis_ticks)
             set +e
             line=$(timeout 120 "$bin/load" "$scenario" --port "$receiver_port" \
-                --pid "$receiver_pid" --server "fastsio-$setup" --clients "$n" \
+                --pid "$receiver_pid" --server "$name" --clients "$n" \
                 --duration "$DURATION" --warmup "$WARMUP" "${extra[@]}")
             status=$?
             set -e
+            redis_after=$(redis_ticks)
             for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
             echo "$line" | grep -v '^{' | sed "s/^/[$rep\/$R] $setup /" || true
-            echo "$line" | grep '^{' >>"$results" || true
+            # Redis's CPU per broadcast: over warm-up and measure, broadcasts counted as
+            # deliveries / receivers of one broadcast (all of them, or a room's 10 members).
+            fan=$n
+            [[ $scenario == rooms ]] && fan=10
+            echo "$line" | grep '^{' | jq -c --argjson t $((redis_after - redis_before)) \
+                --argjson hz "$(getconf CLK_TCK)" --argjson n "$fan" \
+                --argjson s $((DURATION + WARMUP)) \
+                '. + {redis_cpu_us_per_broadcast: (if $t > 0 and (.ops_per_s // 0) > 0
+                    then ($t / $hz * 1e6) / (.ops_per_s * $s / $n) | floor else null end)}' \
+                >>"$results" || true
             ((status == 0)) || echo "bench-redis: $setup $case failed (exit $status)"
         done
     done
 done
 echo
-echo "median per setup and case (deliveries/s, p50 µs, p99 µs, B's CPU µs per delivery; missing and"
-echo "reordered deliveries summed over the runs):"
+echo "median per setup and case (deliveries/s, p50 µs, p99 µs, B's CPU µs per delivery, Redis's CPU"
+echo "µs per broadcast; missing and reordered deliveries summed over the runs):"
 jq -rs 'group_by(.server + " " + .case)[] |
     def med(f): (map(f) | sort | .[length / 2 | floor]);
-    "\(.[0].server) \(.[0].case): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  cpu \(med(.cpu_us_per_op // 0))  missing \(map(.missing) | add)  reordered \(map(.reordered) | add)"' \
+    "\(.[0].server) \(.[0].case): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  cpu \(med(.cpu_us_per_op // 0))  redis \(med(.redis_cpu_us_per_broadcast // 0))  missing \(map(.missing) | add)  reordered \(map(.reordered) | add)"' \
     "$results" | tee "$out/report.txt"
