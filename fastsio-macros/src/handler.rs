@@ -28,9 +28,12 @@ impl Kind {
 }
 
 /// The typed arguments of a handler, `self` and references refused (with one error each).
-fn typed_args<'a>(kind: Kind, func: &'a ItemFn, errors: &mut Errors) -> Vec<&'a Type> {
+/// `None` when some were refused: the handler cannot be registered then.
+fn typed_args<'a>(kind: Kind, func: &'a ItemFn, errors: &mut Errors) -> Option<Vec<&'a Type>> {
     let mut types = Vec::new();
+    let mut refused = false;
     for input in &func.sig.inputs {
+        refused |= !matches!(input, FnArg::Typed(t) if !matches!(*t.ty, Type::Reference(_)));
         match input {
             FnArg::Receiver(r) => errors.push(syn::Error::new(
                 r.span(),
@@ -49,7 +52,7 @@ fn typed_args<'a>(kind: Kind, func: &'a ItemFn, errors: &mut Errors) -> Vec<&'a 
             },
         }
     }
-    types
+    (!refused).then_some(types)
 }
 
 /// The assertions of each argument and of the return type, against the extractor traits of
@@ -123,7 +126,8 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
             format!("{} handlers must be `async fn`: add `async`", kind.attr()),
         ));
     }
-    let types = typed_args(kind, &func, &mut errors);
+    let typed = typed_args(kind, &func, &mut errors);
+    let types = typed.clone().unwrap_or_default();
     let state = match args.as_ref().and_then(|a| a.state.as_ref()) {
         Some(ty) => quote!(#ty),
         None => quote!(::fastsio::handler::check::AnyState),
@@ -142,7 +146,8 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
                 "The `{}` event: the name [`{ident}`](fn@{ident}) handles.",
                 name.value()
             );
-            let route = route_fn(&func, &types, &name, state.as_ref(), &middleware);
+            let registrable = typed.as_deref().filter(|_| func.sig.asyncness.is_some());
+            let route = route_fn(&func, registrable, &name, state.as_ref(), &middleware);
             let contract = crate::contract::event(&func);
             Some(quote! {
                 #[doc = #doc]
@@ -175,10 +180,13 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
 /// The fn routers call to register the event: the handler and its own middleware
 /// (`middleware(..)`), for the event's `state` type or for any state. Its body is checked
 /// here; a router checks only its bounds (what the router's state must provide), each
-/// spanned at its argument.
+/// spanned at its argument. A handler whose mistakes were already reported where it is
+/// written is not registered, so that each mistake gives one error: one that is not async or
+/// has a refused argument (`types` is `None`), or whose return type is not an ack (told apart
+/// by the `check::Register` / `check::Unregistered` method resolution on `check::Returns`).
 fn route_fn(
     func: &ItemFn,
-    types: &[&Type],
+    types: Option<&[&Type]>,
     name: &LitStr,
     state: Option<&Type>,
     middleware: &[syn::Expr],
@@ -195,10 +203,24 @@ fn route_fn(
             quote!(S),
         ),
     };
+    let Some(types) = types else {
+        return quote! {
+            #[doc(hidden)]
+            #vis fn __fastsio_route<#generic>(
+                routes: ::fastsio::Routes<#state>,
+            ) -> ::fastsio::Routes<#state> {
+                routes
+            }
+        };
+    };
     let marker = if types.is_empty() {
         quote!()
     } else {
         quote!(M: 'static,)
+    };
+    let ret = match &func.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => quote!(#ty),
     };
     let bounds = types.iter().enumerate().map(|(i, ty)| {
         if i + 1 == types.len() {
@@ -215,7 +237,10 @@ fn route_fn(
         where
             #(#bounds)*
         {
-            routes.on(<Self as ::fastsio::handler::EventRoute>::EVENT, #ident) #(#layers)*
+            use ::fastsio::handler::check::{Register as _, Unregistered as _};
+            (&::fastsio::handler::check::Returns::<#ret>::new())
+                .on(routes, <Self as ::fastsio::handler::EventRoute>::EVENT, #ident)
+                #(#layers)*
         }
     }
 }

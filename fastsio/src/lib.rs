@@ -160,6 +160,9 @@ pub use serde;
 pub use serde_json;
 pub use validator;
 
+#[cfg(doctest)]
+mod guide_migrations;
+
 /// The names most handlers need.
 pub mod prelude {
     pub use fastsio_core::extract::{

@@ -2,8 +2,11 @@
 //! a mistake fails on the user's token even when the handler is never registered. Hidden: only
 //! the macros call these.
 
+use std::marker::PhantomData;
+
+use crate::Routes;
 use crate::extract::{FromConnectParts, FromDisconnectParts, FromEvent, FromRef, via};
-use crate::handler::{IntoAck, IntoConnectResult};
+use crate::handler::{EventHandler, IntoAck, IntoConnectResult};
 
 /// The state a handler is checked against when it names none: every part of the app state is
 /// reachable from it, so only what does not depend on the state is checked at the definition
@@ -36,6 +39,50 @@ pub fn event_last<S, M, T: FromEvent<S, M>>() {}
 
 /// An event handler's return type.
 pub fn event_return<R: IntoAck>() {}
+
+/// An event handler's declared return type, for its registration: the handler is registered
+/// ([`Register`]) when `R` is an ack, and left out ([`Unregistered`]) when it is not, since
+/// [`event_return`] already reported that mistake where the handler is written.
+pub struct Returns<R>(PhantomData<fn() -> R>);
+
+impl<R> Returns<R> {
+    /// The return type `R`.
+    pub const fn new() -> Self {
+        Returns(PhantomData)
+    }
+}
+
+impl<R> Default for Returns<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Registers an event handler whose return type is an ack.
+pub trait Register {
+    /// `routes.on(event, handler)`.
+    fn on<S: Send + Sync + 'static, H: EventHandler<T, S>, T: 'static>(
+        &self,
+        routes: Routes<S>,
+        event: &str,
+        handler: H,
+    ) -> Routes<S> {
+        routes.on(event, handler)
+    }
+}
+
+impl<R: IntoAck> Register for Returns<R> {}
+
+/// Leaves out a handler whose return type is not an ack (the program does not compile anyway).
+pub trait Unregistered {
+    /// `routes`, unchanged.
+    fn on<S, H>(&self, routes: Routes<S>, event: &str, handler: H) -> Routes<S> {
+        let _ = (event, handler);
+        routes
+    }
+}
+
+impl<R> Unregistered for &Returns<R> {}
 
 /// A connect handler's argument.
 pub fn connect_arg<S, T: FromConnectParts<S>>() {}
