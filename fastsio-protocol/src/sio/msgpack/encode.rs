@@ -49,7 +49,7 @@ pub fn encode(packet: &EncodedPacket) -> Result<Bytes, serde_json::Error> {
 /// `attachments` becomes that attachment as `bin`.
 ///
 /// ```
-/// use fastsio_core::protocol::msgpack;
+/// use fastsio_protocol::sio::msgpack;
 /// let mut out = Vec::new();
 /// msgpack::transcode_json(r#"{"b":1,"a":[true]}"#, &[], &mut out).unwrap();
 /// assert_eq!(out, b"\x82\xa1b\x01\xa1a\x91\xc3");
