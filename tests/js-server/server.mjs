@@ -47,12 +47,13 @@ io.on("connection", (socket) => {
   socket.on("tick", (n) => io.to("r").emit("tick", n));
 });
 
-// Control: emits to room "r" of "/" while a test client is away.
+// Control: emits to room "r" of "/" while a test client is away; counts the sockets of "/".
 io.of("/ctl").on("connection", (socket) => {
   socket.on("tick", (n, ack) => {
     io.to("r").emit("tick", n);
     ack();
   });
+  socket.on("count", (ack) => ack(io.of("/").sockets.size));
 });
 
 httpServer.listen(0, "127.0.0.1", () => {
