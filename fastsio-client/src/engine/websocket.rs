@@ -12,6 +12,9 @@ use super::Endpoint;
 use crate::connector::Stream;
 use crate::error::EngineError;
 
+/// The WebSocket read buffer, per connection.
+const READ_BUFFER: usize = 8 * 1024;
+
 /// An open WebSocket to the server.
 pub(crate) type Ws = WebSocketStream<Box<dyn Stream>>;
 
@@ -36,7 +39,10 @@ pub async fn open(
         }
     }
     let stream = endpoint.dialer.dial(&endpoint.authority).await?;
+    // An idle connection keeps its read buffer: 8 KiB instead of tungstenite's 128 KiB (bigger
+    // messages take more reads).
     let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(Some(max_incoming))
         .max_frame_size(Some(max_incoming));
     let (ws, _) = client_async_with_config(request, stream, Some(config))
