@@ -14,12 +14,20 @@
 # Environment (defaults):
 #   R=3                          repeats
 #   SERVERS="fastsio socketioxide node"
-#                                also: bare (the echo floor: tokio-tungstenite alone; echo and
-#                                connect only), fastsio-base (the server-fastsio binary named
+#                                also: bare (the floor: tokio-tungstenite alone; echo, connect
+#                                and broadcast only), fastsio-base (the server-fastsio binary named
 #                                by FASTSIO_BASE: an A/B of two builds in one run), fastsio-mw,
 #                                fastsio-recovery
-#   CASES="echo:100 echo:1000 broadcast:1000 connect:10000 rooms:1000x10"
+#   CASES="echo:100 echo:1000 broadcast:1000 broadcast:1000w1 connect:10000 rooms:1000x10
+#          polling:100 polling-broadcast:200"
 #                                scenario:N (clients / receivers / connections; rooms: RxM);
+#                                broadcast:NwW and polling-broadcast:NwW: W emits in flight
+#                                (default 2); polling: echo on HTTP long-polling;
+#                                polling-broadcast: receivers on long-polling, then the check
+#                                that a poll answer carries everything queued;
+#                                connect:N beyond the fd limit (ulimit -n, raised as far as the
+#                                hard limit allows) is skipped with a note; beyond 20000 the
+#                                load generator uses several source addresses (127.0.0.x);
 #                                also block:N (echo:N plus one client whose handler spins
 #                                BLOCK_MS per call, BLOCK_PAUSE s between calls; fastsio's
 #                                servers only)
@@ -36,13 +44,14 @@
 #                                one core); a run during which other processes took more than
 #                                MAX_OTHER % is run again, up to RETRIES times (the last one
 #                                is kept; the report shows the median "other CPU %")
-# A default run takes about 5 minutes on a quiet 2-core machine. Only 127.0.0.1 is used.
+# A default run takes about 8 minutes on a quiet 2-core machine. Only loopback is used (127.0.0.1;
+# a connect case beyond 20000 connections also connects from 127.0.0.2, .3, ..).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 R=${R:-3}
 SERVERS=${SERVERS:-"fastsio socketioxide node"}
-CASES=${CASES:-"echo:100 echo:1000 broadcast:1000 connect:10000 rooms:1000x10"}
+CASES=${CASES:-"echo:100 echo:1000 broadcast:1000 broadcast:1000w1 connect:10000 rooms:1000x10 polling:100 polling-broadcast:200"}
 DURATION=${DURATION:-3}
 WARMUP=${WARMUP:-1}
 IDLE=${IDLE:-2}
@@ -62,8 +71,10 @@ if [[ " $SERVERS " == *" node "* && ! -d bench/node/node_modules/socket.io ]]; t
     (cd bench/node && npm ci --no-audit --no-fund)
 fi
 
-# Thousands of connections: raise the open-file limit as far as allowed.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
+# Thousands of connections: raise the open-file limit as far as allowed (the servers and the
+# load generator inherit it; each needs one descriptor per connection).
+ulimit -n 1100000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
+fd_limit=$(ulimit -n)
 
 out="target/bench/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
@@ -71,7 +82,7 @@ results="$out/results.jsonl"
 : >"$results"
 
 echo "bench: R=$R SERVERS=\"$SERVERS\" CASES=\"$CASES\" DURATION=$DURATION WARMUP=$WARMUP${WORKERS:+ WORKERS=$WORKERS}"
-echo "bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r)"
+echo "bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r), fd limit $fd_limit"
 echo "bench: results in $out"
 if awk '{ exit !($1 > 0.5) }' /proc/loadavg; then
     echo "bench: warning: the machine is busy (load average above 0.5); figures will be noisy"
@@ -122,6 +133,14 @@ for ((rep = 1; rep <= R; rep++)); do
         scenario=${case%%:*}
         n=${case#*:}
         args=(--duration "$DURATION" --warmup "$WARMUP" --idle "$IDLE")
+        if [[ $n == *w* ]]; then
+            args+=(--window "${n#*w}")
+            n=${n%w*}
+        fi
+        if [[ $scenario == connect ]] && ((n + 64 > fd_limit)); then
+            echo "bench: $case skipped: $n connections need more descriptors than the fd limit ($fd_limit)"
+            continue
+        fi
         if [[ $scenario == rooms ]]; then
             args+=(--rooms "${n%x*}" --members "${n#*x}")
         elif [[ $scenario == block ]]; then
@@ -130,6 +149,9 @@ for ((rep = 1; rep <= R; rep++)); do
             args+=(--clients "$n")
         fi
         for server in $SERVERS; do
+            if [[ $server == bare && ! $scenario =~ ^(echo|connect|broadcast)$ ]]; then
+                continue
+            fi
             for ((try = 0; try <= RETRIES; try++)); do
                 wait_quiet
                 port=$((port + 1))

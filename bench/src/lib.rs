@@ -2,13 +2,16 @@
 //! generator speaks over WebSocket, the bench servers' port and runtime, `/proc` readers for the server's CPU time and memory, and
 //! percentile helpers.
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+pub mod polling;
 
 /// A client connection.
 pub type Ws = WebSocketStream<TcpStream>;
@@ -61,7 +64,25 @@ pub async fn send_text(ws: &mut Ws, text: String) -> Result<(), ClientError> {
 /// WebSocket only: WebSocket handshake, Engine.IO open packet (`0{..}`), `40` CONNECT, and
 /// the server's `40{"sid":..}`. Engine.IO pings (`2`) that arrive meanwhile are answered.
 pub async fn sio_connect(port: u16) -> Result<Ws, ClientError> {
-    let tcp = tokio::time::timeout(STEP_TIMEOUT, TcpStream::connect(("127.0.0.1", port)))
+    sio_connect_from(port, None).await
+}
+
+/// [`sio_connect`] from the loopback source address `source` (127.0.0.x) instead of the
+/// kernel's choice: each source address has its own range of ephemeral ports, so more
+/// connections than one range holds can reach one server port.
+pub async fn sio_connect_from(port: u16, source: Option<Ipv4Addr>) -> Result<Ws, ClientError> {
+    let server = SocketAddr::from(([127, 0, 0, 1], port));
+    let connect = async {
+        match source {
+            None => TcpStream::connect(server).await,
+            Some(ip) => {
+                let socket = TcpSocket::new_v4()?;
+                socket.bind(SocketAddr::from((ip, 0)))?;
+                socket.connect(server).await
+            }
+        }
+    };
+    let tcp = tokio::time::timeout(STEP_TIMEOUT, connect)
         .await
         .map_err(|_| err("TCP connect timed out"))??;
     tcp.set_nodelay(true)?;

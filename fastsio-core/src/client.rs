@@ -304,10 +304,10 @@ fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
     tokio::spawn(async move {
         let restored = ns
             .adapter
-            .restore_session(claim.pid, claim.offset)
+            .restore_record(claim.pid, claim.offset)
             .await
             .unwrap_or_else(|e| {
-                tracing::warn!(ns = %ns.path(), error = %e, "session recovery failed");
+                tracing::warn!(ns = %ns.path(), error = %e, "connection state recovery failed");
                 None
             });
         let start = match restored {
@@ -320,7 +320,7 @@ fn connect(server: &Arc<ServerInner>, session: &Conn, packet: Packet) {
             return;
         };
         if let Some(reason) = session.close_reason() {
-            // The connection closed while the session was looked up: it may have missed it.
+            // The connection closed while the recovery record was looked up: it may have missed it.
             socket.close(DisconnectReason::from(reason));
             return;
         }

@@ -31,7 +31,7 @@ use crate::engine::{Sid, Str};
 /// [`ServerBuilder::connection_state_recovery`]: crate::ServerBuilder::connection_state_recovery
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoveryConfig {
-    /// How long a disconnected session, and each packet stored for replay, is kept
+    /// How long a disconnected socket's record, and each packet stored for replay, is kept
     /// (default 2 minutes).
     pub max_disconnection_duration: Duration,
     /// Whether a recovered socket skips the connect middleware (default true); its connect
@@ -41,8 +41,8 @@ pub struct RecoveryConfig {
     pub max_packets: usize,
     /// The most bytes of packets stored for replay (default 16 MiB); the oldest go first.
     pub max_bytes: usize,
-    /// The most disconnected sessions kept (default 100 000); the oldest go first.
-    pub max_sessions: usize,
+    /// The most records of disconnected sockets kept (default 100 000); the oldest go first.
+    pub max_records: usize,
 }
 
 impl Default for RecoveryConfig {
@@ -52,7 +52,7 @@ impl Default for RecoveryConfig {
             skip_middlewares: true,
             max_packets: 10_000,
             max_bytes: 16 << 20,
-            max_sessions: 100_000,
+            max_records: 100_000,
         }
     }
 }
@@ -66,7 +66,7 @@ pub(crate) struct RecoveryClaim {
 
 impl RecoveryClaim {
     /// The claim in a CONNECT auth payload, if it holds a well-formed one (both strings, the
-    /// pid in our format); anything else asks for a fresh session.
+    /// pid in our format); anything else asks for a fresh socket.
     pub fn parse(auth: &str) -> Option<RecoveryClaim> {
         #[derive(Deserialize)]
         struct Claim {

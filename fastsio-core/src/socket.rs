@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::ack::{AckError, AckResponse, AckTable};
-use crate::adapter::{Recipients, RestoredSession, SessionState};
+use crate::adapter::{Recipients, RecoveryRecord, RestoredRecord};
 use crate::client::ClientData;
 use crate::engine::{
     CloseReason, Connection, Frame, RequestInfo, SendError, Sid, Str, TransportKind,
@@ -48,13 +48,13 @@ pub struct Socket {
     recovered: bool,
 }
 
-/// How a socket begins: fresh, or recovering a session that lost its connection.
+/// How a socket begins: fresh, or recovering one that lost its connection.
 pub(crate) enum Start {
-    /// A new session; `pid` is set when connection state recovery is on.
+    /// A new socket; `pid` is set when connection state recovery is on.
     Fresh { pid: Option<Sid> },
-    /// A recovered session: its id, rooms and session values, and what it missed (queued
+    /// A recovered socket: its id, rooms and session values, and what it missed (queued
     /// right after the CONNECT reply).
-    Recovered(RestoredSession),
+    Recovered(RestoredRecord),
 }
 
 /// A shared handle to a [`Socket`]; the handler argument that gives the socket itself.
@@ -89,7 +89,7 @@ impl Socket {
     ) -> SocketRef {
         let (id, pid, extensions, missed, rooms) = match start {
             Start::Fresh { pid } => (Sid::new(), pid, http::Extensions::new(), Vec::new(), None),
-            Start::Recovered(RestoredSession { state, missed }) => {
+            Start::Recovered(RestoredRecord { record, missed }) => {
                 let mut frames = Vec::new();
                 for packet in &missed {
                     match ns.parser.wire(packet) {
@@ -97,12 +97,12 @@ impl Socket {
                         Err(e) => tracing::error!(error = %e, "kept packet not encodable: dropped"),
                     }
                 }
-                let SessionState {
+                let RecoveryRecord {
                     sid,
                     pid,
                     rooms,
                     extensions,
-                } = state;
+                } = record;
                 (sid, Some(pid), extensions, frames, Some(rooms))
             }
         };
@@ -581,12 +581,12 @@ impl SocketRef {
         if let Some(observer) = &self.ns.observer {
             observer.socket_disconnected(self, reason);
         }
-        let session = self.session_state(reason);
+        let record = self.recovery_record(reason);
         // The socket gets nothing more, but its rooms stay readable until its disconnect
-        // handler has run (to tell the other members, say). Its session is kept only after
+        // handler has run (to tell the other members, say). Its recovery record is kept only after
         // that, so a quick comeback never has its restored rooms cleared by this cleanup.
         let Some(handler) = self.ns.handlers.disconnect.clone() else {
-            self.forget(session);
+            self.forget(record);
             return;
         };
         let socket = self.clone();
@@ -604,14 +604,14 @@ impl SocketRef {
             if AssertUnwindSafe(call).catch_unwind().await.is_err() {
                 tracing::error!("disconnect handler panicked");
             }
-            socket.forget(session);
+            socket.forget(record);
         });
     }
 
     /// What connection state recovery keeps of a socket that lost its connection.
-    fn session_state(&self, reason: DisconnectReason) -> Option<SessionState> {
+    fn recovery_record(&self, reason: DisconnectReason) -> Option<RecoveryRecord> {
         let pid = self.pid.filter(|_| reason.recoverable())?;
-        Some(SessionState {
+        Some(RecoveryRecord {
             sid: self.id,
             pid,
             rooms: self.rooms(),
@@ -623,11 +623,11 @@ impl SocketRef {
         })
     }
 
-    /// Frees the socket's rooms, then keeps its session for recovery, if it has one.
-    fn forget(&self, session: Option<SessionState>) {
+    /// Frees the socket's rooms, then keeps its recovery record, if it has one.
+    fn forget(&self, record: Option<RecoveryRecord>) {
         self.del_all_rooms();
-        if let Some(session) = session {
-            self.ns.adapter.persist_session(session);
+        if let Some(record) = record {
+            self.ns.adapter.persist_record(record);
         }
     }
 

@@ -25,6 +25,7 @@ mod lanes;
 mod outbox;
 mod per_message_deflate;
 mod polling;
+mod read_gate;
 mod request;
 mod server;
 pub mod service;

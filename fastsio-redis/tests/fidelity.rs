@@ -134,7 +134,7 @@ async fn streams_node(url: &str, prefix: &str) -> (Node, RedisStreams) {
     let cluster = RedisCluster::new(RedisConfig::new(url).prefix(prefix)).unwrap();
     let config = StreamsConfig::default()
         .stream_name(format!("{prefix}-stream"))
-        .session_key_prefix(format!("{prefix}-session:"));
+        .record_key_prefix(format!("{prefix}-session:"));
     let streams = RedisStreams::new(&cluster, config).unwrap();
     let io = Server::builder()
         .connection_state_recovery(RecoveryConfig::default())

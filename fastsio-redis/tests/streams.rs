@@ -2,9 +2,9 @@
 //! socket.io-client@4 whose connection to node A drops comes back to node B with the same id,
 //! its rooms and every event it missed exactly once and in order; broadcasts through the
 //! stream reach each member on either node exactly once, with the same offset everywhere; a
-//! session is recovered once, and only from an offset still in the stream.
+//! socket is recovered once, and only from an offset still in the stream.
 //! With a node socket.io@4 server on `@socket.io/redis-streams-adapter` on the same stream, a
-//! session lost on fastsio is recovered on node, and node's broadcasts reach fastsio's sockets.
+//! socket lost on fastsio is recovered on node, and node's broadcasts reach fastsio's sockets.
 
 mod common;
 
@@ -29,14 +29,14 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 struct Names {
     prefix: String,
     stream: String,
-    sessions: String,
+    records: String,
 }
 
 fn names() -> Names {
     let prefix = prefix();
     Names {
         stream: format!("{prefix}-stream"),
-        sessions: format!("{prefix}-session:"),
+        records: format!("{prefix}-session:"),
         prefix,
     }
 }
@@ -53,7 +53,7 @@ async fn node(url: &str, names: &Names, routes: Routes) -> (Node, RedisStreams) 
         &cluster,
         StreamsConfig::default()
             .stream_name(&names.stream)
-            .session_key_prefix(&names.sessions),
+            .record_key_prefix(&names.records),
     )
     .unwrap();
     let io = Server::builder()
@@ -104,11 +104,7 @@ async fn until_redis(
 /// must not get back (another room, all but `r`, a volatile emit), and answers once the six
 /// emits are in the stream; `emit_after` emits to `r`.
 fn routes(url: &str, names: &Names) -> Routes {
-    let (url, stream, sessions) = (
-        url.to_string(),
-        names.stream.clone(),
-        names.sessions.clone(),
-    );
+    let (url, stream, sessions) = (url.to_string(), names.stream.clone(), names.records.clone());
     let on_connect = |socket: SocketRef| async move {
         if !socket.recovered() {
             socket.join("r");
@@ -177,12 +173,12 @@ async fn recovers_on_another_node(transport: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_session_lost_on_one_node_is_recovered_on_another_over_websocket() {
+async fn a_socket_lost_on_one_node_is_recovered_on_another_over_websocket() {
     recovers_on_another_node("websocket").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_session_lost_on_one_node_is_recovered_on_another_over_polling() {
+async fn a_socket_lost_on_one_node_is_recovered_on_another_over_polling() {
     recovers_on_another_node("polling").await;
 }
 
@@ -278,7 +274,7 @@ async fn with_redis_down_broadcasts_still_reach_this_nodes_sockets() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_node_server_on_the_streams_adapter_shares_the_stream_and_the_sessions() {
+async fn a_node_server_on_the_streams_adapter_shares_the_stream_and_the_records() {
     let Some(redis) = redis().await else { return };
     if !ensure_npm().await {
         return;
@@ -287,7 +283,7 @@ async fn a_node_server_on_the_streams_adapter_shares_the_stream_and_the_sessions
     let (a, _sa) = node(&redis.url, &names, routes(&redis.url, &names)).await;
     let mut server = Script::start(
         "streams_server.mjs",
-        &[&redis.url, &names.stream, &names.sessions, &names.prefix],
+        &[&redis.url, &names.stream, &names.records, &names.prefix],
     );
     let port = server.ready().await["ready"]
         .as_u64()
@@ -343,7 +339,7 @@ async fn raw_connect(node: &Node, auth: &str) -> (WsClient, Value) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_session_is_recovered_once_and_only_from_an_offset_in_the_stream() {
+async fn a_record_is_recovered_once_and_only_from_an_offset_in_the_stream() {
     let Some(redis) = redis().await else { return };
     let names = names();
     let (a, _sa) = node(&redis.url, &names, routes(&redis.url, &names)).await;
@@ -353,7 +349,7 @@ async fn a_session_is_recovered_once_and_only_from_an_offset_in_the_stream() {
     sessions
         .arg("return #redis.call('KEYS', ARGV[1])")
         .arg(0)
-        .arg(format!("{}*", names.sessions));
+        .arg(format!("{}*", names.records));
 
     // Two sockets on A, each with the offset of its welcome; both connections drop.
     let mut lost = Vec::new();

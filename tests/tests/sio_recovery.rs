@@ -2,7 +2,7 @@
 //! a client whose connection drops and comes back in time gets the same id, its rooms and
 //! session values, and every event it missed (to itself, its rooms, everyone) exactly once and
 //! in order, but not volatile ones nor those for rooms it was not in; one that comes back too
-//! late, or with a claim that names no session, starts afresh. A raw WebSocket client checks
+//! late, or with a claim that names no recovery record, starts afresh. A raw WebSocket client checks
 //! the wire: the pid in the CONNECT reply, and which emits carry an offset.
 
 use std::collections::HashMap;
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use fastsio::adapter::{
     Adapter, AdapterFuture, BroadcastOptions, LocalAdapter, LocalNamespace, Recipients,
-    RestoredSession, SessionState, Stored,
+    RecoveryRecord, RestoredRecord, Stored,
 };
 use fastsio::engine::{Sid, Str};
 use fastsio::middleware::RequireAuth;
@@ -33,10 +33,10 @@ use tokio::sync::watch;
 /// Generous bound on a whole script run (the script bounds itself at 15 s; the first run may
 /// also install the npm packages).
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
-/// Bound on waiting for the server to keep a dropped socket's session.
+/// Bound on waiting for the server to keep a dropped socket's recovery record.
 const PERSIST_WAIT: Duration = Duration::from_secs(5);
 
-/// The in-memory adapter, telling which sessions it has kept: the server waits for that
+/// The in-memory adapter, telling which recovery records it has kept: the server waits for that
 /// before emitting what the dropped client is to miss, so the run has one order only.
 struct Watched {
     local: LocalAdapter,
@@ -51,17 +51,17 @@ impl Adapter for Watched {
     fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> Stored {
         self.local.store_packet(packet, to)
     }
-    fn persist_session(&self, session: SessionState) {
-        let sid = session.sid;
-        self.local.persist_session(session);
+    fn persist_record(&self, record: RecoveryRecord) {
+        let sid = record.sid;
+        self.local.persist_record(record);
         self.persisted.send_modify(|kept| kept.push(sid));
     }
-    fn restore_session(
+    fn restore_record(
         &self,
         pid: Sid,
         offset: Str,
-    ) -> AdapterFuture<'static, Option<RestoredSession>> {
-        self.local.restore_session(pid, offset)
+    ) -> AdapterFuture<'static, Option<RestoredRecord>> {
+        self.local.restore_record(pid, offset)
     }
 }
 
@@ -85,7 +85,7 @@ struct Setup {
 }
 
 /// A server with recovery as `config` says. On a fresh connection it joins `r`, stores a
-/// [`Tag`] and emits `welcome`; `emit_missed(sid)` waits until that socket's session is kept,
+/// [`Tag`] and emits `welcome`; `emit_missed(sid)` waits until that socket's record is kept,
 /// then emits to it, to `r`, to everyone, and what it must not get back (another room, all but
 /// `r`, a volatile emit), waiting `linger` before it answers; `emit_after` emits to `r`.
 fn server(config: RecoveryConfig, linger: Duration) -> Setup {
@@ -120,7 +120,7 @@ fn server(config: RecoveryConfig, linger: Duration) -> Setup {
             let kept = watcher.wait_for(|kept| kept.iter().any(|s| s.as_str() == sid));
             tokio::time::timeout(PERSIST_WAIT, kept)
                 .await
-                .expect("the dropped socket's session is kept")
+                .expect("the dropped socket's recovery record is kept")
                 .expect("the adapter is alive");
             emit_missed(&io, &sid);
             tokio::time::sleep(linger).await;
@@ -254,7 +254,7 @@ async fn a_late_comeback_starts_afresh() {
         max_disconnection_duration: Duration::from_millis(1),
         ..RecoveryConfig::default()
     };
-    // The server answers `emit_missed` only once the session has outlived its 1 ms.
+    // The server answers `emit_missed` only once the record has outlived its 1 ms.
     starts_afresh(server(config, Duration::from_millis(20)), "expired").await;
 }
 
@@ -268,7 +268,7 @@ async fn an_unknown_offset_starts_afresh() {
 }
 
 #[tokio::test]
-async fn claims_that_name_no_session_start_afresh() {
+async fn claims_that_name_no_record_start_afresh() {
     let mut setup = server(RecoveryConfig::default(), Duration::ZERO);
     let details = run(&setup.io, "bad-claims", "websocket").await;
     assert_eq!(details["ids"].as_array().unwrap().len(), 4);
@@ -353,7 +353,7 @@ struct StreamedInner {
     local: LocalAdapter,
     namespace: Mutex<Option<LocalNamespace>>,
     log: Mutex<Vec<(String, EncodedPacket, BroadcastOptions)>>,
-    sessions: Mutex<HashMap<Sid, SessionState>>,
+    records: Mutex<HashMap<Sid, RecoveryRecord>>,
 }
 
 impl Adapter for Streamed {
@@ -377,26 +377,26 @@ impl Adapter for Streamed {
         tokio::spawn(async move { namespace.deliver(&packet, &opts) });
         Stored::Deferred
     }
-    fn persist_session(&self, session: SessionState) {
-        self.0.sessions.lock().unwrap().insert(session.pid, session);
+    fn persist_record(&self, record: RecoveryRecord) {
+        self.0.records.lock().unwrap().insert(record.pid, record);
     }
-    fn restore_session(
+    fn restore_record(
         &self,
         pid: Sid,
         offset: Str,
-    ) -> AdapterFuture<'static, Option<RestoredSession>> {
-        let session = self.0.sessions.lock().unwrap().remove(&pid);
+    ) -> AdapterFuture<'static, Option<RestoredRecord>> {
+        let record = self.0.records.lock().unwrap().remove(&pid);
         let log = self.0.log.lock().unwrap();
-        let restored = session.and_then(|state| {
+        let restored = record.and_then(|record| {
             let at = log.iter().position(|(id, _, _)| *id == *offset)?;
             let missed = log[at + 1..]
                 .iter()
                 .filter(|(_, _, opts)| {
-                    opts.rooms.is_empty() || opts.rooms.iter().any(|r| state.rooms.contains(r))
+                    opts.rooms.is_empty() || opts.rooms.iter().any(|r| record.rooms.contains(r))
                 })
                 .map(|(_, packet, _)| packet.clone())
                 .collect();
-            Some(RestoredSession { state, missed })
+            Some(RestoredRecord { record, missed })
         });
         Box::pin(std::future::ready(Ok(restored)))
     }
@@ -423,8 +423,8 @@ async fn an_adapter_may_send_kept_emits_itself() {
     assert_eq!(io.emit_raw("a", &1).unwrap(), 0, "the adapter sends it");
     assert_eq!(ws.next_text().await, r#"42["a",1,"1-0"]"#);
     ws.close().await;
-    eventually("the session is kept", || {
-        !streamed.0.sessions.lock().unwrap().is_empty()
+    eventually("the recovery record is kept", || {
+        !streamed.0.records.lock().unwrap().is_empty()
     })
     .await;
     io.to(sid).emit_raw("b", &2).unwrap();

@@ -2,8 +2,10 @@
 //! 127.0.0.1 and measures one scenario.
 //!
 //! ```text
-//! load <echo|block|broadcast|connect|rooms> --port P [--pid SERVER_PID] [--server NAME] [options]
-//!   --clients N       echo clients / broadcast receivers / connections     (100 / 1000 / 10000)
+//! load <echo|block|broadcast|connect|rooms|polling|polling-broadcast> --port P [--pid SERVER_PID]
+//!      [--server NAME] [options]
+//!   --clients N       echo clients / broadcast receivers / connections     (100 / 1000 / 10000;
+//!                     polling 100, polling-broadcast 200)
 //!   --duration S      measured seconds (echo, broadcast, rooms)             (4)
 //!   --warmup S        seconds run before measuring                          (1)
 //!   --payload B       bytes of payload per message                          (64)
@@ -21,6 +23,16 @@
 //! that keeps its thread busy for `--block-ms`) again and again: the echo clients' figures show
 //! what such a handler costs the other connections.
 //!
+//! `polling` is `echo` with every client on `transport=polling` only (one keep-alive HTTP/1.1
+//! connection each: POST the event, long GETs until its ack). `polling-broadcast` is
+//! `broadcast` to receivers on `transport=polling` only (the sender on WebSocket); it also
+//! counts the packets per poll answer, and ends with a check that a poll answer carries
+//! everything queued for it: the receivers stop polling, a new connection emits 16 broadcasts,
+//! and each receiver's next poll must answer all 16 (in any order: `reordered` counts order).
+//!
+//! `connect` beyond 20 000 connections uses several source addresses (127.0.0.2, .3, ..: one
+//! per 20 000 connections, each with its own ephemeral port range).
+//!
 //! With `--pid`, the server's CPU time (`/proc/PID/stat`, utime + stime) is read at the start
 //! and the end of the measured window and reported per operation, and (connect) its `VmRSS`
 //! before and after. Prints one table line, then one JSON line (starting with `{`).
@@ -28,13 +40,15 @@
 //! Every loop is bounded: the measured window by `--duration`, every protocol step by a 10 s
 //! timeout, the whole run by a hard limit. Only 127.0.0.1 is ever contacted.
 
+use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use fastsio_bench::polling::Polling;
 use fastsio_bench::{
     ClientError, STEP_TIMEOUT, Ws, cpu_time_us, machine_busy_us, next_text, percentile, rss_kib,
-    send_text, sio_connect, wait_listening,
+    send_text, sio_connect, sio_connect_from, wait_listening,
 };
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -49,6 +63,25 @@ enum Scenario {
     Broadcast,
     Connect,
     Rooms,
+    /// Echo over HTTP long-polling.
+    Polling,
+    /// Broadcast to receivers on HTTP long-polling.
+    PollingBroadcast,
+}
+
+impl Scenario {
+    /// Its name on the command line and in the JSON line.
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Echo => "echo",
+            Scenario::Block => "block",
+            Scenario::Broadcast => "broadcast",
+            Scenario::Connect => "connect",
+            Scenario::Rooms => "rooms",
+            Scenario::Polling => "polling",
+            Scenario::PollingBroadcast => "polling-broadcast",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -72,7 +105,7 @@ struct Opts {
     block_pause: Duration,
 }
 
-const USAGE: &str = "usage: load <echo|block|broadcast|connect|rooms> --port P [--pid PID] [--server NAME] \
+const USAGE: &str = "usage: load <echo|block|broadcast|connect|rooms|polling|polling-broadcast> --port P [--pid PID] [--server NAME] \
 [--sender-port P] [--clients N] [--duration S] [--warmup S] [--payload B] [--window W] [--rooms R] [--members M] \
 [--concurrency C] [--idle S] [--block-ms MS] [--block-pause S]";
 
@@ -84,6 +117,8 @@ fn parse_args() -> Result<Opts, String> {
         Some("broadcast") => Scenario::Broadcast,
         Some("connect") => Scenario::Connect,
         Some("rooms") => Scenario::Rooms,
+        Some("polling") => Scenario::Polling,
+        Some("polling-broadcast") => Scenario::PollingBroadcast,
         _ => return Err(USAGE.into()),
     };
     let mut o = Opts {
@@ -93,7 +128,8 @@ fn parse_args() -> Result<Opts, String> {
         pid: None,
         server: "server".into(),
         clients: match scenario {
-            Scenario::Echo => 100,
+            Scenario::Echo | Scenario::Polling => 100,
+            Scenario::PollingBroadcast => 200,
             Scenario::Block | Scenario::Broadcast => 1000,
             _ => 10_000,
         },
@@ -248,7 +284,7 @@ where
     let results: Vec<(usize, Duration, Result<T, ClientError>)> = futures_util::stream::iter(0..n)
         .map(|i| async move {
             let start = Instant::now();
-            let ws = match sio_connect(port).await {
+            let ws = match sio_connect_from(port, source_address(i)).await {
                 Ok(ws) => then(i, ws).await,
                 Err(e) => Err(e),
             };
@@ -272,6 +308,17 @@ where
     open.sort_by_key(|(i, _)| *i);
     latencies.sort_unstable();
     (open, latencies, failures)
+}
+
+/// Connections per loopback source address: below the 28 000 ports of Linux's default
+/// ephemeral range.
+const PER_SOURCE: usize = 20_000;
+
+/// The source address of connection `i`: the kernel's choice (127.0.0.1) for the first
+/// [`PER_SOURCE`], then 127.0.0.2, 127.0.0.3, ..
+fn source_address(i: usize) -> Option<Ipv4Addr> {
+    let k = i / PER_SOURCE;
+    (k > 0).then(|| Ipv4Addr::new(127, 0, (1 + k / 250) as u8, (1 + k % 250) as u8))
 }
 
 fn first_failures(failures: &[String]) -> Option<String> {
@@ -423,16 +470,7 @@ async fn run_echo(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<
             }),
         }
     }
-    let window = Window::between(&a, &b);
-    let acks: u64 = all.iter().map(|s| s.acks).sum();
-    let mut lat: Vec<u32> = all
-        .iter()
-        .flat_map(|s| s.latencies.iter().copied())
-        .collect();
-    lat.sort_unstable();
-    let max_acks = all.iter().map(|s| s.acks).max().unwrap_or(0);
-    let min_acks = all.iter().map(|s| s.acks).min().unwrap_or(0);
-    let fairness = (min_acks > 0).then(|| round(max_acks as f64 / min_acks as f64, 3));
+    let mut extra_errors = Vec::new();
     // The blocking client counts for errors only, not for the echo figures.
     if let Some(blocker) = blocker {
         let limit = STEP_TIMEOUT + Duration::from_millis(o.block_ms) + o.block_pause;
@@ -442,16 +480,45 @@ async fn run_echo(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<
         };
         out.insert("block_calls".into(), json!(calls));
         if let Some(e) = error {
-            all.push(EchoStats {
-                error: Some(format!("blocking client: {e}")),
-                ..EchoStats::default()
-            });
+            extra_errors.push(format!("blocking client: {e}"));
         }
     }
+    Ok(echo_report(
+        all,
+        &failures,
+        extra_errors,
+        Window::between(&a, &b),
+        out,
+    ))
+}
+
+/// The figures of an echo run from its clients' stats; `failures`: connections that did not
+/// open; `extra_errors`: errors besides the clients'. The summary line.
+fn echo_report(
+    mut all: Vec<EchoStats>,
+    failures: &[String],
+    extra_errors: Vec<String>,
+    window: Window,
+    out: &mut serde_json::Map<String, Value>,
+) -> String {
+    let acks: u64 = all.iter().map(|s| s.acks).sum();
+    let mut lat: Vec<u32> = all
+        .iter()
+        .flat_map(|s| s.latencies.iter().copied())
+        .collect();
+    lat.sort_unstable();
+    let max_acks = all.iter().map(|s| s.acks).max().unwrap_or(0);
+    let min_acks = all.iter().map(|s| s.acks).min().unwrap_or(0);
+    let fairness = (min_acks > 0).then(|| round(max_acks as f64 / min_acks as f64, 3));
+    let clients = all.len();
+    all.extend(extra_errors.into_iter().map(|e| EchoStats {
+        error: Some(e),
+        ..EchoStats::default()
+    }));
     let mismatches: u64 = all.iter().map(|s| s.mismatches).sum();
     let errors: Vec<&String> = all.iter().filter_map(|s| s.error.as_ref()).collect();
     window.report(acks, out);
-    out.insert("connected".into(), json!(all.len()));
+    out.insert("connected".into(), json!(clients));
     out.insert(
         "sent".into(),
         json!(all.iter().map(|s| s.sent).sum::<u64>()),
@@ -469,10 +536,10 @@ async fn run_echo(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<
     out.insert("fairness".into(), json!(fairness));
     out.insert("mismatches".into(), json!(mismatches));
     out.insert("errors".into(), json!(failures.len() + errors.len()));
-    if let Some(e) = first_failures(&failures).or(errors.first().map(|e| e.to_string())) {
+    if let Some(e) = first_failures(failures).or(errors.first().map(|e| e.to_string())) {
         out.insert("first_error".into(), json!(e));
     }
-    Ok(format!(
+    format!(
         "acks/s {:>9.0}  cpu/ack {:>6} µs  p50 {:>7} p90 {:>7} p99 {:>7} µs  fairness {}",
         acks as f64 / window.secs,
         fmt_opt(out.get("cpu_us_per_op")),
@@ -480,7 +547,7 @@ async fn run_echo(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<
         percentile(&lat, 90.0),
         percentile(&lat, 99.0),
         fmt_opt(out.get("fairness")),
-    ))
+    )
 }
 
 fn fmt_opt(v: Option<&Value>) -> String {
@@ -515,6 +582,10 @@ struct Fanout {
     prefix: &'static str,
     /// Rooms scenario: the number of rooms (sequence `s` goes to room `s % rooms`).
     rooms: Option<u64>,
+    /// Once stopped, emit one more (the last one, which answers the polls still waiting).
+    release: AtomicBool,
+    /// That last emit was made: no other follows.
+    released: AtomicBool,
 }
 
 impl Fanout {
@@ -525,9 +596,11 @@ impl Fanout {
     /// The next emit, or `None` once stopped or while `window` emits are in flight.
     fn next_emit(&self, window: u64) -> Option<String> {
         let sent = self.sent.load(Ordering::Relaxed);
-        if self.phase.stop.load(Ordering::Relaxed)
-            || sent - self.done.load(Ordering::Acquire) >= window
-        {
+        if self.phase.stop.load(Ordering::Relaxed) {
+            if !self.release.load(Ordering::Acquire) || self.released.swap(true, Ordering::AcqRel) {
+                return None;
+            }
+        } else if sent - self.done.load(Ordering::Acquire) >= window {
             return None;
         }
         self.slots[sent as usize % RING].store(0, Ordering::Relaxed);
@@ -541,6 +614,36 @@ impl Fanout {
             None => format!("42[\"broadcast\",{body}]"),
             Some(rooms) => format!("42[\"to_room\",\"r{}\",{body}]", sent % rooms),
         })
+    }
+}
+
+impl Fanout {
+    /// The bookkeeping of a fan-out to `receivers` sockets (and the sender), in `rooms` rooms
+    /// or to all.
+    fn new(o: &Opts, receivers: usize, rooms: Option<usize>) -> Fanout {
+        Fanout {
+            phase: Phase::default(),
+            slots: (0..RING).map(|_| AtomicU32::new(0)).collect(),
+            // Broadcast: every socket of the namespace, the sender included; rooms: the members.
+            expected: match rooms {
+                None => receivers as u32 + 1,
+                Some(_) => o.members as u32,
+            },
+            done: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+            sent_in_window: AtomicU64::new(0),
+            notify: Notify::new(),
+            epoch: Instant::now(),
+            pad: "x".repeat(o.payload.saturating_sub(40).max(1)),
+            prefix: if rooms.is_some() {
+                "42[\"room\","
+            } else {
+                "42[\"broadcast\","
+            },
+            rooms: rooms.map(|r| r as u64),
+            release: AtomicBool::new(false),
+            released: AtomicBool::new(false),
+        }
     }
 }
 
@@ -771,27 +874,7 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
         .await
         .map_err(|e| e.0)?;
     let receivers = conns.len();
-    let f = Arc::new(Fanout {
-        phase: Phase::default(),
-        slots: (0..RING).map(|_| AtomicU32::new(0)).collect(),
-        // Broadcast: every socket of the namespace, the sender included; rooms: the members.
-        expected: match rooms {
-            None => receivers as u32 + 1,
-            Some(_) => o.members as u32,
-        },
-        done: AtomicU64::new(0),
-        sent: AtomicU64::new(0),
-        sent_in_window: AtomicU64::new(0),
-        notify: Notify::new(),
-        epoch: Instant::now(),
-        pad: "x".repeat(o.payload.saturating_sub(40).max(1)),
-        prefix: if rooms.is_some() {
-            "42[\"room\","
-        } else {
-            "42[\"broadcast\","
-        },
-        rooms: rooms.map(|r| r as u64),
-    });
+    let f = Arc::new(Fanout::new(o, receivers, rooms));
     let (stop_tx, stop_rx) = watch::channel(false);
     let step = rooms.map_or(1, |r| r as u64);
     let mut tasks: Vec<_> = conns
@@ -831,7 +914,6 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let _ = stop_tx.send(true);
-    let sent = f.sent.load(Ordering::Acquire);
     let mut all = Vec::new();
     for t in tasks {
         match tokio::time::timeout(Duration::from_secs(5), t).await {
@@ -843,6 +925,28 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
             }),
         }
     }
+    Ok(fanout_report(
+        o,
+        &f,
+        &all,
+        rooms,
+        Window::between(&a, &b),
+        out,
+    ))
+}
+
+/// The figures of a fan-out run from its receivers' bookkeeping (`all`: one per receiver, in
+/// order, then the sender's); the summary line.
+fn fanout_report(
+    o: &Opts,
+    f: &Fanout,
+    all: &[Receiver],
+    rooms: Option<usize>,
+    window: Window,
+    out: &mut serde_json::Map<String, Value>,
+) -> String {
+    let receivers = all.len() - 1;
+    let sent = f.sent.load(Ordering::Acquire);
     // What each connection should have received: every emit (broadcast), or its room's.
     let due = |i: usize| -> u64 {
         match rooms {
@@ -867,7 +971,6 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
         .flat_map(|rx| rx.latencies.iter().copied())
         .collect();
     lat.sort_unstable();
-    let window = Window::between(&a, &b);
     window.report(deliveries, out);
     out.insert("connected".into(), json!(receivers + 1));
     if let Some(r) = rooms {
@@ -895,7 +998,7 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
     if let Some(e) = errors.first() {
         out.insert("first_error".into(), json!(e));
     }
-    Ok(format!(
+    format!(
         "deliveries/s {:>9.0}  cpu/delivery {:>6} µs  p50 {:>7} p99 {:>7} µs  emits {}  reordered {}",
         deliveries as f64 / window.secs,
         fmt_opt(out.get("cpu_us_per_op")),
@@ -903,6 +1006,346 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
         percentile(&lat, 99.0),
         sent,
         out["reordered"],
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// polling: echo and broadcast on HTTP long-polling
+
+/// Opens `n` polling connections, `concurrency` at a time: the open ones in order of index,
+/// and the failures.
+async fn connect_polling(port: u16, n: usize, concurrency: usize) -> (Vec<Polling>, Vec<String>) {
+    let mut results: Vec<(usize, Result<Polling, ClientError>)> = futures_util::stream::iter(0..n)
+        .map(|i| async move { (i, Polling::connect(port).await) })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    results.sort_by_key(|(i, _)| *i);
+    let mut open = Vec::with_capacity(n);
+    let mut failures = Vec::new();
+    for (_, r) in results {
+        match r {
+            Ok(p) => open.push(p),
+            Err(e) => failures.push(e.0),
+        }
+    }
+    (open, failures)
+}
+
+/// One closed-loop polling client: POST `echo` with an ack id, poll until the matching ack,
+/// repeat.
+async fn polling_echo_client(
+    idx: usize,
+    mut p: Polling,
+    phase: Arc<Phase>,
+    payload_len: usize,
+) -> EchoStats {
+    let mut stats = EchoStats::default();
+    let mut seq: u64 = 0;
+    while !phase.stop.load(Ordering::Relaxed) {
+        let payload = echo_payload(idx, seq, payload_len);
+        let expected = format!("43{seq}[\"{payload}\"]");
+        let start = Instant::now();
+        if let Err(e) = p.post(&format!("42{seq}[\"echo\",\"{payload}\"]")).await {
+            stats.error = Some(e.0);
+            return stats;
+        }
+        stats.sent += 1;
+        let mut acked = false;
+        while !acked {
+            let packets = match p.poll().await {
+                Ok(packets) => packets,
+                Err(e) => {
+                    stats.mismatches += 1; // the ack never came
+                    stats.error = Some(e.0);
+                    return stats;
+                }
+            };
+            for t in packets {
+                if t == "2" {
+                    if let Err(e) = p.post("3").await {
+                        stats.error = Some(e.0);
+                        return stats;
+                    }
+                } else if t == expected && !acked {
+                    acked = true;
+                } else {
+                    stats.mismatches += 1;
+                    stats.error = Some(format!("unexpected packet {t:.80?}"));
+                    return stats;
+                }
+            }
+        }
+        stats.acked += 1;
+        if phase.measuring.load(Ordering::Relaxed) {
+            stats.acks += 1;
+            stats
+                .latencies
+                .push(start.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        }
+        seq += 1;
+    }
+    stats
+}
+
+async fn run_polling_echo(
+    o: &Opts,
+    out: &mut serde_json::Map<String, Value>,
+) -> Result<String, String> {
+    let (conns, failures) = connect_polling(o.port, o.clients, o.concurrency).await;
+    if conns.is_empty() {
+        return Err(first_failures(&failures).unwrap_or_default());
+    }
+    let phase = Arc::new(Phase::default());
+    let tasks: Vec<_> = conns
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| tokio::spawn(polling_echo_client(i, p, phase.clone(), o.payload)))
+        .collect();
+    tokio::time::sleep(o.warmup).await;
+    let a = Sample::take(o.pid);
+    phase.measuring.store(true, Ordering::Relaxed);
+    tokio::time::sleep(o.duration).await;
+    phase.measuring.store(false, Ordering::Relaxed);
+    let b = Sample::take(o.pid);
+    phase.stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        match tokio::time::timeout(STEP_TIMEOUT * 4 + Duration::from_secs(1), t).await {
+            Ok(Ok(stats)) => all.push(stats),
+            _ => all.push(EchoStats {
+                mismatches: 1,
+                error: Some("client task did not finish".into()),
+                ..EchoStats::default()
+            }),
+        }
+    }
+    Ok(echo_report(
+        all,
+        &failures,
+        Vec::new(),
+        Window::between(&a, &b),
+        out,
+    ))
+}
+
+/// Packets per poll answer of one polling receiver.
+#[derive(Default)]
+struct PollCounts {
+    answers: u64,
+    packets: u64,
+    most: u64,
+}
+
+/// A polling receiver: polls, counts and checks deliveries, answers pings, until it got the
+/// last emit (see [`Fanout::release`]).
+async fn poll_receive(
+    mut p: Polling,
+    mut rx: Receiver,
+    f: Arc<Fanout>,
+) -> (Polling, Receiver, PollCounts) {
+    let mut counts = PollCounts::default();
+    while !(f.released.load(Ordering::Acquire) && rx.received >= f.sent.load(Ordering::Acquire)) {
+        let packets = match p.poll().await {
+            Ok(packets) => packets,
+            Err(e) => {
+                rx.error = Some(e.0);
+                break;
+            }
+        };
+        counts.answers += 1;
+        counts.packets += packets.len() as u64;
+        counts.most = counts.most.max(packets.len() as u64);
+        for t in packets {
+            match rx.on_text(&t, &f) {
+                Got::Ping => {
+                    if let Err(e) = p.post("3").await {
+                        rx.error = Some(e.0);
+                        return (p, rx, counts);
+                    }
+                }
+                Got::Delivery => {}
+                Got::Bad => return (p, rx, counts),
+            }
+        }
+    }
+    (p, rx, counts)
+}
+
+/// Broadcasts the check of a polling fan-out makes while the receivers do not poll.
+const QUEUED_CHECK: u64 = 16;
+
+/// The end of a polling fan-out: a new WebSocket connection emits [`QUEUED_CHECK`] broadcasts
+/// while no receiver polls, and waits for its own copies; then each receiver polls once, and
+/// that answer must carry all of them. Returns how many receivers' answers did not,
+/// and the first error.
+async fn queued_check(o: &Opts, f: &Fanout, receivers: &mut [Polling]) -> (u64, Option<String>) {
+    let mut ws = match sio_connect(o.port).await {
+        Ok(ws) => ws,
+        Err(e) => return (receivers.len() as u64, Some(e.0)),
+    };
+    let base = 1u64 << 40;
+    let expected: Vec<String> = (0..QUEUED_CHECK)
+        .map(|k| format!("{}{}]", f.prefix, f.body(base + k, 0)))
+        .collect();
+    for k in 0..QUEUED_CHECK {
+        let emit = format!("42[\"broadcast\",{}]", f.body(base + k, 0));
+        if let Err(e) = send_text(&mut ws, emit).await {
+            return (receivers.len() as u64, Some(e.0));
+        }
+    }
+    // Its own copies say the server has handled the emits (the polls below tell what the
+    // receivers got either way).
+    let mut own = 0;
+    let mut first = None;
+    while own < expected.len() {
+        match next_text(&mut ws).await {
+            Ok(t) if t == "2" => {
+                let _ = send_text(&mut ws, "3".into()).await;
+            }
+            // A server that runs one socket's handlers concurrently may reorder them.
+            Ok(t) if expected.contains(&t) => own += 1,
+            Ok(t) => {
+                first = Some(format!("the checker got {t:.80?}"));
+                break;
+            }
+            Err(e) => {
+                first = Some(format!("the checker got {own} of its copies: {}", e.0));
+                break;
+            }
+        }
+    }
+    // The server emitted to its sockets in turn; give the last ones a moment.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let polls = receivers.iter_mut().map(|p| async {
+        let answer = p.poll().await;
+        answer.map(|packets| {
+            let mut packets: Vec<String> = packets.into_iter().filter(|t| t != "2").collect();
+            packets.sort();
+            packets
+        })
+    });
+    let answers: Vec<Result<Vec<String>, ClientError>> =
+        futures_util::future::join_all(polls).await;
+    let mut sorted = expected.clone();
+    sorted.sort();
+    let mut incomplete = 0;
+    for answer in answers {
+        match answer {
+            Ok(packets) if packets == sorted => {}
+            Ok(packets) => {
+                incomplete += 1;
+                first.get_or_insert_with(|| {
+                    format!(
+                        "a poll answered {} of the {QUEUED_CHECK} queued broadcasts",
+                        packets.iter().filter(|t| expected.contains(t)).count()
+                    )
+                });
+            }
+            Err(e) => {
+                incomplete += 1;
+                first.get_or_insert(e.0);
+            }
+        }
+    }
+    let _ = ws.close(None).await;
+    (incomplete, first)
+}
+
+async fn run_polling_fanout(
+    o: &Opts,
+    out: &mut serde_json::Map<String, Value>,
+) -> Result<String, String> {
+    let (conns, failures) = connect_polling(o.port, o.clients, o.concurrency).await;
+    if !failures.is_empty() {
+        return Err(first_failures(&failures).unwrap_or_default());
+    }
+    let sender = sio_connect(o.port).await.map_err(|e| e.0)?;
+    let receivers = conns.len();
+    let f = Arc::new(Fanout::new(o, receivers, None));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let tasks: Vec<_> = conns
+        .into_iter()
+        .map(|p| tokio::spawn(poll_receive(p, Receiver::new(0, 1), f.clone())))
+        .collect();
+    let sender_task = tokio::spawn(send_loop(
+        sender,
+        Receiver::new(0, 1),
+        f.clone(),
+        o.window,
+        stop_rx,
+    ));
+    tokio::time::sleep(o.warmup).await;
+    let a = Sample::take(o.pid);
+    f.phase.measuring.store(true, Ordering::Relaxed);
+    tokio::time::sleep(o.duration).await;
+    f.phase.measuring.store(false, Ordering::Relaxed);
+    let b = Sample::take(o.pid);
+    f.phase.stop.store(true, Ordering::Relaxed);
+    // One last emit answers the polls still waiting; then let everything land.
+    f.release.store(true, Ordering::Release);
+    f.notify.notify_one();
+    let drain_start = Instant::now();
+    while (!f.released.load(Ordering::Acquire)
+        || f.done.load(Ordering::Acquire) < f.sent.load(Ordering::Acquire))
+        && drain_start.elapsed() < STEP_TIMEOUT
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = stop_tx.send(true);
+    let mut all = Vec::new();
+    let mut polls = Vec::new();
+    let mut counts = PollCounts::default();
+    for t in tasks {
+        match tokio::time::timeout(Duration::from_secs(5), t).await {
+            Ok(Ok((p, rx, c))) => {
+                all.push(rx);
+                polls.push(p);
+                counts.answers += c.answers;
+                counts.packets += c.packets;
+                counts.most = counts.most.max(c.most);
+            }
+            _ => all.push(Receiver {
+                mismatches: 1,
+                error: Some("receiver task did not finish".into()),
+                ..Receiver::default()
+            }),
+        }
+    }
+    all.push(
+        match tokio::time::timeout(Duration::from_secs(5), sender_task).await {
+            Ok(Ok(rx)) => rx,
+            _ => Receiver {
+                mismatches: 1,
+                error: Some("sender task did not finish".into()),
+                ..Receiver::default()
+            },
+        },
+    );
+    let (incomplete, check_error) = queued_check(o, &f, &mut polls).await;
+    let line = fanout_report(o, &f, &all, None, Window::between(&a, &b), out);
+    out.insert(
+        "packets_per_poll".into(),
+        json!(round(
+            counts.packets as f64 / counts.answers.max(1) as f64,
+            2
+        )),
+    );
+    out.insert("most_packets_per_poll".into(), json!(counts.most));
+    out.insert("queued_incomplete".into(), json!(incomplete));
+    if incomplete > 0 {
+        let mismatches = out.get("mismatches").and_then(Value::as_u64).unwrap_or(0);
+        out.insert("mismatches".into(), json!(mismatches + incomplete));
+        if let Some(e) = check_error {
+            out.entry("first_error").or_insert(json!(e));
+        }
+    }
+    Ok(format!(
+        "{line}  packets/poll {:.2} (max {})  queued check {}/{}",
+        counts.packets as f64 / counts.answers.max(1) as f64,
+        counts.most,
+        polls.len() as u64 - incomplete.min(polls.len() as u64),
+        polls.len(),
     ))
 }
 
@@ -979,12 +1422,21 @@ async fn run_connect(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resu
 // ---------------------------------------------------------------------------------------------
 
 fn case_name(o: &Opts) -> String {
-    match o.scenario {
+    let name = match o.scenario {
         Scenario::Echo => format!("echo-{}", o.clients),
         Scenario::Block => format!("block-{}", o.clients),
         Scenario::Broadcast => format!("broadcast-{}", o.clients),
         Scenario::Connect => format!("connect-{}", o.clients),
         Scenario::Rooms => format!("rooms-{}x{}", o.rooms, o.members),
+        Scenario::Polling => format!("polling-{}", o.clients),
+        Scenario::PollingBroadcast => format!("polling-broadcast-{}", o.clients),
+    };
+    // A fan-out with another window than the default is another case.
+    match o.scenario {
+        Scenario::Broadcast | Scenario::PollingBroadcast if o.window != 2 => {
+            format!("{name}-w{}", o.window)
+        }
+        _ => name,
     }
 }
 
@@ -1004,10 +1456,7 @@ fn main() {
     let mut out = serde_json::Map::new();
     out.insert("server".into(), json!(o.server));
     out.insert("case".into(), json!(case));
-    out.insert(
-        "scenario".into(),
-        json!(format!("{:?}", o.scenario).to_lowercase()),
-    );
+    out.insert("scenario".into(), json!(o.scenario.name()));
     out.insert("clients".into(), json!(o.clients));
     out.insert("payload".into(), json!(o.payload));
     // Hard limit for the whole run.
@@ -1019,6 +1468,8 @@ fn main() {
         let run = async {
             match o.scenario {
                 Scenario::Echo | Scenario::Block => run_echo(&o, &mut out).await,
+                Scenario::Polling => run_polling_echo(&o, &mut out).await,
+                Scenario::PollingBroadcast => run_polling_fanout(&o, &mut out).await,
                 Scenario::Broadcast | Scenario::Rooms => run_fanout(&o, &mut out).await,
                 Scenario::Connect => run_connect(&o, &mut out).await,
             }

@@ -4,19 +4,19 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{OnceLock, RwLock};
 
 use super::{
-    Adapter, AdapterFuture, BroadcastOptions, LocalNamespace, MemorySessionStore, Recipients,
-    RestoredSession, SessionState, Stored,
+    Adapter, AdapterFuture, BroadcastOptions, LocalNamespace, MemoryRecoveryStore, Recipients,
+    RecoveryRecord, RestoredRecord, Stored,
 };
 use crate::engine::{Sid, Str};
 use crate::protocol::EncodedPacket;
 use crate::room::Room;
 
 /// The in-memory adapter: a room → sockets index and its reverse, and, with connection state
-/// recovery on, a [`MemorySessionStore`].
+/// recovery on, a [`MemoryRecoveryStore`].
 #[derive(Debug, Default)]
 pub struct LocalAdapter {
     index: RwLock<Index>,
-    sessions: OnceLock<MemorySessionStore>,
+    recovery: OnceLock<MemoryRecoveryStore>,
 }
 
 #[derive(Debug, Default)]
@@ -43,30 +43,30 @@ impl LocalAdapter {
 impl Adapter for LocalAdapter {
     fn init(&self, namespace: LocalNamespace) {
         if let Some(config) = namespace.recovery() {
-            let _ = self.sessions.set(MemorySessionStore::new(config));
+            let _ = self.recovery.set(MemoryRecoveryStore::new(config));
         }
     }
 
     fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> Stored {
-        Stored::Ready(match self.sessions.get() {
+        Stored::Ready(match self.recovery.get() {
             Some(store) => store.store(packet, to),
             None => packet,
         })
     }
 
-    fn persist_session(&self, session: SessionState) {
-        if let Some(store) = self.sessions.get() {
-            store.persist(session);
+    fn persist_record(&self, record: RecoveryRecord) {
+        if let Some(store) = self.recovery.get() {
+            store.persist(record);
         }
     }
 
-    fn restore_session(
+    fn restore_record(
         &self,
         pid: Sid,
         offset: Str,
-    ) -> AdapterFuture<'static, Option<RestoredSession>> {
+    ) -> AdapterFuture<'static, Option<RestoredRecord>> {
         let restored = self
-            .sessions
+            .recovery
             .get()
             .and_then(|store| store.restore(pid, &offset));
         Box::pin(std::future::ready(Ok(restored)))

@@ -6,14 +6,14 @@
 //! adapter.
 //!
 //! Connection state recovery goes through the adapter too ([`Adapter::store_packet`],
-//! [`Adapter::persist_session`], [`Adapter::restore_session`]), so that a cluster adapter can
-//! keep sessions and missed packets where every node finds them; [`LocalAdapter`] keeps them
-//! in a [`MemorySessionStore`].
+//! [`Adapter::persist_record`], [`Adapter::restore_record`]), so that a cluster adapter can
+//! keep recovery records and missed packets where every node finds them; [`LocalAdapter`] keeps them
+//! in a [`MemoryRecoveryStore`].
 
 mod local;
 mod namespace_handle;
-mod session;
-mod session_store;
+mod recovery;
+mod recovery_store;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,8 +21,22 @@ use std::time::Duration;
 
 pub use local::LocalAdapter;
 pub use namespace_handle::LocalNamespace;
-pub use session::{Recipients, RestoredSession, SessionState, Stored};
-pub use session_store::MemorySessionStore;
+pub use recovery::{Recipients, RecoveryRecord, RestoredRecord, Stored};
+pub use recovery_store::MemoryRecoveryStore;
+
+/// The former name of [`RecoveryRecord`].
+#[deprecated(note = "renamed `RecoveryRecord` (\"session\" now means `Session<T>` values only)")]
+pub type SessionState = RecoveryRecord;
+
+/// The former name of [`RestoredRecord`].
+#[deprecated(note = "renamed `RestoredRecord` (\"session\" now means `Session<T>` values only)")]
+pub type RestoredSession = RestoredRecord;
+
+/// The former name of [`MemoryRecoveryStore`].
+#[deprecated(
+    note = "renamed `MemoryRecoveryStore` (\"session\" now means `Session<T>` values only)"
+)]
+pub type MemorySessionStore = MemoryRecoveryStore;
 
 use crate::ack::AckResponse;
 use crate::engine::{Sid, Str};
@@ -177,27 +191,27 @@ pub trait Adapter: Send + Sync + 'static {
     /// argument (with [`EncodedPacket::with_offset`]) and keeps it for replay; answers it
     /// ready to send, or that the adapter sends it itself ([`Stored::Deferred`]). Volatile
     /// emits and emits that ask for an ack are never stored. The default stores nothing: the
-    /// packet goes out as it is and no session can be recovered.
+    /// packet goes out as it is and no socket can be recovered.
     fn store_packet(&self, packet: EncodedPacket, to: Recipients<'_>) -> Stored {
         let _ = to;
         Stored::Ready(packet)
     }
 
-    /// Connection state recovery: keeps the state of a socket whose connection was lost
-    /// (not one that left on purpose), for [`restore_session`](Self::restore_session).
-    fn persist_session(&self, session: SessionState) {
-        let _ = session;
+    /// Connection state recovery: keeps the record of a socket whose connection was lost
+    /// (not one that left on purpose), for [`restore_record`](Self::restore_record).
+    fn persist_record(&self, record: RecoveryRecord) {
+        let _ = record;
     }
 
-    /// Connection state recovery: takes back session `pid`, with the packets stored after
+    /// Connection state recovery: takes back the record of private id `pid`, with the packets stored after
     /// `offset` that it would have received, oldest first; `None` when it cannot be recovered
     /// (unknown, expired, or an offset whose successors are gone). The default recovers
     /// nothing.
-    fn restore_session(
+    fn restore_record(
         &self,
         pid: Sid,
         offset: Str,
-    ) -> AdapterFuture<'static, Option<RestoredSession>> {
+    ) -> AdapterFuture<'static, Option<RestoredRecord>> {
         let _ = (pid, offset);
         Box::pin(std::future::ready(Ok(None)))
     }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use fastsio::Room;
 use fastsio::adapter::{
-    Adapter, AdapterError, AdapterFuture, BroadcastOptions, LocalNamespace, Recipients, RemoteAcks,
-    RemoteSocket, RestoredSession, SessionState, Stored,
+    Adapter, AdapterError, AdapterFuture, BroadcastOptions, LocalNamespace, Recipients,
+    RecoveryRecord, RemoteAcks, RemoteSocket, RestoredRecord, Stored,
 };
 use fastsio::engine::{Sid, Str};
 use fastsio::protocol::EncodedPacket;
@@ -14,8 +14,8 @@ use fastsio::protocol::EncodedPacket;
 use super::Shared;
 use super::entry::broadcast_data;
 use super::held::Held;
+use super::record;
 use super::restore::restore;
-use super::session;
 use super::writer::{Job, Local, To};
 use crate::adapter::RedisAdapter;
 use crate::cluster::Inner;
@@ -34,7 +34,7 @@ pub struct RedisStreamsAdapter {
 struct Namespace {
     path: String,
     local: LocalNamespace,
-    /// How long a lost session is kept (recovery on).
+    /// How long a recovery record is kept (recovery on).
     ttl: Option<Duration>,
 }
 
@@ -156,29 +156,29 @@ impl Adapter for RedisStreamsAdapter {
         Stored::Deferred
     }
 
-    fn persist_session(&self, session: SessionState) {
+    fn persist_record(&self, record: RecoveryRecord) {
         let Some(Namespace { ttl: Some(ttl), .. }) = self.namespace.get() else {
             return;
         };
-        let job = Job::Session {
+        let job = Job::Record {
             key: format!(
                 "{}{}",
-                self.shared.config.session_key_prefix,
-                session.pid.as_str()
+                self.shared.config.record_key_prefix,
+                record.pid.as_str()
             ),
-            value: session::encode(&session),
+            value: record::encode(&record),
             ttl: *ttl,
         };
         if self.shared.jobs.try_send(job).is_err() {
-            tracing::warn!("redis streams: the write queue is full, a lost session is not kept");
+            tracing::warn!("redis streams: the write queue is full, a recovery record is not kept");
         }
     }
 
-    fn restore_session(
+    fn restore_record(
         &self,
         pid: Sid,
         offset: Str,
-    ) -> AdapterFuture<'static, Option<RestoredSession>> {
+    ) -> AdapterFuture<'static, Option<RestoredRecord>> {
         let Some(ns) = self.namespace.get() else {
             return Box::pin(std::future::ready(Ok(None)));
         };

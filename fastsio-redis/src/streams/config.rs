@@ -1,8 +1,8 @@
-//! [`StreamsConfig`]: the stream, its bounds and the session keys.
+//! [`StreamsConfig`]: the stream, its bounds and the recovery record keys.
 
 use std::time::Duration;
 
-/// How [`RedisStreams`](super::RedisStreams) names its stream and session keys, and how much
+/// How [`RedisStreams`](super::RedisStreams) names its stream and recovery record keys, and how much
 /// it keeps and reads at once. The defaults are those of node's
 /// `@socket.io/redis-streams-adapter`, so both kinds of server share one stream.
 ///
@@ -10,7 +10,7 @@ use std::time::Duration;
 /// use fastsio_redis::StreamsConfig;
 /// let config = StreamsConfig::default().stream_name("chat").max_len(50_000);
 /// assert_eq!(config.stream_name, "chat");
-/// assert_eq!(config.session_key_prefix, "sio:session:");
+/// assert_eq!(config.record_key_prefix, "sio:session:");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamsConfig {
@@ -24,15 +24,15 @@ pub struct StreamsConfig {
     pub read_count: usize,
     /// How long one `XREAD` waits for new entries (node's `blockTimeInMs`), 5 s by default.
     pub block: Duration,
-    /// The prefix of the key a lost session is kept under, followed by its private id (node's
-    /// `sessionKeyPrefix`), `sio:session:` by default.
-    pub session_key_prefix: String,
-    /// The most `XRANGE` calls one recovery makes (100 by default, as node): a session whose
+    /// The prefix of the key a recovery record is kept under, followed by its private id
+    /// (node's `sessionKeyPrefix`), `sio:session:` by default.
+    pub record_key_prefix: String,
+    /// The most `XRANGE` calls one recovery makes (100 by default, as node): a socket whose
     /// missed entries are not all read by then is not recovered.
     pub max_restore_reads: usize,
-    /// Broadcasts and sessions waiting to be written to Redis (1024 by default); beyond, a
-    /// broadcast reaches this node's sockets only, without an offset, and a session is not
-    /// kept.
+    /// Broadcasts and recovery records waiting to be written to Redis (1024 by default);
+    /// beyond, a broadcast reaches this node's sockets only, without an offset, and a record
+    /// is not kept.
     pub queue: usize,
 }
 
@@ -43,7 +43,7 @@ impl Default for StreamsConfig {
             max_len: 10_000,
             read_count: 100,
             block: Duration::from_secs(5),
-            session_key_prefix: "sio:session:".into(),
+            record_key_prefix: "sio:session:".into(),
             max_restore_reads: 100,
             queue: 1024,
         }
@@ -63,9 +63,15 @@ impl StreamsConfig {
         self
     }
 
-    /// Sets the prefix of the session keys.
-    pub fn session_key_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.session_key_prefix = prefix.into();
+    /// Sets the prefix of the recovery record keys (node's `sessionKeyPrefix`).
+    pub fn record_key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.record_key_prefix = prefix.into();
         self
+    }
+
+    /// The former name of [`record_key_prefix`](Self::record_key_prefix).
+    #[deprecated(note = "renamed `record_key_prefix`")]
+    pub fn session_key_prefix(self, prefix: impl Into<String>) -> Self {
+        self.record_key_prefix(prefix)
     }
 }

@@ -7,8 +7,8 @@ mod config;
 mod entry;
 mod held;
 mod reader;
+mod record;
 mod restore;
-mod session;
 mod writer;
 
 use std::collections::HashMap;
@@ -23,16 +23,16 @@ pub use config::StreamsConfig;
 
 use crate::RedisCluster;
 use crate::connection::Commands;
-use crate::error::err;
+use crate::servers::Servers;
 use writer::Job;
 
 /// This node on a Redis stream: every broadcast is an entry of the stream
 /// ([`StreamsConfig::stream_name`]), read back by every node, and its entry id is the offset
-/// connection state recovery gives the client; a lost session is one key per private id, with
+/// connection state recovery gives the client; a recovery record is one key per private id, with
 /// an expiry. A client whose connection dropped can so come back to any node. Give
 /// [`adapters`](Self::adapters) to the server builder, with recovery on.
 ///
-/// Entries, their fields (`uid`, `nsp`, `type`, `data`) and session keys are those of node's
+/// Entries, their fields (`uid`, `nsp`, `type`, `data`) and record keys are those of node's
 /// `@socket.io/redis-streams-adapter` 0.3 with its defaults. The other cluster operations
 /// (acks of broadcasts, `fetch_sockets`, `join`/`leave`/`disconnect` on selections,
 /// `server_count`) go through the [`RedisCluster`] it is made from, among fastsio nodes.
@@ -53,7 +53,7 @@ use writer::Job;
 /// ```
 ///
 /// Failures: with Redis down, broadcasts reach this node's sockets only, without an offset
-/// (after the request timeout at most), sessions are not kept and recoveries fail (the client
+/// (after the request timeout at most), recovery records are not kept and recoveries fail (the client
 /// connects afresh); the reader reconnects on its own and goes on from the last entry it read.
 /// Waiting writes are capped ([`StreamsConfig::queue`]).
 #[derive(Clone)]
@@ -84,16 +84,18 @@ impl Shared {
 }
 
 impl RedisStreams {
-    /// Follows the stream on the Redis `cluster` uses, under `cluster`'s uid (must run inside
-    /// a tokio runtime: it starts the reader and writer tasks). Fails only on a malformed URL.
+    /// Follows the stream on the Redis `cluster` uses (a server or a Redis Cluster, where the
+    /// stream and each session key live on the master of their slot), under `cluster`'s uid
+    /// (must run inside a tokio runtime: it starts the reader and writer tasks). Fails only on
+    /// a malformed URL.
     pub fn new(
         cluster: &RedisCluster,
         config: StreamsConfig,
     ) -> Result<RedisStreams, AdapterError> {
         let settings = &cluster.inner.node.config;
-        let client = redis::Client::open(settings.url.as_str()).map_err(err)?;
+        let servers = Servers::open(settings)?;
         let uid = cluster.uid().to_string();
-        let commands = Arc::new(Commands::new(client.clone(), settings.request_timeout));
+        let commands = Arc::new(Commands::new(servers.clone(), settings.request_timeout));
         let shared = Arc::new(Shared {
             jobs: writer::start(commands.clone(), &config, uid.clone()),
             commands,
@@ -102,7 +104,7 @@ impl RedisStreams {
             reading: AtomicBool::new(false),
             config,
         });
-        reader::start(client, Arc::downgrade(&shared), &shared.config);
+        reader::start(servers, Arc::downgrade(&shared), &shared.config);
         Ok(RedisStreams {
             cluster: cluster.clone(),
             shared,

@@ -1,18 +1,19 @@
-//! Recovering a session: take it (`GETDEL`), check that its offset is still in the stream,
-//! then read the entries after it (`XRANGE`, a bounded number of bounded batches) and keep
-//! the broadcasts the session would have received.
+//! Restoring a recovery record: take it (`GETDEL`), check that its offset is still in the
+//! stream, then read the entries after it (`XRANGE`, a bounded number of bounded batches) and
+//! keep the broadcasts its socket would have received.
 
 use std::sync::Arc;
 
-use fastsio::adapter::{AdapterError, BroadcastOptions, RestoredSession, SessionState};
+use fastsio::adapter::{AdapterError, BroadcastOptions, RecoveryRecord, RestoredRecord};
 use fastsio::engine::Sid;
 use redis::Value;
 
 use super::Shared;
 use super::entry::{is_offset, next_offset, range_reply};
-use super::session;
+use super::record;
+use crate::connection::Routed;
 
-/// Session `pid` of namespace `nsp`, with what it missed after `offset`; `None` when it is
+/// The record of private id `pid` in namespace `nsp`, with what it missed after `offset`; `None` when it is
 /// unknown or expired, its offset left the stream, or its missed entries are more than
 /// [`StreamsConfig::max_restore_reads`](super::StreamsConfig::max_restore_reads) reads.
 pub(crate) async fn restore(
@@ -20,17 +21,27 @@ pub(crate) async fn restore(
     nsp: String,
     pid: Sid,
     offset: String,
-) -> Result<Option<RestoredSession>, AdapterError> {
+) -> Result<Option<RestoredRecord>, AdapterError> {
     if !is_offset(&offset) {
         return Ok(None);
     }
     let stream = &shared.config.stream_name;
-    let key = format!("{}{}", shared.config.session_key_prefix, pid.as_str());
-    let mut pipe = redis::pipe();
-    pipe.cmd("GETDEL").arg(&key);
-    pipe.cmd("XRANGE").arg(stream).arg(&offset).arg(&offset);
-    let (state, at): (Option<Vec<u8>>, Value) = shared.commands.pipeline_query(&pipe).await?;
-    let Some(state) = state.as_deref().and_then(session::decode) else {
+    let key = format!("{}{}", shared.config.record_key_prefix, pid.as_str());
+    let mut take = redis::cmd("GETDEL");
+    take.arg(&key);
+    let mut find = redis::cmd("XRANGE");
+    find.arg(stream).arg(&offset).arg(&offset);
+    let cmds = [
+        Routed::new(key.as_bytes(), take),
+        Routed::new(stream.as_bytes(), find),
+    ];
+    let mut replies = shared.commands.batch(&cmds).await?.into_iter();
+    let (record, at) = (replies.next(), replies.next().unwrap_or(Value::Nil));
+    let record = match record {
+        Some(Value::BulkString(record)) => Some(record),
+        _ => None,
+    };
+    let Some(record) = record.as_deref().and_then(record::decode) else {
         return Ok(None);
     };
     if range_reply(&at).is_empty() {
@@ -54,21 +65,21 @@ pub(crate) async fn restore(
             if entry.nsp.as_deref() == Some(nsp.as_str())
                 && let Some((packet, opts)) = entry.broadcast()
                 && !opts.volatile
-                && includes(&state, &opts)
+                && includes(&record, &opts)
             {
                 missed.push(packet);
             }
             from = entry.id;
         }
         if read < count {
-            return Ok(Some(RestoredSession { state, missed }));
+            return Ok(Some(RestoredRecord { record, missed }));
         }
     }
     Ok(None)
 }
 
-/// Whether a broadcast with these options was for the session's socket.
-fn includes(session: &SessionState, opts: &BroadcastOptions) -> bool {
-    let member = |rooms: &[fastsio::Room]| rooms.iter().any(|r| session.rooms.contains(r));
+/// Whether a broadcast with these options was for the record's socket.
+fn includes(record: &RecoveryRecord, opts: &BroadcastOptions) -> bool {
+    let member = |rooms: &[fastsio::Room]| rooms.iter().any(|r| record.rooms.contains(r));
     (opts.rooms.is_empty() || member(&opts.rooms)) && !member(&opts.except)
 }

@@ -288,6 +288,19 @@ mod tests {
     }
 
     #[test]
+    fn floats_keep_their_shortest_text_through_a_round() {
+        // Without an exact float parser, this one came back one unit in the last place off.
+        for json in ["[-8.344026969402256e-308]", "[0.1,1e+300,-0.0,5e-324]"] {
+            let mut mp = Vec::new();
+            transcode_json(json, &[], &mut mp).unwrap();
+            let (mut back, mut bins) = (Vec::new(), Vec::new());
+            let mp = Bytes::from(mp);
+            crate::sio::msgpack::transcode_value(&mp, 0, &mut back, &mut bins, 0).unwrap();
+            assert_eq!(std::str::from_utf8(&back).unwrap(), json);
+        }
+    }
+
+    #[test]
     fn refuses_what_is_not_an_encoded_packet() {
         assert!(encode(&text(PacketKind::Event, "/", None, "[1,")).is_err());
         let not_a_packet = EncodedPacket {

@@ -1,5 +1,5 @@
-//! What connection state recovery keeps: [`SessionState`] (a disconnected socket),
-//! [`RestoredSession`] (that state with the packets it missed), [`Recipients`] (who a stored
+//! What connection state recovery keeps: [`RecoveryRecord`] (a disconnected socket),
+//! [`RestoredRecord`] (that record with the packets it missed), [`Recipients`] (who a stored
 //! packet was for) and [`Stored`] (who sends it).
 
 use crate::engine::Sid;
@@ -8,9 +8,11 @@ use crate::room::Room;
 
 use super::BroadcastOptions;
 
-/// A socket that lost its connection, kept so that it can come back.
+/// A socket that lost its connection, kept so that it can come back (node socket.io calls it
+/// the "session" of connection state recovery; fastsio keeps that word for
+/// [`Session<T>`](crate::extract::Session) values).
 #[derive(Debug, Clone)]
-pub struct SessionState {
+pub struct RecoveryRecord {
     /// The socket id, given back to the socket that recovers it.
     pub sid: Sid,
     /// The private session id the client proves its identity with.
@@ -22,12 +24,12 @@ pub struct SessionState {
     pub extensions: http::Extensions,
 }
 
-/// A session found again, with the packets its socket missed, oldest first (each already
-/// carries its offset as last argument).
+/// A recovery record found again, with the packets its socket missed, oldest first (each
+/// already carries its offset as last argument).
 #[derive(Debug, Clone)]
-pub struct RestoredSession {
-    /// The session as it was.
-    pub state: SessionState,
+pub struct RestoredRecord {
+    /// The record as it was persisted.
+    pub record: RecoveryRecord,
     /// What it missed.
     pub missed: Vec<EncodedPacket>,
 }

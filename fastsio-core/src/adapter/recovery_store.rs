@@ -1,16 +1,16 @@
-//! [`MemorySessionStore`]: connection state recovery in memory, for one namespace on one node.
+//! [`MemoryRecoveryStore`]: connection state recovery in memory, for one namespace on one node.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::{Recipients, RestoredSession, SessionState};
+use super::{Recipients, RecoveryRecord, RestoredRecord};
 use crate::engine::Sid;
 use crate::protocol::EncodedPacket;
 use crate::recovery::RecoveryConfig;
 use crate::room::Room;
 
-/// Disconnected sessions and the packets emitted since, bounded by
+/// Recovery records of disconnected sockets and the packets emitted since, bounded by
 /// [`RecoveryConfig::max_disconnection_duration`] and its count and size caps.
 ///
 /// Offsets are a counter, sent as decimal strings. Nothing runs in the background: what
@@ -18,7 +18,7 @@ use crate::room::Room;
 /// costs O(what is dropped)). [`LocalAdapter`](super::LocalAdapter) uses it; a cluster adapter
 /// may too, for what stays on its node.
 #[derive(Debug)]
-pub struct MemorySessionStore {
+pub struct MemoryRecoveryStore {
     config: RecoveryConfig,
     inner: Mutex<Inner>,
 }
@@ -28,8 +28,8 @@ struct Inner {
     next_offset: u64,
     packets: VecDeque<StoredPacket>,
     bytes: usize,
-    sessions: HashMap<Sid, (SessionState, Instant)>,
-    /// Sessions in the order they were persisted (so in expiry order), possibly stale.
+    records: HashMap<Sid, (RecoveryRecord, Instant)>,
+    /// Records in the order they were persisted (so in expiry order), possibly stale.
     expiry: VecDeque<(Instant, Sid)>,
 }
 
@@ -49,21 +49,21 @@ enum StoredRecipients {
 }
 
 impl StoredRecipients {
-    fn include(&self, session: &SessionState) -> bool {
+    fn include(&self, record: &RecoveryRecord) -> bool {
         match self {
-            StoredRecipients::Socket(sid) => *sid == session.sid,
+            StoredRecipients::Socket(sid) => *sid == record.sid,
             StoredRecipients::Rooms { rooms, except } => {
-                (rooms.is_empty() || rooms.iter().any(|r| session.rooms.contains(r)))
-                    && !except.iter().any(|r| session.rooms.contains(r))
+                (rooms.is_empty() || rooms.iter().any(|r| record.rooms.contains(r)))
+                    && !except.iter().any(|r| record.rooms.contains(r))
             }
         }
     }
 }
 
-impl MemorySessionStore {
+impl MemoryRecoveryStore {
     /// An empty store with these limits.
     pub fn new(config: RecoveryConfig) -> Self {
-        MemorySessionStore {
+        MemoryRecoveryStore {
             config,
             inner: Mutex::new(Inner::default()),
         }
@@ -114,33 +114,33 @@ impl MemorySessionStore {
         packet
     }
 
-    /// Keeps a disconnected socket's state until it comes back or expires.
-    pub fn persist(&self, session: SessionState) {
+    /// Keeps a disconnected socket's record until it comes back or expires.
+    pub fn persist(&self, record: RecoveryRecord) {
         let now = Instant::now();
         let mut inner = self.lock();
-        self.drop_expired_sessions(&mut inner, now);
-        while inner.sessions.len() >= self.config.max_sessions {
+        self.drop_expired_records(&mut inner, now);
+        while inner.records.len() >= self.config.max_records {
             let Some((at, pid)) = inner.expiry.pop_front() else {
                 break;
             };
-            remove_if_persisted_at(&mut inner.sessions, pid, at);
+            remove_if_persisted_at(&mut inner.records, pid, at);
         }
-        if self.config.max_sessions == 0 {
+        if self.config.max_records == 0 {
             return;
         }
-        inner.expiry.push_back((now, session.pid));
-        inner.sessions.insert(session.pid, (session, now));
+        inner.expiry.push_back((now, record.pid));
+        inner.records.insert(record.pid, (record, now));
     }
 
-    /// Takes the session `pid` back with the packets it missed after `offset`: `None` when the
-    /// session is unknown or expired, or when the offset is not one this store gave or some
+    /// Takes the record of private id `pid` back with the packets it missed after `offset`: `None` when the
+    /// record is unknown or expired, or when the offset is not one this store gave or some
     /// packet after it was already dropped (what the client missed cannot be told then).
-    pub fn restore(&self, pid: Sid, offset: &str) -> Option<RestoredSession> {
+    pub fn restore(&self, pid: Sid, offset: &str) -> Option<RestoredRecord> {
         let offset: u64 = offset.parse().ok()?;
         let now = Instant::now();
         let mut inner = self.lock();
-        self.drop_expired_sessions(&mut inner, now);
-        let (state, at) = inner.sessions.remove(&pid)?;
+        self.drop_expired_records(&mut inner, now);
+        let (record, at) = inner.records.remove(&pid)?;
         if self.expired(at, now) || offset >= inner.next_offset {
             return None;
         }
@@ -155,34 +155,34 @@ impl MemorySessionStore {
             .packets
             .iter()
             .skip_while(|p| p.offset <= offset)
-            .filter(|p| p.to.include(&state))
+            .filter(|p| p.to.include(&record))
             .map(|p| p.packet.clone())
             .collect();
-        Some(RestoredSession { state, missed })
+        Some(RestoredRecord { record, missed })
     }
 
-    fn drop_expired_sessions(&self, inner: &mut Inner, now: Instant) {
+    fn drop_expired_records(&self, inner: &mut Inner, now: Instant) {
         while let Some(&(at, pid)) = inner.expiry.front() {
             if !self.expired(at, now) {
                 break;
             }
             inner.expiry.pop_front();
-            remove_if_persisted_at(&mut inner.sessions, pid, at);
+            remove_if_persisted_at(&mut inner.records, pid, at);
         }
     }
 }
 
-/// Removes session `pid` unless it was persisted again since `at` (its entry is newer).
+/// Removes record `pid` unless it was persisted again since `at` (its entry is newer).
 fn remove_if_persisted_at(
-    sessions: &mut HashMap<Sid, (SessionState, Instant)>,
+    records: &mut HashMap<Sid, (RecoveryRecord, Instant)>,
     pid: Sid,
     at: Instant,
 ) {
-    if sessions
+    if records
         .get(&pid)
         .is_some_and(|(_, persisted)| *persisted == at)
     {
-        sessions.remove(&pid);
+        records.remove(&pid);
     }
 }
 
@@ -197,11 +197,11 @@ mod tests {
         EncodedPacket::event("/", "e", None, &n, Vec::new()).unwrap()
     }
 
-    fn session(rooms: &[&str]) -> SessionState {
+    fn record(rooms: &[&str]) -> RecoveryRecord {
         let sid = Sid::new();
         let mut all: Vec<Room> = rooms.iter().map(|r| Room::from(*r)).collect();
         all.push(Room::from(sid.as_str()));
-        SessionState {
+        RecoveryRecord {
             sid,
             pid: Sid::new(),
             rooms: all,
@@ -209,14 +209,14 @@ mod tests {
         }
     }
 
-    fn texts(restored: &RestoredSession) -> Vec<&str> {
+    fn texts(restored: &RestoredRecord) -> Vec<&str> {
         restored.missed.iter().map(|p| &*p.text).collect()
     }
 
     #[test]
-    fn replays_what_the_session_would_have_received_in_order() {
-        let store = MemorySessionStore::new(RecoveryConfig::default());
-        let s = session(&["a"]);
+    fn replays_what_the_socket_would_have_received_in_order() {
+        let store = MemoryRecoveryStore::new(RecoveryConfig::default());
+        let s = record(&["a"]);
         let first = store.store(event(0), Recipients::Socket(s.sid));
         assert_eq!(&*first.text, r#"42["e",0,"0"]"#);
         store.persist(s.clone());
@@ -242,14 +242,14 @@ mod tests {
         );
         store.store(event(6), Recipients::Socket(s.sid));
         let restored = store.restore(s.pid, "0").unwrap();
-        assert_eq!(restored.state.sid, s.sid);
+        assert_eq!(restored.record.sid, s.sid);
         assert_eq!(
             texts(&restored),
             [r#"42["e",1,"1"]"#, r#"42["e",5,"5"]"#, r#"42["e",6,"6"]"#]
         );
         assert!(
             store.restore(s.pid, "0").is_none(),
-            "a session is restored once"
+            "a record is restored once"
         );
     }
 
@@ -259,8 +259,8 @@ mod tests {
             max_packets: 2,
             ..RecoveryConfig::default()
         };
-        let store = MemorySessionStore::new(config);
-        let s = session(&[]);
+        let store = MemoryRecoveryStore::new(config);
+        let s = record(&[]);
         for n in 0..4 {
             store.store(event(n), Recipients::Socket(s.sid));
         }
@@ -277,22 +277,22 @@ mod tests {
     }
 
     #[test]
-    fn sessions_expire_and_are_capped() {
-        let expired = MemorySessionStore::new(RecoveryConfig {
+    fn records_expire_and_are_capped() {
+        let expired = MemoryRecoveryStore::new(RecoveryConfig {
             max_disconnection_duration: Duration::ZERO,
             ..RecoveryConfig::default()
         });
-        let s = session(&[]);
+        let s = record(&[]);
         expired.store(event(0), Recipients::Socket(s.sid));
         expired.persist(s.clone());
         std::thread::sleep(Duration::from_millis(2));
         assert!(expired.restore(s.pid, "0").is_none());
 
-        let capped = MemorySessionStore::new(RecoveryConfig {
-            max_sessions: 1,
+        let capped = MemoryRecoveryStore::new(RecoveryConfig {
+            max_records: 1,
             ..RecoveryConfig::default()
         });
-        let (a, b) = (session(&[]), session(&[]));
+        let (a, b) = (record(&[]), record(&[]));
         capped.store(event(0), Recipients::Socket(a.sid));
         capped.persist(a.clone());
         capped.persist(b.clone());

@@ -1,30 +1,30 @@
-//! A lost session under its Redis key: base64 msgpack of `{sid, pid, rooms, data}`, as node's
-//! `@socket.io/redis-streams-adapter` keeps it. Session values are Rust values and stay
-//! behind (`data` is nil); a session node wrote (its ids are not in fastsio's format) does
-//! not restore here.
+//! A recovery record under its Redis key: base64 msgpack of `{sid, pid, rooms, data}`, as
+//! node's `@socket.io/redis-streams-adapter` keeps its sessions. Session values are Rust values
+//! and stay behind (`data` is nil); a record node wrote (its ids are not in fastsio's format)
+//! does not restore here.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use fastsio::Room;
-use fastsio::adapter::SessionState;
+use fastsio::adapter::RecoveryRecord;
 use rmpv::Value as Mp;
 
 use crate::wire::{encode_mp, map};
 
-/// The value a session is kept as.
-pub(crate) fn encode(session: &SessionState) -> String {
-    let rooms = session.rooms.iter().map(|r| Mp::from(&**r)).collect();
+/// The value a record is kept as.
+pub(crate) fn encode(record: &RecoveryRecord) -> String {
+    let rooms = record.rooms.iter().map(|r| Mp::from(&**r)).collect();
     let value = map(vec![
-        ("sid", Mp::from(session.sid.as_str())),
-        ("pid", Mp::from(session.pid.as_str())),
+        ("sid", Mp::from(record.sid.as_str())),
+        ("pid", Mp::from(record.pid.as_str())),
         ("rooms", Mp::Array(rooms)),
         ("data", Mp::Nil),
     ]);
     BASE64.encode(encode_mp(&value))
 }
 
-/// A session read back; `None` when malformed or not one of fastsio's.
-pub(crate) fn decode(value: &[u8]) -> Option<SessionState> {
+/// A record read back; `None` when malformed or not one of fastsio's.
+pub(crate) fn decode(value: &[u8]) -> Option<RecoveryRecord> {
     let bytes = BASE64.decode(value).ok()?;
     let Mp::Map(fields) = rmpv::decode::read_value(&mut bytes.as_slice()).ok()? else {
         return None;
@@ -42,7 +42,7 @@ pub(crate) fn decode(value: &[u8]) -> Option<SessionState> {
             .collect(),
         _ => return None,
     };
-    Some(SessionState {
+    Some(RecoveryRecord {
         sid: field("sid")?.as_str()?.parse().ok()?,
         pid: field("pid")?.as_str()?.parse().ok()?,
         rooms,
@@ -57,18 +57,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_session_keeps_its_ids_and_rooms() {
+    fn a_record_keeps_its_ids_and_rooms() {
         let sid = Sid::new();
-        let session = SessionState {
+        let record = RecoveryRecord {
             sid,
             pid: Sid::new(),
             rooms: vec![Room::from(sid.as_str()), Room::from("r")],
             extensions: http::Extensions::new(),
         };
-        let back = decode(encode(&session).as_bytes()).unwrap();
+        let back = decode(encode(&record).as_bytes()).unwrap();
         assert_eq!(
             (back.sid, back.pid, back.rooms),
-            (session.sid, session.pid, session.rooms)
+            (record.sid, record.pid, record.rooms)
         );
         assert!(decode(b"not base64!").is_none());
         assert!(decode(BASE64.encode(b"\x01").as_bytes()).is_none());
