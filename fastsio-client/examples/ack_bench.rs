@@ -21,7 +21,12 @@ fn cpu() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // After the name: state is field 0, utime 11, stime 12.
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
@@ -41,7 +46,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let url = args.get(1).map_or("http://127.0.0.1:3000", String::as_str);
     let acks: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(20_000);
-    let concurrency: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(10).max(1);
+    let concurrency: usize = args
+        .get(3)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10)
+        .max(1);
     let idle: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(200);
     let timeout = Duration::from_secs(10);
 
