@@ -7,10 +7,13 @@ use serde_json::Value;
 /// Why the Engine.IO connection could not be opened or broke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineError {
-    /// The URL is not an `http://` or `ws://` URL with a host.
+    /// The URL is not an `http(s)://` or `ws(s)://` URL with a host (or is `https` without the
+    /// `tls` feature).
     InvalidUrl(String),
     /// TCP, HTTP or WebSocket failed.
     Io(String),
+    /// The TLS handshake failed (an untrusted certificate, say).
+    Tls(String),
     /// The server answered with an HTTP error status.
     Status(u16, String),
     /// The server sent something that is not Engine.IO v4.
@@ -26,6 +29,7 @@ impl fmt::Display for EngineError {
         match self {
             EngineError::InvalidUrl(u) => write!(f, "invalid url: {u}"),
             EngineError::Io(e) => write!(f, "connection failed: {e}"),
+            EngineError::Tls(e) => write!(f, "TLS failed: {e}"),
             EngineError::Status(code, body) => write!(f, "HTTP {code}: {body}"),
             EngineError::Protocol(e) => write!(f, "protocol error: {e}"),
             EngineError::TooLarge(n) => write!(f, "message of {n} bytes or more is over the limit"),

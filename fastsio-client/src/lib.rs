@@ -9,11 +9,11 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use fastsio::prelude::*;
-//! use fastsio_client::Socket;
+//! use fastsio_client::{ServerEvent, Socket};
 //! use serde::{Deserialize, Serialize};
 //!
-//! // Shared with the server: the wire name and the ack type travel with the type.
+//! // Shared with the server (which derives `fastsio::ServerEvent`, the same trait): the wire
+//! // name and the ack type travel with the type.
 //! #[derive(Serialize, Deserialize, ServerEvent)]
 //! #[server_event("welcome")]
 //! struct Welcome { name: String, sid: String }
@@ -45,6 +45,7 @@
 #![warn(missing_docs)]
 
 mod backoff;
+mod connector;
 mod engine;
 mod error;
 mod event;
@@ -55,8 +56,19 @@ mod socket;
 pub mod testing;
 
 pub use backoff::Reconnection;
+pub use connector::{Connecting, Connector, Stream, TcpConnector};
 pub use error::{AckError, ConnectError, EmitError, EngineError};
 pub use event::RawEvent;
+/// `#[derive(ServerEvent)]` with `#[server_event("name", ack = Type)]`: the same derive as
+/// `fastsio::ServerEvent`, for crates that use the client alone.
+pub use fastsio_macros::ClientServerEvent as ServerEvent;
+pub use fastsio_protocol::ServerEvent;
+pub use fastsio_protocol::sio::Parser;
 pub use manager::{Manager, ManagerBuilder, Transport};
 pub use reason::DisconnectReason;
 pub use socket::{Socket, SocketBuilder, Status};
+
+/// The TLS library (`https://`, `wss://`), to build a [`rustls::ClientConfig`] for
+/// [`ManagerBuilder::tls_config`].
+#[cfg(feature = "tls")]
+pub use rustls;

@@ -7,8 +7,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use fastsio_protocol::eio::{Frame, Str};
 use fastsio_protocol::sio::{
-    Completion, EncodedPacket, Header, Packet, PacketKind, PartialBinary, decode_from_server,
-    encode,
+    Completion, EncodedPacket, Header, Packet, PacketKind, Parser, PartialBinary,
+    decode_from_server, encode,
 };
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Uri};
@@ -18,7 +18,8 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use crate::backoff::Reconnection;
-use crate::engine::{self, CloseCause, Endpoint, EngineConfig, EngineEvent, EngineLink};
+use crate::connector::{Connector, TcpConnector};
+use crate::engine::{self, CloseCause, Dialer, Endpoint, EngineConfig, EngineEvent, EngineLink};
 use crate::error::{ConnectError, EngineError};
 use crate::reason::DisconnectReason;
 use crate::socket::{SocketBuilder, SocketInner};
@@ -43,6 +44,7 @@ pub(crate) struct ManagerConfig {
     pub max_buffered: usize,
     pub max_attachments: usize,
     pub queue: usize,
+    pub parser: Parser,
 }
 
 enum Command {
@@ -73,7 +75,8 @@ pub struct Manager {
 }
 
 impl Manager {
-    /// Configures a connection to the server at `url` (`http://host:port`; `ws://` works too).
+    /// Configures a connection to the server at `url` (`http://host:port`; `ws://` works too;
+    /// `https://` and `wss://` with the `tls` feature, on by default).
     pub fn builder(url: &str) -> ManagerBuilder {
         ManagerBuilder {
             url: url.to_string(),
@@ -88,6 +91,10 @@ impl Manager {
             max_buffered: 1024,
             max_attachments: 10,
             queue: 4096,
+            parser: Parser::Json,
+            connector: Arc::new(TcpConnector),
+            #[cfg(feature = "tls")]
+            tls_config: None,
             error: None,
         }
     }
@@ -140,6 +147,10 @@ pub struct ManagerBuilder {
     max_buffered: usize,
     max_attachments: usize,
     queue: usize,
+    parser: Parser,
+    connector: Arc<dyn Connector>,
+    #[cfg(feature = "tls")]
+    tls_config: Option<Arc<rustls::ClientConfig>>,
     error: Option<EngineError>,
 }
 
@@ -219,17 +230,97 @@ impl ManagerBuilder {
         self
     }
 
+    /// The Socket.IO parser: [`Parser::Json`] (the default, every server's), or, with the
+    /// `msgpack` feature, `Parser::MsgPack` for servers using `socket.io-msgpack-parser`
+    /// (fastsio's `Parser::MsgPack`, node's `parser: require("socket.io-msgpack-parser")`).
+    /// It must match the server's.
+    pub fn parser(mut self, parser: Parser) -> Self {
+        self.parser = parser;
+        self
+    }
+
+    /// How to open streams to the server (default [`TcpConnector`]).
+    pub fn connector(self, connector: impl Connector) -> Self {
+        self.connector_arc(Arc::new(connector))
+    }
+
+    /// [`connector`](Self::connector), shared.
+    pub fn connector_arc(mut self, connector: Arc<dyn Connector>) -> Self {
+        self.connector = connector;
+        self
+    }
+
+    /// The TLS settings for `https://` and `wss://` URLs: which roots to trust (your own CA, a
+    /// self-signed certificate), client certificates, ALPN. The default trusts the Mozilla
+    /// roots of `webpki-roots`, with rustls' ring provider.
+    ///
+    /// ```no_run
+    /// # fn run(ca_der: Vec<u8>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use fastsio_client::Manager;
+    /// use fastsio_client::rustls::{ClientConfig, RootCertStore, crypto::ring};
+    ///
+    /// let mut roots = RootCertStore::empty();
+    /// roots.add(ca_der.into())?;
+    /// let tls = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+    ///     .with_safe_default_protocol_versions()?
+    ///     .with_root_certificates(roots)
+    ///     .with_no_client_auth();
+    /// let manager = Manager::builder("https://localhost:3443").tls_config(Arc::new(tls)).build()?;
+    /// # let _ = manager; Ok(()) }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.tls_config = Some(config);
+        self
+    }
+
+    /// The dialer for `url`: TLS on top of the connector when the URL is secure.
+    fn dialer(&mut self, url: &Uri) -> Result<Dialer, EngineError> {
+        let connector = self.connector.clone();
+        if !Endpoint::is_secure(url) {
+            return Ok(Dialer {
+                connector,
+                #[cfg(feature = "tls")]
+                tls: None,
+            });
+        }
+        #[cfg(feature = "tls")]
+        {
+            let host = url.host().unwrap_or_default();
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let server_name = rustls::pki_types::ServerName::try_from(host.to_string())
+                .map_err(|e| EngineError::InvalidUrl(format!("{url}: {e}")))?;
+            let config = match self.tls_config.take() {
+                Some(config) => config,
+                None => default_tls_config()?,
+            };
+            Ok(Dialer {
+                connector,
+                tls: Some(engine::Tls {
+                    connector: tokio_rustls::TlsConnector::from(config),
+                    server_name,
+                }),
+            })
+        }
+        #[cfg(not(feature = "tls"))]
+        Err(EngineError::InvalidUrl(format!(
+            "{url}: https and wss need fastsio-client's `tls` feature"
+        )))
+    }
+
     /// Checks the configuration and starts the manager's task (needs a tokio runtime). It
     /// connects when a socket does.
-    pub fn build(self) -> Result<Manager, EngineError> {
-        if let Some(e) = self.error {
+    pub fn build(mut self) -> Result<Manager, EngineError> {
+        if let Some(e) = self.error.take() {
             return Err(e);
         }
         let url: Uri = self
             .url
             .parse()
             .map_err(|_| EngineError::InvalidUrl(self.url.clone()))?;
-        let endpoint = Endpoint::parse(&url, &self.path, &self.query)?;
+        let dialer = self.dialer(&url)?;
+        let endpoint = Endpoint::parse(&url, &self.path, &self.query, dialer)?;
         let polling = self.transports.first() == Some(&Transport::Polling);
         let websocket = self.transports.contains(&Transport::WebSocket);
         if !polling && !websocket {
@@ -256,6 +347,7 @@ impl ManagerBuilder {
             max_buffered: self.max_buffered,
             max_attachments: self.max_attachments,
             queue: self.queue,
+            parser: self.parser,
         });
         let (commands, rx) = mpsc::unbounded_channel();
         let task = Task {
@@ -269,6 +361,32 @@ impl ManagerBuilder {
         tokio::spawn(task.run(rx));
         Ok(Manager { config, commands })
     }
+}
+
+/// Sends a packet's frames in the parser's format.
+async fn send_packet(engine: &mpsc::Sender<Frame>, parser: Parser, packet: EncodedPacket) {
+    match parser.wire(&packet) {
+        Ok(wire) => {
+            for frame in wire.frames() {
+                let _ = engine.send(frame).await;
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "packet not encodable with the parser"),
+    }
+}
+
+/// Trusts the Mozilla roots (`webpki-roots`), with rustls' ring provider.
+#[cfg(feature = "tls")]
+fn default_tls_config() -> Result<Arc<rustls::ClientConfig>, EngineError> {
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| EngineError::Tls(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 /// The manager's task: owns the connection and routes packets to sockets.
@@ -347,10 +465,12 @@ impl Task {
                 ns: &socket.ns,
                 id: None,
             };
-            let _ = engine
-                .tx
-                .send(Frame::Text(encode(header, "", Vec::new()).text))
-                .await;
+            send_packet(
+                &engine.tx,
+                self.config.parser,
+                encode(header, "", Vec::new()),
+            )
+            .await;
         }
         socket
             .disconnected(DisconnectReason::ClientDisconnect)
@@ -370,7 +490,7 @@ impl Task {
             id: None,
         };
         let packet: EncodedPacket = encode(header, &socket.connect_payload(), Vec::new());
-        let _ = engine.tx.send(Frame::Text(packet.text)).await;
+        send_packet(&engine.tx, self.config.parser, packet).await;
     }
 
     /// One connection attempt (the first, or a reconnection).
@@ -442,6 +562,11 @@ impl Task {
     }
 
     async fn text(&mut self, text: Str) {
+        if self.config.parser != Parser::Json {
+            return self
+                .parse_error("text message with the msgpack parser")
+                .await;
+        }
         if self.partial.is_some() {
             return self
                 .parse_error("text packet while attachments were expected")
@@ -455,6 +580,14 @@ impl Task {
     }
 
     async fn binary(&mut self, data: Bytes) {
+        #[cfg(feature = "msgpack")]
+        if self.config.parser == Parser::MsgPack {
+            use fastsio_protocol::sio::msgpack;
+            return match msgpack::decode_from_server(data, self.config.max_attachments) {
+                Ok((packet, attachments)) => self.packet(packet, attachments).await,
+                Err(e) => self.parse_error(&e.to_string()).await,
+            };
+        }
         let Some(partial) = self.partial.take() else {
             return self.parse_error("unexpected binary message").await;
         };

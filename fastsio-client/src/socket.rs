@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
-use fastsio_core::handler::ServerEvent;
+use fastsio_protocol::ServerEvent;
 use fastsio_protocol::eio::Frame;
-use fastsio_protocol::sio::{EncodedPacket, EventArgs};
+use fastsio_protocol::sio::{EncodedPacket, EventArgs, Parser};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -259,7 +259,7 @@ impl SocketInner {
         }
         if let Some(engine) = st.engine.as_ref().filter(|e| !e.is_closed()) {
             if engine.capacity() > packet.attachments.len() {
-                push_frames(engine, packet);
+                push_frames(engine, self.manager.config().parser, &packet);
                 return Ok(());
             }
             return if volatile {
@@ -310,7 +310,7 @@ impl SocketInner {
             st.pid = pid;
             st.id = Some(sid.into());
             for packet in std::mem::take(&mut st.buffer) {
-                push_frames(&engine, packet);
+                push_frames(&engine, self.manager.config().parser, &packet);
             }
             st.engine = Some(engine);
         }
@@ -397,12 +397,16 @@ impl SocketInner {
     }
 }
 
-/// Queues a packet's frames (the caller checked the capacity; holding the state lock keeps a
-/// packet's frames together).
-fn push_frames(engine: &mpsc::Sender<Frame>, packet: EncodedPacket) {
-    let _ = engine.try_send(Frame::Text(packet.text));
-    for attachment in packet.attachments {
-        let _ = engine.try_send(Frame::Binary(attachment));
+/// Queues a packet's frames in the parser's format (the caller checked the capacity; holding
+/// the state lock keeps a packet's frames together).
+fn push_frames(engine: &mpsc::Sender<Frame>, parser: Parser, packet: &EncodedPacket) {
+    match parser.wire(packet) {
+        Ok(wire) => {
+            for frame in wire.frames() {
+                let _ = engine.try_send(frame);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "packet not encodable with the parser"),
     }
 }
 

@@ -1,5 +1,7 @@
-//! A test client for fastsio apps, like FastAPI's `TestClient`: serve an [`Io`] on a loopback
-//! port, connect to it, and assert on what arrives.
+//! A test client for fastsio apps, like FastAPI's `TestClient`: serve an app's tower service
+//! (`io.service()`) on a loopback port ([`TestServer::start`]) or in-process, with no port at
+//! all ([`TestServer::in_process`]: HTTP and WebSocket over in-memory pipes), connect to it,
+//! and assert on what arrives.
 //!
 //! ```
 //! use std::time::Duration;
@@ -18,7 +20,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! let io = Server::builder().routes(Routes::new("/").on_connect(greet)).build().unwrap();
-//! let server = TestServer::start(io).await;
+//! let server = TestServer::in_process(io.service());   // or TestServer::start(..).await
 //! let mut client = TestClient::connect(&server, "/").await.unwrap();
 //! let hello: Hello = client.expect_event(Duration::from_secs(5)).await.unwrap();
 //! assert_eq!(hello.to, "you");
@@ -26,68 +28,208 @@
 //! ```
 
 use std::collections::VecDeque;
+use std::error::Error as StdError;
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fastsio_core::Io;
-use fastsio_core::handler::ServerEvent;
+use fastsio_protocol::ServerEvent;
+use http::{Request, Response};
+use hyper::body::{Body, Incoming};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite, duplex};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, watch};
+use tower_service::Service;
 
+use crate::connector::{Connecting, Connector, Stream};
 use crate::error::ConnectError;
 use crate::event::RawEvent;
 use crate::manager::Transport;
 use crate::socket::Socket;
-use crate::{Manager, Reconnection};
+use crate::{Manager, ManagerBuilder, Reconnection};
 
-/// An [`Io`] served on 127.0.0.1 with a free port, until dropped.
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// A server's HTTP service (`io.service()`, or an axum router with `io.layer()`) served on
+/// 127.0.0.1 with a free port, or in-process, until dropped: then it stops accepting and
+/// closes its HTTP connections (WebSocket connections belong to the app once upgraded:
+/// `io.close()` closes them).
 pub struct TestServer {
-    addr: SocketAddr,
-    io: Io,
-    _stop: oneshot::Sender<()>,
+    reach: Reach,
+    _stop: watch::Sender<()>,
+}
+
+/// How clients reach a [`TestServer`].
+enum Reach {
+    Tcp(SocketAddr),
+    InProcess(Arc<dyn Connector>),
+}
+
+/// The size of each in-memory pipe's buffer, per direction.
+const PIPE_BUFFER: usize = 256 * 1024;
+
+/// A [`Connector`] into an in-process server: each stream is one end of an in-memory pipe,
+/// the server serving the other end.
+struct InProcess<S> {
+    service: Mutex<S>,
+    stopped: watch::Receiver<()>,
+}
+
+impl<S, B> Connector for InProcess<S>
+where
+    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    fn connect<'a>(&'a self, _authority: &'a str) -> Connecting<'a> {
+        let service = self
+            .service
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let stopped = self.stopped.clone();
+        Box::pin(async move {
+            if stopped.has_changed().is_err() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionRefused,
+                    "the in-process test server was dropped",
+                ));
+            }
+            let (client, server) = duplex(PIPE_BUFFER);
+            tokio::spawn(serve_connection(server, service, stopped));
+            Ok(Box::new(client) as Box<dyn Stream>)
+        })
+    }
 }
 
 impl TestServer {
-    /// Serves `io` in the background of the current tokio runtime.
-    pub async fn start(io: Io) -> TestServer {
+    /// Serves `service` over HTTP/1.1 (with upgrades, for WebSocket) in the background of the
+    /// current tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// When no loopback port can be bound.
+    pub async fn start<S, B>(service: S) -> TestServer
+    where
+        S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a loopback port");
         let addr = listener
             .local_addr()
             .expect("a bound listener has an address");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let served = io.clone();
+        let (stop, stopped) = watch::channel(());
         tokio::spawn(async move {
-            let _ = served
-                .serve(listener, async {
-                    let _ = stopped.await;
-                })
-                .await;
+            let mut accepting = stopped.clone();
+            loop {
+                let stream = tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(_) => continue,
+                    },
+                    _ = accepting.changed() => return,
+                };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(serve_connection(stream, service.clone(), stopped.clone()));
+            }
         });
         TestServer {
-            addr,
-            io,
+            reach: Reach::Tcp(addr),
             _stop: stop,
         }
     }
 
-    /// Where it listens.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
+    /// Serves `service` in-process, with no port: each connection a client of
+    /// [`manager`](Self::manager) opens (HTTP for polling, or a WebSocket) is an in-memory
+    /// pipe to a task serving `service` over HTTP/1.1. Needs a tokio runtime when clients
+    /// connect.
+    pub fn in_process<S, B>(service: S) -> TestServer
+    where
+        S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        let (stop, stopped) = watch::channel(());
+        let connector = InProcess {
+            service: Mutex::new(service),
+            stopped,
+        };
+        TestServer {
+            reach: Reach::InProcess(Arc::new(connector)),
+            _stop: stop,
+        }
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// Where it listens: `None` in-process.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        match &self.reach {
+            Reach::Tcp(addr) => Some(*addr),
+            Reach::InProcess(_) => None,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, or `http://in-process.test` in-process (reachable only
+    /// through [`manager`](Self::manager)).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match &self.reach {
+            Reach::Tcp(addr) => format!("http://{addr}"),
+            Reach::InProcess(_) => "http://in-process.test".into(),
+        }
     }
 
-    /// The server's handle.
-    pub fn io(&self) -> &Io {
-        &self.io
+    /// A [`Manager`] builder that reaches this server, to configure clients beyond
+    /// [`TestClient`]'s (polling, several namespaces, the msgpack parser).
+    pub fn manager(&self) -> ManagerBuilder {
+        let builder = Manager::builder(&self.url());
+        match &self.reach {
+            Reach::Tcp(_) => builder,
+            Reach::InProcess(connector) => builder.connector_arc(connector.clone()),
+        }
+    }
+}
+
+/// Serves one connection until it ends or the server stops (then gracefully).
+async fn serve_connection<IO, S, B>(stream: IO, service: S, mut stopped: watch::Receiver<()>)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let svc = hyper::service::service_fn(move |req| service.clone().call(req));
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .serve_connection(TokioIo::new(stream), svc)
+        .with_upgrades();
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        _ = stopped.changed() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "test connection ended with an error");
     }
 }
 
@@ -133,7 +275,8 @@ impl TestClient {
         ns: &str,
         auth: Value,
     ) -> Result<TestClient, ConnectError> {
-        let manager = Manager::builder(&server.url())
+        let manager = server
+            .manager()
             .transports([Transport::WebSocket])
             .reconnection(Reconnection::disabled())
             .connect_timeout(Duration::from_secs(10))

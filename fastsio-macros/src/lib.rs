@@ -166,5 +166,14 @@ pub fn router(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_derive(ServerEvent, attributes(server_event))]
 pub fn derive_server_event(input: TokenStream) -> TokenStream {
-    server_event::derive(input.into()).into()
+    server_event::derive(input.into(), quote::quote!(::fastsio::handler::ServerEvent)).into()
+}
+
+/// `#[derive(ServerEvent)]` as `fastsio-client` re-exports it (`fastsio_client::ServerEvent`),
+/// for crates that use the client without the server: the same attribute, implementing the
+/// same trait (`fastsio_protocol::ServerEvent`) through the client's path.
+#[doc(hidden)]
+#[proc_macro_derive(ClientServerEvent, attributes(server_event))]
+pub fn derive_client_server_event(input: TokenStream) -> TokenStream {
+    server_event::derive(input.into(), quote::quote!(::fastsio_client::ServerEvent)).into()
 }

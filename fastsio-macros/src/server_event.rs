@@ -8,8 +8,9 @@ use syn::{DeriveInput, LitStr, Type};
 use crate::args::Errors;
 use crate::names;
 
-/// `#[derive(ServerEvent)]`.
-pub fn derive(input: TokenStream) -> TokenStream {
+/// `#[derive(ServerEvent)]`, implementing the trait at `trait_path` (the facade's or the
+/// client's re-export of `fastsio_protocol::ServerEvent`).
+pub fn derive(input: TokenStream, trait_path: TokenStream) -> TokenStream {
     let input: DeriveInput = match syn::parse2(input) {
         Ok(i) => i,
         Err(e) => return e.to_compile_error(),
@@ -77,7 +78,7 @@ pub fn derive(input: TokenStream) -> TokenStream {
     let errors = errors.into_compile_errors();
     quote! {
         #errors
-        impl #impl_generics ::fastsio::handler::ServerEvent for #ident #ty_generics #where_clause {
+        impl #impl_generics #trait_path for #ident #ty_generics #where_clause {
             const NAME: &'static str = #name;
             type Ack = #ack;
         }

@@ -4,6 +4,8 @@
 //! - [`eio`]: Engine.IO packets and HTTP long-polling payloads (protocol v4, and v3).
 //! - [`sio`]: Socket.IO packets (protocol v5, and v4), the JSON parser with its binary
 //!   placeholders and, with the `msgpack` feature, the msgpack parser.
+//! - [`ServerEvent`]: an event type's wire name and ack type, shared by the server and the
+//!   client.
 //!
 //! Text travels as [`eio::Str`], a UTF-8 string sharing a [`bytes::Bytes`] buffer: decoding
 //! slices the received buffer, and an encoded packet is shared by every connection it goes to.
@@ -22,4 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod eio;
+mod event;
 pub mod sio;
+
+pub use event::ServerEvent;

@@ -1,8 +1,9 @@
 // A node socket.io@4 server for the fastsio-client interop tests, with the same contract as
 // the fastsio server of tests/tests/client_interop.rs. Listens on 127.0.0.1 with a free port
-// and prints {"port": N} on its first line.
+// and prints {"port": N} on its first line. With `--msgpack`, it speaks socket.io-msgpack-parser.
 import http from "node:http";
 import { Server } from "socket.io";
+import msgpackParser from "socket.io-msgpack-parser";
 
 const httpServer = http.createServer();
 const io = new Server(httpServer, {
@@ -11,6 +12,7 @@ const io = new Server(httpServer, {
   pingTimeout: 1000,
   maxHttpBufferSize: 1e6,
   connectionStateRecovery: { maxDisconnectionDuration: 60_000, skipMiddlewares: true },
+  ...(process.argv.includes("--msgpack") ? { parser: msgpackParser } : {}),
 });
 
 io.use((socket, next) => {
@@ -45,12 +47,13 @@ io.on("connection", (socket) => {
   socket.on("tick", (n) => io.to("r").emit("tick", n));
 });
 
-// Control: emits to room "r" of "/" while a test client is away.
+// Control: emits to room "r" of "/" while a test client is away; counts the sockets of "/".
 io.of("/ctl").on("connection", (socket) => {
   socket.on("tick", (n, ack) => {
     io.to("r").emit("tick", n);
     ack();
   });
+  socket.on("count", (ack) => ack(io.of("/").sockets.size));
 });
 
 httpServer.listen(0, "127.0.0.1", () => {

@@ -20,11 +20,16 @@ pub struct ScriptServer {
 impl ScriptServer {
     /// `node tests/js-server/<script>` (installing its locked packages first if needed).
     pub async fn node(script: &str) -> ScriptServer {
+        Self::node_with(script, &[]).await
+    }
+
+    /// `node tests/js-server/<script> <args>...`.
+    pub async fn node_with(script: &str, args: &[&str]) -> ScriptServer {
         static DONE: OnceLock<()> = OnceLock::new();
         tokio::task::spawn_blocking(|| DONE.get_or_init(|| ensure_npm_in(&js_server_dir())))
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-        Self::spawn(Path::new("node"), &js_server_dir().join(script)).await
+        Self::spawn(Path::new("node"), &js_server_dir().join(script), args).await
     }
 
     /// `python -u tests/py/<script>` with the tests' virtualenv (python-socketio 5).
@@ -32,12 +37,13 @@ impl ScriptServer {
         let python = tokio::task::spawn_blocking(ensure_python_venv)
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-        Self::spawn(&python, &py_dir().join(script)).await
+        Self::spawn(&python, &py_dir().join(script), &[]).await
     }
 
-    async fn spawn(program: &Path, script: &Path) -> ScriptServer {
+    async fn spawn(program: &Path, script: &Path, args: &[&str]) -> ScriptServer {
         let mut child = Command::new(program)
             .arg(script)
+            .args(args)
             .current_dir(script.parent().expect("a script in a folder"))
             .env("PYTHONUNBUFFERED", "1")
             .stdout(std::process::Stdio::piped())

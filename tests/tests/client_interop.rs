@@ -276,7 +276,7 @@ async fn the_test_client_expects_typed_events_and_acks() {
         .routes(Routes::new("/").on_connect(on_connect).on("echo", echo))
         .build()
         .unwrap();
-    let server = Served::start(io).await;
+    let server = Served::start(io.service()).await;
     let mut client = TestClient::connect_with(&server, "/", json!({"name": "t"}))
         .await
         .unwrap();
@@ -292,6 +292,38 @@ async fn the_test_client_expects_typed_events_and_acks() {
     assert!(matches!(missing, Err(ExpectError::Timeout(_))));
     let refused = TestClient::connect_with(&server, "/", json!({"name": "bad"})).await;
     assert!(matches!(refused, Err(ConnectError::Refused { .. })));
+}
+
+#[tokio::test]
+async fn an_in_process_test_server_serves_polling_websocket_and_the_upgrade() {
+    use fastsio_client::testing::TestServer as Served;
+    let io = Server::builder()
+        .routes(Routes::new("/").on_connect(on_connect).on("echo", echo))
+        .build()
+        .unwrap();
+    let server = Served::in_process(io.service());
+    assert_eq!(server.addr(), None);
+    let cases: [&[Transport]; 3] = [
+        &[Transport::Polling],
+        &[Transport::WebSocket],
+        &[Transport::Polling, Transport::WebSocket],
+    ];
+    for (n, transports) in cases.into_iter().enumerate() {
+        let socket = server
+            .manager()
+            .transports(transports.iter().copied())
+            .build()
+            .unwrap()
+            .socket("/")
+            .auth(json!({"name": "p"}))
+            .connect()
+            .await
+            .unwrap();
+        let n = n as u32;
+        let echoed = socket.emit_with_ack(&Echo { n }, WAIT).await.unwrap();
+        assert_eq!(echoed, Echoed { n }, "{transports:?}");
+        socket.disconnect();
+    }
 }
 
 /// Each scenario against fastsio, node socket.io 4 and python-socketio 5.

@@ -1,5 +1,6 @@
-//! fastsio-client's reconnection and connection state recovery against a fastsio server,
-//! through a loopback proxy that cuts the connection: the client reconnects by itself with
+//! fastsio-client's reconnection and connection state recovery against a fastsio server and
+//! node's socket.io 4 (`tests/js-server/server.mjs`, connectionStateRecovery on), through a
+//! loopback proxy that cuts the connection: the client reconnects by itself with
 //! backoff, claims its session (pid + offset), gets what it missed, keeps its id, reports
 //! `recovered()`, and sends what was emitted while it was away.
 
@@ -9,7 +10,8 @@ use std::time::Duration;
 
 use fastsio::RecoveryConfig;
 use fastsio::prelude::*;
-use fastsio_client::{DisconnectReason, Manager, Reconnection, Transport};
+use fastsio_client::{DisconnectReason, Manager, Reconnection, Socket, Transport};
+use fastsio_tests::ScriptServer;
 use fastsio_tests::server::{TestServer, eventually};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
@@ -143,4 +145,82 @@ async fn recovers_the_session_after_a_dropped_transport_and_flushes_buffered_emi
         assert_eq!(socket.id().unwrap(), id);
         socket.disconnect();
     }
+}
+
+#[tokio::test]
+async fn recovers_a_node_socket_io_session_after_a_dropped_transport() {
+    let server = ScriptServer::node("server.mjs").await;
+    let upstream = std::net::SocketAddr::from(([127, 0, 0, 1], server.port));
+    let control = Manager::builder(&format!("http://127.0.0.1:{}", server.port))
+        .transports([Transport::WebSocket])
+        .build()
+        .unwrap()
+        .socket("/ctl")
+        .connect()
+        .await
+        .unwrap();
+    for transports in [&[Transport::WebSocket][..], &[Transport::Polling]] {
+        let proxy = Proxy::start(upstream).await;
+        let (ticks_tx, mut ticks) = unbounded_channel();
+        let (reasons_tx, mut reasons) = unbounded_channel();
+        let socket = Manager::builder(&format!("http://127.0.0.1:{}", proxy.port))
+            .transports(transports.iter().copied())
+            .reconnection(Reconnection::default().delay(Duration::from_millis(50)))
+            .build()
+            .unwrap()
+            .socket("/")
+            .auth(serde_json::json!({"name": "r"}))
+            .on_data("tick", move |_socket, n: u32| {
+                let _ = ticks_tx.send(n);
+                async {}
+            })
+            .on_disconnect(move |_socket, reason| {
+                let _ = reasons_tx.send(reason);
+                async {}
+            })
+            .connect()
+            .await
+            .unwrap();
+        let id = socket.id().unwrap();
+        assert!(!socket.recovered());
+        socket.emit_raw("tick", &1).unwrap();
+        assert_eq!(next(&mut ticks).await, 1);
+
+        proxy.cut();
+        let reason = next(&mut reasons).await;
+        assert!(reason.reconnects(), "{reason:?}");
+        // node keeps the session for recovery once it sees the drop (for polling, when the
+        // heartbeat times out: server.mjs pings every second).
+        wait_for_no_sockets(&control).await;
+        let () = control.emit_raw_with_ack("tick", &2, WAIT).await.unwrap();
+        socket.emit_raw("tick", &3).unwrap();
+        proxy.restore();
+
+        assert_eq!(
+            next(&mut ticks).await,
+            2,
+            "missed while away: {transports:?}"
+        );
+        assert_eq!(
+            next(&mut ticks).await,
+            3,
+            "buffered while away: {transports:?}"
+        );
+        assert!(socket.recovered(), "{transports:?}");
+        assert_eq!(socket.id().unwrap(), id);
+        socket.disconnect();
+        wait_for_no_sockets(&control).await;
+    }
+}
+
+/// Waits (bounded) until node's namespace `/` has no socket.
+async fn wait_for_no_sockets(control: &Socket) {
+    for _ in 0..200 {
+        let count: usize = control.emit_raw_with_ack("count", &(), WAIT).await.unwrap();
+        if count == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("node still counts sockets on /");
 }

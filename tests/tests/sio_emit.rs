@@ -1,12 +1,16 @@
-//! Emitting from handlers over a real socket: `socket.emit(..)?` in a handler returning
-//! `Result<_, AckErrorBody>` sends the event when it encodes, and answers the ack with an
-//! `emit_failed` error when it does not.
+//! Emitting from handlers over a real socket (in-process, through `fastsio_client::testing`):
+//! `socket.emit(..)?` in a handler returning `Result<_, AckErrorBody>` sends the event when it
+//! encodes, and answers the ack with an `emit_failed` error when it does not.
+
+use std::time::Duration;
 
 use fastsio::prelude::*;
-use fastsio_tests::server::TestServer;
-use fastsio_tests::sio;
+use fastsio_client::testing::{TestClient, TestServer};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
+
+/// Bound on every wait: only a broken build gets near it.
+const WAIT: Duration = Duration::from_secs(10);
 
 /// A value whose serialisation always fails, as a map with non-string keys would.
 struct Unencodable;
@@ -35,21 +39,25 @@ async fn a_failed_emit_answers_the_ack_with_emit_failed() {
         .routes(Routes::new("/").on("relay", relay))
         .build()
         .unwrap();
-    let server = TestServer::start(io.service()).await;
-    let (mut ws, _) = sio::connect(&server, "/").await;
+    let server = TestServer::in_process(io.service());
+    let mut client = TestClient::connect(&server, "/").await.unwrap();
+    let socket = client.socket().clone();
 
-    ws.send_text(r#"421["relay","ok"]"#).await;
-    assert_eq!(ws.next_text().await, r#"42["relayed","hello"]"#);
-    assert_eq!(ws.next_text().await, r#"431["sent"]"#);
+    let ack: String = socket.emit_raw_with_ack("relay", "ok", WAIT).await.unwrap();
+    assert_eq!(ack, "sent");
+    let relayed = client.expect_raw("relayed", WAIT).await.unwrap();
+    assert_eq!(relayed.data::<String>().unwrap(), "hello");
 
-    ws.send_text(r#"422["relay","bad"]"#).await;
-    let reply = ws.next_text().await;
-    let body: Value = serde_json::from_str(reply.strip_prefix("432").unwrap()).unwrap();
-    assert_eq!(body[0]["error"]["code"], "emit_failed", "{reply}");
-    let message = body[0]["error"]["message"].as_str().unwrap();
+    let reply: Value = socket
+        .emit_raw_with_ack("relay", "bad", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(reply["error"]["code"], "emit_failed", "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
     assert!(message.contains("not representable as JSON"), "{reply}");
 
-    ws.send_text(r#"423["relay","ok"]"#).await;
-    assert_eq!(ws.next_text().await, r#"42["relayed","hello"]"#);
-    assert_eq!(ws.next_text().await, r#"433["sent"]"#);
+    let ack: String = socket.emit_raw_with_ack("relay", "ok", WAIT).await.unwrap();
+    assert_eq!(ack, "sent");
+    let relayed = client.expect_raw("relayed", WAIT).await.unwrap();
+    assert_eq!(relayed.data::<String>().unwrap(), "hello");
 }

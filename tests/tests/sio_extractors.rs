@@ -1,14 +1,20 @@
 //! Extractors over real sockets: `State` (with `FromRef`), `Valid` for payloads and auth,
-//! `Session`, `Io`, `Handshake`, `SocketId`, and extraction errors answered as acks.
+//! `Session`, `Io`, `Handshake`, `SocketId`, and extraction errors answered as acks. Most run
+//! in-process with `fastsio_client::testing`; the handshake's remote address needs TCP.
 
 use std::time::Duration;
 
 use fastsio::prelude::*;
+use fastsio_client::ConnectError;
+use fastsio_client::testing::{TestClient, TestServer as InProcess};
 use fastsio_tests::server::TestServer;
 use fastsio_tests::ws::WsClient;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use validator::Validate;
+
+/// Bound on every wait: only a broken build gets near it.
+const WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 struct AppState {
@@ -65,8 +71,8 @@ async fn meta(id: SocketId, hs: Handshake) -> Ack<Value> {
     }))
 }
 
-async fn start() -> TestServer {
-    let io = Server::builder()
+fn app() -> Io {
+    Server::builder()
         .ping_interval(Duration::from_secs(10))
         .routes(
             Routes::new("/")
@@ -80,8 +86,7 @@ async fn start() -> TestServer {
             limit: Limit(3),
         })
         .build()
-        .unwrap();
-    TestServer::start(io.service()).await
+        .unwrap()
 }
 
 /// Opens a WebSocket and sends CONNECT with `auth`; returns the connection and the reply.
@@ -95,49 +100,66 @@ async fn connect(server: &TestServer, auth: &str) -> (WsClient, String) {
 
 #[tokio::test]
 async fn state_session_and_validated_auth_reach_the_handler() {
-    let server = start().await;
-    let (mut ws, reply) = connect(&server, r#"{"name":"ada"}"#).await;
-    assert!(reply.starts_with(r#"40{"sid":""#), "{reply}");
-    ws.send_text(r#"421["whoami"]"#).await;
-    assert_eq!(ws.next_text().await, r#"431["hello, ada",3]"#);
+    let server = InProcess::in_process(app().service());
+    let client = TestClient::connect_with(&server, "/", json!({"name": "ada"}))
+        .await
+        .unwrap();
+    let ack: (String, usize) = client
+        .socket()
+        .emit_raw_with_ack("whoami", &(), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(ack, ("hello, ada".to_string(), 3));
 }
 
 #[tokio::test]
 async fn invalid_auth_is_refused_with_validation_details() {
-    let server = start().await;
-    for auth in [
-        r#"{"name":""}"#,
-        r#"{"name":"0123456789012345678901234567890123"}"#,
-    ] {
-        let (_, reply) = connect(&server, auth).await;
-        let body: Value = serde_json::from_str(reply.strip_prefix("44").unwrap()).unwrap();
-        assert_eq!(body["data"]["code"], "validation_failed", "{reply}");
-        assert!(body["data"]["details"]["name"].is_array(), "{reply}");
-        assert!(!body["message"].as_str().unwrap().is_empty());
+    let server = InProcess::in_process(app().service());
+    let long = "0123456789012345678901234567890123";
+    for auth in [json!({"name": ""}), json!({"name": long})] {
+        let refused = TestClient::connect_with(&server, "/", auth).await.err();
+        let Some(ConnectError::Refused { message, data }) = refused else {
+            panic!("not refused: {refused:?}");
+        };
+        assert_eq!(data["code"], "validation_failed", "{data}");
+        assert!(data["details"]["name"].is_array(), "{data}");
+        assert!(!message.is_empty());
     }
-    let (_, reply) = connect(&server, "").await;
-    let body: Value = serde_json::from_str(reply.strip_prefix("44").unwrap()).unwrap();
-    assert_eq!(body["data"]["code"], "validation_failed", "{reply}");
+    let refused = TestClient::connect(&server, "/").await.err();
+    let Some(ConnectError::Refused { data, .. }) = refused else {
+        panic!("not refused: {refused:?}");
+    };
+    assert_eq!(data["code"], "validation_failed", "{data}");
 }
 
 #[tokio::test]
 async fn invalid_payloads_get_validation_error_acks() {
-    let server = start().await;
-    let (mut ws, _) = connect(&server, r#"{"name":"bob"}"#).await;
-    ws.send_text(r#"421["join",{"room":"far too long"}]"#).await;
-    let reply: Value = serde_json::from_str(&ws.next_text().await["431".len()..]).unwrap();
-    assert_eq!(reply[0]["error"]["code"], "validation_failed");
-    assert!(reply[0]["error"]["details"]["room"].is_array());
-    ws.send_text(r#"422["join",{"room":7}]"#).await;
-    let reply: Value = serde_json::from_str(&ws.next_text().await["432".len()..]).unwrap();
-    assert_eq!(reply[0]["error"]["code"], "validation_failed");
-    ws.send_text(r#"423["join",{"room":"lobby"}]"#).await;
-    assert_eq!(ws.next_text().await, "433[1]");
+    let server = InProcess::in_process(app().service());
+    let client = TestClient::connect_with(&server, "/", json!({"name": "bob"}))
+        .await
+        .unwrap();
+    let socket = client.socket();
+    let reply: Value = socket
+        .emit_raw_with_ack("join", &json!({"room": "far too long"}), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(reply["error"]["code"], "validation_failed");
+    assert!(reply["error"]["details"]["room"].is_array());
+    let reply: Value = socket
+        .emit_raw_with_ack("join", &json!({"room": 7}), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(reply["error"]["code"], "validation_failed");
+    let members: usize = socket
+        .emit_raw_with_ack("join", &json!({"room": "lobby"}), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(members, 1);
 }
 
 #[tokio::test]
 async fn socket_id_and_handshake_describe_the_connection() {
-    let server = start().await;
+    let server = TestServer::start(app().service()).await;
     let (mut ws, reply) = connect(&server, r#"{"name":"cy"}"#).await;
     let sid: Value = serde_json::from_str(&reply[2..]).unwrap();
     ws.send_text(r#"421["meta"]"#).await;

@@ -2,6 +2,7 @@
 
 use http::Uri;
 
+use super::dial::Dialer;
 use crate::error::EngineError;
 
 /// The server's address, Engine.IO path and extra query, parsed once from the URL.
@@ -13,19 +14,28 @@ pub(crate) struct Endpoint {
     pub path: String,
     /// The user's query parameters, encoded (`a=1&b=2`), possibly empty.
     pub query: String,
+    /// How to open a stream to it (TLS included for `https`/`wss`).
+    pub dialer: Dialer,
 }
 
 impl Endpoint {
-    /// Parses `url` (`http://`, `ws://`; the path is not used here: it names the namespace).
-    pub fn parse(url: &Uri, path: &str, query: &[(String, String)]) -> Result<Self, EngineError> {
+    /// Whether `url` is `https://` or `wss://`.
+    pub fn is_secure(url: &Uri) -> bool {
+        matches!(url.scheme_str(), Some("https" | "wss"))
+    }
+
+    /// Parses `url` (`http(s)://`, `ws(s)://`; the path is not used here: it names the
+    /// namespace). `dialer` must do TLS when the URL [`is_secure`](Self::is_secure).
+    pub fn parse(
+        url: &Uri,
+        path: &str,
+        query: &[(String, String)],
+        dialer: Dialer,
+    ) -> Result<Self, EngineError> {
         let invalid = || EngineError::InvalidUrl(url.to_string());
         let default_port = match url.scheme_str() {
             Some("http" | "ws") => 80,
-            Some("https" | "wss") => {
-                return Err(EngineError::InvalidUrl(format!(
-                    "{url}: TLS (https/wss) is not supported yet"
-                )));
-            }
+            Some("https" | "wss") => 443,
             _ => return Err(invalid()),
         };
         let host = url.host().ok_or_else(invalid)?;
@@ -48,6 +58,7 @@ impl Endpoint {
             authority: format!("{host}:{port}"),
             path,
             query: encoded,
+            dialer,
         })
     }
 
@@ -82,12 +93,12 @@ mod tests {
     fn builds_transport_targets() {
         let url: Uri = "http://127.0.0.1:3000/chat".parse().unwrap();
         let query = [("token".to_string(), "a b&c".to_string())];
-        let e = Endpoint::parse(&url, "custom", &query).unwrap();
+        let e = Endpoint::parse(&url, "custom", &query, Dialer::tcp()).unwrap();
         assert_eq!(e.authority, "127.0.0.1:3000");
         assert_eq!(
             e.target("polling", Some("x+y")),
             "/custom/?EIO=4&transport=polling&sid=x%2By&token=a%20b%26c"
         );
-        assert!(Endpoint::parse(&"ftp://h/".parse().unwrap(), "/", &[]).is_err());
+        assert!(Endpoint::parse(&"ftp://h/".parse().unwrap(), "/", &[], Dialer::tcp()).is_err());
     }
 }

@@ -5,7 +5,6 @@ use http::{HeaderMap, Method, Request, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 
 use super::Endpoint;
 use crate::error::EngineError;
@@ -78,11 +77,8 @@ impl HttpConn {
 }
 
 async fn connect(endpoint: &Endpoint) -> Result<SendRequest<Full<Bytes>>, EngineError> {
-    let tcp = TcpStream::connect(&endpoint.authority)
-        .await
-        .map_err(|e| EngineError::Io(e.to_string()))?;
-    let _ = tcp.set_nodelay(true);
-    let (sender, conn) = http1::handshake(TokioIo::new(tcp))
+    let stream = endpoint.dialer.dial(&endpoint.authority).await?;
+    let (sender, conn) = http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| EngineError::Io(e.to_string()))?;
     tokio::spawn(async move {

@@ -1,6 +1,7 @@
 //! The Engine.IO v4 client: transports (polling, WebSocket, the upgrade between them) and
 //! heartbeats, driven by one task per connection.
 
+mod dial;
 mod endpoint;
 mod http;
 mod open;
@@ -17,6 +18,9 @@ use fastsio_protocol::eio::{Frame, Packet, Str};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout};
 
+pub(crate) use dial::Dialer;
+#[cfg(feature = "tls")]
+pub(crate) use dial::Tls;
 pub(crate) use endpoint::Endpoint;
 pub(crate) use open::OpenInfo;
 use polling::Polling;

@@ -4,16 +4,19 @@ use bytes::Bytes;
 use fastsio_protocol::eio::{Frame, Packet, Str};
 use futures_util::{SinkExt, StreamExt};
 use http::HeaderMap;
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{ClientRequestBuilder, Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::{WebSocketStream, client_async_with_config};
 
 use super::Endpoint;
+use crate::connector::Stream;
 use crate::error::EngineError;
 
+/// The WebSocket read buffer, per connection.
+const READ_BUFFER: usize = 8 * 1024;
+
 /// An open WebSocket to the server.
-pub(crate) type Ws = WebSocketStream<TcpStream>;
+pub(crate) type Ws = WebSocketStream<Box<dyn Stream>>;
 
 /// Opens a WebSocket to the Engine.IO endpoint, joining session `sid` when given.
 pub async fn open(
@@ -35,14 +38,14 @@ pub async fn open(
             request = request.with_header(k.as_str(), v);
         }
     }
-    let tcp = TcpStream::connect(&endpoint.authority)
-        .await
-        .map_err(|e| EngineError::Io(e.to_string()))?;
-    let _ = tcp.set_nodelay(true);
+    let stream = endpoint.dialer.dial(&endpoint.authority).await?;
+    // An idle connection keeps its read buffer: 8 KiB instead of tungstenite's 128 KiB (bigger
+    // messages take more reads).
     let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(Some(max_incoming))
         .max_frame_size(Some(max_incoming));
-    let (ws, _) = client_async_with_config(request, tcp, Some(config))
+    let (ws, _) = client_async_with_config(request, stream, Some(config))
         .await
         .map_err(ws_error)?;
     Ok(ws)

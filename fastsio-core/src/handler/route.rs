@@ -1,9 +1,6 @@
 //! What the attribute macros generate against: [`EventRoute`], [`IntoRoutes`],
 //! [`ServerEvent`].
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
 use crate::routes::Routes;
 
 /// An `#[event("name")]` handler: its proxy type carries the wire name.
@@ -29,19 +26,7 @@ impl<S> IntoRoutes<S> for Routes<S> {
     }
 }
 
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a server event: its wire name is unknown",
-    note = "derive it: `#[derive(Serialize, ServerEvent)] #[server_event(\"name\")]`, or emit untyped data with `emit_raw(\"name\", &value)`"
-)]
-/// An event the server sends, with its wire name bound to its payload type
-/// (`#[derive(ServerEvent)]`): `socket.emit(&Joined { .. })` cannot misspell the name, and
-/// `emit_with_ack` resolves to the declared reply type.
-pub trait ServerEvent: Serialize {
-    /// The wire name.
-    const NAME: &'static str;
-    /// What the client acknowledges with (`()` when nothing is expected).
-    type Ack: DeserializeOwned;
-}
+pub use fastsio_protocol::ServerEvent;
 
 /// Compile-time string equality, for the duplicate-event assertions the router macros emit.
 #[doc(hidden)]

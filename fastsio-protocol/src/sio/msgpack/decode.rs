@@ -30,6 +30,43 @@ use crate::sio::{EventArgs, Packet, PacketKind, ParseError};
 /// assert_eq!(attachments, vec![Bytes::from_static(&[1, 2])]);
 /// ```
 pub fn decode(frame: Bytes, max_attachments: usize) -> Result<(Packet, Vec<Bytes>), ParseError> {
+    decode_from(Sender::Client, frame, max_attachments)
+}
+
+/// Decodes one binary message a server sent (the client's direction): as [`decode`], and a
+/// CONNECT_ERROR (type 4) is accepted with a map payload (`{message, data}`).
+///
+/// ```
+/// use bytes::Bytes;
+/// use fastsio_protocol::sio::{PacketKind, msgpack};
+/// // {"type": 4, "nsp": "/", "data": {"message": "no"}}
+/// let frame = Bytes::from_static(&[
+///     0x83, 0xa4, b't', b'y', b'p', b'e', 0x04, 0xa3, b'n', b's', b'p', 0xa1, b'/',
+///     0xa4, b'd', b'a', b't', b'a', 0x81, 0xa7, b'm', b'e', b's', b's', b'a', b'g', b'e',
+///     0xa2, b'n', b'o',
+/// ]);
+/// let (packet, _) = msgpack::decode_from_server(frame, 10).unwrap();
+/// assert_eq!((packet.kind, &*packet.data), (PacketKind::ConnectError, r#"{"message":"no"}"#));
+/// ```
+pub fn decode_from_server(
+    frame: Bytes,
+    max_attachments: usize,
+) -> Result<(Packet, Vec<Bytes>), ParseError> {
+    decode_from(Sender::Server, frame, max_attachments)
+}
+
+/// Which side sent the packet: only a server may send CONNECT_ERROR.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sender {
+    Client,
+    Server,
+}
+
+fn decode_from(
+    sender: Sender,
+    frame: Bytes,
+    max_attachments: usize,
+) -> Result<(Packet, Vec<Bytes>), ParseError> {
     let mut t = Transcoder {
         input: &frame,
         pos: 0,
@@ -58,7 +95,7 @@ pub fn decode(frame: Bytes, max_attachments: usize) -> Result<(Packet, Vec<Bytes
     }
     let kind = kind.ok_or(ParseError::UnknownType)?;
     let ns = ns.ok_or(ParseError::InvalidNamespace)?;
-    let spans = check_payload(kind, data, id, &t.json)?;
+    let spans = check_payload(sender, kind, data, id, &t.json)?;
     let data = Str::from(String::from_utf8(t.json).map_err(|_| ParseError::InvalidMsgPack)?);
     let args = match spans {
         Some(spans) => EventArgs::from_spans(data.clone(), spans),
@@ -122,6 +159,7 @@ enum Shape {
 /// Checks `data` has the shape `kind` requires, as the client's own decoder does; gives the
 /// argument spans of events and acks.
 fn check_payload(
+    sender: Sender,
     kind: PacketKind,
     data: Option<Shape>,
     id: Option<u64>,
@@ -140,6 +178,11 @@ fn check_payload(
         }
         (PacketKind::Ack, _) if id.is_none() => Err(ParseError::InvalidAckId),
         (PacketKind::Ack, Some(Shape::Array(spans))) => Ok(Some(spans)),
+        (PacketKind::ConnectError, Some(Shape::Map))
+            if sender == Sender::Server && id.is_none() =>
+        {
+            Ok(None)
+        }
         (PacketKind::ConnectError, _) => Err(ParseError::UnexpectedPacket),
         _ => Err(ParseError::InvalidPayload),
     }

@@ -7,7 +7,7 @@
 mod decode;
 mod encode;
 
-pub use decode::{decode, transcode_value};
+pub use decode::{decode, decode_from_server, transcode_value};
 pub use encode::{encode, transcode_json};
 
 /// Nesting deeper than this is refused, so that what the decoder writes stays within what the
