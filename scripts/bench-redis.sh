@@ -9,6 +9,7 @@
 #   redis1  one server-fastsio with REDIS_URL: same, plus every broadcast published to Redis
 #   cross   two server-fastsio with REDIS_URL (A and B): the sender on A, the receivers on B
 #           (the sender gets its own broadcast from A, the receivers through Redis and B)
+#   cross-sharded  as cross, on Redis 7 sharded pub/sub (REDIS_ADAPTER=sharded)
 #   cross-base  as cross, with the server-fastsio binary FASTSIO_BASE (built from another
 #           commit) on both nodes: an A/B of two builds in one run, SETUPS="cross cross-base"
 # The load generator measures B's CPU (the receiving node). Redis: REDIS_URL when set, else a
@@ -57,10 +58,12 @@ trap cleanup EXIT
 echo "bench-redis: R=$R CASES=\"$CASES\" SETUPS=\"$SETUPS\" REDIS_URL=$REDIS_URL"
 echo "bench-redis: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# Starts a server-fastsio on port $1 (with Redis when $2 is 1; binary $3 if given); prints its
-# pid.
+# Starts a server-fastsio on port $1 (with Redis when $2 is 1, sharded pub/sub when 2; binary
+# $3 if given); prints its pid.
 start_server() {
-    if [[ $2 == 1 ]]; then
+    if [[ $2 == 2 ]]; then
+        REDIS_ADAPTER=sharded REDIS_URL=$REDIS_URL PORT=$1 "$bin/server-fastsio" >>"$out/server.log" 2>&1 &
+    elif [[ $2 == 1 ]]; then
         REDIS_URL=$REDIS_URL PORT=$1 "${3:-$bin/server-fastsio}" >>"$out/server.log" 2>&1 &
     else
         env -u REDIS_URL PORT=$1 "$bin/server-fastsio" >>"$out/server.log" 2>&1 &
@@ -83,6 +86,11 @@ for ((rep = 1; rep <= R; rep++)); do
                 cross)
                     pids+=("$(start_server "$port" 1)")
                     pids+=("$(start_server $((port + 1)) 1)")
+                    extra=(--sender-port "$port")
+                    ;;
+                cross-sharded)
+                    pids+=("$(start_server "$port" 2)")
+                    pids+=("$(start_server $((port + 1)) 2)")
                     extra=(--sender-port "$port")
                     ;;
                 cross-base)

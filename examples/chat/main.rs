@@ -2,7 +2,8 @@
 //! first installs the client bundle) and open http://127.0.0.1:3000/. With `REDIS_URL` set,
 //! several chat processes (on different ports) on that Redis form one chat, and need no sticky
 //! sessions: behind a round-robin load balancer, any node serves any client's requests (the
-//! Redis adapter and the `RedisEngine`; see docs/scaling-out.md).
+//! Redis adapter and the `RedisEngine`; see docs/scaling-out.md). With `REDIS_CLUSTER` set to
+//! comma-separated node URLs instead, the adapter runs on that Redis Cluster.
 //! `cargo run --example chat -- --typescript` prints the chat's TypeScript declarations for
 //! `socket.io-client` and exits.
 
@@ -19,9 +20,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let listener = launch::listen("chat demo").await?;
-    let io = match std::env::var("REDIS_URL") {
-        Ok(url) => chat::clustered_socket_io(RedisConfig::new(url))?,
-        Err(_) => chat::socket_io()?,
+    let redis = match (std::env::var("REDIS_CLUSTER"), std::env::var("REDIS_URL")) {
+        (Ok(nodes), _) => Some(RedisConfig::cluster(nodes.split(','))),
+        (_, Ok(url)) => Some(RedisConfig::new(url)),
+        _ => None,
+    };
+    let io = match redis {
+        Some(redis) => chat::clustered_socket_io(redis)?,
+        None => chat::socket_io()?,
     };
     let shutdown = launch::ctrl_c();
     serve(listener, chat::service(&io), shutdown).await?;

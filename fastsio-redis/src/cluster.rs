@@ -44,20 +44,20 @@ pub(crate) struct Inner {
 }
 
 impl RedisCluster {
-    /// Joins the cluster on Redis at `config.url` (must run inside a tokio runtime: it
+    /// Joins the cluster on the Redis `config` names (must run inside a tokio runtime: it
     /// starts the subscriber and publisher tasks, which reconnect on their own). Fails only
     /// on a malformed URL; an unreachable Redis leaves local delivery working and cluster
     /// operations failing until it is back.
     pub fn new(config: RedisConfig) -> Result<RedisCluster, AdapterError> {
         let channels = Channels::new(&config.prefix);
-        let (node, client) = Node::start(config, "PUBLISH")?;
+        let (node, servers) = Node::start(config, false)?;
         let (subscriptions, control) = Subscriptions::new();
         let inner = Arc::new(Inner {
             node,
             channels,
             subscriptions,
         });
-        crate::subscriber::start(client, Arc::downgrade(&inner), control);
+        crate::subscriber::start(servers, Arc::downgrade(&inner), control);
         Ok(RedisCluster { inner })
     }
 

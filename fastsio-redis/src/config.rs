@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-/// How to reach Redis and how to name the channels.
+/// How to reach Redis and how to name the channels: one Redis server ([`new`](Self::new)), or
+/// a Redis Cluster ([`cluster`](Self::cluster)).
 ///
 /// ```
 /// use std::time::Duration;
@@ -14,8 +15,11 @@ use std::time::Duration;
 /// ```
 #[derive(Debug, Clone)]
 pub struct RedisConfig {
-    /// The Redis URL (`redis://host:port/db`).
+    /// The Redis URL (`redis://host:port/db`); for a cluster, its first node.
     pub url: String,
+    /// The nodes of a Redis Cluster to start from (`redis://host:port` each), empty for a
+    /// single Redis server: see [`RedisConfig::cluster`].
+    pub cluster_nodes: Vec<String>,
     /// The channel prefix (node's `key` option), `socket.io` by default.
     pub prefix: String,
     /// How long a request to other nodes waits for their answers, 5 s by default.
@@ -32,9 +36,32 @@ impl RedisConfig {
     pub fn new(url: impl Into<String>) -> Self {
         RedisConfig {
             url: url.into(),
+            cluster_nodes: Vec::new(),
             prefix: "socket.io".into(),
             request_timeout: Duration::from_secs(5),
             max_queued: 16_384,
+        }
+    }
+
+    /// The defaults, on the Redis Cluster these nodes belong to (a few of its masters are
+    /// enough: the others are discovered). Commands go to the master of their key's slot and
+    /// follow `MOVED`/`ASK`; `PUBSUB NUMSUB` is summed over every node; classic pub/sub
+    /// listens on one node (it reaches every node), the next listed one when that one fails;
+    /// sharded pub/sub subscribes each channel on its slot's master and follows it through
+    /// resharding and failover.
+    ///
+    /// ```
+    /// use fastsio_redis::RedisConfig;
+    /// let config = RedisConfig::cluster(["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"]);
+    /// assert_eq!(config.url, "redis://10.0.0.1:7000");
+    /// assert_eq!(config.cluster_nodes.len(), 2);
+    /// ```
+    pub fn cluster<S: Into<String>>(nodes: impl IntoIterator<Item = S>) -> Self {
+        let cluster_nodes: Vec<String> = nodes.into_iter().map(Into::into).collect();
+        let url = cluster_nodes.first().cloned().unwrap_or_default();
+        RedisConfig {
+            cluster_nodes,
+            ..RedisConfig::new(url)
         }
     }
 

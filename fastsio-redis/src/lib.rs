@@ -22,6 +22,19 @@
 //! [`ShardedRedisCluster`] is the same on Redis 7 sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`),
 //! wire-compatible with node's `createShardedAdapter` in each [`SubscriptionMode`].
 //!
+//! On a Redis Cluster, give every adapter [`RedisConfig::cluster`] with a few of its nodes:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use fastsio::prelude::*;
+//! use fastsio_redis::{RedisConfig, ShardedRedisCluster};
+//! let nodes = ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000", "redis://10.0.0.3:7000"];
+//! let cluster = ShardedRedisCluster::new(RedisConfig::cluster(nodes))?;
+//! let io = Server::builder().adapter(cluster.adapters()).build()?;
+//! io.to("room").emit_raw("news", &"through the slot owner of the channel")?;
+//! # Ok(()) }
+//! ```
+//!
 //! Failures: with Redis down, local delivery goes on; cluster operations fail with an
 //! [`AdapterError`](fastsio::adapter::AdapterError) (connection refused, or the request
 //! timeout); requests to other servers fail when not every server answers within the request
@@ -54,9 +67,11 @@ mod remote_socket;
 mod request;
 mod requests;
 mod server_side;
+mod servers;
 mod sharded;
 mod streams;
 mod subscriber;
+mod subscribers;
 mod wire;
 
 pub use adapter::RedisAdapter;

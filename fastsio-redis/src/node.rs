@@ -7,11 +7,11 @@ use fastsio::adapter::AdapterError;
 
 use crate::config::RedisConfig;
 use crate::connection::Commands;
-use crate::error::err;
 use crate::namespaces::Namespaces;
-use crate::publisher::Outbox;
+use crate::publisher::{Outbox, Publish};
 use crate::requests::Requests;
 use crate::server_side::ServerSideSlot;
+use crate::servers::Servers;
 use crate::wire::random_id;
 
 /// One node's state in a cluster, whatever the wire protocol.
@@ -27,17 +27,22 @@ pub(crate) struct Node {
 }
 
 impl Node {
-    /// A node on Redis at `config.url` that publishes with `publish` (`PUBLISH` or
-    /// `SPUBLISH`; inside a tokio runtime: it starts the publisher task), and the client its
-    /// subscriber connects with. Fails only on a malformed URL.
+    /// A node on the Redis `config` names that publishes on sharded pub/sub if `sharded`,
+    /// classic pub/sub otherwise (inside a tokio runtime: it starts the publisher task), and
+    /// the servers its subscriber connects to. Fails only on a malformed URL.
     pub(crate) fn start(
         config: RedisConfig,
-        publish: &'static str,
-    ) -> Result<(Node, redis::Client), AdapterError> {
-        let client = redis::Client::open(config.url.as_str()).map_err(err)?;
-        let commands = Arc::new(Commands::new(client.clone(), config.request_timeout));
+        sharded: bool,
+    ) -> Result<(Node, Servers), AdapterError> {
+        let servers = Servers::open(&config)?;
+        let commands = Arc::new(Commands::new(servers.clone(), config.request_timeout));
+        let uid = random_id(6);
+        let publish = match sharded {
+            true => Publish::Sharded,
+            false => Publish::Classic(uid.clone()),
+        };
         let node = Node {
-            uid: random_id(6),
+            uid,
             outbox: Outbox::start(commands.clone(), publish, config.max_queued),
             config,
             commands,
@@ -45,6 +50,6 @@ impl Node {
             namespaces: Namespaces::default(),
             requests: Requests::default(),
         };
-        Ok((node, client))
+        Ok((node, servers))
     }
 }

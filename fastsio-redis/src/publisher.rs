@@ -6,11 +6,22 @@ use std::sync::Arc;
 use fastsio::adapter::AdapterError;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::connection::Commands;
+use crate::connection::{Commands, Routed};
 use crate::error::err;
 
 /// At most this many messages go in one pipelined round trip to Redis.
 const MAX_BATCH: usize = 256;
+
+/// How messages are published.
+#[derive(Clone)]
+pub(crate) enum Publish {
+    /// `PUBLISH`, every message routed by this key in a Redis Cluster: classic pub/sub
+    /// reaches every node whichever node publishes, and one node for all of them keeps them
+    /// in order.
+    Classic(String),
+    /// `SPUBLISH`, each message on the master of its channel's slot.
+    Sharded,
+}
 
 struct Outgoing {
     channel: String,
@@ -33,16 +44,11 @@ impl Published {
 pub(crate) struct Outbox(mpsc::Sender<Outgoing>);
 
 impl Outbox {
-    /// Starts the publisher task (inside a tokio runtime), sending with `command` (`PUBLISH`
-    /// or `SPUBLISH`); at most `max_queued` messages wait, beyond which publishing fails at
-    /// once.
-    pub(crate) fn start(
-        commands: Arc<Commands>,
-        command: &'static str,
-        max_queued: usize,
-    ) -> Outbox {
+    /// Starts the publisher task (inside a tokio runtime), sending as `how` says; at most
+    /// `max_queued` messages wait, beyond which publishing fails at once.
+    pub(crate) fn start(commands: Arc<Commands>, how: Publish, max_queued: usize) -> Outbox {
         let (tx, rx) = mpsc::channel(max_queued.max(1));
-        tokio::spawn(publish(commands, command, rx));
+        tokio::spawn(publish(commands, how, rx));
         Outbox(tx)
     }
 
@@ -83,18 +89,22 @@ impl Outbox {
     }
 }
 
-async fn publish(
-    commands: Arc<Commands>,
-    command: &'static str,
-    mut outbox: mpsc::Receiver<Outgoing>,
-) {
+async fn publish(commands: Arc<Commands>, how: Publish, mut outbox: mpsc::Receiver<Outgoing>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while outbox.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let mut pipe = redis::pipe();
-        for m in &batch {
-            pipe.cmd(command).arg(&m.channel).arg(&m.payload).ignore();
-        }
-        let result = commands.pipeline(&pipe).await;
+        let cmds: Vec<Routed> = batch
+            .iter()
+            .map(|m| {
+                let (command, key) = match &how {
+                    Publish::Classic(key) => ("PUBLISH", key.as_bytes()),
+                    Publish::Sharded => ("SPUBLISH", m.channel.as_bytes()),
+                };
+                let mut cmd = redis::cmd(command);
+                cmd.arg(&m.channel).arg(&m.payload);
+                Routed::new(key, cmd)
+            })
+            .collect();
+        let result = commands.batch(&cmds).await.map(drop);
         if let Err(e) = &result {
             tracing::warn!(error = %e, messages = batch.len(), "redis adapter: publish failed");
         }

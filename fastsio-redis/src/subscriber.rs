@@ -1,5 +1,7 @@
 //! The subscriber task: one pub/sub connection, reconnected forever, subscribed to the
-//! channels of every namespace this node serves, handing messages to the cluster.
+//! channels of every namespace this node serves, handing messages to the cluster. On a Redis
+//! Cluster it listens on one node (classic pub/sub reaches every node), and turns to the next
+//! node each time it reconnects.
 
 use std::collections::BTreeSet;
 use std::sync::{Mutex, Weak};
@@ -10,6 +12,7 @@ use redis::aio::PubSubSink;
 use tokio::sync::mpsc;
 
 use crate::cluster::Inner;
+use crate::servers::Servers;
 
 /// Pause between reconnection attempts.
 const RECONNECT_DELAY: Duration = Duration::from_millis(500);
@@ -56,19 +59,19 @@ impl Subscriptions {
 
 /// Starts the subscriber task; it stops once the cluster is gone.
 pub(crate) fn start(
-    client: redis::Client,
+    servers: Servers,
     inner: Weak<Inner>,
     control: mpsc::UnboundedReceiver<Control>,
 ) {
-    tokio::spawn(run(client, inner, control));
+    tokio::spawn(run(servers, inner, control));
 }
 
-async fn run(
-    client: redis::Client,
-    inner: Weak<Inner>,
-    mut control: mpsc::UnboundedReceiver<Control>,
-) {
+async fn run(servers: Servers, inner: Weak<Inner>, mut control: mpsc::UnboundedReceiver<Control>) {
+    // Nodes of a cluster share the subscribers out, starting from a random one.
+    let mut turn = rand::random_range(0..servers.node_count());
     loop {
+        let client = servers.node(turn);
+        turn = turn.wrapping_add(1);
         match client.get_async_pubsub().await {
             Err(e) => tracing::warn!(error = %e, "redis adapter: cannot subscribe, retrying"),
             Ok(pubsub) => {

@@ -362,7 +362,11 @@ async fn a_dead_nodes_members_come_back_on_the_others_and_are_recovered() {
     // recovered connection too (as in socket.io).
     let mut back_events: Vec<[Value; 2]> = clients.wait("ada", 2).await.iter().map(event).collect();
     back_events.sort_by_key(|e| e[0].to_string());
-    assert_eq!(back_events[0], [json!("new_message"), said], "{back_events:?}");
+    assert_eq!(
+        back_events[0],
+        [json!("new_message"), said],
+        "{back_events:?}"
+    );
     assert_eq!(back_events[1][0], "welcome", "{back_events:?}");
     assert_eq!(back_events[1][1]["sid"], id.as_str(), "{back_events:?}");
 

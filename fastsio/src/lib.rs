@@ -106,7 +106,8 @@
 //! - [`engine`]: the Engine.IO transport layer, usable on its own; [`service`]: hyper/tower.
 //! - [`protocol`]: the Socket.IO packets and parsers.
 //!
-//! The `docs/` folder of the repository has a guide per topic.
+//! The repository's `docs/guide/` is the user guide, from getting started to deployment; every
+//! Rust snippet in it is compiled as a doc-test of this crate.
 //!
 //! ## Crates
 //!
@@ -149,6 +150,9 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+#[cfg(doctest)]
+mod guide;
 
 pub use fastsio_core::*;
 pub use fastsio_macros::{Router, ServerEvent, connect, disconnect, event, router};

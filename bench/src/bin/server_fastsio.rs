@@ -11,14 +11,16 @@
 //!
 //! With `REDIS_URL` set, it is one node of a cluster on that Redis (`fastsio-redis`): its
 //! broadcasts reach the sockets of the other nodes too (the cross-node cases of
-//! `scripts/bench-redis.sh`).
+//! `scripts/bench-redis.sh`). `REDIS_ADAPTER=sharded` puts it on Redis 7 sharded pub/sub
+//! (`ShardedRedisCluster`) instead of the classic one; `REDIS_CLUSTER` (comma-separated node
+//! URLs) puts it on a Redis Cluster instead of the one server of `REDIS_URL`.
 //!
 //! With `BENCH_RECOVERY=1` (server `fastsio-recovery` in scripts/bench.sh) connection state
 //! recovery is on: every emit is also kept for replay, which measures what that costs.
 
 use fastsio::prelude::*;
 use fastsio_bench::{server_port, server_runtime};
-use fastsio_redis::{RedisCluster, RedisConfig};
+use fastsio_redis::{RedisCluster, RedisConfig, ShardedRedisCluster};
 use serde_json::value::RawValue;
 
 /// Acknowledged with the raw arguments, untouched.
@@ -65,9 +67,16 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let with_middleware = std::env::var("BENCH_MIDDLEWARE").is_ok_and(|v| v == "1");
     let with_recovery = std::env::var("BENCH_RECOVERY").is_ok_and(|v| v == "1");
     let builder = Server::builder();
-    let builder = match std::env::var("REDIS_URL") {
-        Ok(url) => builder.adapter(RedisCluster::new(RedisConfig::new(url))?.adapters()),
-        Err(_) => builder,
+    let redis = match (std::env::var("REDIS_CLUSTER"), std::env::var("REDIS_URL")) {
+        (Ok(nodes), _) => Some(RedisConfig::cluster(nodes.split(','))),
+        (_, Ok(url)) => Some(RedisConfig::new(url)),
+        _ => None,
+    };
+    let sharded = std::env::var("REDIS_ADAPTER").is_ok_and(|v| v == "sharded");
+    let builder = match redis {
+        Some(redis) if sharded => builder.adapter(ShardedRedisCluster::new(redis)?.adapters()),
+        Some(redis) => builder.adapter(RedisCluster::new(redis)?.adapters()),
+        None => builder,
     };
     let builder = if with_middleware {
         builder.middleware(PassThrough)

@@ -20,7 +20,8 @@ pub use config::RedisEngineConfig;
 
 use crate::connection::Commands;
 use crate::error::err;
-use crate::publisher::Outbox;
+use crate::publisher::{Outbox, Publish};
+use crate::servers::Servers;
 use message::{Body, Message};
 use pending::{Pending, Waiting};
 use takeovers::TakeOvers;
@@ -72,10 +73,12 @@ impl RedisEngine {
     /// malformed URL.
     pub fn new(config: RedisEngineConfig) -> Result<RedisEngine, AdapterError> {
         let client = redis::Client::open(config.url.as_str()).map_err(err)?;
-        let commands = Arc::new(Commands::new(client.clone(), config.response_timeout));
+        let servers = Servers::Single(client.clone());
+        let commands = Arc::new(Commands::new(servers, config.response_timeout));
+        let uid = crate::wire::random_id(6);
         let inner = Arc::new(Inner {
-            uid: crate::wire::random_id(6),
-            outbox: Outbox::start(commands, "PUBLISH", config.max_queued),
+            outbox: Outbox::start(commands, Publish::Classic(uid.clone()), config.max_queued),
+            uid,
             pending: Pending::new(config.max_pending),
             takeovers: TakeOvers::default(),
             local: OnceLock::new(),

@@ -13,15 +13,14 @@ use crate::error::err;
 use crate::remote_socket;
 use crate::wire::{packet_mp, random_id};
 
-/// How many servers serve namespace `nsp`, this one included.
+/// How many servers serve namespace `nsp`, this one included (on a Redis Cluster, the
+/// subscribers of every node, summed).
 pub(crate) async fn server_count<W: RequestWire>(
     wire: &W,
     nsp: &str,
 ) -> Result<usize, AdapterError> {
-    let mut cmd = redis::cmd("PUBSUB");
-    cmd.arg(W::NUMSUB).arg(wire.request_channel(nsp));
-    let (_, n): (String, usize) = wire.node().commands.query(&cmd).await?;
-    Ok(n)
+    let channel = wire.request_channel(nsp);
+    wire.node().commands.subscribers(W::NUMSUB, &channel).await
 }
 
 /// Publishes the request `encode` writes (given the request id) and waits for one answer

@@ -32,9 +32,10 @@ use subscriptions::Subscriptions;
 /// One node's membership of a cluster on Redis 7 sharded pub/sub, the counterpart of node's
 /// `createShardedAdapter(pub, sub, { subscriptionMode })`: fastsio and node servers with the
 /// same channel prefix ([`RedisConfig::prefix`], node's `channelPrefix`) and the same
-/// [`SubscriptionMode`] form one cluster. It talks to one Redis 7 server (a Redis Cluster's
-/// `MOVED` redirections are not followed). Cheap to clone; give [`adapters`](Self::adapters)
-/// to the server builder.
+/// [`SubscriptionMode`] form one cluster. It talks to one Redis 7 server, or to a Redis
+/// Cluster ([`RedisConfig::cluster`]): there each channel is published to and subscribed on
+/// the master of its slot, and followed when its slot moves or its master fails over. Cheap
+/// to clone; give [`adapters`](Self::adapters) to the server builder.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -57,7 +58,7 @@ pub(crate) struct Shared {
 }
 
 impl ShardedRedisCluster {
-    /// Joins the cluster on Redis at `config.url` in [`SubscriptionMode::Static`] (inside a
+    /// Joins the cluster on the Redis `config` names in [`SubscriptionMode::Static`] (inside a
     /// tokio runtime: it starts the subscriber and publisher tasks, which reconnect on their
     /// own). Fails only on a malformed URL.
     pub fn new(config: RedisConfig) -> Result<ShardedRedisCluster, AdapterError> {
@@ -69,13 +70,13 @@ impl ShardedRedisCluster {
         config: RedisConfig,
         mode: SubscriptionMode,
     ) -> Result<ShardedRedisCluster, AdapterError> {
-        let (node, client) = Node::start(config, "SPUBLISH")?;
+        let (node, servers) = Node::start(config, true)?;
         let inner = Arc::new(Shared {
             node,
             mode,
             subscriptions: Arc::default(),
         });
-        subscriber::start(client, Arc::downgrade(&inner), inner.subscriptions.clone())?;
+        subscriber::start(servers, Arc::downgrade(&inner), inner.subscriptions.clone())?;
         Ok(ShardedRedisCluster { inner })
     }
 

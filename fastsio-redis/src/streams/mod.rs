@@ -23,7 +23,7 @@ pub use config::StreamsConfig;
 
 use crate::RedisCluster;
 use crate::connection::Commands;
-use crate::error::err;
+use crate::servers::Servers;
 use writer::Job;
 
 /// This node on a Redis stream: every broadcast is an entry of the stream
@@ -84,16 +84,18 @@ impl Shared {
 }
 
 impl RedisStreams {
-    /// Follows the stream on the Redis `cluster` uses, under `cluster`'s uid (must run inside
-    /// a tokio runtime: it starts the reader and writer tasks). Fails only on a malformed URL.
+    /// Follows the stream on the Redis `cluster` uses (a server or a Redis Cluster, where the
+    /// stream and each session key live on the master of their slot), under `cluster`'s uid
+    /// (must run inside a tokio runtime: it starts the reader and writer tasks). Fails only on
+    /// a malformed URL.
     pub fn new(
         cluster: &RedisCluster,
         config: StreamsConfig,
     ) -> Result<RedisStreams, AdapterError> {
         let settings = &cluster.inner.node.config;
-        let client = redis::Client::open(settings.url.as_str()).map_err(err)?;
+        let servers = Servers::open(settings)?;
         let uid = cluster.uid().to_string();
-        let commands = Arc::new(Commands::new(client.clone(), settings.request_timeout));
+        let commands = Arc::new(Commands::new(servers.clone(), settings.request_timeout));
         let shared = Arc::new(Shared {
             jobs: writer::start(commands.clone(), &config, uid.clone()),
             commands,
@@ -102,7 +104,7 @@ impl RedisStreams {
             reading: AtomicBool::new(false),
             config,
         });
-        reader::start(client, Arc::downgrade(&shared), &shared.config);
+        reader::start(servers, Arc::downgrade(&shared), &shared.config);
         Ok(RedisStreams {
             cluster: cluster.clone(),
             shared,

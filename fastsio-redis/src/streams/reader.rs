@@ -7,11 +7,12 @@ use std::sync::Weak;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Value};
+use redis::Value;
 
 use super::entry::{Entry, range_reply, read_reply};
 use super::{Shared, StreamsConfig};
+use crate::connection::Link;
+use crate::servers::Servers;
 
 /// How long the reader waits before connecting again after a failure.
 const RETRY: Duration = Duration::from_secs(1);
@@ -19,9 +20,9 @@ const RETRY: Duration = Duration::from_secs(1);
 const SLACK: Duration = Duration::from_secs(5);
 
 /// Starts the reader; it ends once `shared` is gone (within one `XREAD` block).
-pub(crate) fn start(client: redis::Client, shared: Weak<Shared>, config: &StreamsConfig) {
+pub(crate) fn start(servers: Servers, shared: Weak<Shared>, config: &StreamsConfig) {
     let reader = Reader {
-        client,
+        servers,
         shared,
         stream: config.stream_name.clone(),
         count: config.read_count.max(1),
@@ -31,7 +32,7 @@ pub(crate) fn start(client: redis::Client, shared: Weak<Shared>, config: &Stream
 }
 
 struct Reader {
-    client: redis::Client,
+    servers: Servers,
     shared: Weak<Shared>,
     stream: String,
     count: usize,
@@ -56,40 +57,34 @@ impl Reader {
     /// Reads once from `offset` (first, where the stream ends now) and delivers what came.
     async fn step(
         &self,
-        conn: &mut Option<MultiplexedConnection>,
+        conn: &mut Option<Link>,
         offset: &mut Option<String>,
     ) -> redis::RedisResult<()> {
         let conn = match conn {
             Some(conn) => conn,
-            None => conn.insert(self.connect().await?),
+            None => conn.insert(self.servers.connect(self.block + SLACK).await?),
         };
         let from = match offset {
             Some(from) => from,
             None => {
-                let last: Value = redis::cmd("XREVRANGE")
-                    .arg(&self.stream)
-                    .arg("+")
-                    .arg("-")
-                    .arg("COUNT")
-                    .arg(1)
-                    .query_async(conn)
-                    .await?;
+                let mut cmd = redis::cmd("XREVRANGE");
+                cmd.arg(&self.stream).arg("+").arg("-").arg("COUNT").arg(1);
+                let last: Value = conn.query(&cmd).await?;
                 let last = range_reply(&last).pop().map(|e| e.id);
                 let from = offset.insert(last.unwrap_or_else(|| "0-0".into()));
                 self.set_reading(true);
                 from
             }
         };
-        let reply: Value = redis::cmd("XREAD")
-            .arg("COUNT")
+        let mut cmd = redis::cmd("XREAD");
+        cmd.arg("COUNT")
             .arg(self.count)
             .arg("BLOCK")
             .arg(self.block.as_millis() as u64)
             .arg("STREAMS")
             .arg(&self.stream)
-            .arg(&*from)
-            .query_async(conn)
-            .await?;
+            .arg(&*from);
+        let reply: Value = conn.query(&cmd).await?;
         let entries = read_reply(&reply);
         if let Some(last) = entries.last() {
             *from = last.id.clone();
@@ -106,15 +101,6 @@ impl Reader {
         if let Some(shared) = self.shared.upgrade() {
             shared.reading.store(reading, Ordering::Relaxed);
         }
-    }
-
-    async fn connect(&self) -> redis::RedisResult<MultiplexedConnection> {
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(SLACK))
-            .set_response_timeout(Some(self.block + SLACK));
-        self.client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await
     }
 }
 

@@ -11,6 +11,7 @@ use redis::Value;
 use super::Shared;
 use super::entry::{is_offset, next_offset, range_reply};
 use super::session;
+use crate::connection::Routed;
 
 /// Session `pid` of namespace `nsp`, with what it missed after `offset`; `None` when it is
 /// unknown or expired, its offset left the stream, or its missed entries are more than
@@ -26,10 +27,20 @@ pub(crate) async fn restore(
     }
     let stream = &shared.config.stream_name;
     let key = format!("{}{}", shared.config.session_key_prefix, pid.as_str());
-    let mut pipe = redis::pipe();
-    pipe.cmd("GETDEL").arg(&key);
-    pipe.cmd("XRANGE").arg(stream).arg(&offset).arg(&offset);
-    let (state, at): (Option<Vec<u8>>, Value) = shared.commands.pipeline_query(&pipe).await?;
+    let mut take = redis::cmd("GETDEL");
+    take.arg(&key);
+    let mut find = redis::cmd("XRANGE");
+    find.arg(stream).arg(&offset).arg(&offset);
+    let cmds = [
+        Routed::new(key.as_bytes(), take),
+        Routed::new(stream.as_bytes(), find),
+    ];
+    let mut replies = shared.commands.batch(&cmds).await?.into_iter();
+    let (state, at) = (replies.next(), replies.next().unwrap_or(Value::Nil));
+    let state = match state {
+        Some(Value::BulkString(state)) => Some(state),
+        _ => None,
+    };
     let Some(state) = state.as_deref().and_then(session::decode) else {
         return Ok(None);
     };

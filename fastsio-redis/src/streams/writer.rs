@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use super::StreamsConfig;
 use super::entry::BROADCAST;
 use super::held::Held;
-use crate::connection::Commands;
+use crate::connection::{Commands, Routed};
 
 /// Jobs taken from the queue at once, written in one pipeline.
 const BATCH: usize = 64;
@@ -100,13 +100,12 @@ impl Writer {
         }
     }
 
-    async fn write(&self, batch: &mut Vec<Job>) {
-        let mut pipe = redis::pipe();
-        for job in batch.iter() {
-            match job {
-                Job::Entry { nsp, data, .. } => pipe
-                    .cmd("XADD")
-                    .arg(&self.stream)
+    /// The command that writes `job`, routed by its key.
+    fn command(&self, job: &Job) -> Routed {
+        match job {
+            Job::Entry { nsp, data, .. } => {
+                let mut cmd = redis::cmd("XADD");
+                cmd.arg(&self.stream)
                     .arg("MAXLEN")
                     .arg("~")
                     .arg(self.max_len)
@@ -118,16 +117,23 @@ impl Writer {
                     .arg("type")
                     .arg(BROADCAST)
                     .arg("data")
-                    .arg(data),
-                Job::Session { key, value, ttl } => pipe
-                    .cmd("SET")
-                    .arg(key)
+                    .arg(data);
+                Routed::new(self.stream.as_bytes(), cmd)
+            }
+            Job::Session { key, value, ttl } => {
+                let mut cmd = redis::cmd("SET");
+                cmd.arg(key)
                     .arg(value)
                     .arg("PX")
-                    .arg(ttl.as_millis().max(1) as u64),
-            };
+                    .arg(ttl.as_millis().max(1) as u64);
+                Routed::new(key.as_bytes(), cmd)
+            }
         }
-        let replies = match self.commands.pipeline_query::<Vec<Value>>(&pipe).await {
+    }
+
+    async fn write(&self, batch: &mut Vec<Job>) {
+        let cmds: Vec<Routed> = batch.iter().map(|job| self.command(job)).collect();
+        let replies = match self.commands.batch(&cmds).await {
             Ok(replies) => replies,
             Err(e) => {
                 tracing::warn!(error = %e, "redis streams: writing failed, broadcasts stay on this node");

@@ -1,6 +1,6 @@
 //! Shared test helpers: a Redis to talk to, fastsio nodes on it, raw WebSocket clients.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use fastsio_tests::server::{TestServer, eventually, eventually_async};
 use fastsio_tests::ws::WsClient;
 
 pub mod node;
+pub mod redis_cluster;
 pub mod scenario;
 
 pub use fastsio_tests::redis::{redis, skip};

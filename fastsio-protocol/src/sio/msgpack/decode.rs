@@ -83,7 +83,7 @@ pub fn decode(frame: Bytes, max_attachments: usize) -> Result<(Packet, Vec<Bytes
 ///
 /// ```
 /// use bytes::Bytes;
-/// use fastsio_core::protocol::msgpack;
+/// use fastsio_protocol::sio::msgpack;
 /// // ["b", {"z": 1, "a": <bin 07>}] followed by another value
 /// let input = Bytes::from_static(b"\x92\xa1b\x82\xa1z\x01\xa1a\xc4\x01\x07\xc0");
 /// let (mut json, mut bins) = (Vec::new(), Vec::new());

@@ -49,7 +49,7 @@ pub fn encode(packet: &EncodedPacket) -> Result<Bytes, serde_json::Error> {
 /// `attachments` becomes that attachment as `bin`.
 ///
 /// ```
-/// use fastsio_core::protocol::msgpack;
+/// use fastsio_protocol::sio::msgpack;
 /// let mut out = Vec::new();
 /// msgpack::transcode_json(r#"{"b":1,"a":[true]}"#, &[], &mut out).unwrap();
 /// assert_eq!(out, b"\x82\xa1b\x01\xa1a\x91\xc3");
@@ -285,6 +285,19 @@ mod tests {
             r#"[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},{"_placeholder":true,"num":2},{"_placeholder":true}]"#,
             "an index beyond the attachments stays a plain map"
         );
+    }
+
+    #[test]
+    fn floats_keep_their_shortest_text_through_a_round() {
+        // Without an exact float parser, this one came back one unit in the last place off.
+        for json in ["[-8.344026969402256e-308]", "[0.1,1e+300,-0.0,5e-324]"] {
+            let mut mp = Vec::new();
+            transcode_json(json, &[], &mut mp).unwrap();
+            let (mut back, mut bins) = (Vec::new(), Vec::new());
+            let mp = Bytes::from(mp);
+            crate::sio::msgpack::transcode_value(&mp, 0, &mut back, &mut bins, 0).unwrap();
+            assert_eq!(std::str::from_utf8(&back).unwrap(), json);
+        }
     }
 
     #[test]

@@ -1,0 +1,191 @@
+//! The guide's nginx configuration (`docs/guide/serving.md`, "Behind a TLS proxy") works: the
+//! block is read from the page itself and run in a real nginx on loopback ports, in front of two
+//! fastsio servers, as the page says (`ip_hash` upstream, no cluster engine). TLS is nginx's own
+//! business and the Rust client speaks plain HTTP, so the `listen .. ssl` line becomes a plain
+//! `listen` and the certificate lines go; every proxying directive stays as written.
+//! Clients connect through it with long-polling only, WebSocket only, and polling then the
+//! upgrade; each gets its ack, and the handler sees the `X-Forwarded-For` nginx sets.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fastsio::engine::TransportKind;
+use fastsio::prelude::*;
+use fastsio_client::testing::TestServer;
+use fastsio_client::{Manager, Reconnection, Transport};
+use fastsio_tests::redis::skip;
+use fastsio_tests::server::eventually_async;
+
+const NGINX: &str = "/usr/sbin/nginx";
+
+/// The first ```nginx block of the serving page.
+fn guide_block() -> String {
+    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/guide/serving.md");
+    let page = std::fs::read_to_string(page).expect("docs/guide/serving.md");
+    let start = page.find("```nginx\n").expect("an nginx block") + "```nginx\n".len();
+    let len = page[start..].find("```").expect("the block ends");
+    page[start..start + len].to_string()
+}
+
+/// A free loopback port.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The guide's block with this test's ports and directories.
+fn adapted(
+    block: &str,
+    upstreams: [String; 2],
+    https_port: u16,
+    http_port: u16,
+    dir: &Path,
+) -> String {
+    let lines: Vec<String> = block
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("ssl_certificate"))
+        .map(|l| {
+            l.replace(
+                "server 127.0.0.1:3000;",
+                &format!("server {};", upstreams[0]),
+            )
+            .replace(
+                "server 127.0.0.1:3001;",
+                &format!("server {};", upstreams[1]),
+            )
+            .replace(
+                "listen 443 ssl;",
+                &format!("listen 127.0.0.1:{https_port};"),
+            )
+            .replace("listen 80;", &format!("listen 127.0.0.1:{http_port};"))
+            .replace("/var/www/chat", &dir.display().to_string())
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// nginx with the guide's block, stopped (and its directory removed) on drop.
+struct Nginx {
+    dir: PathBuf,
+    child: Child,
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn start_nginx(block: String, dir: PathBuf, port: u16) -> Nginx {
+    let d = dir.display();
+    let config = format!(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  \
+         proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  \
+         uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n{block}\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), config).unwrap();
+    let child = Command::new(NGINX)
+        .arg("-p")
+        .arg(&dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("nginx starts");
+    let nginx = Nginx { dir, child };
+    eventually_async("nginx listens", || async move {
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+    })
+    .await;
+    nginx
+}
+
+/// What the handler saw of the request: the forwarded client address.
+async fn forwarded(hs: Handshake) -> Ack<Option<String>> {
+    Ack(hs
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from))
+}
+
+fn app() -> Io {
+    Server::builder()
+        .routes(Routes::new("/").on("forwarded", forwarded))
+        .build()
+        .expect("the app builds")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guides_nginx_block_proxies_polling_websocket_and_the_upgrade() {
+    if !Path::new(NGINX).exists() {
+        let why = "no nginx: run scripts/ensure-nginx.sh (Debian's nginx-light)";
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but {why}"
+        );
+        skip(why);
+        return;
+    }
+    let first = TestServer::start(app()).await;
+    let second = TestServer::start(app()).await;
+    let (port, redirect_port) = (free_port(), free_port());
+    let dir = std::env::temp_dir().join(format!("fastsio-guide-nginx-{port}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let block = adapted(
+        &guide_block(),
+        [first.addr().to_string(), second.addr().to_string()],
+        port,
+        redirect_port,
+        &dir,
+    );
+    assert!(block.contains("ip_hash;"), "the guide's upstream: {block}");
+    let _nginx = start_nginx(block, dir, port).await;
+
+    let url = format!("http://127.0.0.1:{port}");
+    for transports in [
+        vec![Transport::Polling, Transport::WebSocket],
+        vec![Transport::Polling],
+        vec![Transport::WebSocket],
+    ] {
+        let manager = Manager::builder(&url)
+            .transports(transports.clone())
+            .reconnection(Reconnection::disabled())
+            .build()
+            .unwrap();
+        let socket = manager.socket("/").connect().await.unwrap_or_else(|e| {
+            panic!("{transports:?}: no connection through nginx: {e}");
+        });
+        let seen: Option<String> = socket
+            .emit_raw_with_ack("forwarded", &(), Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|e| panic!("{transports:?}: no ack through nginx: {e}"));
+        assert_eq!(seen.as_deref(), Some("127.0.0.1"), "{transports:?}");
+        if transports.len() == 2 {
+            let (first, second) = (first.io().clone(), second.io().clone());
+            eventually_async("the upgrade to WebSocket through nginx", || {
+                let sockets = [first.sockets(), second.sockets()].concat();
+                async move {
+                    sockets
+                        .iter()
+                        .any(|s| s.transport() == TransportKind::Websocket)
+                }
+            })
+            .await;
+        }
+        socket.disconnect();
+    }
+}
