@@ -25,7 +25,6 @@ mod lanes;
 mod outbox;
 mod per_message_deflate;
 mod polling;
-mod read_gate;
 mod request;
 mod server;
 pub mod service;

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use http::{Request, Response};
 
-use super::read_gate::ReadGate;
 use super::server::EngineQuery;
 use super::ws_socket::{Incoming, PendingWs, WsSocket, handshake};
 use super::{
@@ -125,8 +124,7 @@ async fn upgrade<H: EngineHandler>(engine: &Engine<H>, pending: PendingWs) -> Op
 ///
 /// Reading and writing take turns in a random order (`select!`), so a client that keeps
 /// sending cannot hold back what the server has for it, nor a busy outbox the client's
-/// packets. The socket is read only when it woke the loop (a [`ReadGate`]): a wake-up for a
-/// queued frame does not make the loop try a read too.
+/// packets.
 async fn run<H: EngineHandler>(
     engine: &Engine<H>,
     session: &Arc<Connection<H::Data>>,
@@ -134,10 +132,9 @@ async fn run<H: EngineHandler>(
 ) {
     let version = session.version();
     let _writer = session.writer.lock().await;
-    let gate = ReadGate::new();
     while !session.is_closed() {
         tokio::select! {
-            incoming = gate.read(ws.next()) => match incoming {
+            incoming = ws.next() => match incoming {
                 Some(Ok(msg)) => {
                     on_message(engine, session, msg);
                     if let Some(wait) = engine.handler.backpressure(session)
