@@ -13,6 +13,10 @@
 //!   --idle S          connect: seconds idle before reading the server's RSS (2)
 //!   --sender-port P   fan-out: the sender connects to this port (another node of a cluster,
 //!                     e.g. two server-fastsio with REDIS_URL), the receivers to --port
+//!   --spread-ports P,Q  fan-out: receivers spread round-robin over --port and these ports
+//!                     (the other nodes of a cluster); --pid is then --port's node, and its CPU
+//!                     is also reported per delivery to its own receivers (`node_*` fields)
+//!   --redis-pid PID   fan-out: Redis's CPU time in the window, reported per emit
 //!   --block-ms MS     block: how long the server's `block` handler spins per call     (200)
 //!   --block-pause S   block: pause of the blocking client between its calls          (0)
 //! ```
@@ -33,8 +37,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use fastsio_bench::{
-    ClientError, STEP_TIMEOUT, Ws, cpu_time_us, machine_busy_us, next_text, percentile, rss_kib,
-    send_text, sio_connect, wait_listening,
+    ClientError, STEP_TIMEOUT, Ws, cpu_time_us, machine_busy_us, next_text, percentile, redis_load,
+    rss_kib, send_text, sio_connect, wait_listening,
 };
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -57,6 +61,10 @@ struct Opts {
     port: u16,
     /// Where the fan-out sender connects (another node of a cluster); `port` by default.
     sender_port: Option<u16>,
+    /// Fan-out: more ports the receivers spread over, round-robin after `port`.
+    spread_ports: Vec<u16>,
+    /// Fan-out: the Redis server whose CPU time is read in the window.
+    redis_pid: Option<u32>,
     pid: Option<u32>,
     server: String,
     clients: usize,
@@ -73,7 +81,7 @@ struct Opts {
 }
 
 const USAGE: &str = "usage: load <echo|block|broadcast|connect|rooms> --port P [--pid PID] [--server NAME] \
-[--sender-port P] [--clients N] [--duration S] [--warmup S] [--payload B] [--window W] [--rooms R] [--members M] \
+[--sender-port P] [--spread-ports P,Q] [--redis-pid PID] [--clients N] [--duration S] [--warmup S] [--payload B] [--window W] [--rooms R] [--members M] \
 [--concurrency C] [--idle S] [--block-ms MS] [--block-pause S]";
 
 fn parse_args() -> Result<Opts, String> {
@@ -90,6 +98,8 @@ fn parse_args() -> Result<Opts, String> {
         scenario,
         port: 3000,
         sender_port: None,
+        spread_ports: Vec::new(),
+        redis_pid: None,
         pid: None,
         server: "server".into(),
         clients: match scenario {
@@ -130,6 +140,8 @@ fn parse_args() -> Result<Opts, String> {
             "--sender-port" => {
                 o.sender_port = Some(v.parse().map_err(|_| format!("bad port {v:?}"))?)
             }
+            "--spread-ports" => o.spread_ports = redis_load::parse_ports(&v)?,
+            "--redis-pid" => o.redis_pid = Some(v.parse().map_err(|_| format!("bad pid {v:?}"))?),
             "--pid" => o.pid = Some(v.parse().map_err(|_| format!("bad pid {v:?}"))?),
             "--server" => o.server = v,
             "--clients" => o.clients = num(&v)?,
@@ -235,7 +247,7 @@ fn round(v: f64, digits: i32) -> f64 {
 /// what `then` made of the open ones in order of index, the handshake latencies (µs,
 /// sorted) and the failures.
 async fn connect_all<T, F, Fut>(
-    port: u16,
+    ports: &[u16],
     n: usize,
     concurrency: usize,
     then: F,
@@ -248,7 +260,7 @@ where
     let results: Vec<(usize, Duration, Result<T, ClientError>)> = futures_util::stream::iter(0..n)
         .map(|i| async move {
             let start = Instant::now();
-            let ws = match sio_connect(port).await {
+            let ws = match sio_connect(ports[i % ports.len()]).await {
                 Ok(ws) => then(i, ws).await,
                 Err(e) => Err(e),
             };
@@ -387,8 +399,10 @@ async fn blocking_client(
 }
 
 async fn run_echo(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<String, String> {
-    let (conns, _, failures) =
-        connect_all(o.port, o.clients, o.concurrency, |_, ws| async { Ok(ws) }).await;
+    let (conns, _, failures) = connect_all(&[o.port], o.clients, o.concurrency, |_, ws| async {
+        Ok(ws)
+    })
+    .await;
     if conns.is_empty() {
         return Err(first_failures(&failures).unwrap_or_default());
     }
@@ -754,10 +768,11 @@ async fn join(mut ws: Ws, room: usize) -> Result<Ws, ClientError> {
 
 async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<String, String> {
     let rooms = (o.scenario == Scenario::Rooms).then_some(o.rooms);
+    let ports = redis_load::receiver_ports(o.port, &o.spread_ports);
     let (conns, _, failures) = match rooms {
-        None => connect_all(o.port, o.clients, o.concurrency, |_, ws| async { Ok(ws) }).await,
+        None => connect_all(&ports, o.clients, o.concurrency, |_, ws| async { Ok(ws) }).await,
         Some(r) => {
-            connect_all(o.port, o.clients, o.concurrency, move |i, ws| {
+            connect_all(&ports, o.clients, o.concurrency, move |i, ws| {
                 join(ws, i % r)
             })
             .await
@@ -817,11 +832,13 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
         stop_rx.clone(),
     )));
     tokio::time::sleep(o.warmup).await;
+    let redis_a = o.redis_pid.and_then(cpu_time_us);
     let a = Sample::take(o.pid);
     f.phase.measuring.store(true, Ordering::Relaxed);
     tokio::time::sleep(o.duration).await;
     f.phase.measuring.store(false, Ordering::Relaxed);
     let b = Sample::take(o.pid);
+    let redis_b = o.redis_pid.and_then(cpu_time_us);
     f.phase.stop.store(true, Ordering::Relaxed);
     // Let what is in flight land.
     let drain_start = Instant::now();
@@ -869,6 +886,23 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
     lat.sort_unstable();
     let window = Window::between(&a, &b);
     window.report(deliveries, out);
+    // Deliveries to --port's own receivers (the receiving node of a spread cluster).
+    let node_deliveries: u64 = all[..receivers]
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % ports.len() == 0)
+        .map(|(_, rx)| rx.in_window)
+        .sum();
+    redis_load::report(
+        &redis_load::Costs {
+            node_cpu_us: window.server_cpu_us,
+            node_deliveries,
+            redis_cpu_us: redis_a.zip(redis_b).map(|(a, b)| b.saturating_sub(a)),
+            emits: f.sent_in_window.load(Ordering::Relaxed),
+            nodes: ports.len(),
+        },
+        out,
+    );
     out.insert("connected".into(), json!(receivers + 1));
     if let Some(r) = rooms {
         out.insert("rooms".into(), json!(r));
@@ -936,11 +970,12 @@ async fn run_connect(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resu
     let rss_before = o.pid.and_then(rss_kib);
     let (stop_tx, stop_rx) = watch::channel(false);
     let a = Sample::take(o.pid);
-    let (holders, latencies, failures) = connect_all(o.port, o.clients, o.concurrency, |_, ws| {
-        let holder = tokio::spawn(hold(ws, stop_rx.clone()));
-        async { Ok(holder) }
-    })
-    .await;
+    let (holders, latencies, failures) =
+        connect_all(&[o.port], o.clients, o.concurrency, |_, ws| {
+            let holder = tokio::spawn(hold(ws, stop_rx.clone()));
+            async { Ok(holder) }
+        })
+        .await;
     let b = Sample::take(o.pid);
     let open = holders.len();
     tokio::time::sleep(o.idle).await;
