@@ -8,9 +8,10 @@
 # fresh redis-server of our own on a free loopback port: N nodes of one server on one Redis;
 # the sender on node A, the receivers spread round-robin over all nodes. The load generator
 # measures node B (it has receivers but no sender, so each of its deliveries came through
-# Redis): its CPU per delivery to its own receivers, and redis-server's CPU per broadcast
-# (/proc/PID/stat in the measured window). INFO commandstats before and after the run gives the
-# PUBLISH (or SPUBLISH) count per broadcast. Every delivery is checked (count, order, content).
+# Redis): its CPU per delivery to its own receivers (/proc/PID/stat in the measured window).
+# INFO cpu and INFO commandstats before and after the whole run give redis-server's CPU (µs
+# precision, unlike /proc's 10 ms ticks) and its PUBLISH (or SPUBLISH) count per broadcast
+# sent. Every delivery is checked (count, order, content).
 #
 # Servers: fastsio (classic adapter), fastsio-sharded (REDIS_ADAPTER=sharded, SPUBLISH),
 #   socketioxide (socketioxide-redis), node (@socket.io/redis-adapter 8, bench/node),
@@ -60,7 +61,7 @@ start_redis() {
     redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no \
         >>"$out/redis.log" 2>&1 &
     redis_pid=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 200); do
         redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
         sleep 0.05
     done
@@ -72,6 +73,12 @@ start_redis() {
 publishes() {
     redis-cli -p "$1" info commandstats |
         awk -F'[:=,]' '/^cmdstat_(s)?publish:/ { n += $3 } END { print n + 0 }'
+}
+
+# redis-server's user + system CPU so far (µs) at port $1.
+redis_cpu_us() {
+    redis-cli -p "$1" info cpu |
+        awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { printf "%d\n", s * 1e6 }'
 }
 
 # Starts server $1 on port $2 with Redis at $3; prints its pid (the server itself: exec).
@@ -113,7 +120,11 @@ for ((rep = 1; rep <= R; rep++)); do
             for server in $SERVERS; do
                 port=$((port + nodes + 1))
                 redis_port=$port
-                start_redis "$redis_port"
+                if ! start_redis "$redis_port"; then
+                    kill "$redis_pid" 2>/dev/null || true
+                    redis_pid=
+                    continue
+                fi
                 pids=()
                 ports=()
                 for ((k = 1; k <= nodes; k++)); do
@@ -124,6 +135,7 @@ for ((rep = 1; rep <= R; rep++)); do
                 # A sends; B is measured; receivers on B, A, C.., round-robin.
                 spread=$(IFS=,; echo "${ports[*]:0:1}${ports[2]:+,${ports[*]:2}}")
                 before=$(publishes "$redis_port")
+                cpu_before=$(redis_cpu_us "$redis_port")
                 set +e
                 line=$(timeout 180 "$bin/load" "$scenario" --port "${ports[1]}" --pid "${pids[1]}" \
                     --spread-ports "$spread" --sender-port "${ports[0]}" --redis-pid "$redis_pid" \
@@ -132,13 +144,18 @@ for ((rep = 1; rep <= R; rep++)); do
                 status=$?
                 set -e
                 after=$(publishes "$redis_port")
+                cpu_after=$(redis_cpu_us "$redis_port")
                 for p in "${pids[@]}" $redis_pid; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
                 pids=()
                 redis_pid=
                 echo "$line" | grep -v '^{' | sed "s/^/[$rep\/$R] $server ${nodes}n /" || true
                 echo "$line" | grep '^{' |
-                    jq -c --argjson p $((after - before)) --arg s "$server" \
-                        '. + {peer: $s, publishes: $p, publishes_per_emit: (if .emits > 0 then ($p / .emits * 1000 | round / 1000) else null end)}' \
+                    jq -c --argjson p $((after - before)) --argjson c $((cpu_after - cpu_before)) \
+                        --arg s "$server" \
+                        '. + {peer: $s, publishes: $p, redis_run_cpu_us: $c}
+                         + (if .emits > 0 then {publishes_per_emit: ($p / .emits * 1000 | round / 1000),
+                                               redis_run_cpu_us_per_emit: ($c / .emits * 10 | round / 10)}
+                            else {} end)' \
                         >>"$results" || true
                 ((status == 0)) || echo "bench-redis: $server ${nodes}n $case failed (exit $status)"
             done
@@ -151,5 +168,5 @@ echo "its receivers; Redis CPU µs per broadcast; PUBLISH per broadcast; missing
 echo "summed over the runs); load average now $(cut -d' ' -f1-3 /proc/loadavg):"
 jq -rs 'group_by(.case + " " + .server)[] |
     def med(f): (map(f) | sort | .[length / 2 | floor]);
-    "\(.[0].case) \(.[0].server): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  node cpu \(med(.node_cpu_us_per_delivery // 0))  redis cpu \(med(.redis_cpu_us_per_emit // 0))  publish \(med(.publishes_per_emit // 0))  missing \(map(.missing) | add)  mismatches \(map(.mismatches) | add)  reordered \(map(.reordered) | add)"' \
+    "\(.[0].case) \(.[0].server): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  node cpu \(med(.node_cpu_us_per_delivery // 0))  redis cpu \(med(.redis_run_cpu_us_per_emit // 0))  publish \(med(.publishes_per_emit // 0))  missing \(map(.missing) | add)  mismatches \(map(.mismatches) | add)  reordered \(map(.reordered) | add)"' \
     "$results" | tee "$out/report.txt"
