@@ -1,41 +1,44 @@
 #!/usr/bin/env bash
-# Cross-node broadcast over Redis (fastsio-redis): latency and throughput of a broadcast whose
-# sender is on one fastsio node and whose receivers are on another.
+# Cross-node fan-out over Redis: fastsio (classic and sharded adapter), socketioxide with
+# socketioxide-redis and node socket.io 4 with @socket.io/redis-adapter 8, in one run.
 #
 #   scripts/bench-redis.sh
 #
-# Three setups per case, interleaved over R repeats, each with fresh processes:
-#   local   one server-fastsio, no Redis: sender and receivers on it (the baseline)
-#   redis1  one server-fastsio with REDIS_URL: same, plus every broadcast published to Redis
-#   cross   two server-fastsio with REDIS_URL (A and B): the sender on A, the receivers on B
-#           (the sender gets its own broadcast from A, the receivers through Redis and B)
-#   cross-sharded  as cross, on Redis 7 sharded pub/sub (REDIS_ADAPTER=sharded)
-#   node-cross  as cross, with two node socket.io@4 servers on @socket.io/redis-adapter 8
-#           (bench/node, installed with `npm ci` when missing); node-cross-sharded on its
-#           createShardedAdapter
-#   cross-base  as cross, with the server-fastsio binary FASTSIO_BASE (built from another
-#           commit) on both nodes: an A/B of two builds in one run, SETUPS="cross cross-base"
-# The load generator measures B's CPU (the receiving node). Redis: REDIS_URL when set, else a
-# redis-server of our own on a free loopback port (stopped at the end).
+# For each repeat (R), case, node count and server, interleaved, with fresh processes and a
+# fresh redis-server of our own on a free loopback port: N nodes of one server on one Redis;
+# the sender on node A, the receivers spread round-robin over all nodes. The load generator
+# measures node B (it has receivers but no sender, so each of its deliveries came through
+# Redis): its CPU per delivery to its own receivers (/proc/PID/stat in the measured window).
+# INFO cpu and INFO commandstats before and after the whole run give redis-server's CPU (µs
+# precision, unlike /proc's 10 ms ticks) and its PUBLISH (or SPUBLISH) count per broadcast
+# sent. Every delivery is checked (count, order, content).
 #
-# Environment (defaults): R=3  CASES="broadcast:100 broadcast:1000"  DURATION=3  WARMUP=1
-#   SETUPS="local redis1 cross"  BASE_PORT=24000  FASTSIO_BASE (for cross-base). Results in
-#   target/bench/redis-<stamp>/.
+# Servers: fastsio (classic adapter), fastsio-sharded (REDIS_ADAPTER=sharded, SPUBLISH),
+#   socketioxide (socketioxide-redis), node (@socket.io/redis-adapter 8, bench/node),
+#   fastsio-base (the server-fastsio binary FASTSIO_BASE, built from another commit: an A/B of
+#   two builds in one run).
+# Cases: broadcast:N (to every socket of "/", N receivers), rooms:RxM (R rooms of M members,
+#   each emit to one room).
+#
+# Environment (defaults): R=3  NODES="2 3"  CASES="broadcast:1000 rooms:1000x10"
+#   SERVERS="fastsio fastsio-sharded socketioxide node"  DURATION=3  WARMUP=1  BASE_PORT=24000.
+#   Results in target/bench/redis-<stamp>/ (results.jsonl, report.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 R=${R:-3}
-CASES=${CASES:-"broadcast:100 broadcast:1000"}
-SETUPS=${SETUPS:-"local redis1 cross"}
+NODES=${NODES:-"2 3"}
+CASES=${CASES:-"broadcast:1000 rooms:1000x10"}
+SERVERS=${SERVERS:-"fastsio fastsio-sharded socketioxide node"}
 DURATION=${DURATION:-3}
 WARMUP=${WARMUP:-1}
 BASE_PORT=${BASE_PORT:-24000}
 
-cargo build --release -p fastsio-bench --bin load --bin server-fastsio
-if [[ " $SETUPS " == *" node-cross"* && ! -d bench/node/node_modules/@socket.io/redis-adapter ]]; then
+cargo build --release -p fastsio-bench --bin load --bin server-fastsio --bin server-socketioxide
+bin=${CARGO_TARGET_DIR:-target}/release
+if [[ " $SERVERS " == *" node "* && ! -d bench/node/node_modules ]]; then
     (cd bench/node && npm ci --no-audit --no-fund)
 fi
-bin=${CARGO_TARGET_DIR:-target}/release
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 
 out="target/bench/redis-$(date +%Y%m%d-%H%M%S)"
@@ -43,134 +46,127 @@ mkdir -p "$out"
 results="$out/results.jsonl"
 : >"$results"
 
-redis_pid=
-if [[ -z ${REDIS_URL:-} ]]; then
-    redis_port=$BASE_PORT
-    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
-        >"$out/redis.log" 2>&1 &
-    redis_pid=$!
-    REDIS_URL=redis://127.0.0.1:$redis_port
-    for _ in $(seq 100); do
-        redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-        sleep 0.05
-    done
-fi
 pids=()
+redis_pid=
 cleanup() {
     for p in "${pids[@]}" $redis_pid; do kill "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
-echo "bench-redis: R=$R CASES=\"$CASES\" SETUPS=\"$SETUPS\" REDIS_URL=$REDIS_URL"
+echo "bench-redis: R=$R NODES=\"$NODES\" CASES=\"$CASES\" SERVERS=\"$SERVERS\""
 echo "bench-redis: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# Starts a server-fastsio on port $1 (with Redis when $2 is 1, sharded pub/sub when 2; binary
-# $3 if given); prints its pid.
+# Starts a redis-server on port $1 (no persistence); sets redis_pid.
+start_redis() {
+    redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no \
+        >>"$out/redis.log" 2>&1 &
+    redis_pid=$!
+    for _ in $(seq 200); do
+        redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    echo "bench-redis: redis-server on port $1 did not start" >&2
+    return 1
+}
+
+# PUBLISH plus SPUBLISH calls so far on the Redis at port $1.
+publishes() {
+    redis-cli -p "$1" info commandstats |
+        awk -F'[:=,]' '/^cmdstat_(s)?publish:/ { n += $3 } END { print n + 0 }'
+}
+
+# redis-server's user + system CPU so far (µs) at port $1.
+redis_cpu_us() {
+    redis-cli -p "$1" info cpu |
+        awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { printf "%d\n", s * 1e6 }'
+}
+
+# Starts server $1 on port $2 with Redis at $3; prints its pid (the server itself: exec).
 start_server() {
-    if [[ $2 == 2 ]]; then
-        REDIS_ADAPTER=sharded REDIS_URL=$REDIS_URL PORT=$1 "$bin/server-fastsio" >>"$out/server.log" 2>&1 &
-    elif [[ $2 == 1 ]]; then
-        REDIS_URL=$REDIS_URL PORT=$1 "${3:-$bin/server-fastsio}" >>"$out/server.log" 2>&1 &
-    else
-        env -u REDIS_URL PORT=$1 "$bin/server-fastsio" >>"$out/server.log" 2>&1 &
-    fi
+    local url=redis://127.0.0.1:$3
+    case $1 in
+        fastsio) REDIS_URL=$url PORT=$2 exec "$bin/server-fastsio" ;;
+        fastsio-sharded) REDIS_ADAPTER=sharded REDIS_URL=$url PORT=$2 exec "$bin/server-fastsio" ;;
+        fastsio-base)
+            REDIS_URL=$url PORT=$2 exec "${FASTSIO_BASE:?fastsio-base: set FASTSIO_BASE to a server-fastsio binary}"
+            ;;
+        socketioxide) REDIS_URL=$url PORT=$2 exec "$bin/server-socketioxide" ;;
+        node) REDIS_URL=$url PORT=$2 exec node bench/node/server.js ;;
+        *) echo "bench-redis: unknown server $1" >&2 ;;
+    esac >>"$out/server-$1.log" 2>&1 &
     echo $!
 }
 
-# Starts a node server with @socket.io/redis-adapter on port $1 (sharded when $2 is 2); prints
-# its pid.
-start_node() {
-    local adapter=classic
-    [[ $2 == 2 ]] && adapter=sharded
-    REDIS_ADAPTER=$adapter REDIS_URL=$REDIS_URL PORT=$1 node bench/node/server.js \
-        >>"$out/server.log" 2>&1 &
-    echo $!
-}
-
-# redis-server's CPU ticks so far (user + system), 0 when it is not ours.
-redis_ticks() {
-    if [[ -n $redis_pid ]]; then awk '{print $14 + $15}' "/proc/$redis_pid/stat"; else echo 0; fi
-}
-
-# Waits (up to 20 s) until something listens on port $1.
+# Waits until something listens on 127.0.0.1:$1 (at most 10 s).
 wait_port() {
     for _ in $(seq 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return
-        sleep 0.1
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
     done
+    return 1
 }
 
 port=$BASE_PORT
 for ((rep = 1; rep <= R; rep++)); do
     for case in $CASES; do
         scenario=${case%%:*}
-        n=${case#*:}
-        for setup in $SETUPS; do
-            port=$((port + 2))
-            pids=()
-            extra=()
-            case $setup in
-                local) pids+=("$(start_server "$port" 0)") ;;
-                redis1) pids+=("$(start_server "$port" 1)") ;;
-                cross)
-                    pids+=("$(start_server "$port" 1)")
-                    pids+=("$(start_server $((port + 1)) 1)")
-                    extra=(--sender-port "$port")
-                    ;;
-                cross-sharded)
-                    pids+=("$(start_server "$port" 2)")
-                    pids+=("$(start_server $((port + 1)) 2)")
-                    extra=(--sender-port "$port")
-                    ;;
-                node-cross | node-cross-sharded)
-                    mode=1
-                    [[ $setup == node-cross-sharded ]] && mode=2
-                    pids+=("$(start_node "$port" $mode)")
-                    pids+=("$(start_node $((port + 1)) $mode)")
-                    extra=(--sender-port "$port")
-                    # node loads socket.io and connects to Redis before it listens.
-                    wait_port "$port"
-                    wait_port $((port + 1))
-                    ;;
-                cross-base)
-                    base=${FASTSIO_BASE:?cross-base: set FASTSIO_BASE to a server-fastsio binary}
-                    pids+=("$(start_server "$port" 1 "$base")")
-                    pids+=("$(start_server $((port + 1)) 1 "$base")")
-                    extra=(--sender-port "$port")
-                    ;;
-            esac
-            name=fastsio-$setup
-            [[ $setup == node-* ]] && name=$setup
-            receiver_port=$((port + ${#pids[@]} - 1))
-            receiver_pid=${pids[-1]}
-            redis_before=$(redis_ticks)
-            set +e
-            line=$(timeout 120 "$bin/load" "$scenario" --port "$receiver_port" \
-                --pid "$receiver_pid" --server "$name" --clients "$n" \
-                --duration "$DURATION" --warmup "$WARMUP" "${extra[@]}")
-            status=$?
-            set -e
-            redis_after=$(redis_ticks)
-            for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-            echo "$line" | grep -v '^{' | sed "s/^/[$rep\/$R] $setup /" || true
-            # Redis's CPU per broadcast: over warm-up and measure, broadcasts counted as
-            # deliveries / receivers of one broadcast (all of them, or a room's 10 members).
-            fan=$n
-            [[ $scenario == rooms ]] && fan=10
-            echo "$line" | grep '^{' | jq -c --argjson t $((redis_after - redis_before)) \
-                --argjson hz "$(getconf CLK_TCK)" --argjson n "$fan" \
-                --argjson s $((DURATION + WARMUP)) \
-                '. + {redis_cpu_us_per_broadcast: (if $t > 0 and (.ops_per_s // 0) > 0
-                    then ($t / $hz * 1e6) / (.ops_per_s * $s / $n) | floor else null end)}' \
-                >>"$results" || true
-            ((status == 0)) || echo "bench-redis: $setup $case failed (exit $status)"
+        size=${case#*:}
+        case $scenario in
+            broadcast) size_args=(--clients "$size") ;;
+            rooms) size_args=(--rooms "${size%x*}" --members "${size#*x}") ;;
+            *) echo "bench-redis: unknown case $case" >&2; exit 2 ;;
+        esac
+        for nodes in $NODES; do
+            for server in $SERVERS; do
+                port=$((port + nodes + 1))
+                redis_port=$port
+                if ! start_redis "$redis_port"; then
+                    kill "$redis_pid" 2>/dev/null || true
+                    redis_pid=
+                    continue
+                fi
+                pids=()
+                ports=()
+                for ((k = 1; k <= nodes; k++)); do
+                    ports+=($((redis_port + k)))
+                    pids+=("$(start_server "$server" "${ports[-1]}" "$redis_port")")
+                done
+                for p in "${ports[@]}"; do wait_port "$p" || echo "bench-redis: $server on $p is not up"; done
+                # A sends; B is measured; receivers on B, A, C.., round-robin.
+                spread=$(IFS=,; echo "${ports[*]:0:1}${ports[2]:+,${ports[*]:2}}")
+                before=$(publishes "$redis_port")
+                cpu_before=$(redis_cpu_us "$redis_port")
+                set +e
+                line=$(timeout 180 "$bin/load" "$scenario" --port "${ports[1]}" --pid "${pids[1]}" \
+                    --spread-ports "$spread" --sender-port "${ports[0]}" --redis-pid "$redis_pid" \
+                    --server "$server-${nodes}n" "${size_args[@]}" \
+                    --duration "$DURATION" --warmup "$WARMUP")
+                status=$?
+                set -e
+                after=$(publishes "$redis_port")
+                cpu_after=$(redis_cpu_us "$redis_port")
+                for p in "${pids[@]}" $redis_pid; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+                pids=()
+                redis_pid=
+                echo "$line" | grep -v '^{' | sed "s/^/[$rep\/$R] $server ${nodes}n /" || true
+                echo "$line" | grep '^{' |
+                    jq -c --argjson p $((after - before)) --argjson c $((cpu_after - cpu_before)) \
+                        --arg s "$server" \
+                        '. + {peer: $s, publishes: $p, redis_run_cpu_us: $c}
+                         + (if .emits > 0 then {publishes_per_emit: ($p / .emits * 1000 | round / 1000),
+                                               redis_run_cpu_us_per_emit: ($c / .emits * 10 | round / 10)}
+                            else {} end)' \
+                        >>"$results" || true
+                ((status == 0)) || echo "bench-redis: $server ${nodes}n $case failed (exit $status)"
+            done
         done
     done
 done
 echo
-echo "median per setup and case (deliveries/s, p50 µs, p99 µs, B's CPU µs per delivery, Redis's CPU"
-echo "µs per broadcast; missing and reordered deliveries summed over the runs):"
-jq -rs 'group_by(.server + " " + .case)[] |
+echo "median per server, nodes and case over R=$R (deliveries/s; p50, p99 µs; B's CPU µs per delivery to"
+echo "its receivers; Redis CPU µs per broadcast; PUBLISH per broadcast; missing, mismatched, reordered"
+echo "summed over the runs); load average now $(cut -d' ' -f1-3 /proc/loadavg):"
+jq -rs 'group_by(.case + " " + .server)[] |
     def med(f): (map(f) | sort | .[length / 2 | floor]);
-    "\(.[0].server) \(.[0].case): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  cpu \(med(.cpu_us_per_op // 0))  redis \(med(.redis_cpu_us_per_broadcast // 0))  missing \(map(.missing) | add)  reordered \(map(.reordered) | add)"' \
+    "\(.[0].case) \(.[0].server): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  node cpu \(med(.node_cpu_us_per_delivery // 0))  redis cpu \(med(.redis_run_cpu_us_per_emit // 0))  publish \(med(.publishes_per_emit // 0))  missing \(map(.missing) | add)  mismatches \(map(.mismatches) | add)  reordered \(map(.reordered) | add)"' \
     "$results" | tee "$out/report.txt"

@@ -204,6 +204,8 @@ pub fn median(values: &mut [f64]) -> f64 {
     }
 }
 
+pub mod redis_load;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,10 @@
 //!   --idle S          connect: seconds idle before reading the server's RSS (2)
 //!   --sender-port P   fan-out: the sender connects to this port (another node of a cluster,
 //!                     e.g. two server-fastsio with REDIS_URL), the receivers to --port
+//!   --spread-ports P,Q  fan-out: receivers spread round-robin over --port and these ports
+//!                     (the other nodes of a cluster); --pid is then --port's node, and its CPU
+//!                     is also reported per delivery to its own receivers (`node_*` fields)
+//!   --redis-pid PID   fan-out: Redis's CPU time in the window, reported per emit
 //!   --block-ms MS     block: how long the server's `block` handler spins per call     (200)
 //!   --block-pause S   block: pause of the blocking client between its calls          (0)
 //! ```
@@ -47,8 +51,8 @@ use std::time::{Duration, Instant};
 
 use fastsio_bench::polling::Polling;
 use fastsio_bench::{
-    ClientError, STEP_TIMEOUT, Ws, cpu_time_us, machine_busy_us, next_text, percentile, rss_kib,
-    send_text, sio_connect, sio_connect_from, wait_listening,
+    ClientError, STEP_TIMEOUT, Ws, cpu_time_us, machine_busy_us, next_text, percentile, redis_load,
+    rss_kib, send_text, sio_connect, sio_connect_from, wait_listening,
 };
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -90,6 +94,10 @@ struct Opts {
     port: u16,
     /// Where the fan-out sender connects (another node of a cluster); `port` by default.
     sender_port: Option<u16>,
+    /// Fan-out: more ports the receivers spread over, round-robin after `port`.
+    spread_ports: Vec<u16>,
+    /// Fan-out: the Redis server whose CPU time is read in the window.
+    redis_pid: Option<u32>,
     pid: Option<u32>,
     server: String,
     clients: usize,
@@ -106,7 +114,7 @@ struct Opts {
 }
 
 const USAGE: &str = "usage: load <echo|block|broadcast|connect|rooms|polling|polling-broadcast> --port P [--pid PID] [--server NAME] \
-[--sender-port P] [--clients N] [--duration S] [--warmup S] [--payload B] [--window W] [--rooms R] [--members M] \
+[--sender-port P] [--spread-ports P,Q] [--redis-pid PID] [--clients N] [--duration S] [--warmup S] [--payload B] [--window W] [--rooms R] [--members M] \
 [--concurrency C] [--idle S] [--block-ms MS] [--block-pause S]";
 
 fn parse_args() -> Result<Opts, String> {
@@ -125,6 +133,8 @@ fn parse_args() -> Result<Opts, String> {
         scenario,
         port: 3000,
         sender_port: None,
+        spread_ports: Vec::new(),
+        redis_pid: None,
         pid: None,
         server: "server".into(),
         clients: match scenario {
@@ -166,6 +176,8 @@ fn parse_args() -> Result<Opts, String> {
             "--sender-port" => {
                 o.sender_port = Some(v.parse().map_err(|_| format!("bad port {v:?}"))?)
             }
+            "--spread-ports" => o.spread_ports = redis_load::parse_ports(&v)?,
+            "--redis-pid" => o.redis_pid = Some(v.parse().map_err(|_| format!("bad pid {v:?}"))?),
             "--pid" => o.pid = Some(v.parse().map_err(|_| format!("bad pid {v:?}"))?),
             "--server" => o.server = v,
             "--clients" => o.clients = num(&v)?,
@@ -271,7 +283,7 @@ fn round(v: f64, digits: i32) -> f64 {
 /// what `then` made of the open ones in order of index, the handshake latencies (µs,
 /// sorted) and the failures.
 async fn connect_all<T, F, Fut>(
-    port: u16,
+    ports: &[u16],
     n: usize,
     concurrency: usize,
     then: F,
@@ -284,7 +296,7 @@ where
     let results: Vec<(usize, Duration, Result<T, ClientError>)> = futures_util::stream::iter(0..n)
         .map(|i| async move {
             let start = Instant::now();
-            let ws = match sio_connect_from(port, source_address(i)).await {
+            let ws = match sio_connect_from(ports[i % ports.len()], source_address(i)).await {
                 Ok(ws) => then(i, ws).await,
                 Err(e) => Err(e),
             };
@@ -434,8 +446,10 @@ async fn blocking_client(
 }
 
 async fn run_echo(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<String, String> {
-    let (conns, _, failures) =
-        connect_all(o.port, o.clients, o.concurrency, |_, ws| async { Ok(ws) }).await;
+    let (conns, _, failures) = connect_all(&[o.port], o.clients, o.concurrency, |_, ws| async {
+        Ok(ws)
+    })
+    .await;
     if conns.is_empty() {
         return Err(first_failures(&failures).unwrap_or_default());
     }
@@ -857,10 +871,11 @@ async fn join(mut ws: Ws, room: usize) -> Result<Ws, ClientError> {
 
 async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<String, String> {
     let rooms = (o.scenario == Scenario::Rooms).then_some(o.rooms);
+    let ports = redis_load::receiver_ports(o.port, &o.spread_ports);
     let (conns, _, failures) = match rooms {
-        None => connect_all(o.port, o.clients, o.concurrency, |_, ws| async { Ok(ws) }).await,
+        None => connect_all(&ports, o.clients, o.concurrency, |_, ws| async { Ok(ws) }).await,
         Some(r) => {
-            connect_all(o.port, o.clients, o.concurrency, move |i, ws| {
+            connect_all(&ports, o.clients, o.concurrency, move |i, ws| {
                 join(ws, i % r)
             })
             .await
@@ -900,11 +915,13 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
         stop_rx.clone(),
     )));
     tokio::time::sleep(o.warmup).await;
+    let redis_a = o.redis_pid.and_then(cpu_time_us);
     let a = Sample::take(o.pid);
     f.phase.measuring.store(true, Ordering::Relaxed);
     tokio::time::sleep(o.duration).await;
     f.phase.measuring.store(false, Ordering::Relaxed);
     let b = Sample::take(o.pid);
+    let redis_b = o.redis_pid.and_then(cpu_time_us);
     f.phase.stop.store(true, Ordering::Relaxed);
     // Let what is in flight land.
     let drain_start = Instant::now();
@@ -925,24 +942,26 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
             }),
         }
     }
+    let redis_cpu_us = redis_a.zip(redis_b).map(|(a, b)| b.saturating_sub(a));
     Ok(fanout_report(
         o,
         &f,
         &all,
         rooms,
-        Window::between(&a, &b),
+        (Window::between(&a, &b), ports.len(), redis_cpu_us),
         out,
     ))
 }
 
 /// The figures of a fan-out run from its receivers' bookkeeping (`all`: one per receiver, in
-/// order, then the sender's); the summary line.
+/// order, then the sender's), the measured window, the number of nodes the receivers are spread
+/// over and Redis's CPU in the window; the summary line.
 fn fanout_report(
     o: &Opts,
     f: &Fanout,
     all: &[Receiver],
     rooms: Option<usize>,
-    window: Window,
+    (window, nodes, redis_cpu_us): (Window, usize, Option<u64>),
     out: &mut serde_json::Map<String, Value>,
 ) -> String {
     let receivers = all.len() - 1;
@@ -972,6 +991,23 @@ fn fanout_report(
         .collect();
     lat.sort_unstable();
     window.report(deliveries, out);
+    // Deliveries to --port's own receivers (the receiving node of a spread cluster).
+    let node_deliveries: u64 = all[..receivers]
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % nodes == 0)
+        .map(|(_, rx)| rx.in_window)
+        .sum();
+    redis_load::report(
+        &redis_load::Costs {
+            node_cpu_us: window.server_cpu_us,
+            node_deliveries,
+            redis_cpu_us,
+            emits: f.sent_in_window.load(Ordering::Relaxed),
+            nodes,
+        },
+        out,
+    );
     out.insert("connected".into(), json!(receivers + 1));
     if let Some(r) = rooms {
         out.insert("rooms".into(), json!(r));
@@ -1323,7 +1359,7 @@ async fn run_polling_fanout(
         },
     );
     let (incomplete, check_error) = queued_check(o, &f, &mut polls).await;
-    let line = fanout_report(o, &f, &all, None, Window::between(&a, &b), out);
+    let line = fanout_report(o, &f, &all, None, (Window::between(&a, &b), 1, None), out);
     out.insert(
         "packets_per_poll".into(),
         json!(round(
@@ -1379,11 +1415,12 @@ async fn run_connect(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resu
     let rss_before = o.pid.and_then(rss_kib);
     let (stop_tx, stop_rx) = watch::channel(false);
     let a = Sample::take(o.pid);
-    let (holders, latencies, failures) = connect_all(o.port, o.clients, o.concurrency, |_, ws| {
-        let holder = tokio::spawn(hold(ws, stop_rx.clone()));
-        async { Ok(holder) }
-    })
-    .await;
+    let (holders, latencies, failures) =
+        connect_all(&[o.port], o.clients, o.concurrency, |_, ws| {
+            let holder = tokio::spawn(hold(ws, stop_rx.clone()));
+            async { Ok(holder) }
+        })
+        .await;
     let b = Sample::take(o.pid);
     let open = holders.len();
     tokio::time::sleep(o.idle).await;
