@@ -121,6 +121,14 @@ async fn forwarded(hs: Handshake) -> Ack<Option<String>> {
         .map(String::from))
 }
 
+/// Where a loopback test server listens, `host:port`.
+fn addr(server: &TestServer) -> String {
+    server
+        .addr()
+        .expect("a loopback test server has an address")
+        .to_string()
+}
+
 fn app() -> Io {
     Server::builder()
         .routes(Routes::new("/").on("forwarded", forwarded))
@@ -140,14 +148,15 @@ async fn the_guides_nginx_block_proxies_polling_websocket_and_the_upgrade() {
         skip(why);
         return;
     }
-    let first = TestServer::start(app()).await;
-    let second = TestServer::start(app()).await;
+    let (first_io, second_io) = (app(), app());
+    let first = TestServer::start(first_io.service()).await;
+    let second = TestServer::start(second_io.service()).await;
     let (port, redirect_port) = (free_port(), free_port());
     let dir = std::env::temp_dir().join(format!("fastsio-guide-nginx-{port}"));
     std::fs::create_dir_all(&dir).unwrap();
     let block = adapted(
         &guide_block(),
-        [first.addr().to_string(), second.addr().to_string()],
+        [addr(&first), addr(&second)],
         port,
         redirect_port,
         &dir,
@@ -175,7 +184,7 @@ async fn the_guides_nginx_block_proxies_polling_websocket_and_the_upgrade() {
             .unwrap_or_else(|e| panic!("{transports:?}: no ack through nginx: {e}"));
         assert_eq!(seen.as_deref(), Some("127.0.0.1"), "{transports:?}");
         if transports.len() == 2 {
-            let (first, second) = (first.io().clone(), second.io().clone());
+            let (first, second) = (first_io.clone(), second_io.clone());
             eventually_async("the upgrade to WebSocket through nginx", || {
                 let sockets = [first.sockets(), second.sockets()].concat();
                 async move {
