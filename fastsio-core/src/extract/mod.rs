@@ -48,7 +48,7 @@ pub use reason::Reason;
 pub use session::Session;
 pub use socket_id::SocketId;
 pub use state::{FromRef, State};
-pub use valid::Valid;
+pub use valid::{Valid, ValidAuthPayload};
 
 use std::future::Future;
 

@@ -89,10 +89,19 @@ where
     }
 }
 
-impl<T, S> FromConnectParts<S> for Valid<Auth<T>>
-where
-    T: DeserializeOwned + Validate + Send + 'static,
-{
+/// What `Valid<Auth<T>>` reads the auth payload as: a type that is both `Deserialize` and
+/// `Validate` (implemented for every such type).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the auth payload of `Valid<Auth<{Self}>>`",
+    label = "the payload type must be `Deserialize` and `Validate`",
+    note = "derive both on it: `#[derive(serde::Deserialize, validator::Validate)]` (or through fastsio's re-exports, `fastsio::serde` and `fastsio::validator`)"
+)]
+pub trait ValidAuthPayload: DeserializeOwned + Validate + Send + 'static {}
+
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned + Validate + Send + 'static> ValidAuthPayload for T {}
+
+impl<T: ValidAuthPayload, S> FromConnectParts<S> for Valid<Auth<T>> {
     fn from_connect_parts(
         cx: &mut ConnectContext,
         _: &S,
