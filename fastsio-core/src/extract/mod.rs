@@ -41,7 +41,7 @@ pub use event::Event;
 pub use extension::Extension;
 pub use handshake::Handshake;
 #[doc(hidden)]
-pub use misplaced::{OnlyInConnect, OnlyInDisconnect, OnlyInEvent};
+pub use misplaced::{OnlyInConnect, OnlyInDisconnect, OnlyInEvent, OnlyInEventOrConnect};
 pub use ns_param::NsParam;
 pub use raw_args::RawArgs;
 pub use reason::Reason;
