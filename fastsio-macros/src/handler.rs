@@ -133,6 +133,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         None => quote!(::fastsio::handler::check::AnyState),
     };
     let checks = definition_checks(kind, &func, &types, &state);
+    let declared_state = args.as_ref().and_then(|a| a.state.clone());
     let proxy = args.filter(|_| kind == Kind::Event).and_then(
         |EventArgs {
              name,
@@ -168,12 +169,96 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
     );
     let errors = errors.into_compile_errors();
     let connect = (kind == Kind::Connect).then(|| crate::contract::connect(&func));
+    let lifecycle = (kind != Kind::Event).then(|| {
+        let registrable = typed.as_deref().filter(|_| func.sig.asyncness.is_some());
+        lifecycle_route_fn(kind, &func, registrable, declared_state.as_ref())
+    });
     quote! {
         #errors
         #func
         #checks
         #proxy
         #connect
+        #lifecycle
+    }
+}
+
+/// The fn routers call to register a `#[connect]` or `#[disconnect]` handler, on the type
+/// named after it (the connect handler's contract type, or a disconnect handler's own): like
+/// [`route_fn`], it leaves out a handler whose mistakes were already reported where it is
+/// written, so that each mistake gives one error.
+fn lifecycle_route_fn(
+    kind: Kind,
+    func: &ItemFn,
+    types: Option<&[&Type]>,
+    state: Option<&Type>,
+) -> TokenStream {
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    let (generic, state) = match state {
+        Some(state) => (quote!(), quote!(#state)),
+        None => (
+            quote!(S: ::core::marker::Send + ::core::marker::Sync + 'static),
+            quote!(S),
+        ),
+    };
+    let own_type = (kind == Kind::Disconnect).then(|| {
+        let doc = format!("Registers [`{ident}`](fn@{ident}) in routers.");
+        quote! {
+            #[doc = #doc]
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            #vis struct #ident {}
+        }
+    });
+    let Some(types) = types else {
+        return quote! {
+            #own_type
+
+            impl #ident {
+                #[doc(hidden)]
+                #vis fn __fastsio_route<#generic>(
+                    routes: ::fastsio::Routes<#state>,
+                ) -> ::fastsio::Routes<#state> {
+                    routes
+                }
+            }
+        };
+    };
+    let (extract, register, method) = match kind {
+        Kind::Connect => (
+            quote!(::fastsio::extract::FromConnectParts),
+            quote!(RegisterConnect),
+            quote!(on_connect),
+        ),
+        _ => (
+            quote!(::fastsio::extract::FromDisconnectParts),
+            quote!(RegisterDisconnect),
+            quote!(on_disconnect),
+        ),
+    };
+    let ret = match &func.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => quote!(#ty),
+    };
+    let bounds = types
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> #ty: #extract<#state>,));
+    quote! {
+        #own_type
+
+        impl #ident {
+            #[doc(hidden)]
+            #vis fn __fastsio_route<#generic>(
+                routes: ::fastsio::Routes<#state>,
+            ) -> ::fastsio::Routes<#state>
+            where
+                #(#bounds)*
+            {
+                use ::fastsio::handler::check::{#register as _, Unregistered as _};
+                (&::fastsio::handler::check::Returns::<#ret>::new()).#method(routes, #ident)
+            }
+        }
     }
 }
 

@@ -117,12 +117,12 @@ impl RouterSpec {
             .iter()
             .map(|m| quote_spanned!(m.span()=> .middleware(#m)));
         let connect = self.connect.iter().map(
-            |f| quote_spanned!(f.span()=> .on_connect(#f).describe_connect(#f::__fastsio_contract)),
+            |f| quote_spanned!(f.span()=> let routes = #f::__fastsio_route(routes).describe_connect(#f::__fastsio_contract);),
         );
         let disconnect = self
             .disconnect
             .iter()
-            .map(|f| quote_spanned!(f.span()=> .on_disconnect(#f)));
+            .map(|f| quote_spanned!(f.span()=> let routes = #f::__fastsio_route(routes);));
         let emits = self
             .emits
             .iter()
@@ -156,9 +156,9 @@ impl RouterSpec {
                 fn into_routes(self) -> ::fastsio::Routes<#state> {
                     let routes = ::fastsio::Routes::<#state>::new(#ns)
                         #(#middleware)*
-                        #(#connect)*
-                        #(#disconnect)*
                         #(#emits)*;
+                    #(#connect)*
+                    #(#disconnect)*
                     #(#events)*
                     routes
                 }

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 
 use crate::Routes;
 use crate::extract::{FromConnectParts, FromDisconnectParts, FromEvent, FromRef, via};
-use crate::handler::{EventHandler, IntoAck, IntoConnectResult};
+use crate::handler::{ConnectHandler, DisconnectHandler, EventHandler, IntoAck, IntoConnectResult};
 
 /// The state a handler is checked against when it names none: every part of the app state is
 /// reachable from it, so only what does not depend on the state is checked at the definition
@@ -40,9 +40,11 @@ pub fn event_last<S, M, T: FromEvent<S, M>>() {}
 /// An event handler's return type.
 pub fn event_return<R: IntoAck>() {}
 
-/// An event handler's declared return type, for its registration: the handler is registered
-/// ([`Register`]) when `R` is an ack, and left out ([`Unregistered`]) when it is not, since
-/// [`event_return`] already reported that mistake where the handler is written.
+/// A handler's declared return type, for its registration: the handler is registered
+/// ([`Register`], [`RegisterConnect`], [`RegisterDisconnect`]) when `R` is what its kind
+/// returns, and left out ([`Unregistered`]) when it is not, since [`event_return`],
+/// [`connect_return`] or [`disconnect_return`] already reported that mistake where the
+/// handler is written.
 pub struct Returns<R>(PhantomData<fn() -> R>);
 
 impl<R> Returns<R> {
@@ -73,11 +75,52 @@ pub trait Register {
 
 impl<R: IntoAck> Register for Returns<R> {}
 
-/// Leaves out a handler whose return type is not an ack (the program does not compile anyway).
+/// Registers a connect handler whose return type is a connect result.
+pub trait RegisterConnect {
+    /// `routes.on_connect(handler)`.
+    fn on_connect<S: Send + Sync + 'static, H: ConnectHandler<T, S>, T: 'static>(
+        &self,
+        routes: Routes<S>,
+        handler: H,
+    ) -> Routes<S> {
+        routes.on_connect(handler)
+    }
+}
+
+impl<R: IntoConnectResult> RegisterConnect for Returns<R> {}
+
+/// Registers a disconnect handler that returns nothing.
+pub trait RegisterDisconnect {
+    /// `routes.on_disconnect(handler)`.
+    fn on_disconnect<S: Send + Sync + 'static, H: DisconnectHandler<T, S>, T: 'static>(
+        &self,
+        routes: Routes<S>,
+        handler: H,
+    ) -> Routes<S> {
+        routes.on_disconnect(handler)
+    }
+}
+
+impl RegisterDisconnect for Returns<()> {}
+
+/// Leaves out a handler whose return type is not what its kind returns (the program does not
+/// compile anyway).
 pub trait Unregistered {
     /// `routes`, unchanged.
     fn on<S, H>(&self, routes: Routes<S>, event: &str, handler: H) -> Routes<S> {
         let _ = (event, handler);
+        routes
+    }
+
+    /// `routes`, unchanged.
+    fn on_connect<S, H>(&self, routes: Routes<S>, handler: H) -> Routes<S> {
+        let _ = handler;
+        routes
+    }
+
+    /// `routes`, unchanged.
+    fn on_disconnect<S, H>(&self, routes: Routes<S>, handler: H) -> Routes<S> {
+        let _ = handler;
         routes
     }
 }
