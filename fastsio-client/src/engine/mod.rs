@@ -100,12 +100,7 @@ impl Transport {
     async fn send(&mut self, frames: &[Frame]) -> Result<(), EngineError> {
         match self {
             Transport::Polling(p) => p.send(frames).await,
-            Transport::WebSocket(ws) => {
-                for frame in frames {
-                    websocket::send(ws, frame.clone()).await?;
-                }
-                Ok(())
-            }
+            Transport::WebSocket(ws) => websocket::send_all(ws, frames).await,
         }
     }
 }

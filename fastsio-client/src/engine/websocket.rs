@@ -51,16 +51,29 @@ pub async fn open(
     Ok(ws)
 }
 
-/// Sends one frame.
-pub async fn send(ws: &mut Ws, frame: Frame) -> Result<(), EngineError> {
-    let message = match frame {
+/// The WebSocket message carrying `frame`.
+fn message(frame: Frame) -> Result<Message, EngineError> {
+    Ok(match frame {
         Frame::Text(s) => Message::Text(
             Utf8Bytes::try_from(s.into_bytes())
                 .map_err(|e| EngineError::Protocol(e.to_string()))?,
         ),
         Frame::Binary(b) => Message::Binary(b),
-    };
-    ws.send(message).await.map_err(ws_error)
+    })
+}
+
+/// Sends one frame.
+pub async fn send(ws: &mut Ws, frame: Frame) -> Result<(), EngineError> {
+    ws.send(message(frame)?).await.map_err(ws_error)
+}
+
+/// Sends frames with one flush: the frames queued together leave in as few writes as the
+/// socket takes, not one system call each.
+pub async fn send_all(ws: &mut Ws, frames: &[Frame]) -> Result<(), EngineError> {
+    for frame in frames {
+        ws.feed(message(frame.clone())?).await.map_err(ws_error)?;
+    }
+    ws.flush().await.map_err(ws_error)
 }
 
 /// The next Engine.IO packet, or the text of an open packet (`0{..}`) as `Err(Ok(text))`.
