@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod adapter;
+pub mod client_app;
 pub mod http;
 mod node;
 pub mod payloads;

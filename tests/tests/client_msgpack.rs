@@ -3,90 +3,19 @@
 //! (`tests/js-server/server.mjs --msgpack`), on polling, WebSocket and the upgrade: typed
 //! events and acks both ways, binary both ways (inline MessagePack `bin`), `connect_error`.
 
-use std::time::Duration;
-
 use bytes::Bytes;
-use fastsio::ConnectError as Refusal;
-use fastsio::extract::RawArgs;
 use fastsio::prelude::*;
 use fastsio_client::{ConnectError, Manager, Parser, RawEvent, Reconnection, Socket, Transport};
 use fastsio_tests::ScriptServer;
+use fastsio_tests::client_app::{Echo, Echoed, Greet, WAIT, routes};
 use fastsio_tests::server::TestServer;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::mpsc::unbounded_channel;
-
-/// Bound on every wait: only a broken build gets near it.
-const WAIT: Duration = Duration::from_secs(10);
-
-#[derive(Serialize, Deserialize, ServerEvent)]
-#[server_event("greet", ack = String)]
-struct Greet {
-    text: String,
-}
-
-#[derive(Serialize, Deserialize, ServerEvent)]
-#[server_event("echo", ack = Echoed)]
-struct Echo {
-    n: u32,
-}
-
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct Echoed {
-    n: u32,
-}
-
-async fn on_connect(socket: SocketRef, Auth(auth): Auth<Value>) -> Result<(), Refusal> {
-    if auth["name"] == "bad" {
-        return Err(Refusal::new("not allowed").with_data(json!({"code": 7})));
-    }
-    let _ = socket.emit(&Greet {
-        text: format!("hi {}", auth["name"].as_str().unwrap_or("?")),
-    });
-    Ok(())
-}
-
-async fn echo(Data(e): Data<Echo>) -> Ack<Echoed> {
-    Ack(Echoed { n: e.n })
-}
-
-async fn ask_back(socket: SocketRef) -> Ack<String> {
-    let answer = socket
-        .emit_with_ack(
-            &Greet {
-                text: "question".into(),
-            },
-            WAIT,
-        )
-        .await;
-    Ack(answer.unwrap_or_else(|e| format!("no answer: {e}")))
-}
-
-/// Sends the attachments back, reversed, as event `bin`, and acks with their count.
-async fn bin(socket: SocketRef, raw: RawArgs) -> Ack<usize> {
-    let reversed: Vec<Bytes> = raw
-        .attachments
-        .iter()
-        .map(|a| a.iter().rev().copied().collect::<Vec<u8>>().into())
-        .collect();
-    let n = reversed.len();
-    let placeholders: Vec<Value> = (0..n)
-        .map(|i| json!({"_placeholder": true, "num": i}))
-        .collect();
-    let _ = socket.emit_binary("bin", &placeholders, reversed);
-    Ack(n)
-}
 
 async fn start_fastsio() -> TestServer {
     let io = Server::builder()
         .parser(Parser::MsgPack)
-        .routes(
-            Routes::new("/")
-                .on_connect(on_connect)
-                .on("echo", echo)
-                .on("ask_back", ask_back)
-                .on("bin", bin),
-        )
+        .routes(routes("/"))
         .build()
         .unwrap();
     TestServer::start(io.service()).await
