@@ -17,7 +17,7 @@
 #                                also: bare (the floor: tokio-tungstenite alone; echo, connect
 #                                and broadcast only), fastsio-base (the server-fastsio binary named
 #                                by FASTSIO_BASE: an A/B of two builds in one run), fastsio-mw,
-#                                fastsio-recovery
+#                                fastsio-recovery, fastsio-contract (the API contract on)
 #   CASES="echo:100 echo:1000 broadcast:1000 broadcast:1000w1 connect:10000 rooms:1000x10
 #          polling:100 polling-broadcast:200"
 #                                scenario:N (clients / receivers / connections; rooms: RxM);
@@ -93,6 +93,7 @@ server_cmd() {
         fastsio) echo "$bin/server-fastsio" ;;
         fastsio-mw) echo "env BENCH_MIDDLEWARE=1 $bin/server-fastsio" ;;
         fastsio-recovery) echo "env BENCH_RECOVERY=1 $bin/server-fastsio" ;;
+        fastsio-contract) echo "env BENCH_CONTRACT=1 $bin/server-fastsio" ;;
         socketioxide) echo "$bin/server-socketioxide" ;;
         bare) echo "$bin/server-bare" ;;
         fastsio-base) echo "${FASTSIO_BASE:?fastsio-base: set FASTSIO_BASE to a server-fastsio binary}" ;;

@@ -14,9 +14,8 @@ use fastsio_redis::RedisConfig;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    if std::env::args().skip(1).any(|a| a == "--typescript") {
-        let io = chat::socket_io()?;
-        print!("{}", io.typescript().unwrap_or_default());
+    if chat::Command::from_args(std::env::args().skip(1)) == chat::Command::PrintTypeScript {
+        print!("{}", chat::typescript()?);
         return Ok(());
     }
     let listener = launch::listen("chat demo").await?;

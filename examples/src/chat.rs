@@ -242,6 +242,33 @@ pub fn asyncapi() -> AsyncApi {
         .stylesheet_url("/asyncapi/default.min.css")
 }
 
+/// What `examples/chat` does, as its command line asks.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Serve the chat and its page (the default).
+    Serve,
+    /// `--typescript`: print the chat's TypeScript declarations ([`typescript`]) to stdout and
+    /// exit without serving.
+    PrintTypeScript,
+}
+
+impl Command {
+    /// Reads the arguments after the program's name.
+    pub fn from_args<I: IntoIterator<Item = S>, S: AsRef<str>>(args: I) -> Command {
+        if args.into_iter().any(|a| a.as_ref() == "--typescript") {
+            Command::PrintTypeScript
+        } else {
+            Command::Serve
+        }
+    }
+}
+
+/// The chat's declarations for a TypeScript `socket.io-client` frontend, as
+/// `chat --typescript` prints them.
+pub fn typescript() -> Result<String, BuildError> {
+    Ok(socket_io()?.typescript().unwrap_or_default().to_owned())
+}
+
 /// The chat's Socket.IO server, on one node.
 pub fn socket_io() -> Result<Io, BuildError> {
     Server::builder().router(Chat).asyncapi(asyncapi()).build()

@@ -290,11 +290,7 @@ async fn chromium_renders_the_chat_operations() {
 async fn typescript_declarations_accept_good_clients_and_reject_bad_ones() {
     let dir = contract_dir();
     std::fs::create_dir_all(dir.join("generated")).unwrap();
-    std::fs::write(
-        dir.join("generated/chat.d.ts"),
-        chat_io().typescript().unwrap(),
-    )
-    .unwrap();
+    std::fs::write(dir.join("generated/chat.d.ts"), chat::typescript().unwrap()).unwrap();
     let out = run_contract_node(
         "node_modules/typescript/bin/tsc",
         &["-p", "tsconfig.json", "--pretty", "false"],
@@ -329,6 +325,28 @@ async fn typescript_declarations_accept_good_clients_and_reject_bad_ones() {
         "tsc output:\n{}{}",
         out.stdout, out.stderr
     );
+}
+
+#[test]
+fn chat_typescript_flag_prints_the_declarations_instead_of_serving() {
+    assert_eq!(
+        chat::Command::from_args(["--typescript"]),
+        chat::Command::PrintTypeScript
+    );
+    assert_eq!(
+        chat::Command::from_args(Vec::<String>::new()),
+        chat::Command::Serve
+    );
+    let printed = chat::typescript().unwrap();
+    assert_eq!(Some(printed.as_str()), chat_io().typescript());
+    for name in [
+        "ClientToServerEvents",
+        "ServerToClientEvents",
+        "join_room",
+        "new_message",
+    ] {
+        assert!(printed.contains(name), "{name} is declared:\n{printed}");
+    }
 }
 
 // ---- the schema of each extractor kind -------------------------------------------------------

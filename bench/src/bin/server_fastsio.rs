@@ -17,6 +17,11 @@
 //!
 //! With `BENCH_RECOVERY=1` (server `fastsio-recovery` in scripts/bench.sh) connection state
 //! recovery is on: every emit is also kept for replay, which measures what that costs.
+//!
+//! With `BENCH_CONTRACT=1` (server `fastsio-contract` in scripts/bench.sh) the API contract is
+//! on: the AsyncAPI document and the TypeScript declarations are built at `build()` and their
+//! routes served beside the Socket.IO path, which measures what the contract costs per event
+//! and per polling request.
 
 use fastsio::prelude::*;
 use fastsio_bench::{server_port, server_runtime};
@@ -66,6 +71,7 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let port = server_port();
     let with_middleware = std::env::var("BENCH_MIDDLEWARE").is_ok_and(|v| v == "1");
     let with_recovery = std::env::var("BENCH_RECOVERY").is_ok_and(|v| v == "1");
+    let with_contract = std::env::var("BENCH_CONTRACT").is_ok_and(|v| v == "1");
     let builder = Server::builder();
     let redis = match (std::env::var("REDIS_CLUSTER"), std::env::var("REDIS_URL")) {
         (Ok(nodes), _) => Some(RedisConfig::cluster(nodes.split(','))),
@@ -85,6 +91,11 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     };
     let builder = if with_recovery {
         builder.connection_state_recovery(fastsio::RecoveryConfig::default())
+    } else {
+        builder
+    };
+    let builder = if with_contract {
+        builder.asyncapi(fastsio::contract::AsyncApi::new().title("fastsio bench server"))
     } else {
         builder
     };
