@@ -7,12 +7,10 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::node::{Clients, ensure_npm};
-use common::{prefix, redis, skip};
+use common::{prefix, redis};
 use fastsio::RecoveryConfig;
 use fastsio::prelude::*;
 use fastsio::service::serve;
@@ -21,33 +19,23 @@ use fastsio_redis::{
     RedisCluster, RedisConfig, RedisEngine, RedisEngineConfig, RedisStreams, StreamsConfig,
 };
 use fastsio_tests::http::{get, post};
+use fastsio_tests::nginx::Nginx;
 use fastsio_tests::run_python;
 use fastsio_tests::server::eventually;
 use fastsio_tests::server::{TestServer, eventually_async};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-const NGINX: &str = "/usr/sbin/nginx";
-
-/// An nginx of the test's own (config, pid and temp files in a temp dir), round-robin over
-/// `upstreams` on a free loopback port; stopped on drop.
-struct Nginx {
+/// nginx round-robin over the chat nodes, on a free loopback port.
+struct Balancer {
     url: String,
-    dir: PathBuf,
-    child: Child,
+    _nginx: Nginx,
 }
 
-impl Nginx {
+impl Balancer {
     /// `None` when nginx is not installed (said loudly; a failure with `CI=true`).
-    async fn start(upstreams: &[String]) -> Option<Nginx> {
-        if !std::path::Path::new(NGINX).exists() {
-            let why = "no nginx: run scripts/ensure-nginx.sh (Debian's nginx-light)";
-            assert_ne!(
-                std::env::var("CI").as_deref(),
-                Ok("true"),
-                "CI=true but {why}"
-            );
-            skip(why);
+    async fn start(upstreams: &[String]) -> Option<Balancer> {
+        if !Nginx::installed() {
             return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -55,58 +43,23 @@ impl Nginx {
             .expect("a free port")
             .port();
         let dir = std::env::temp_dir().join(format!("fastsio-nginx-{}", prefix()));
-        std::fs::create_dir_all(&dir).unwrap();
         let servers: String = upstreams
             .iter()
             .map(|a| format!("server {a} max_fails=0;\n"))
             .collect();
-        let d = dir.display();
-        let config = format!(
-            "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
-             events {{ worker_connections 512; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  \
-             proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  \
-             uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
-             upstream chat {{\n{servers}  }}\n  \
+        let block = format!(
+            "  upstream chat {{\n{servers}  }}\n  \
              map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}\n  \
              server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      \
              proxy_pass http://chat;\n      proxy_http_version 1.1;\n      \
              proxy_set_header Upgrade $http_upgrade;\n      \
              proxy_set_header Connection $connection_upgrade;\n      \
-             proxy_buffering off;\n      proxy_read_timeout 60s;\n    }}\n  }}\n}}\n"
+             proxy_buffering off;\n      proxy_read_timeout 60s;\n    }}\n  }}"
         );
-        std::fs::write(dir.join("nginx.conf"), config).unwrap();
-        let child = Command::new(NGINX)
-            .arg("-p")
-            .arg(&dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .arg("-e")
-            .arg(dir.join("error.log"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("nginx starts");
-        let nginx = Nginx {
+        Some(Balancer {
             url: format!("http://127.0.0.1:{port}"),
-            dir,
-            child,
-        };
-        eventually_async("nginx listens", || async move {
-            tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
+            _nginx: Nginx::start(dir, &block, port).await,
         })
-        .await;
-        Some(nginx)
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -172,7 +125,7 @@ async fn chat_through_round_robin_nginx_without_sticky_sessions() {
         .await;
     }
     let upstreams: Vec<String> = servers.iter().map(|s| s.addr.to_string()).collect();
-    let Some(nginx) = Nginx::start(&upstreams).await else {
+    let Some(nginx) = Balancer::start(&upstreams).await else {
         return;
     };
 
@@ -325,7 +278,7 @@ async fn a_dead_nodes_members_come_back_on_the_others_and_are_recovered() {
     })
     .await;
     let upstreams: Vec<String> = nodes.iter().map(|n| n.addr.to_string()).collect();
-    let Some(nginx) = Nginx::start(&upstreams).await else {
+    let Some(nginx) = Balancer::start(&upstreams).await else {
         return;
     };
 

@@ -11,6 +11,7 @@
 mod adapter;
 pub mod client_app;
 pub mod http;
+pub mod nginx;
 mod node;
 pub mod payloads;
 mod python;

@@ -6,18 +6,15 @@
 //! Clients connect through it with long-polling only, WebSocket only, and polling then the
 //! upgrade; each gets its ack, and the handler sees the `X-Forwarded-For` nginx sets.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
 use fastsio::engine::TransportKind;
 use fastsio::prelude::*;
 use fastsio_client::testing::TestServer;
 use fastsio_client::{Manager, Reconnection, Transport};
-use fastsio_tests::redis::skip;
+use fastsio_tests::nginx::Nginx;
 use fastsio_tests::server::eventually_async;
-
-const NGINX: &str = "/usr/sbin/nginx";
 
 /// The first ```nginx block of the serving page.
 fn guide_block() -> String {
@@ -67,51 +64,6 @@ fn adapted(
     lines.join("\n")
 }
 
-/// nginx with the guide's block, stopped (and its directory removed) on drop.
-struct Nginx {
-    dir: PathBuf,
-    child: Child,
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-async fn start_nginx(block: String, dir: PathBuf, port: u16) -> Nginx {
-    let d = dir.display();
-    let config = format!(
-        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
-         events {{ worker_connections 256; }}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  \
-         proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  \
-         uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n{block}\n}}\n"
-    );
-    std::fs::write(dir.join("nginx.conf"), config).unwrap();
-    let child = Command::new(NGINX)
-        .arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .arg("-e")
-        .arg(dir.join("error.log"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("nginx starts");
-    let nginx = Nginx { dir, child };
-    eventually_async("nginx listens", || async move {
-        tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-    })
-    .await;
-    nginx
-}
-
 /// What the handler saw of the request: the forwarded client address.
 async fn forwarded(hs: Handshake) -> Ack<Option<String>> {
     Ack(hs
@@ -138,14 +90,7 @@ fn app() -> Io {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guides_nginx_block_proxies_polling_websocket_and_the_upgrade() {
-    if !Path::new(NGINX).exists() {
-        let why = "no nginx: run scripts/ensure-nginx.sh (Debian's nginx-light)";
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI=true but {why}"
-        );
-        skip(why);
+    if !Nginx::installed() {
         return;
     }
     let (first_io, second_io) = (app(), app());
@@ -162,7 +107,7 @@ async fn the_guides_nginx_block_proxies_polling_websocket_and_the_upgrade() {
         &dir,
     );
     assert!(block.contains("ip_hash;"), "the guide's upstream: {block}");
-    let _nginx = start_nginx(block, dir, port).await;
+    let _nginx = Nginx::start(dir, &block, port).await;
 
     let url = format!("http://127.0.0.1:{port}");
     for transports in [
