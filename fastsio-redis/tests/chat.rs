@@ -3,11 +3,9 @@
 
 mod common;
 
+use common::chat::chat_nodes;
 use common::node::{Clients, ensure_npm};
 use common::{prefix, redis};
-use fastsio_examples::chat;
-use fastsio_redis::RedisConfig;
-use fastsio_tests::server::{TestServer, eventually_async};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,19 +14,7 @@ async fn two_chat_servers_on_one_redis_form_one_chat() {
     if !ensure_npm().await {
         return;
     }
-    let prefix = prefix();
-    let mut servers = Vec::new();
-    for _ in 0..2 {
-        let io = chat::clustered_socket_io(RedisConfig::new(&redis.url).prefix(&prefix)).unwrap();
-        let server = TestServer::start(chat::service(&io)).await;
-        servers.push((io, server));
-    }
-    let ops = servers[0].0.of("/chat").unwrap();
-    eventually_async("both chat servers subscribed", || {
-        let ops = ops.clone();
-        async move { ops.server_count().await.ok() == Some(2) }
-    })
-    .await;
+    let servers = chat_nodes(&redis.url, &prefix(), 2).await;
 
     let mut clients = Clients::start();
     for (name, (_, server)) in ["ada", "bob"].iter().zip(&servers) {

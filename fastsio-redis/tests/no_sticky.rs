@@ -9,6 +9,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::chat::chat_nodes;
 use common::node::{Clients, ensure_npm};
 use common::{prefix, redis};
 use fastsio::RecoveryConfig;
@@ -103,19 +104,7 @@ async fn chat_through_round_robin_nginx_without_sticky_sessions() {
     if !ensure_npm().await {
         return;
     }
-    let prefix = prefix();
-    let mut nodes = Vec::new();
-    for _ in 0..3 {
-        let io = chat::clustered_socket_io(RedisConfig::new(&redis.url).prefix(&prefix)).unwrap();
-        let server = TestServer::start(chat::service(&io)).await;
-        nodes.push((io, server));
-    }
-    let ops = nodes[0].0.of("/chat").unwrap();
-    eventually_async("three chat nodes subscribed", || {
-        let ops = ops.clone();
-        async move { ops.server_count().await.ok() == Some(3) }
-    })
-    .await;
+    let nodes = chat_nodes(&redis.url, &prefix(), 3).await;
     let servers: Vec<&TestServer> = nodes.iter().map(|(_, s)| s).collect();
     for i in 0..3 {
         let others: Vec<&TestServer> = (0..3).filter(|j| *j != i).map(|j| servers[j]).collect();

@@ -10,6 +10,7 @@ use fastsio_redis::{RedisCluster, RedisConfig};
 use fastsio_tests::server::{TestServer, eventually, eventually_async};
 use fastsio_tests::ws::WsClient;
 
+pub mod chat;
 pub mod node;
 pub mod redis_cluster;
 pub mod scenario;
