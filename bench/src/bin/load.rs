@@ -356,6 +356,18 @@ struct EchoStats {
     error: Option<String>,
 }
 
+impl EchoStats {
+    /// Counts an ack of a request sent at `start`; inside the measured window, also its latency.
+    fn ack_received(&mut self, phase: &Phase, start: Instant) {
+        self.acked += 1;
+        if phase.measuring.load(Ordering::Relaxed) {
+            self.acks += 1;
+            self.latencies
+                .push(start.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        }
+    }
+}
+
 fn echo_payload(client: usize, seq: u64, len: usize) -> String {
     let mut p = format!("c{client:06}s{seq:012}");
     while p.len() < len {
@@ -399,13 +411,7 @@ async fn echo_client(idx: usize, mut ws: Ws, phase: Arc<Phase>, payload_len: usi
                 }
             }
         }
-        stats.acked += 1;
-        if phase.measuring.load(Ordering::Relaxed) {
-            stats.acks += 1;
-            stats
-                .latencies
-                .push(start.elapsed().as_micros().min(u32::MAX as u128) as u32);
-        }
+        stats.ack_received(&phase, start);
         seq += 1;
     }
     let _ = ws.close(None).await;
@@ -1112,13 +1118,7 @@ async fn polling_echo_client(
                 }
             }
         }
-        stats.acked += 1;
-        if phase.measuring.load(Ordering::Relaxed) {
-            stats.acks += 1;
-            stats
-                .latencies
-                .push(start.elapsed().as_micros().min(u32::MAX as u128) as u32);
-        }
+        stats.ack_received(&phase, start);
         seq += 1;
     }
     stats
