@@ -28,19 +28,19 @@
 //! ```
 
 use std::collections::VecDeque;
-use std::error::Error as StdError;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use fastsio_engine::BoxError;
+use fastsio_engine::service::serve_connection;
 use fastsio_protocol::ServerEvent;
 use http::{Request, Response};
 use hyper::body::{Body, Incoming};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::io::{AsyncRead, AsyncWrite, duplex};
+use tokio::io::duplex;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tower_service::Service;
@@ -51,8 +51,6 @@ use crate::event::RawEvent;
 use crate::manager::Transport;
 use crate::socket::Socket;
 use crate::{Manager, ManagerBuilder, Reconnection};
-
-type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// A server's HTTP service (`io.service()`, or an axum router with `io.layer()`) served on
 /// 127.0.0.1 with a free port, or in-process, until dropped: then it stops accepting and
@@ -67,6 +65,15 @@ pub struct TestServer {
 enum Reach {
     Tcp(SocketAddr),
     InProcess(Arc<dyn Connector>),
+}
+
+/// The peer address an in-process server reports for its clients (the handshake's remote
+/// address): loopback, port 0, as no socket is involved.
+pub const IN_PROCESS_PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+
+/// Resolves when the server stops (its `TestServer` is dropped).
+async fn stopping(mut stopped: watch::Receiver<()>) {
+    let _ = stopped.changed().await;
 }
 
 /// The size of each in-memory pipe's buffer, per direction.
@@ -103,7 +110,12 @@ where
                 ));
             }
             let (client, server) = duplex(PIPE_BUFFER);
-            tokio::spawn(serve_connection(server, service, stopped));
+            tokio::spawn(serve_connection(
+                server,
+                Some(IN_PROCESS_PEER),
+                service,
+                stopping(stopped),
+            ));
             Ok(Box::new(client) as Box<dyn Stream>)
         })
     }
@@ -135,15 +147,20 @@ impl TestServer {
         tokio::spawn(async move {
             let mut accepting = stopped.clone();
             loop {
-                let stream = tokio::select! {
+                let (stream, peer) = tokio::select! {
                     accepted = listener.accept() => match accepted {
-                        Ok((stream, _)) => stream,
+                        Ok(accepted) => accepted,
                         Err(_) => continue,
                     },
                     _ = accepting.changed() => return,
                 };
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_connection(stream, service.clone(), stopped.clone()));
+                tokio::spawn(serve_connection(
+                    stream,
+                    Some(peer),
+                    service.clone(),
+                    stopping(stopped.clone()),
+                ));
             }
         });
         TestServer {
@@ -201,35 +218,6 @@ impl TestServer {
             Reach::Tcp(_) => builder,
             Reach::InProcess(connector) => builder.connector_arc(connector.clone()),
         }
-    }
-}
-
-/// Serves one connection until it ends or the server stops (then gracefully).
-async fn serve_connection<IO, S, B>(stream: IO, service: S, mut stopped: watch::Receiver<()>)
-where
-    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
-    let svc = hyper::service::service_fn(move |req| service.clone().call(req));
-    let conn = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), svc)
-        .with_upgrades();
-    tokio::pin!(conn);
-    let result = tokio::select! {
-        result = conn.as_mut() => result,
-        _ = stopped.changed() => {
-            conn.as_mut().graceful_shutdown();
-            conn.await
-        }
-    };
-    if let Err(e) = result {
-        tracing::debug!(error = %e, "test connection ended with an error");
     }
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP side: [`EngineService`] (a tower `Service` that answers the engine's path and hands
 //! every other request to an inner service), [`EngineLayer`] (the same as a tower `Layer`, for
-//! axum) and [`serve`] (a standalone hyper 1 server).
+//! axum), [`serve`] (a standalone hyper 1 server) and [`serve_connection`] (one connection of
+//! it, for streams of your own).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -178,19 +179,24 @@ where
         let _ = stream.set_nodelay(true);
         tokio::spawn(serve_connection(
             stream,
-            addr,
+            Some(addr),
             service.clone(),
-            stopping.child_token(),
+            stopping.child_token().cancelled_owned(),
         ));
     }
 }
 
-async fn serve_connection<S, B>(
-    stream: tokio::net::TcpStream,
-    addr: SocketAddr,
+/// Serves one connection (a TCP stream, a TLS stream, an in-memory pipe...) over HTTP/1.1
+/// with upgrades, as [`serve`] does for each connection it accepts: each request carries
+/// `remote` as its [`RemoteAddr`] when given. When `stop` resolves, the connection shuts down
+/// gracefully (at once when idle, after the request in flight otherwise).
+pub async fn serve_connection<IO, S, B>(
+    stream: IO,
+    remote: Option<SocketAddr>,
     service: S,
-    stopping: CancellationToken,
+    stop: impl Future<Output = ()>,
 ) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
@@ -199,7 +205,9 @@ async fn serve_connection<S, B>(
     B::Error: Into<BoxError>,
 {
     let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
-        req.extensions_mut().insert(RemoteAddr(addr));
+        if let Some(addr) = remote {
+            req.extensions_mut().insert(RemoteAddr(addr));
+        }
         service.clone().call(req)
     });
     let conn = hyper::server::conn::http1::Builder::new()
@@ -207,14 +215,15 @@ async fn serve_connection<S, B>(
         .serve_connection(TokioIo::new(stream), svc)
         .with_upgrades();
     tokio::pin!(conn);
+    tokio::pin!(stop);
     let result = tokio::select! {
         result = conn.as_mut() => result,
-        _ = stopping.cancelled() => {
+        () = &mut stop => {
             conn.as_mut().graceful_shutdown();
             conn.await
         }
     };
     if let Err(e) = result {
-        tracing::debug!(error = %e, %addr, "connection ended with an error");
+        tracing::debug!(error = %e, ?remote, "connection ended with an error");
     }
 }

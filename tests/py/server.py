@@ -1,9 +1,12 @@
 """A python-socketio 5 AsyncServer for the fastsio-client interop tests, with the same
 contract as the fastsio server of tests/tests/client_interop.rs. Listens on 127.0.0.1 with a
-free port and prints {"port": N} on its first line."""
+free port and prints {"port": N} on its first line. `--path=/custom/` serves another Engine.IO
+path."""
 
 import asyncio
 import json
+import sys
+from urllib.parse import parse_qs
 
 import socketio
 from aiohttp import web
@@ -15,7 +18,8 @@ sio = socketio.AsyncServer(
     max_http_buffer_size=1_000_000,
 )
 app = web.Application()
-sio.attach(app)
+PATH = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--path=")), "/socket.io/")
+sio.attach(app, socketio_path=PATH.strip("/"))
 
 
 @sio.event
@@ -49,6 +53,16 @@ async def binary(sid, files):
 @sio.event
 async def relay(sid, n):
     await sio.emit("n", n, to=sid)
+
+
+@sio.event
+async def whoami(sid):
+    environ = sio.get_environ(sid)
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    return {
+        "header": environ.get("HTTP_X_TEST"),
+        "token": query.get("token", [None])[0],
+    }
 
 
 async def main():

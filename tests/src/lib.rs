@@ -13,6 +13,7 @@ pub mod client_app;
 pub mod http;
 mod node;
 pub mod payloads;
+pub mod proxy;
 mod python;
 pub mod recovery;
 pub mod redis;

@@ -1,0 +1,146 @@
+//! fastsio-client's Engine.IO options against a fastsio server, node's socket.io 4
+//! (`tests/js-server/server.mjs`) and python-socketio 5 (`tests/py/server.py`), on WebSocket,
+//! polling and the upgrade:
+//! - a custom Engine.IO path, with the extra headers and query parameters the server sees;
+//! - the server's `maxPayload`: a burst is split over polling POSTs that each fit it, and a
+//!   message bigger than it fails the emit with `EmitError::TooLarge` (the connection stays).
+
+use fastsio::prelude::*;
+use fastsio_client::{EmitError, Manager, Transport};
+use fastsio_tests::ScriptServer;
+use fastsio_tests::client_app::{Echo, WAIT, routes};
+use fastsio_tests::server::TestServer;
+use serde_json::{Value, json};
+use tokio::sync::mpsc::unbounded_channel;
+
+const TRANSPORTS: [&[Transport]; 3] = [
+    &[Transport::WebSocket],
+    &[Transport::Polling],
+    &[Transport::Polling, Transport::WebSocket],
+];
+
+/// The `maxPayload` the servers of the payload tests announce.
+const MAX_PAYLOAD: usize = 2000;
+
+async fn custom_path_headers_and_query(url: &str) {
+    for transports in TRANSPORTS {
+        let socket = Manager::builder(url)
+            .path("/custom/")
+            .transports(transports.iter().copied())
+            .header("x-test", "from the client")
+            .query("token", "a b&c")
+            .connect_timeout(WAIT)
+            .build()
+            .unwrap()
+            .socket("/")
+            .auth(json!({"name": "path"}))
+            .connect()
+            .await
+            .unwrap();
+        let seen: Value = socket.emit_raw_with_ack("whoami", &(), WAIT).await.unwrap();
+        assert_eq!(
+            seen,
+            json!({"header": "from the client", "token": "a b&c"}),
+            "{transports:?}"
+        );
+        socket.disconnect();
+    }
+    // The default path is not served.
+    let refused = Manager::builder(url)
+        .transports([Transport::Polling])
+        .reconnection(fastsio_client::Reconnection::disabled())
+        .build()
+        .unwrap()
+        .socket("/")
+        .connect()
+        .await;
+    assert!(refused.is_err());
+}
+
+async fn max_payload_is_respected(url: &str) {
+    for transports in TRANSPORTS {
+        let (tx, mut relayed) = unbounded_channel();
+        let (gone_tx, mut gone) = unbounded_channel();
+        let socket = Manager::builder(url)
+            .transports(transports.iter().copied())
+            .connect_timeout(WAIT)
+            .build()
+            .unwrap()
+            .socket("/")
+            .auth(json!({"name": "payload"}))
+            .on_data("n", move |_socket, text: String| {
+                let _ = tx.send(text);
+                async {}
+            })
+            .on_disconnect(move |_socket, reason| {
+                let _ = gone_tx.send(reason);
+                async {}
+            })
+            .connect()
+            .await
+            .unwrap();
+        // 40 messages of ~330 bytes: 16 (a POST's most) would be ~5 kB, over the limit, so
+        // the server refuses unless the client splits its POSTs by size.
+        let texts: Vec<String> = (0..40)
+            .map(|i| format!("{i:03}{}", "x".repeat(300)))
+            .collect();
+        for text in &texts {
+            socket.emit_raw("relay", text).unwrap();
+        }
+        for text in &texts {
+            let got = tokio::time::timeout(WAIT, relayed.recv()).await;
+            assert_eq!(got.ok().flatten().as_ref(), Some(text), "{transports:?}");
+        }
+        let too_large = socket.emit_raw("relay", &"y".repeat(MAX_PAYLOAD));
+        let Err(EmitError::TooLarge { size, max }) = too_large else {
+            panic!("expected TooLarge, got {too_large:?}");
+        };
+        assert_eq!(max, MAX_PAYLOAD);
+        assert!(size > MAX_PAYLOAD, "{size}");
+        // The connection stayed up all along.
+        let echoed = socket.emit_with_ack(&Echo { n: 8 }, WAIT).await.unwrap();
+        assert_eq!(echoed.n, 8, "{transports:?}");
+        assert!(gone.try_recv().is_err(), "{transports:?}");
+        socket.disconnect();
+    }
+}
+
+#[tokio::test]
+async fn fastsio_custom_path_headers_and_query() {
+    let io = Server::builder()
+        .path("/custom/")
+        .routes(routes("/"))
+        .build()
+        .unwrap();
+    let server = TestServer::start(io.service()).await;
+    custom_path_headers_and_query(&server.http("")).await;
+}
+
+#[tokio::test]
+async fn node_custom_path_headers_and_query() {
+    let server = ScriptServer::node_with("server.mjs", &["--path=/custom/"]).await;
+    custom_path_headers_and_query(&format!("http://127.0.0.1:{}", server.port)).await;
+}
+
+#[tokio::test]
+async fn python_custom_path_headers_and_query() {
+    let server = ScriptServer::python_with("server.py", &["--path=/custom/"]).await;
+    custom_path_headers_and_query(&format!("http://127.0.0.1:{}", server.port)).await;
+}
+
+#[tokio::test]
+async fn fastsio_max_payload_is_respected() {
+    let io = Server::builder()
+        .max_payload(MAX_PAYLOAD)
+        .routes(routes("/"))
+        .build()
+        .unwrap();
+    let server = TestServer::start(io.service()).await;
+    max_payload_is_respected(&server.http("")).await;
+}
+
+#[tokio::test]
+async fn node_max_payload_is_respected() {
+    let server = ScriptServer::node_with("server.mjs", &["--max-payload=2000"]).await;
+    max_payload_is_respected(&format!("http://127.0.0.1:{}", server.port)).await;
+}
