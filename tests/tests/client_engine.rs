@@ -2,11 +2,13 @@
 //! (`tests/js-server/server.mjs`) and python-socketio 5 (`tests/py/server.py`), on WebSocket,
 //! polling and the upgrade:
 //! - a custom Engine.IO path, with the extra headers and query parameters the server sees;
-//! - the server's `maxPayload`: a burst is split over polling POSTs that each fit it, and a
+//! - the server's `maxPayload` (fastsio, node, python): a burst is split over polling POSTs that each fit it, and a
 //!   message bigger than it fails the emit with `EmitError::TooLarge` (the connection stays).
 
 use fastsio::prelude::*;
-use fastsio_client::{EmitError, Manager, Transport};
+use std::time::Duration;
+
+use fastsio_client::{EmitError, Manager, Reconnection, Transport};
 use fastsio_tests::ScriptServer;
 use fastsio_tests::client_app::{Echo, WAIT, routes};
 use fastsio_tests::server::TestServer;
@@ -45,10 +47,12 @@ async fn custom_path_headers_and_query(url: &str) {
         );
         socket.disconnect();
     }
-    // The default path is not served.
+    // The default path is not served (node's HTTP server leaves it unanswered: the bound
+    // ends the wait).
     let refused = Manager::builder(url)
         .transports([Transport::Polling])
-        .reconnection(fastsio_client::Reconnection::disabled())
+        .reconnection(Reconnection::disabled())
+        .connect_timeout(Duration::from_secs(2))
         .build()
         .unwrap()
         .socket("/")
@@ -142,5 +146,11 @@ async fn fastsio_max_payload_is_respected() {
 #[tokio::test]
 async fn node_max_payload_is_respected() {
     let server = ScriptServer::node_with("server.mjs", &["--max-payload=2000"]).await;
+    max_payload_is_respected(&format!("http://127.0.0.1:{}", server.port)).await;
+}
+
+#[tokio::test]
+async fn python_max_payload_is_respected() {
+    let server = ScriptServer::python_with("server.py", &["--max-payload=2000"]).await;
     max_payload_is_respected(&format!("http://127.0.0.1:{}", server.port)).await;
 }

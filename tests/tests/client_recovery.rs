@@ -15,8 +15,8 @@ use std::time::Duration;
 use fastsio::RecoveryConfig;
 use fastsio::prelude::*;
 use fastsio_client::{
-    ConnectError, DisconnectReason, EmitError, Manager, Reconnection, Socket, SocketBuilder,
-    Status, Transport,
+    ConnectError, DisconnectReason, EmitError, EngineError, Manager, Reconnection, Socket,
+    SocketBuilder, Status, Transport,
 };
 use fastsio_tests::ScriptServer;
 use fastsio_tests::proxy::Proxy;
@@ -337,3 +337,29 @@ against_both!(
     a_silent_server_is_a_ping_timeout_then_a_reconnection,
     gives_up_after_its_reconnection_attempts
 );
+
+#[tokio::test]
+async fn connecting_to_a_server_that_is_down_gives_up_after_the_attempts() {
+    // A port nothing listens on.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    for transports in TRANSPORTS {
+        let (seen_tx, mut seen) = unbounded_channel();
+        let (ticks_tx, _ticks) = unbounded_channel();
+        let url = format!("http://127.0.0.1:{port}");
+        let policy = fast().attempts(2);
+        let refused = client(&url, transports, policy, seen_tx, ticks_tx)
+            .connect()
+            .await
+            .unwrap_err();
+        let ConnectError::ReconnectFailed { attempts, last } = refused else {
+            panic!("expected the final failure, got {refused:?}");
+        };
+        assert_eq!(attempts, 2, "{transports:?}");
+        assert!(matches!(last, Some(EngineError::Io(_))), "{last:?}");
+        assert_eq!(next(&mut seen).await, Seen::Attempt(1));
+        assert_eq!(next(&mut seen).await, Seen::Attempt(2));
+    }
+}
