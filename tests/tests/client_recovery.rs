@@ -93,6 +93,29 @@ async fn next<T>(rx: &mut UnboundedReceiver<T>) -> T {
         .expect("channel open")
 }
 
+/// A [`client`] connected through a new proxy to `addr`, past its first `on_connect`: the
+/// proxy, the socket, what its handlers see and the ticks it gets.
+async fn connected(
+    addr: SocketAddr,
+    transports: &[Transport],
+    policy: Reconnection,
+) -> (
+    Proxy,
+    Socket,
+    UnboundedReceiver<Seen>,
+    UnboundedReceiver<u32>,
+) {
+    let proxy = Proxy::start(addr).await;
+    let (seen_tx, mut seen) = unbounded_channel();
+    let (ticks_tx, ticks) = unbounded_channel();
+    let socket = client(&proxy.url(), transports, policy, seen_tx, ticks_tx)
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(next(&mut seen).await, Seen::Connect);
+    (proxy, socket, seen, ticks)
+}
+
 /// The server behind the proxy, as a test drives it while its client is away.
 enum Upstream {
     /// A fastsio server, driven through its `Io`.
@@ -175,14 +198,7 @@ async fn recovers_the_session_after_a_dropped_transport(
     addr: SocketAddr,
     transports: &[Transport],
 ) {
-    let proxy = Proxy::start(addr).await;
-    let (seen_tx, mut seen) = unbounded_channel();
-    let (ticks_tx, mut ticks) = unbounded_channel();
-    let socket = client(&proxy.url(), transports, fast(), seen_tx, ticks_tx)
-        .connect()
-        .await
-        .unwrap();
-    assert_eq!(next(&mut seen).await, Seen::Connect);
+    let (proxy, socket, mut seen, mut ticks) = connected(addr, transports, fast()).await;
     let id = socket.id().unwrap();
     assert!(!socket.recovered());
     // A volatile emit is sent while connected.
@@ -233,14 +249,7 @@ async fn a_silent_server_is_a_ping_timeout_then_a_reconnection(
     addr: SocketAddr,
     transports: &[Transport],
 ) {
-    let proxy = Proxy::start(addr).await;
-    let (seen_tx, mut seen) = unbounded_channel();
-    let (ticks_tx, mut ticks) = unbounded_channel();
-    let socket = client(&proxy.url(), transports, fast(), seen_tx, ticks_tx)
-        .connect()
-        .await
-        .unwrap();
-    assert_eq!(next(&mut seen).await, Seen::Connect);
+    let (proxy, socket, mut seen, mut ticks) = connected(addr, transports, fast()).await;
 
     proxy.freeze();
     assert_eq!(
@@ -274,15 +283,8 @@ async fn gives_up_after_its_reconnection_attempts(
     addr: SocketAddr,
     transports: &[Transport],
 ) {
-    let proxy = Proxy::start(addr).await;
-    let (seen_tx, mut seen) = unbounded_channel();
-    let (ticks_tx, _ticks) = unbounded_channel();
     let policy = fast().randomization(0.5).attempts(3);
-    let socket = client(&proxy.url(), transports, policy, seen_tx, ticks_tx)
-        .connect()
-        .await
-        .unwrap();
-    assert_eq!(next(&mut seen).await, Seen::Connect);
+    let (proxy, socket, mut seen, _ticks) = connected(addr, transports, policy).await;
 
     proxy.cut();
     let Seen::Disconnect(reason) = next(&mut seen).await else {
