@@ -1,6 +1,8 @@
-//! fastsio-client's Engine.IO options against a fastsio server, node's socket.io 4
+//! fastsio-client's Engine.IO side against a fastsio server, node's socket.io 4
 //! (`tests/js-server/server.mjs`) and python-socketio 5 (`tests/py/server.py`), on WebSocket,
 //! polling and the upgrade:
+//! - heartbeats: the client answers the server's pings, so it stays connected across many of
+//!   them;
 //! - a custom Engine.IO path, with the extra headers and query parameters the server sees;
 //! - the server's `maxPayload` (fastsio, node, python): a burst is split over polling POSTs that each fit it, and a
 //!   message bigger than it fails the emit with `EmitError::TooLarge` (the connection stays).
@@ -61,6 +63,36 @@ async fn custom_path_headers_and_query(url: &str) {
     assert!(refused.is_err());
 }
 
+/// The ping interval (and timeout) of the heartbeat tests' servers, in milliseconds.
+const PING_MS: u64 = 100;
+
+async fn answers_the_servers_pings(url: &str) {
+    for transports in TRANSPORTS {
+        let (gone_tx, mut gone) = unbounded_channel();
+        let socket = Manager::builder(url)
+            .transports(transports.iter().copied())
+            .connect_timeout(WAIT)
+            .build()
+            .unwrap()
+            .socket("/")
+            .auth(json!({"name": "pings"}))
+            .on_disconnect(move |_socket, reason| {
+                let _ = gone_tx.send(reason);
+                async {}
+            })
+            .connect()
+            .await
+            .unwrap();
+        // Several heartbeats pass: a client that did not answer would be dropped after one
+        // interval + timeout.
+        tokio::time::sleep(Duration::from_millis(PING_MS * 2 * 5)).await;
+        let echoed = socket.emit_with_ack(&Echo { n: 3 }, WAIT).await.unwrap();
+        assert_eq!(echoed.n, 3, "{transports:?}");
+        assert!(gone.try_recv().is_err(), "{transports:?}");
+        socket.disconnect();
+    }
+}
+
 async fn max_payload_is_respected(url: &str) {
     for transports in TRANSPORTS {
         let (tx, mut relayed) = unbounded_channel();
@@ -107,6 +139,24 @@ async fn max_payload_is_respected(url: &str) {
         assert!(gone.try_recv().is_err(), "{transports:?}");
         socket.disconnect();
     }
+}
+
+#[tokio::test]
+async fn fastsio_answers_the_servers_pings() {
+    let io = Server::builder()
+        .ping_interval(Duration::from_millis(PING_MS))
+        .ping_timeout(Duration::from_millis(PING_MS))
+        .routes(routes("/"))
+        .build()
+        .unwrap();
+    let server = TestServer::start(io.service()).await;
+    answers_the_servers_pings(&server.http("")).await;
+}
+
+#[tokio::test]
+async fn node_answers_the_servers_pings() {
+    let server = ScriptServer::node_with("server.mjs", &[&format!("--ping={PING_MS}")]).await;
+    answers_the_servers_pings(&format!("http://127.0.0.1:{}", server.port)).await;
 }
 
 #[tokio::test]
