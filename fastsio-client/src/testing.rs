@@ -33,17 +33,13 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fastsio_engine::BoxError;
-use fastsio_engine::service::serve_connection;
+use fastsio_engine::service::{HttpService, serve_connection};
 use fastsio_protocol::ServerEvent;
-use http::{Request, Response};
-use hyper::body::{Body, Incoming};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::io::duplex;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
-use tower_service::Service;
 
 use crate::connector::{Connecting, Connector, Stream};
 use crate::error::ConnectError;
@@ -86,15 +82,7 @@ struct InProcess<S> {
     stopped: watch::Receiver<()>,
 }
 
-impl<S, B> Connector for InProcess<S>
-where
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
+impl<S: HttpService> Connector for InProcess<S> {
     fn connect<'a>(&'a self, _authority: &'a str) -> Connecting<'a> {
         let service = self
             .service
@@ -128,15 +116,7 @@ impl TestServer {
     /// # Panics
     ///
     /// When no loopback port can be bound.
-    pub async fn start<S, B>(service: S) -> TestServer
-    where
-        S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
-    {
+    pub async fn start(service: impl HttpService) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a loopback port");
@@ -173,15 +153,7 @@ impl TestServer {
     /// [`manager`](Self::manager) opens (HTTP for polling, or a WebSocket) is an in-memory
     /// pipe to a task serving `service` over HTTP/1.1. Needs a tokio runtime when clients
     /// connect.
-    pub fn in_process<S, B>(service: S) -> TestServer
-    where
-        S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
-    {
+    pub fn in_process(service: impl HttpService) -> TestServer {
         let (stop, stopped) = watch::channel(());
         let connector = InProcess {
             service: Mutex::new(service),

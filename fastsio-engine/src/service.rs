@@ -139,6 +139,36 @@ impl<B> Service<Request<B>> for NotFound {
     }
 }
 
+/// A tower service hyper can serve over HTTP/1.1: what [`serve`] and [`serve_connection`] take
+/// (`io.service()`, an axum `Router` with `io.layer()`...). Every cloneable, `Send` service of
+/// `Request<Incoming>` whose future is `Send` and whose errors and body errors convert into
+/// [`BoxError`] is one.
+pub trait HttpService:
+    Service<
+        Request<Incoming>,
+        Response = Response<Self::ResBody>,
+        Error: Into<BoxError>,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+    /// The body of its responses.
+    type ResBody: Body<Data: Send, Error: Into<BoxError>> + Send + 'static;
+}
+
+impl<S, B> HttpService for S
+where
+    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type ResBody = B;
+}
+
 /// Serves `service` over HTTP/1.1 (with upgrades, for WebSocket) on every connection `listener`
 /// accepts, until `shutdown` resolves. Each request carries the peer's [`RemoteAddr`].
 ///
@@ -149,19 +179,11 @@ impl<B> Service<Request<B>> for NotFound {
 /// would otherwise land on the old server while a new one listens on the same port).
 /// Connections already upgraded to WebSocket belong to the engine: closing the engine
 /// ([`Engine::close_all`](crate::Engine::close_all), which `fastsio`'s `Io::close` calls) closes them.
-pub async fn serve<S, B>(
+pub async fn serve(
     listener: TcpListener,
-    service: S,
+    service: impl HttpService,
     shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()>
-where
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
+) -> std::io::Result<()> {
     tokio::pin!(shutdown);
     let stopping = CancellationToken::new();
     let _stop_connections = stopping.clone().drop_guard();
@@ -190,20 +212,12 @@ where
 /// with upgrades, as [`serve`] does for each connection it accepts: each request carries
 /// `remote` as its [`RemoteAddr`] when given. When `stop` resolves, the connection shuts down
 /// gracefully (at once when idle, after the request in flight otherwise).
-pub async fn serve_connection<IO, S, B>(
-    stream: IO,
+pub async fn serve_connection(
+    stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     remote: Option<SocketAddr>,
-    service: S,
+    service: impl HttpService,
     stop: impl Future<Output = ()>,
-) where
-    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
+) {
     let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
         if let Some(addr) = remote {
             req.extensions_mut().insert(RemoteAddr(addr));

@@ -63,8 +63,9 @@ async fn custom_path_headers_and_query(url: &str) {
     assert!(refused.is_err());
 }
 
-/// The ping interval (and timeout) of the heartbeat tests' servers, in milliseconds.
-const PING_MS: u64 = 100;
+/// The ping interval (and timeout) of the heartbeat tests' servers, in milliseconds: short,
+/// yet long enough for a loaded machine to answer in time.
+const PING_MS: u64 = 250;
 
 async fn answers_the_servers_pings(url: &str) {
     for transports in TRANSPORTS {
@@ -85,10 +86,11 @@ async fn answers_the_servers_pings(url: &str) {
             .unwrap();
         // Several heartbeats pass: a client that did not answer would be dropped after one
         // interval + timeout.
-        tokio::time::sleep(Duration::from_millis(PING_MS * 2 * 5)).await;
+        tokio::time::sleep(Duration::from_millis(PING_MS * 2 * 3)).await;
         let echoed = socket.emit_with_ack(&Echo { n: 3 }, WAIT).await.unwrap();
         assert_eq!(echoed.n, 3, "{transports:?}");
-        assert!(gone.try_recv().is_err(), "{transports:?}");
+        let dropped = gone.try_recv().ok();
+        assert_eq!(dropped, None, "{transports:?}");
         socket.disconnect();
     }
 }
