@@ -143,66 +143,104 @@ async fn max_payload_is_respected(url: &str) {
     }
 }
 
-#[tokio::test]
-async fn fastsio_answers_the_servers_pings() {
-    let io = Server::builder()
-        .ping_interval(Duration::from_millis(PING_MS))
-        .ping_timeout(Duration::from_millis(PING_MS))
-        .routes(routes("/"))
-        .build()
-        .unwrap();
-    let server = TestServer::start(io.service()).await;
-    answers_the_servers_pings(&server.http("")).await;
+/// The server settings of a scenario, applied alike to each server.
+#[derive(Default, Clone, Copy)]
+struct Settings {
+    path: Option<&'static str>,
+    max_payload: Option<usize>,
+    ping_ms: Option<u64>,
 }
 
-#[tokio::test]
-async fn node_answers_the_servers_pings() {
-    let server = ScriptServer::node_with("server.mjs", &[&format!("--ping={PING_MS}")]).await;
-    answers_the_servers_pings(&format!("http://127.0.0.1:{}", server.port)).await;
+/// A server of a scenario, running until dropped.
+enum Running {
+    Fastsio(TestServer),
+    Script(ScriptServer),
 }
 
-#[tokio::test]
-async fn fastsio_custom_path_headers_and_query() {
-    let io = Server::builder()
-        .path("/custom/")
-        .routes(routes("/"))
-        .build()
-        .unwrap();
-    let server = TestServer::start(io.service()).await;
-    custom_path_headers_and_query(&server.http("")).await;
+impl Running {
+    fn url(&self) -> String {
+        match self {
+            Running::Fastsio(server) => server.http(""),
+            Running::Script(server) => format!("http://127.0.0.1:{}", server.port),
+        }
+    }
 }
 
-#[tokio::test]
-async fn node_custom_path_headers_and_query() {
-    let server = ScriptServer::node_with("server.mjs", &["--path=/custom/"]).await;
-    custom_path_headers_and_query(&format!("http://127.0.0.1:{}", server.port)).await;
+impl Settings {
+    /// The command-line options of `server.mjs` and `server.py`.
+    fn args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        args.extend(self.path.map(|p| format!("--path={p}")));
+        args.extend(self.max_payload.map(|n| format!("--max-payload={n}")));
+        args.extend(self.ping_ms.map(|ms| format!("--ping={ms}")));
+        args
+    }
+
+    async fn fastsio(self) -> Running {
+        let mut builder = Server::builder().routes(routes("/"));
+        if let Some(path) = self.path {
+            builder = builder.path(path);
+        }
+        if let Some(max) = self.max_payload {
+            builder = builder.max_payload(max);
+        }
+        if let Some(ms) = self.ping_ms {
+            builder = builder
+                .ping_interval(Duration::from_millis(ms))
+                .ping_timeout(Duration::from_millis(ms));
+        }
+        let io = builder.build().unwrap();
+        Running::Fastsio(TestServer::start(io.service()).await)
+    }
+
+    async fn node(self) -> Running {
+        let args = self.args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Running::Script(ScriptServer::node_with("server.mjs", &args).await)
+    }
+
+    async fn python(self) -> Running {
+        let args = self.args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Running::Script(ScriptServer::python_with("server.py", &args).await)
+    }
 }
 
-#[tokio::test]
-async fn python_custom_path_headers_and_query() {
-    let server = ScriptServer::python_with("server.py", &["--path=/custom/"]).await;
-    custom_path_headers_and_query(&format!("http://127.0.0.1:{}", server.port)).await;
+/// A scenario against each named server (`fastsio`, `node`, `python`) with `settings`.
+macro_rules! against {
+    ($scenario:ident, $settings:expr, [$($server:ident),*]) => {
+        mod $scenario {
+            use super::*;
+            $(#[tokio::test]
+            async fn $server() {
+                let server = Settings::$server($settings).await;
+                $scenario(&server.url()).await;
+            })*
+        }
+    };
 }
 
-#[tokio::test]
-async fn fastsio_max_payload_is_respected() {
-    let io = Server::builder()
-        .max_payload(MAX_PAYLOAD)
-        .routes(routes("/"))
-        .build()
-        .unwrap();
-    let server = TestServer::start(io.service()).await;
-    max_payload_is_respected(&server.http("")).await;
-}
-
-#[tokio::test]
-async fn node_max_payload_is_respected() {
-    let server = ScriptServer::node_with("server.mjs", &["--max-payload=2000"]).await;
-    max_payload_is_respected(&format!("http://127.0.0.1:{}", server.port)).await;
-}
-
-#[tokio::test]
-async fn python_max_payload_is_respected() {
-    let server = ScriptServer::python_with("server.py", &["--max-payload=2000"]).await;
-    max_payload_is_respected(&format!("http://127.0.0.1:{}", server.port)).await;
-}
+against!(
+    answers_the_servers_pings,
+    Settings {
+        ping_ms: Some(PING_MS),
+        ..Settings::default()
+    },
+    [fastsio, node]
+);
+against!(
+    custom_path_headers_and_query,
+    Settings {
+        path: Some("/custom/"),
+        ..Settings::default()
+    },
+    [fastsio, node, python]
+);
+against!(
+    max_payload_is_respected,
+    Settings {
+        max_payload: Some(MAX_PAYLOAD),
+        ..Settings::default()
+    },
+    [fastsio, node, python]
+);
