@@ -10,12 +10,14 @@
 use fastsio::prelude::*;
 use std::time::Duration;
 
-use fastsio_client::{EmitError, Manager, Reconnection, Transport};
+use fastsio_client::{
+    DisconnectReason, EmitError, Manager, Reconnection, SocketBuilder, Transport,
+};
 use fastsio_tests::ScriptServer;
 use fastsio_tests::client_app::{Echo, WAIT, routes};
 use fastsio_tests::server::TestServer;
 use serde_json::{Value, json};
-use tokio::sync::mpsc::unbounded_channel;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 const TRANSPORTS: [&[Transport]; 3] = [
     &[Transport::WebSocket],
@@ -63,27 +65,34 @@ async fn custom_path_headers_and_query(url: &str) {
     assert!(refused.is_err());
 }
 
+/// A client of `/` on `transports`, and the reasons of its disconnections.
+fn watched(
+    url: &str,
+    transports: &[Transport],
+) -> (SocketBuilder, UnboundedReceiver<DisconnectReason>) {
+    let (gone_tx, gone) = unbounded_channel();
+    let client = Manager::builder(url)
+        .transports(transports.iter().copied())
+        .connect_timeout(WAIT)
+        .build()
+        .unwrap()
+        .socket("/")
+        .auth(json!({"name": "watched"}))
+        .on_disconnect(move |_socket, reason| {
+            let _ = gone_tx.send(reason);
+            async {}
+        });
+    (client, gone)
+}
+
 /// The ping interval (and timeout) of the heartbeat tests' servers, in milliseconds: short,
 /// yet long enough for a loaded machine to answer in time.
 const PING_MS: u64 = 250;
 
 async fn answers_the_servers_pings(url: &str) {
     for transports in TRANSPORTS {
-        let (gone_tx, mut gone) = unbounded_channel();
-        let socket = Manager::builder(url)
-            .transports(transports.iter().copied())
-            .connect_timeout(WAIT)
-            .build()
-            .unwrap()
-            .socket("/")
-            .auth(json!({"name": "pings"}))
-            .on_disconnect(move |_socket, reason| {
-                let _ = gone_tx.send(reason);
-                async {}
-            })
-            .connect()
-            .await
-            .unwrap();
+        let (client, mut gone) = watched(url, transports);
+        let socket = client.connect().await.unwrap();
         // Several heartbeats pass: a client that did not answer would be dropped after one
         // interval + timeout.
         tokio::time::sleep(Duration::from_millis(PING_MS * 2 * 3)).await;
@@ -98,20 +107,10 @@ async fn answers_the_servers_pings(url: &str) {
 async fn max_payload_is_respected(url: &str) {
     for transports in TRANSPORTS {
         let (tx, mut relayed) = unbounded_channel();
-        let (gone_tx, mut gone) = unbounded_channel();
-        let socket = Manager::builder(url)
-            .transports(transports.iter().copied())
-            .connect_timeout(WAIT)
-            .build()
-            .unwrap()
-            .socket("/")
-            .auth(json!({"name": "payload"}))
+        let (client, mut gone) = watched(url, transports);
+        let socket = client
             .on_data("n", move |_socket, text: String| {
                 let _ = tx.send(text);
-                async {}
-            })
-            .on_disconnect(move |_socket, reason| {
-                let _ = gone_tx.send(reason);
                 async {}
             })
             .connect()
