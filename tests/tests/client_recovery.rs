@@ -5,7 +5,8 @@
 //! - after a dropped transport the client reconnects by itself with backoff, claims its
 //!   session (pid + offset), gets what it missed, keeps its id, reports `recovered()`, and
 //!   sends what was emitted while it was away, but not the volatile emits;
-//! - a server that goes silent is a `ping timeout` disconnect, then a reconnection;
+//! - a server that goes silent is a `ping timeout` disconnect, then a reconnection; emits
+//!   made meanwhile are buffered up to `max_buffered`, then fail with `EmitError::Full`;
 //! - with the server gone, the reconnection attempts are numbered from 1, and the client gives
 //!   up after the policy's `attempts` with `reconnect_failed`.
 
@@ -242,8 +243,8 @@ async fn recovers_the_session_after_a_dropped_transport(
 }
 
 /// Freezes the connection to the server at `addr` under a connected client (the server hangs,
-/// silent): the client disconnects with `ping timeout`, tries again, and reconnects once the
-/// server answers again.
+/// silent): the client disconnects with `ping timeout`, buffers emits up to its bound, tries
+/// again, and reconnects once the server answers again.
 async fn a_silent_server_is_a_ping_timeout_then_a_reconnection(
     _upstream: &Upstream,
     addr: SocketAddr,
@@ -259,6 +260,15 @@ async fn a_silent_server_is_a_ping_timeout_then_a_reconnection(
     );
     assert_eq!(DisconnectReason::PingTimeout.as_str(), "ping timeout");
     assert_eq!(next(&mut seen).await, Seen::Attempt(1));
+    // While away, emits are buffered up to `max_buffered` (1024 by default; to an event the
+    // servers ignore).
+    for n in 0..1024 {
+        socket.emit_raw("ignored", &n).unwrap();
+    }
+    assert!(matches!(
+        socket.emit_raw("ignored", &1024),
+        Err(EmitError::Full)
+    ));
     proxy.restore();
     let mut last = 1;
     loop {
