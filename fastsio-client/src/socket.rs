@@ -222,7 +222,7 @@ impl Socket {
         match EncodedPacket::ack(&self.inner.ns, id, reply, Vec::new()) {
             Ok(packet) => {
                 if let Err(e) = self.inner.send(packet, true) {
-                    tracing::debug!(error = %e, "ack not sent");
+                    tracing::warn!(error = %e, "ack not sent");
                 }
             }
             Err(e) => tracing::warn!(error = %e, "ack could not be encoded"),
