@@ -18,7 +18,7 @@ pub type Connecting<'a> = Pin<Box<dyn Future<Output = io::Result<Box<dyn Stream>
 
 /// Opens a byte stream to the server, once per HTTP connection and per WebSocket. The default
 /// dials TCP ([`TcpConnector`]); another one can tunnel through a proxy, a Unix socket, or
-/// straight into an in-process server, as [`testing`](crate::testing) does. TLS, for
+/// straight into an in-process server, as the `testing` module does. TLS, for
 /// `https://` and `wss://` URLs, runs on top of the stream it returns.
 pub trait Connector: Send + Sync + 'static {
     /// Opens a stream to `authority` (`host:port`, from the URL).

@@ -50,9 +50,17 @@ pub enum ConnectError {
         /// The `data` of the server's `connect_error` (`null` when absent).
         data: Value,
     },
-    /// The connection could not be established within `connect_timeout`; the last transport
-    /// error, if any.
+    /// The connection could not be established within `connect_timeout` (or at all, with
+    /// reconnection off); the last transport error, if any.
     Timeout(Option<EngineError>),
+    /// The manager gave up: the reconnection policy's `attempts` all failed
+    /// (socket.io-client's `reconnect_failed`). Final.
+    ReconnectFailed {
+        /// How many reconnection attempts were made.
+        attempts: u32,
+        /// The last attempt's error.
+        last: Option<EngineError>,
+    },
     /// The manager was closed.
     Closed,
 }
@@ -63,6 +71,16 @@ impl fmt::Display for ConnectError {
             ConnectError::Refused { message, .. } => write!(f, "connection refused: {message}"),
             ConnectError::Timeout(Some(e)) => write!(f, "could not connect in time: {e}"),
             ConnectError::Timeout(None) => f.write_str("could not connect in time"),
+            ConnectError::ReconnectFailed {
+                attempts,
+                last: Some(e),
+            } => write!(f, "gave up reconnecting after {attempts} attempts: {e}"),
+            ConnectError::ReconnectFailed {
+                attempts,
+                last: None,
+            } => {
+                write!(f, "gave up reconnecting after {attempts} attempts")
+            }
             ConnectError::Closed => f.write_str("the client was closed"),
         }
     }
@@ -77,6 +95,15 @@ pub enum EmitError {
     Encode(serde_json::Error),
     /// The connection's send queue, or the buffer of emits made while disconnected, is full.
     Full,
+    /// A message of the packet (its JSON text, or a binary attachment) is bigger than the
+    /// server's `maxPayload` (from its handshake; on polling, binary counts as base64): the
+    /// server would close the connection on it, so it is not sent.
+    TooLarge {
+        /// The message's size in bytes, as the transport in use would send it.
+        size: usize,
+        /// The server's `maxPayload`.
+        max: usize,
+    },
     /// The socket was disconnected by the user or the server and will not reconnect.
     Closed,
 }
@@ -86,6 +113,10 @@ impl fmt::Display for EmitError {
         match self {
             EmitError::Encode(e) => write!(f, "could not encode the emit: {e}"),
             EmitError::Full => f.write_str("send queue full"),
+            EmitError::TooLarge { size, max } => write!(
+                f,
+                "a message of {size} bytes is over the server's maxPayload ({max} bytes)"
+            ),
             EmitError::Closed => f.write_str("socket closed"),
         }
     }

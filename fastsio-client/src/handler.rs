@@ -39,6 +39,7 @@ pub(crate) enum Dispatch {
     Connect,
     Disconnect(DisconnectReason),
     ReconnectAttempt(u32),
+    ReconnectFailed,
 }
 
 /// Every handler of a socket, fixed when it connects.
@@ -50,6 +51,7 @@ pub(crate) struct Handlers {
     connect: Vec<ConnectFn>,
     disconnect: Vec<DisconnectFn>,
     attempt: Vec<AttemptFn>,
+    failed: Vec<ConnectFn>,
 }
 
 impl Handlers {
@@ -130,6 +132,15 @@ impl Handlers {
             .push(Arc::new(move |socket, n| Box::pin(handler(socket, n))));
     }
 
+    pub fn on_reconnect_failed<F, Fut>(&mut self, handler: F)
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.failed
+            .push(Arc::new(move |socket| Box::pin(handler(socket))));
+    }
+
     /// Runs the socket's handlers until it is gone.
     pub async fn run(self, socket: std::sync::Weak<SocketInner>, mut rx: mpsc::Receiver<Dispatch>) {
         while let Some(dispatch) = rx.recv().await {
@@ -160,6 +171,11 @@ impl Handlers {
                 Dispatch::ReconnectAttempt(n) => {
                     for h in &self.attempt {
                         h(socket.clone(), n).await;
+                    }
+                }
+                Dispatch::ReconnectFailed => {
+                    for h in &self.failed {
+                        h(socket.clone()).await;
                     }
                 }
             }

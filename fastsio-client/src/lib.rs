@@ -53,6 +53,7 @@ mod handler;
 mod manager;
 mod reason;
 mod socket;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use backoff::Reconnection;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use fastsio_protocol::eio::{Frame, Str};
+use fastsio_protocol::eio::Str;
 use fastsio_protocol::sio::{
     Completion, EncodedPacket, Header, Packet, PacketKind, Parser, PartialBinary,
     decode_from_server, encode,
@@ -19,7 +19,9 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::backoff::Reconnection;
 use crate::connector::{Connector, TcpConnector};
-use crate::engine::{self, CloseCause, Dialer, Endpoint, EngineConfig, EngineEvent, EngineLink};
+use crate::engine::{
+    self, CloseCause, Dialer, Endpoint, EngineConfig, EngineEvent, EngineLink, Outgoing,
+};
 use crate::error::{ConnectError, EngineError};
 use crate::reason::DisconnectReason;
 use crate::socket::{SocketBuilder, SocketInner};
@@ -364,14 +366,9 @@ impl ManagerBuilder {
 }
 
 /// Sends a packet's frames in the parser's format.
-async fn send_packet(engine: &mpsc::Sender<Frame>, parser: Parser, packet: EncodedPacket) {
-    match parser.wire(&packet) {
-        Ok(wire) => {
-            for frame in wire.frames() {
-                let _ = engine.send(frame).await;
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "packet not encodable with the parser"),
+async fn send_packet(engine: &Outgoing, parser: Parser, packet: EncodedPacket) {
+    if let Err(e) = engine.send_waiting(parser, &packet).await {
+        tracing::warn!(error = %e, "packet not sent");
     }
 }
 
@@ -526,8 +523,16 @@ impl Task {
                 socket.reconnecting(0, error.clone()).await;
             }
         } else {
+            let failure = if policy.enabled() {
+                ConnectError::ReconnectFailed {
+                    attempts: self.attempt.saturating_sub(1),
+                    last: error,
+                }
+            } else {
+                ConnectError::Timeout(error)
+            };
             for (_, socket) in self.sockets.drain() {
-                socket.failed(ConnectError::Timeout(error.clone()));
+                socket.gave_up(failure.clone()).await;
             }
             self.attempt = 0;
         }

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fastsio_protocol::ServerEvent;
-use fastsio_protocol::eio::Frame;
-use fastsio_protocol::sio::{EncodedPacket, EventArgs, Parser};
+use fastsio_protocol::sio::{EncodedPacket, EventArgs};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::engine::Outgoing;
 use crate::error::{AckError, ConnectError, EmitError, EngineError};
 use crate::event::RawEvent;
 use crate::handler::{Dispatch, Handlers};
@@ -51,7 +51,7 @@ pub(crate) struct SocketInner {
 
 #[derive(Default)]
 struct SocketState {
-    engine: Option<mpsc::Sender<Frame>>,
+    engine: Option<Outgoing>,
     id: Option<Arc<str>>,
     pid: Option<String>,
     offset: Option<String>,
@@ -222,7 +222,7 @@ impl Socket {
         match EncodedPacket::ack(&self.inner.ns, id, reply, Vec::new()) {
             Ok(packet) => {
                 if let Err(e) = self.inner.send(packet, true) {
-                    tracing::debug!(error = %e, "ack not sent");
+                    tracing::warn!(error = %e, "ack not sent");
                 }
             }
             Err(e) => tracing::warn!(error = %e, "ack could not be encoded"),
@@ -258,14 +258,9 @@ impl SocketInner {
             return Err(EmitError::Closed);
         }
         if let Some(engine) = st.engine.as_ref().filter(|e| !e.is_closed()) {
-            if engine.capacity() > packet.attachments.len() {
-                push_frames(engine, self.manager.config().parser, &packet);
-                return Ok(());
-            }
-            return if volatile {
-                Ok(())
-            } else {
-                Err(EmitError::Full)
+            return match engine.send(self.manager.config().parser, &packet) {
+                Err(EmitError::Full) if volatile => Ok(()),
+                sent => sent,
             };
         }
         if volatile {
@@ -295,12 +290,7 @@ impl SocketInner {
     }
 
     /// The server accepted the namespace.
-    pub(crate) async fn connected(
-        &self,
-        sid: String,
-        pid: Option<String>,
-        engine: mpsc::Sender<Frame>,
-    ) {
+    pub(crate) async fn connected(&self, sid: String, pid: Option<String>, engine: Outgoing) {
         {
             let mut st = self.lock();
             st.recovered = pid.is_some() && pid == st.pid;
@@ -310,7 +300,9 @@ impl SocketInner {
             st.pid = pid;
             st.id = Some(sid.into());
             for packet in std::mem::take(&mut st.buffer) {
-                push_frames(&engine, self.manager.config().parser, &packet);
+                if let Err(e) = engine.send(self.manager.config().parser, &packet) {
+                    tracing::warn!(error = %e, "an emit buffered while disconnected was not sent");
+                }
             }
             st.engine = Some(engine);
         }
@@ -337,6 +329,15 @@ impl SocketInner {
     pub(crate) fn failed(&self, error: ConnectError) {
         self.lock().closed = true;
         self.status.send_replace(Status::Failed(error));
+    }
+
+    /// The manager gave up connecting: final.
+    pub(crate) async fn gave_up(&self, error: ConnectError) {
+        let reconnected_before = matches!(error, ConnectError::ReconnectFailed { .. });
+        self.failed(error);
+        if reconnected_before {
+            let _ = self.events.send(Dispatch::ReconnectFailed).await;
+        }
     }
 
     /// A (re)connection attempt failed or is starting.
@@ -394,19 +395,6 @@ impl SocketInner {
             }
             None => tracing::debug!(id, "ack for no pending emit (timed out?)"),
         }
-    }
-}
-
-/// Queues a packet's frames in the parser's format (the caller checked the capacity; holding
-/// the state lock keeps a packet's frames together).
-fn push_frames(engine: &mpsc::Sender<Frame>, parser: Parser, packet: &EncodedPacket) {
-    match parser.wire(packet) {
-        Ok(wire) => {
-            for frame in wire.frames() {
-                let _ = engine.try_send(frame);
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "packet not encodable with the parser"),
     }
 }
 
@@ -537,6 +525,18 @@ impl SocketBuilder {
         Fut: Future<Output = ()> + Send + 'static,
     {
         self.handlers.on_reconnect_attempt(handler);
+        self
+    }
+
+    /// Runs once when the manager gives up reconnecting (after the reconnection policy's
+    /// `attempts`); the socket's status is then
+    /// [`Status::Failed`]`(`[`ConnectError::ReconnectFailed`]`)`.
+    pub fn on_reconnect_failed<F, Fut>(mut self, handler: F) -> Self
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.handlers.on_reconnect_failed(handler);
         self
     }
 

@@ -28,22 +28,18 @@
 //! ```
 
 use std::collections::VecDeque;
-use std::error::Error as StdError;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use fastsio_engine::service::{HttpService, serve_connection};
 use fastsio_protocol::ServerEvent;
-use http::{Request, Response};
-use hyper::body::{Body, Incoming};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::io::{AsyncRead, AsyncWrite, duplex};
+use tokio::io::duplex;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
-use tower_service::Service;
 
 use crate::connector::{Connecting, Connector, Stream};
 use crate::error::ConnectError;
@@ -51,8 +47,6 @@ use crate::event::RawEvent;
 use crate::manager::Transport;
 use crate::socket::Socket;
 use crate::{Manager, ManagerBuilder, Reconnection};
-
-type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// A server's HTTP service (`io.service()`, or an axum router with `io.layer()`) served on
 /// 127.0.0.1 with a free port, or in-process, until dropped: then it stops accepting and
@@ -69,6 +63,15 @@ enum Reach {
     InProcess(Arc<dyn Connector>),
 }
 
+/// The peer address an in-process server reports for its clients (the handshake's remote
+/// address): loopback, port 0, as no socket is involved.
+pub const IN_PROCESS_PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+
+/// Resolves when the server stops (its `TestServer` is dropped).
+async fn stopping(mut stopped: watch::Receiver<()>) {
+    let _ = stopped.changed().await;
+}
+
 /// The size of each in-memory pipe's buffer, per direction.
 const PIPE_BUFFER: usize = 256 * 1024;
 
@@ -79,15 +82,7 @@ struct InProcess<S> {
     stopped: watch::Receiver<()>,
 }
 
-impl<S, B> Connector for InProcess<S>
-where
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
+impl<S: HttpService> Connector for InProcess<S> {
     fn connect<'a>(&'a self, _authority: &'a str) -> Connecting<'a> {
         let service = self
             .service
@@ -103,7 +98,12 @@ where
                 ));
             }
             let (client, server) = duplex(PIPE_BUFFER);
-            tokio::spawn(serve_connection(server, service, stopped));
+            tokio::spawn(serve_connection(
+                server,
+                Some(IN_PROCESS_PEER),
+                service,
+                stopping(stopped),
+            ));
             Ok(Box::new(client) as Box<dyn Stream>)
         })
     }
@@ -116,15 +116,7 @@ impl TestServer {
     /// # Panics
     ///
     /// When no loopback port can be bound.
-    pub async fn start<S, B>(service: S) -> TestServer
-    where
-        S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
-    {
+    pub async fn start(service: impl HttpService) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a loopback port");
@@ -135,15 +127,20 @@ impl TestServer {
         tokio::spawn(async move {
             let mut accepting = stopped.clone();
             loop {
-                let stream = tokio::select! {
+                let (stream, peer) = tokio::select! {
                     accepted = listener.accept() => match accepted {
-                        Ok((stream, _)) => stream,
+                        Ok(accepted) => accepted,
                         Err(_) => continue,
                     },
                     _ = accepting.changed() => return,
                 };
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_connection(stream, service.clone(), stopped.clone()));
+                tokio::spawn(serve_connection(
+                    stream,
+                    Some(peer),
+                    service.clone(),
+                    stopping(stopped.clone()),
+                ));
             }
         });
         TestServer {
@@ -156,15 +153,7 @@ impl TestServer {
     /// [`manager`](Self::manager) opens (HTTP for polling, or a WebSocket) is an in-memory
     /// pipe to a task serving `service` over HTTP/1.1. Needs a tokio runtime when clients
     /// connect.
-    pub fn in_process<S, B>(service: S) -> TestServer
-    where
-        S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
-    {
+    pub fn in_process(service: impl HttpService) -> TestServer {
         let (stop, stopped) = watch::channel(());
         let connector = InProcess {
             service: Mutex::new(service),
@@ -201,35 +190,6 @@ impl TestServer {
             Reach::Tcp(_) => builder,
             Reach::InProcess(connector) => builder.connector_arc(connector.clone()),
         }
-    }
-}
-
-/// Serves one connection until it ends or the server stops (then gracefully).
-async fn serve_connection<IO, S, B>(stream: IO, service: S, mut stopped: watch::Receiver<()>)
-where
-    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
-    let svc = hyper::service::service_fn(move |req| service.clone().call(req));
-    let conn = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), svc)
-        .with_upgrades();
-    tokio::pin!(conn);
-    let result = tokio::select! {
-        result = conn.as_mut() => result,
-        _ = stopped.changed() => {
-            conn.as_mut().graceful_shutdown();
-            conn.await
-        }
-    };
-    if let Err(e) = result {
-        tracing::debug!(error = %e, "test connection ended with an error");
     }
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP side: [`EngineService`] (a tower `Service` that answers the engine's path and hands
 //! every other request to an inner service), [`EngineLayer`] (the same as a tower `Layer`, for
-//! axum) and [`serve`] (a standalone hyper 1 server).
+//! axum), [`serve`] (a standalone hyper 1 server) and [`serve_connection`] (one connection of
+//! it, for streams of your own).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -138,6 +139,36 @@ impl<B> Service<Request<B>> for NotFound {
     }
 }
 
+/// A tower service hyper can serve over HTTP/1.1: what [`serve`] and [`serve_connection`] take
+/// (`io.service()`, an axum `Router` with `io.layer()`...). Every cloneable, `Send` service of
+/// `Request<Incoming>` whose future is `Send` and whose errors and body errors convert into
+/// [`BoxError`] is one.
+pub trait HttpService:
+    Service<
+        Request<Incoming>,
+        Response = Response<Self::ResBody>,
+        Error: Into<BoxError>,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+    /// The body of its responses.
+    type ResBody: Body<Data: Send, Error: Into<BoxError>> + Send + 'static;
+}
+
+impl<S, B> HttpService for S
+where
+    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type ResBody = B;
+}
+
 /// Serves `service` over HTTP/1.1 (with upgrades, for WebSocket) on every connection `listener`
 /// accepts, until `shutdown` resolves. Each request carries the peer's [`RemoteAddr`].
 ///
@@ -148,19 +179,11 @@ impl<B> Service<Request<B>> for NotFound {
 /// would otherwise land on the old server while a new one listens on the same port).
 /// Connections already upgraded to WebSocket belong to the engine: closing the engine
 /// ([`Engine::close_all`](crate::Engine::close_all), which `fastsio`'s `Io::close` calls) closes them.
-pub async fn serve<S, B>(
+pub async fn serve(
     listener: TcpListener,
-    service: S,
+    service: impl HttpService,
     shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()>
-where
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
+) -> std::io::Result<()> {
     tokio::pin!(shutdown);
     let stopping = CancellationToken::new();
     let _stop_connections = stopping.clone().drop_guard();
@@ -178,28 +201,27 @@ where
         let _ = stream.set_nodelay(true);
         tokio::spawn(serve_connection(
             stream,
-            addr,
+            Some(addr),
             service.clone(),
-            stopping.child_token(),
+            stopping.child_token().cancelled_owned(),
         ));
     }
 }
 
-async fn serve_connection<S, B>(
-    stream: tokio::net::TcpStream,
-    addr: SocketAddr,
-    service: S,
-    stopping: CancellationToken,
-) where
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
+/// Serves one connection (a TCP stream, a TLS stream, an in-memory pipe...) over HTTP/1.1
+/// with upgrades, as [`serve`] does for each connection it accepts: each request carries
+/// `remote` as its [`RemoteAddr`] when given. When `stop` resolves, the connection shuts down
+/// gracefully (at once when idle, after the request in flight otherwise).
+pub async fn serve_connection(
+    stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    remote: Option<SocketAddr>,
+    service: impl HttpService,
+    stop: impl Future<Output = ()>,
+) {
     let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
-        req.extensions_mut().insert(RemoteAddr(addr));
+        if let Some(addr) = remote {
+            req.extensions_mut().insert(RemoteAddr(addr));
+        }
         service.clone().call(req)
     });
     let conn = hyper::server::conn::http1::Builder::new()
@@ -207,14 +229,15 @@ async fn serve_connection<S, B>(
         .serve_connection(TokioIo::new(stream), svc)
         .with_upgrades();
     tokio::pin!(conn);
+    tokio::pin!(stop);
     let result = tokio::select! {
         result = conn.as_mut() => result,
-        _ = stopping.cancelled() => {
+        () = &mut stop => {
             conn.as_mut().graceful_shutdown();
             conn.await
         }
     };
     if let Err(e) = result {
-        tracing::debug!(error = %e, %addr, "connection ended with an error");
+        tracing::debug!(error = %e, ?remote, "connection ended with an error");
     }
 }

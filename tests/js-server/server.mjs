@@ -1,16 +1,22 @@
 // A node socket.io@4 server for the fastsio-client interop tests, with the same contract as
 // the fastsio server of tests/tests/client_interop.rs. Listens on 127.0.0.1 with a free port
-// and prints {"port": N} on its first line. With `--msgpack`, it speaks socket.io-msgpack-parser.
+// and prints {"port": N} on its first line. With `--msgpack`, it speaks socket.io-msgpack-parser;
+// `--path=/custom/` serves another Engine.IO path, `--max-payload=N` sets maxHttpBufferSize,
+// `--ping=MS` sets pingInterval and pingTimeout.
 import http from "node:http";
 import { Server } from "socket.io";
 import msgpackParser from "socket.io-msgpack-parser";
 
+const option = (name) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
 const httpServer = http.createServer();
 const io = new Server(httpServer, {
   serveClient: false,
-  pingInterval: 1000,
-  pingTimeout: 1000,
-  maxHttpBufferSize: 1e6,
+  pingInterval: Number(option("ping") ?? 1000),
+  pingTimeout: Number(option("ping") ?? 1000),
+  path: option("path") ?? "/socket.io/",
+  maxHttpBufferSize: Number(option("max-payload") ?? 1e6),
   connectionStateRecovery: { maxDisconnectionDuration: 60_000, skipMiddlewares: true },
   ...(process.argv.includes("--msgpack") ? { parser: msgpackParser } : {}),
 });
@@ -44,6 +50,12 @@ io.on("connection", (socket) => {
     ack(files.length);
   });
   socket.on("relay", (n) => socket.emit("n", n));
+  socket.on("whoami", (ack) =>
+    ack({
+      header: socket.handshake.headers["x-test"] ?? null,
+      token: socket.handshake.query.token ?? null,
+    }),
+  );
   socket.on("tick", (n) => io.to("r").emit("tick", n));
 });
 

@@ -1,21 +1,30 @@
 """A python-socketio 5 AsyncServer for the fastsio-client interop tests, with the same
 contract as the fastsio server of tests/tests/client_interop.rs. Listens on 127.0.0.1 with a
-free port and prints {"port": N} on its first line."""
+free port and prints {"port": N} on its first line. `--path=/custom/` serves another Engine.IO
+path, `--max-payload=N` sets max_http_buffer_size."""
 
 import asyncio
 import json
+import sys
+from urllib.parse import parse_qs
 
 import socketio
 from aiohttp import web
+
+
+def option(name, default):
+    prefix = f"--{name}="
+    return next((a[len(prefix) :] for a in sys.argv if a.startswith(prefix)), default)
+
 
 sio = socketio.AsyncServer(
     async_mode="aiohttp",
     ping_interval=5,
     ping_timeout=5,
-    max_http_buffer_size=1_000_000,
+    max_http_buffer_size=int(option("max-payload", 1_000_000)),
 )
 app = web.Application()
-sio.attach(app)
+sio.attach(app, socketio_path=option("path", "/socket.io/").strip("/"))
 
 
 @sio.event
@@ -49,6 +58,16 @@ async def binary(sid, files):
 @sio.event
 async def relay(sid, n):
     await sio.emit("n", n, to=sid)
+
+
+@sio.event
+async def whoami(sid):
+    environ = sio.get_environ(sid)
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    return {
+        "header": environ.get("HTTP_X_TEST"),
+        "token": query.get("token", [None])[0],
+    }
 
 
 async def main():

@@ -73,11 +73,22 @@ pub async fn bin(socket: SocketRef, raw: RawArgs) -> Ack<usize> {
     Ack(n)
 }
 
-pub async fn relay(socket: SocketRef, Data(n): Data<u32>) {
-    let _ = socket.emit_raw("n", &n);
+/// Sends the argument back as event `n`.
+pub async fn relay(socket: SocketRef, Data(v): Data<Value>) {
+    let _ = socket.emit_raw("n", &v);
 }
 
-/// Namespace `ns` with every handler above: `echo`, `ask_back`, `bin` and `relay`.
+/// Acks with the handshake's `x-test` header and `token` query parameter (decoded).
+pub async fn whoami(hs: Handshake) -> Ack<Value> {
+    let query = hs.uri.query().unwrap_or_default().as_bytes();
+    let token = form_urlencoded::parse(query).find_map(|(k, v)| (k == "token").then_some(v));
+    Ack(json!({
+        "header": hs.headers.get("x-test").and_then(|v| v.to_str().ok()),
+        "token": token,
+    }))
+}
+
+/// Namespace `ns` with every handler above: `echo`, `ask_back`, `bin`, `relay` and `whoami`.
 pub fn routes(ns: &str) -> Routes {
     Routes::new(ns)
         .on_connect(on_connect)
@@ -85,4 +96,5 @@ pub fn routes(ns: &str) -> Routes {
         .on("ask_back", ask_back)
         .on("bin", bin)
         .on("relay", relay)
+        .on("whoami", whoami)
 }

@@ -14,6 +14,7 @@ pub mod http;
 pub mod nginx;
 mod node;
 pub mod payloads;
+pub mod proxy;
 mod python;
 pub mod recovery;
 pub mod redis;

@@ -34,10 +34,15 @@ impl ScriptServer {
 
     /// `python -u tests/py/<script>` with the tests' virtualenv (python-socketio 5).
     pub async fn python(script: &str) -> ScriptServer {
+        Self::python_with(script, &[]).await
+    }
+
+    /// `python -u tests/py/<script> <args>...`.
+    pub async fn python_with(script: &str, args: &[&str]) -> ScriptServer {
         let python = tokio::task::spawn_blocking(ensure_python_venv)
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-        Self::spawn(&python, &py_dir().join(script), &[]).await
+        Self::spawn(&python, &py_dir().join(script), args).await
     }
 
     async fn spawn(program: &Path, script: &Path, args: &[&str]) -> ScriptServer {

@@ -3,11 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use fastsio::BoxError;
-use fastsio::service::serve;
-use http::{Request, Response};
-use hyper::body::Incoming;
-use tower_service::Service;
+use fastsio::service::{HttpService, serve};
 
 /// A server running in the background of the current tokio runtime.
 pub struct TestServer {
@@ -17,15 +13,7 @@ pub struct TestServer {
 
 impl TestServer {
     /// Serves `service` on 127.0.0.1 with a free port.
-    pub async fn start<S, B>(service: S) -> TestServer
-    where
-        S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: http_body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
-    {
+    pub async fn start(service: impl HttpService) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a loopback port");

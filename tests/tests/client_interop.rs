@@ -1,14 +1,14 @@
 //! fastsio-client against a fastsio server, node's socket.io 4 (`tests/js-server/server.mjs`)
 //! and python-socketio 5's AsyncServer (`tests/py/server.py`), all with the same contract, over
 //! loopback, on each transport: typed events and acks both ways, binary
-//! both ways, `on_any`, `connect_error`, namespaces on one connection, and 1000 emits in a
-//! burst arriving in order.
+//! both ways, `on_any`, `connect_error`, namespaces on one connection, 1000 emits in a burst
+//! arriving in order, an ack timeout, and a payload that does not fit its type ignored.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use fastsio::prelude::*;
-use fastsio_client::{ConnectError, Manager, RawEvent, Socket, Transport};
+use fastsio_client::{AckError, ConnectError, Manager, RawEvent, Socket, Transport};
 use fastsio_tests::ScriptServer;
 use fastsio_tests::client_app::{Echo, Echoed, Greet, WAIT, echo, on_connect, routes};
 use fastsio_tests::server::TestServer;
@@ -153,6 +153,59 @@ async fn a_refused_namespace_gives_the_servers_message_and_data(url: &str) {
     }
 }
 
+async fn an_ack_that_never_comes_times_out(url: &str) {
+    for transports in TRANSPORTS {
+        let socket = manager(url, transports)
+            .socket("/")
+            .auth(json!({"name": "late"}))
+            .connect()
+            .await
+            .unwrap();
+        // No server handles `nobody`, so no ack comes.
+        let never = socket
+            .emit_raw_with_ack::<_, ()>("nobody", &(), Duration::from_millis(200))
+            .await;
+        assert!(matches!(never, Err(AckError::Timeout)), "{never:?}");
+        let echoed = socket.emit_with_ack(&Echo { n: 1 }, WAIT).await.unwrap();
+        assert_eq!(echoed.n, 1, "{transports:?}");
+        socket.disconnect();
+    }
+}
+
+async fn a_payload_that_does_not_fit_the_type_is_ignored(url: &str) {
+    for transports in TRANSPORTS {
+        let (any_tx, mut any) = unbounded_channel();
+        let (bad_tx, mut bad) = unbounded_channel();
+        let (n_tx, mut numbers) = unbounded_channel();
+        let socket = manager(url, transports)
+            .socket("/")
+            .auth(json!({"name": "typed"}))
+            .on_any(move |_socket, event: RawEvent| {
+                let _ = any_tx.send(event.name());
+                async {}
+            })
+            // The server's `greet` is `{"text": ..}`, not a number.
+            .on_data("greet", move |_socket, n: u32| {
+                let _ = bad_tx.send(n);
+                async {}
+            })
+            .on_data("n", move |_socket, n: u32| {
+                let _ = n_tx.send(n);
+                async {}
+            })
+            .connect()
+            .await
+            .unwrap();
+        assert_eq!(next(&mut any).await, "greet", "{transports:?}");
+        socket.emit_raw("relay", &5).unwrap();
+        // Handlers run in arrival order: once `n` is handled, `greet` was.
+        assert_eq!(next(&mut numbers).await, 5, "{transports:?}");
+        assert!(bad.try_recv().is_err(), "{transports:?}");
+        assert!(socket.connected());
+        socket.disconnect();
+    }
+}
+
 #[tokio::test]
 async fn namespaces_share_one_connection() {
     let server = start().await;
@@ -281,5 +334,7 @@ against_all!(
     typed_events_and_acks_both_ways_on_every_transport,
     binary_travels_both_ways,
     a_burst_of_1000_emits_arrives_in_order,
-    a_refused_namespace_gives_the_servers_message_and_data
+    a_refused_namespace_gives_the_servers_message_and_data,
+    an_ack_that_never_comes_times_out,
+    a_payload_that_does_not_fit_the_type_is_ignored
 );

@@ -1,6 +1,7 @@
 //! Extractors over real sockets: `State` (with `FromRef`), `Valid` for payloads and auth,
 //! `Session`, `Io`, `Handshake`, `SocketId`, and extraction errors answered as acks. Most run
-//! in-process with `fastsio_client::testing`; the handshake's remote address needs TCP.
+//! in-process with `fastsio_client::testing`; the handshake's remote address is tested through
+//! fastsio's `serve` and both of `testing`'s servers.
 
 use std::time::Duration;
 
@@ -67,7 +68,7 @@ async fn meta(id: SocketId, hs: Handshake) -> Ack<Value> {
     Ack(json!({
         "id": id.as_str(),
         "query": hs.query_param("EIO"),
-        "has_addr": hs.remote_addr.is_some(),
+        "addr": hs.remote_addr.map(|a| a.to_string()),
     }))
 }
 
@@ -166,5 +167,29 @@ async fn socket_id_and_handshake_describe_the_connection() {
     let meta: Value = serde_json::from_str(&ws.next_text().await["431".len()..]).unwrap();
     assert_eq!(meta[0]["id"], sid["sid"]);
     assert_eq!(meta[0]["query"], "4");
-    assert_eq!(meta[0]["has_addr"], true);
+    let addr: std::net::SocketAddr = meta[0]["addr"].as_str().unwrap().parse().unwrap();
+    assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
+}
+
+#[tokio::test]
+async fn the_test_servers_report_the_peer_address() {
+    use fastsio_client::testing::{IN_PROCESS_PEER, TestServer as Served};
+    let loopback = Served::start(app().service()).await;
+    let in_process = Served::in_process(app().service());
+    for (server, expected) in [(&loopback, None), (&in_process, Some(IN_PROCESS_PEER))] {
+        let client = TestClient::connect_with(server, "/", json!({"name": "di"}))
+            .await
+            .unwrap();
+        let meta: Value = client
+            .socket()
+            .emit_raw_with_ack("meta", &(), WAIT)
+            .await
+            .unwrap();
+        let addr: std::net::SocketAddr = meta["addr"].as_str().unwrap().parse().unwrap();
+        match expected {
+            // The client's end of the loopback connection.
+            None => assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}"),
+            Some(peer) => assert_eq!(addr, peer),
+        }
+    }
 }

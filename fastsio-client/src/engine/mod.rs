@@ -11,12 +11,14 @@ mod websocket;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use fastsio_protocol::eio::{Frame, Packet, Str};
+use fastsio_protocol::sio::{EncodedPacket, Parser, Wire};
 use tokio::sync::mpsc;
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 
 pub(crate) use dial::Dialer;
 #[cfg(feature = "tls")]
@@ -26,7 +28,7 @@ pub(crate) use open::OpenInfo;
 use polling::Polling;
 use websocket::{Received, Ws};
 
-use crate::error::EngineError;
+use crate::error::{EmitError, EngineError};
 
 /// How the Engine.IO connection is opened.
 #[derive(Debug, Clone)]
@@ -68,9 +70,81 @@ pub(crate) enum CloseCause {
 /// The two ends of an open connection.
 pub(crate) struct EngineLink {
     /// Frames to send, in order.
-    pub tx: mpsc::Sender<Frame>,
+    pub tx: Outgoing,
     /// What the server sent.
     pub rx: mpsc::Receiver<EngineEvent>,
+}
+
+/// The sending end of a connection: its queue, and the largest message the server accepts.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    frames: mpsc::Sender<Frame>,
+    limit: Arc<PayloadLimit>,
+}
+
+/// The server's `maxPayload` (from its handshake), measured as the transport in use sends a
+/// frame: polling sends binary as base64 (`b...`), WebSocket as it is.
+#[derive(Debug)]
+struct PayloadLimit {
+    max: usize,
+    websocket: AtomicBool,
+}
+
+impl Outgoing {
+    /// Whether the connection is gone.
+    pub fn is_closed(&self) -> bool {
+        self.frames.is_closed()
+    }
+
+    /// Queues a packet's frames in the parser's format, all or none: a frame over the
+    /// server's `maxPayload` fails with [`EmitError::TooLarge`] (the server would close the
+    /// connection on it), a full queue with [`EmitError::Full`].
+    pub fn send(&self, parser: Parser, packet: &EncodedPacket) -> Result<(), EmitError> {
+        let wire = parser.wire(packet).map_err(EmitError::Encode)?;
+        if self.frames.capacity() < self.check(&wire)? {
+            return Err(EmitError::Full);
+        }
+        for frame in wire.frames() {
+            let _ = self.frames.try_send(frame);
+        }
+        Ok(())
+    }
+
+    /// [`send`](Self::send), waiting for room in the queue (for the manager's own packets).
+    pub async fn send_waiting(
+        &self,
+        parser: Parser,
+        packet: &EncodedPacket,
+    ) -> Result<(), EmitError> {
+        let wire = parser.wire(packet).map_err(EmitError::Encode)?;
+        self.check(&wire)?;
+        for frame in wire.frames() {
+            if self.frames.send(frame).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The number of frames of `wire`, when each fits the server's `maxPayload`.
+    fn check(&self, wire: &Wire<'_>) -> Result<usize, EmitError> {
+        let websocket = self.limit.websocket.load(Ordering::Acquire);
+        let mut count = 0;
+        for frame in wire.frames() {
+            let size = match (&frame, websocket) {
+                (Frame::Binary(b), true) => b.len(),
+                _ => frame.encoded_len(),
+            };
+            if size > self.limit.max {
+                return Err(EmitError::TooLarge {
+                    size,
+                    max: self.limit.max,
+                });
+            }
+            count += 1;
+        }
+        Ok(count)
+    }
 }
 
 enum Transport {
@@ -110,13 +184,22 @@ pub(crate) async fn connect(config: Arc<EngineConfig>) -> Result<EngineLink, Eng
     let (transport, info, first) = timeout(config.connect_timeout, open(&config))
         .await
         .map_err(|_| EngineError::Timeout)??;
-    let (tx, out) = mpsc::channel(config.queue);
+    let (frames, out) = mpsc::channel(config.queue);
     let (events, rx) = mpsc::channel(256);
+    let limit = Arc::new(PayloadLimit {
+        max: info.max_payload,
+        websocket: AtomicBool::new(matches!(transport, Transport::WebSocket(_))),
+    });
+    let tx = Outgoing {
+        frames,
+        limit: limit.clone(),
+    };
     tokio::spawn(async move {
         let cause = Driver {
             config,
             info,
             transport,
+            limit,
             events: events.clone(),
         }
         .run(first, out)
@@ -168,6 +251,7 @@ struct Driver {
     config: Arc<EngineConfig>,
     info: OpenInfo,
     transport: Transport,
+    limit: Arc<PayloadLimit>,
     events: mpsc::Sender<EngineEvent>,
 }
 
@@ -195,7 +279,7 @@ impl Driver {
         let mut batch = Vec::new();
         loop {
             for packet in packets.drain(..) {
-                if let Err(cause) = self.handle(packet).await {
+                if let Err(cause) = self.handle(packet, deadline).await {
                     return cause;
                 }
             }
@@ -222,18 +306,18 @@ impl Driver {
                             Err(_) => break,
                         }
                     }
-                    let sent = self.transport.send(&batch).await;
+                    let sent = before(deadline, self.transport.send(&batch)).await;
                     batch.clear();
-                    if let Err(e) = sent {
-                        return CloseCause::TransportError(e);
+                    if let Err(cause) = sent {
+                        return cause;
                     }
                 }
                 probed = async { upgrade.as_mut().expect("guarded").await }, if upgrade.is_some() => {
                     upgrade = None;
                     match probed {
                         Ok(ws) => {
-                            if let Err(e) = self.switch(ws, &mut packets).await {
-                                return CloseCause::TransportError(e);
+                            if let Err(cause) = before(deadline, self.switch(ws, &mut packets)).await {
+                                return cause;
                             }
                         }
                         Err(e) => tracing::debug!(error = %e, "upgrade failed, staying on polling"),
@@ -253,19 +337,14 @@ impl Driver {
         }
         websocket::send(&mut ws, Frame::Text(Str::from_static("5"))).await?;
         self.transport = Transport::WebSocket(Box::new(ws));
+        self.limit.websocket.store(true, Ordering::Release);
         tracing::debug!("upgraded to websocket");
         Ok(())
     }
 
-    async fn handle(&mut self, packet: Packet) -> Result<(), CloseCause> {
+    async fn handle(&mut self, packet: Packet, deadline: Instant) -> Result<(), CloseCause> {
         let event = match packet {
-            Packet::Ping => {
-                return self
-                    .transport
-                    .send(&[Frame::PONG])
-                    .await
-                    .map_err(CloseCause::TransportError);
-            }
+            Packet::Ping => return before(deadline, self.transport.send(&[Frame::PONG])).await,
             Packet::Close => return Err(CloseCause::TransportClose),
             Packet::Message(text) => EngineEvent::Message(text),
             Packet::Binary(data) => EngineEvent::Binary(data),
@@ -275,5 +354,18 @@ impl Driver {
             .send(event)
             .await
             .map_err(|_| CloseCause::ClientClose)
+    }
+}
+
+/// Runs `io` (a send, or the end of the upgrade) until `deadline`, when the server is deemed
+/// dead: a write that hangs means a dead server, as a silent read does.
+async fn before<T>(
+    deadline: Instant,
+    io: impl Future<Output = Result<T, EngineError>>,
+) -> Result<T, CloseCause> {
+    match timeout_at(deadline, io).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(CloseCause::TransportError(e)),
+        Err(_) => Err(CloseCause::PingTimeout),
     }
 }

@@ -105,7 +105,7 @@ impl Polling {
             let mut end = start;
             while end < frames.len()
                 && end - start < MAX_PACKETS_PER_POST
-                && (end == start || size + frames[end].encoded_len() < self.max_payload)
+                && (end == start || size + frames[end].encoded_len() <= self.max_payload)
             {
                 size += frames[end].encoded_len() + 1;
                 end += 1;
