@@ -105,7 +105,7 @@ where
         let token = request
             .query_param("token")
             .ok_or(AuthError::MissingToken)?;
-        let user = Users::from_ref(state).find(token).await;
+        let user = Users::from_ref(state).find(&token).await;
         Ok(CurrentUser(user.ok_or(AuthError::UnknownToken)?))
     }
 }

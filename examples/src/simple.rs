@@ -18,7 +18,7 @@ async fn connect(sid: SocketId, environ: Handshake, Auth(auth): Auth<Value>) {
     tracing::info!(
         sid = %sid.0,
         addr = ?environ.remote_addr,
-        transport = environ.query_param("transport").unwrap_or("?"),
+        transport = environ.query_param("transport").as_deref().unwrap_or("?"),
         %auth,
         "client connected"
     );

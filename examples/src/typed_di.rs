@@ -130,7 +130,7 @@ async fn on_connect(
         sid: sid.to_string(),
         user: &auth.user,
         motd: &state.motd,
-        client: environ.query_param("client"),
+        client: environ.query_param("client").as_deref(),
     });
 }
 

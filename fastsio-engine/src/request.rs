@@ -1,6 +1,7 @@
 //! [`RequestInfo`]: what the server keeps of a session's opening request, and the Engine.IO
 //! query parameters.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::net::SocketAddr;
 
@@ -58,9 +59,29 @@ impl RequestInfo {
         }
     }
 
-    /// The value of a query parameter (not percent-decoded).
-    pub fn query_param(&self, name: &str) -> Option<&str> {
-        query_param(self.uri.query(), name)
+    /// The value of a query parameter, percent-decoded (`+` is a space, as in a form and in
+    /// node's `handshake.query`); the first one when the name is repeated.
+    ///
+    /// ```
+    /// # use fastsio_engine::RequestInfo;
+    /// let info = RequestInfo {
+    ///     method: http::Method::GET,
+    ///     uri: "/socket.io/?EIO=4&name=J%C3%BCrgen+B&t=x".parse().unwrap(),
+    ///     headers: http::HeaderMap::new(),
+    ///     remote_addr: None,
+    /// };
+    /// assert_eq!(info.query_param("name").as_deref(), Some("Jürgen B"));
+    /// assert_eq!(info.query_param("missing"), None);
+    /// ```
+    pub fn query_param(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.query_params()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value)
+    }
+
+    /// Every query parameter, in order, names and values percent-decoded.
+    pub fn query_params(&self) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+        form_urlencoded::parse(self.uri.query().unwrap_or("").as_bytes())
     }
 }
 
@@ -102,7 +123,7 @@ mod tests {
         let info = RequestInfo::detached(&req, None);
         assert_eq!(info.uri, *req.uri());
         assert_eq!(info.headers, *req.headers());
-        assert_eq!(info.query_param("transport"), Some("websocket"));
+        assert_eq!(info.query_param("transport").as_deref(), Some("websocket"));
         let tokens: Vec<_> = info.headers.get_all("x-token").iter().collect();
         assert_eq!(tokens, ["a", "b"]);
     }

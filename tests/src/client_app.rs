@@ -78,13 +78,11 @@ pub async fn relay(socket: SocketRef, Data(v): Data<Value>) {
     let _ = socket.emit_raw("n", &v);
 }
 
-/// Acks with the handshake's `x-test` header and `token` query parameter (decoded).
+/// Acks with the handshake's `x-test` header and `token` query parameter.
 pub async fn whoami(hs: Handshake) -> Ack<Value> {
-    let query = hs.uri.query().unwrap_or_default().as_bytes();
-    let token = form_urlencoded::parse(query).find_map(|(k, v)| (k == "token").then_some(v));
     Ack(json!({
         "header": hs.headers.get("x-test").and_then(|v| v.to_str().ok()),
-        "token": token,
+        "token": hs.query_param("token"),
     }))
 }
 

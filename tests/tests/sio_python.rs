@@ -293,7 +293,11 @@ fn transport_server(opened: &Log<String>) -> Io {
     let greet = {
         let opened = opened.clone();
         move |socket: SocketRef, Handshake(req): Handshake| {
-            let transport = req.query_param("transport").unwrap_or("?").to_string();
+            let transport = req
+                .query_param("transport")
+                .as_deref()
+                .unwrap_or("?")
+                .to_string();
             opened.lock().unwrap().push(transport.clone());
             socket.emit_raw("transport", &transport).unwrap();
             std::future::ready(())

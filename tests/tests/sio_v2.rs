@@ -41,7 +41,7 @@ fn welcome_server(ids: &Log<String>) -> Io {
         let ids = ids.clone();
         move |socket: SocketRef, Handshake(req): Handshake| {
             ids.lock().unwrap().push(socket.id().to_string());
-            let query = |name| req.query_param(name).unwrap_or("?").to_string();
+            let query = |name| req.query_param(name).as_deref().unwrap_or("?").to_string();
             let greeting = json!({
                 "token": query("token"),
                 "eio": query("EIO"),
@@ -208,7 +208,7 @@ async fn v2_client_uses_a_custom_namespace_apart_from_the_main_one() {
 #[tokio::test]
 async fn v2_client_sees_connect_refusals_as_the_reference_server_sends_them() {
     async fn check(Handshake(req): Handshake) -> Result<(), ConnectError> {
-        match req.query_param("token") {
+        match req.query_param("token").as_deref() {
             Some("secret") => Ok(()),
             Some(_) => {
                 Err(ConnectError::new("bad token").with_data(json!({"reason": "token mismatch"})))
