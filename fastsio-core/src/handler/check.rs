@@ -2,22 +2,33 @@
 //! a mistake fails on the user's token even when the handler is never registered. Hidden: only
 //! the macros call these.
 
-use std::marker::PhantomData;
+use std::convert::Infallible;
+use std::marker::{PhantomData, PhantomPinned};
 
 use crate::Routes;
-use crate::extract::{FromConnectParts, FromDisconnectParts, FromEvent, FromRef, via};
+use crate::contract::schemars::SchemaGenerator;
+use crate::contract::{AckShape, AckValue, AuthShape, EventDescription, Payload};
+use crate::extract::{
+    FromConnectParts, FromDisconnectParts, FromEvent, FromEventParts, FromEventPayload, FromRef,
+    via,
+};
 use crate::handler::{ConnectHandler, DisconnectHandler, EventHandler, IntoAck, IntoConnectResult};
 
 /// The state a handler is checked against when it names none: every part of the app state is
 /// reachable from it, so only what does not depend on the state is checked at the definition
 /// (the router checks the rest with its real state). It has no values, so nothing is ever
-/// read from it.
+/// read from it. It is the one state that is not `Unpin`: an extractor used in the wrong kind
+/// of handler fails against it only (see `extract::misplaced`), so that mistake is reported
+/// where the handler is written and not again where a router registers it.
 #[derive(Debug)]
-pub enum AnyState {}
+pub struct AnyState {
+    never: Infallible,
+    _not_unpin: PhantomPinned,
+}
 
 impl<T> FromRef<AnyState> for T {
     fn from_ref(state: &AnyState) -> T {
-        match *state {}
+        match state.never {}
     }
 }
 
@@ -34,8 +45,142 @@ impl BeforeLast for via::Parts {}
 /// An event argument before the last.
 pub fn event_arg<S, M: BeforeLast, T: FromEvent<S, M>>() {}
 
-/// The last event argument.
-pub fn event_last<S, M, T: FromEvent<S, M>>() {}
+/// The last event argument `T`, checked as a payload extractor when it is one, and as an
+/// event extractor otherwise: `(&Last::<S, T>::new()).last()` picks [`LastPayload`] when
+/// `T: FromEventPayload<S>`, else [`LastParts`], whose bound then reports why `T` is not an
+/// event extractor (an extractor of another handler kind gets that kind's message).
+pub struct Last<S, T>(PhantomData<fn() -> (S, T)>);
+
+impl<S, T> Last<S, T> {
+    /// The check of `T` against the state `S`.
+    pub const fn new() -> Self {
+        Last(PhantomData)
+    }
+}
+
+impl<S, T> Default for Last<S, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A last event argument that takes the payload.
+pub trait LastPayload {
+    /// Passes.
+    fn last(&self) {}
+}
+
+impl<S, T: FromEventPayload<S>> LastPayload for Last<S, T> {}
+
+/// A last event argument that is not a payload extractor: it must be an event extractor.
+pub trait LastParts<S, T> {
+    /// Requires `T: FromEventParts<S>`.
+    fn last(&self)
+    where
+        T: FromEventParts<S>,
+    {
+    }
+}
+
+impl<S, T> LastParts<S, T> for &Last<S, T> {}
+
+/// The contract of an event handler a router names but that does not exist: the router's
+/// stand-in for it describes it so, and fails to register (so this is never run).
+pub fn unknown_event(_: &mut SchemaGenerator) -> EventDescription {
+    EventDescription {
+        payload: Payload::Nothing,
+        ack: AckShape {
+            value: AckValue::Empty,
+            codes: &[],
+        },
+    }
+}
+
+/// The contract of a connect handler a router names but that does not exist (see
+/// [`unknown_event`]).
+pub fn unknown_connect(_: &mut SchemaGenerator) -> AuthShape {
+    AuthShape::Unread
+}
+
+/// The handler kinds, for [`MisplacedIn`].
+pub mod kind {
+    /// `#[event]` handlers.
+    #[derive(Debug)]
+    pub enum Event {}
+    /// `#[connect]` handlers.
+    #[derive(Debug)]
+    pub enum Connect {}
+    /// `#[disconnect]` handlers.
+    #[derive(Debug)]
+    pub enum Disconnect {}
+}
+
+/// Marks an extractor of other handler kinds than `K` (implemented next to each such
+/// extractor's failing impl, in `extract::misplaced`).
+pub trait MisplacedIn<K> {}
+
+/// The kind check of a handler that declares its state: that state passes the failing impls
+/// of misplaced extractors, so `(&Placed::<K, T>::new()).placed()` checks `T` against
+/// [`AnyState`] when `T` is marked [`MisplacedIn<K>`] ([`EventMisfit`], [`ConnectMisfit`],
+/// [`DisconnectMisfit`]), and passes otherwise ([`Fits`]).
+pub struct Placed<K, T>(PhantomData<fn() -> (K, T)>);
+
+impl<K, T> Placed<K, T> {
+    /// The check of `T` in a handler of kind `K`.
+    pub const fn new() -> Self {
+        Placed(PhantomData)
+    }
+}
+
+impl<K, T> Default for Placed<K, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An extractor of other kinds in an `#[event]` handler.
+pub trait EventMisfit<T> {
+    /// Requires the impl that fails, and says why.
+    fn placed(&self)
+    where
+        T: FromEventParts<AnyState>,
+    {
+    }
+}
+
+impl<T: MisplacedIn<kind::Event>> EventMisfit<T> for Placed<kind::Event, T> {}
+
+/// An extractor of other kinds in a `#[connect]` handler.
+pub trait ConnectMisfit<T> {
+    /// Requires the impl that fails, and says why.
+    fn placed(&self)
+    where
+        T: FromConnectParts<AnyState>,
+    {
+    }
+}
+
+impl<T: MisplacedIn<kind::Connect>> ConnectMisfit<T> for Placed<kind::Connect, T> {}
+
+/// An extractor of other kinds in a `#[disconnect]` handler.
+pub trait DisconnectMisfit<T> {
+    /// Requires the impl that fails, and says why.
+    fn placed(&self)
+    where
+        T: FromDisconnectParts<AnyState>,
+    {
+    }
+}
+
+impl<T: MisplacedIn<kind::Disconnect>> DisconnectMisfit<T> for Placed<kind::Disconnect, T> {}
+
+/// An argument in its own kind of handler.
+pub trait Fits {
+    /// Passes.
+    fn placed(&self) {}
+}
+
+impl<K, T> Fits for &Placed<K, T> {}
 
 /// An event handler's return type.
 pub fn event_return<R: IntoAck>() {}
