@@ -77,8 +77,8 @@ fn definition_checks(
             }
             (Kind::Event, true) => quote_spanned! {ty.span()=> {
                 #[allow(unused_imports)]
-                use #check::{LastParts as _, LastPayload as _};
-                (&#check::Last::<#state, #ty>::new()).last();
+                use #check::{LastParts as _, LastPayload as _, LastTakesPayload as _};
+                (&&#check::Last::<#state, #ty>::new()).last();
             }},
             (Kind::Connect, _) => quote_spanned!(ty.span()=> #check::connect_arg::<#state, #ty>();),
             (Kind::Disconnect, _) => {
@@ -109,7 +109,7 @@ fn definition_checks(
     };
     quote! {
         const _: () = {
-            #[allow(dead_code)]
+            #[allow(dead_code, clippy::needless_borrow)]
             fn __fastsio_definition_check() {
                 #(#args)*
                 #(#kinds)*

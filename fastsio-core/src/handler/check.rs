@@ -45,10 +45,11 @@ impl BeforeLast for via::Parts {}
 /// An event argument before the last.
 pub fn event_arg<S, M: BeforeLast, T: FromEvent<S, M>>() {}
 
-/// The last event argument `T`, checked as a payload extractor when it is one, and as an
-/// event extractor otherwise: `(&Last::<S, T>::new()).last()` picks [`LastPayload`] when
-/// `T: FromEventPayload<S>`, else [`LastParts`], whose bound then reports why `T` is not an
-/// event extractor (an extractor of another handler kind gets that kind's message).
+/// The last event argument `T`, checked through `(&&Last::<S, T>::new()).last()`, which picks
+/// the first that applies: [`LastTakesPayload`] for a built-in payload extractor (its payload
+/// type's bound then reports what that type lacks), [`LastPayload`] for any other payload
+/// extractor, and [`LastParts`], whose bound reports why `T` is not an event extractor (an
+/// extractor of another handler kind gets that kind's message).
 pub struct Last<S, T>(PhantomData<fn() -> (S, T)>);
 
 impl<S, T> Last<S, T> {
@@ -64,13 +65,28 @@ impl<S, T> Default for Last<S, T> {
     }
 }
 
+/// The built-in payload extractors whose payload type has bounds (`Data<T>`, `Valid<T>`).
+pub trait TakesPayload {}
+
+/// A built-in payload extractor as the last event argument.
+pub trait LastTakesPayload<S, T> {
+    /// Requires `T: FromEventPayload<S>`.
+    fn last(&self)
+    where
+        T: FromEventPayload<S>,
+    {
+    }
+}
+
+impl<S, T: TakesPayload> LastTakesPayload<S, T> for &Last<S, T> {}
+
 /// A last event argument that takes the payload.
 pub trait LastPayload {
     /// Passes.
     fn last(&self) {}
 }
 
-impl<S, T: FromEventPayload<S>> LastPayload for Last<S, T> {}
+impl<S, T: FromEventPayload<S>> LastPayload for &&Last<S, T> {}
 
 /// A last event argument that is not a payload extractor: it must be an event extractor.
 pub trait LastParts<S, T> {
@@ -82,7 +98,7 @@ pub trait LastParts<S, T> {
     }
 }
 
-impl<S, T> LastParts<S, T> for &Last<S, T> {}
+impl<S, T> LastParts<S, T> for Last<S, T> {}
 
 /// The contract of an event handler a router names but that does not exist: the router's
 /// stand-in for it describes it so, and fails to register (so this is never run).
