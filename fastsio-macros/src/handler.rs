@@ -59,14 +59,12 @@ fn typed_args<'a>(kind: Kind, func: &'a ItemFn, errors: &mut Errors) -> Option<V
 /// this handler kind, each spanned at the user's token: they fail where the handler is
 /// written, whether or not a router registers it. `state` is the declared app state, or
 /// `AnyState` (from which every part is reachable: what depends on the real state is checked
-/// by the router). An extractor of another handler kind fails against `AnyState` only, so a
-/// handler that declares its state also checks each argument's kind (`check::Placed`).
+/// by the router).
 fn definition_checks(
     kind: Kind,
     func: &ItemFn,
     types: &[&Type],
     state: &TokenStream,
-    declared: bool,
 ) -> TokenStream {
     let check = quote!(::fastsio::handler::check);
     let args = types.iter().enumerate().map(|(i, ty)| {
@@ -86,18 +84,6 @@ fn definition_checks(
             }
         }
     });
-    let (misfit, kind_ty) = match kind {
-        Kind::Event => (quote!(EventMisfit), quote!(Event)),
-        Kind::Connect => (quote!(ConnectMisfit), quote!(Connect)),
-        Kind::Disconnect => (quote!(DisconnectMisfit), quote!(Disconnect)),
-    };
-    let kinds = types.iter().filter(|_| declared).map(|ty| {
-        quote_spanned! {ty.span()=> {
-            #[allow(unused_imports)]
-            use #check::{Fits as _, #misfit as _};
-            (&#check::Placed::<#check::kind::#kind_ty, #ty>::new()).placed();
-        }}
-    });
     let (ret, span) = match &func.sig.output {
         ReturnType::Default => (quote!(()), func.sig.ident.span()),
         ReturnType::Type(_, ty) => (quote!(#ty), ty.span()),
@@ -112,7 +98,6 @@ fn definition_checks(
             #[allow(dead_code, clippy::needless_borrow)]
             fn __fastsio_definition_check() {
                 #(#args)*
-                #(#kinds)*
                 #ret
             }
         };
@@ -149,8 +134,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         Some(ty) => quote!(#ty),
         None => quote!(::fastsio::handler::check::AnyState),
     };
-    let declared = args.as_ref().is_some_and(|a| a.state.is_some());
-    let checks = definition_checks(kind, &func, &types, &state, declared);
+    let checks = definition_checks(kind, &func, &types, &state);
     let declared_state = args.as_ref().and_then(|a| a.state.clone());
     let proxy = args.filter(|_| kind == Kind::Event).and_then(
         |EventArgs {

@@ -2,8 +2,7 @@
 //! a mistake fails on the user's token even when the handler is never registered. Hidden: only
 //! the macros call these.
 
-use std::convert::Infallible;
-use std::marker::{PhantomData, PhantomPinned};
+use std::marker::PhantomData;
 
 use crate::Routes;
 use crate::contract::schemars::SchemaGenerator;
@@ -17,18 +16,13 @@ use crate::handler::{ConnectHandler, DisconnectHandler, EventHandler, IntoAck, I
 /// The state a handler is checked against when it names none: every part of the app state is
 /// reachable from it, so only what does not depend on the state is checked at the definition
 /// (the router checks the rest with its real state). It has no values, so nothing is ever
-/// read from it. It is the one state that is not `Unpin`: an extractor used in the wrong kind
-/// of handler fails against it only (see `extract::misplaced`), so that mistake is reported
-/// where the handler is written and not again where a router registers it.
+/// read from it.
 #[derive(Debug)]
-pub struct AnyState {
-    never: Infallible,
-    _not_unpin: PhantomPinned,
-}
+pub enum AnyState {}
 
 impl<T> FromRef<AnyState> for T {
     fn from_ref(state: &AnyState) -> T {
-        match state.never {}
+        match *state {}
     }
 }
 
@@ -117,86 +111,6 @@ pub fn unknown_event(_: &mut SchemaGenerator) -> EventDescription {
 pub fn unknown_connect(_: &mut SchemaGenerator) -> AuthShape {
     AuthShape::Unread
 }
-
-/// The handler kinds, for [`MisplacedIn`].
-pub mod kind {
-    /// `#[event]` handlers.
-    #[derive(Debug)]
-    pub enum Event {}
-    /// `#[connect]` handlers.
-    #[derive(Debug)]
-    pub enum Connect {}
-    /// `#[disconnect]` handlers.
-    #[derive(Debug)]
-    pub enum Disconnect {}
-}
-
-/// Marks an extractor of other handler kinds than `K` (implemented next to each such
-/// extractor's failing impl, in `extract::misplaced`).
-pub trait MisplacedIn<K> {}
-
-/// The kind check of a handler that declares its state: that state passes the failing impls
-/// of misplaced extractors, so `(&Placed::<K, T>::new()).placed()` checks `T` against
-/// [`AnyState`] when `T` is marked [`MisplacedIn<K>`] ([`EventMisfit`], [`ConnectMisfit`],
-/// [`DisconnectMisfit`]), and passes otherwise ([`Fits`]).
-pub struct Placed<K, T>(PhantomData<fn() -> (K, T)>);
-
-impl<K, T> Placed<K, T> {
-    /// The check of `T` in a handler of kind `K`.
-    pub const fn new() -> Self {
-        Placed(PhantomData)
-    }
-}
-
-impl<K, T> Default for Placed<K, T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// An extractor of other kinds in an `#[event]` handler.
-pub trait EventMisfit<T> {
-    /// Requires the impl that fails, and says why.
-    fn placed(&self)
-    where
-        T: FromEventParts<AnyState>,
-    {
-    }
-}
-
-impl<T: MisplacedIn<kind::Event>> EventMisfit<T> for Placed<kind::Event, T> {}
-
-/// An extractor of other kinds in a `#[connect]` handler.
-pub trait ConnectMisfit<T> {
-    /// Requires the impl that fails, and says why.
-    fn placed(&self)
-    where
-        T: FromConnectParts<AnyState>,
-    {
-    }
-}
-
-impl<T: MisplacedIn<kind::Connect>> ConnectMisfit<T> for Placed<kind::Connect, T> {}
-
-/// An extractor of other kinds in a `#[disconnect]` handler.
-pub trait DisconnectMisfit<T> {
-    /// Requires the impl that fails, and says why.
-    fn placed(&self)
-    where
-        T: FromDisconnectParts<AnyState>,
-    {
-    }
-}
-
-impl<T: MisplacedIn<kind::Disconnect>> DisconnectMisfit<T> for Placed<kind::Disconnect, T> {}
-
-/// An argument in its own kind of handler.
-pub trait Fits {
-    /// Passes.
-    fn placed(&self) {}
-}
-
-impl<K, T> Fits for &Placed<K, T> {}
 
 /// An event handler's return type.
 pub fn event_return<R: IntoAck>() {}

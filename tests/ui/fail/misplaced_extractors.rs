@@ -1,5 +1,5 @@
-//! An extractor in the wrong kind of handler is reported once, where the handler is written,
-//! not again where a router registers it.
+//! An extractor in the wrong kind of handler, in any position and whether or not the handler
+//! declares its state, is reported with the kinds of handler it belongs to.
 use fastsio::prelude::*;
 
 #[derive(serde::Deserialize)]
@@ -40,14 +40,4 @@ async fn stateful_left(Valid(v): Valid<u8>) {
     let _ = v;
 }
 
-#[derive(Router)]
-#[router(state = AppState, disconnect = stateful_left, events(stateful))]
-struct Stateful;
-
-#[derive(Router)]
-#[router(connect = on_connect, disconnect = on_disconnect, events(hello, bye))]
-struct Chat;
-
-fn main() {
-    let _ = Server::builder().router(Chat).build();
-}
+fn main() {}
