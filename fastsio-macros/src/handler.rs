@@ -73,9 +73,11 @@ fn definition_checks(
             (Kind::Event, false) => {
                 quote_spanned!(ty.span()=> #check::event_arg::<#state, _, #ty>();)
             }
-            (Kind::Event, true) => {
-                quote_spanned!(ty.span()=> #check::event_last::<#state, _, #ty>();)
-            }
+            (Kind::Event, true) => quote_spanned! {ty.span()=> {
+                #[allow(unused_imports)]
+                use #check::{LastParts as _, LastPayload as _, LastTakesPayload as _};
+                (&&#check::Last::<#state, #ty>::new()).last();
+            }},
             (Kind::Connect, _) => quote_spanned!(ty.span()=> #check::connect_arg::<#state, #ty>();),
             (Kind::Disconnect, _) => {
                 quote_spanned!(ty.span()=> #check::disconnect_arg::<#state, #ty>();)
@@ -93,7 +95,7 @@ fn definition_checks(
     };
     quote! {
         const _: () = {
-            #[allow(dead_code)]
+            #[allow(dead_code, clippy::needless_borrow)]
             fn __fastsio_definition_check() {
                 #(#args)*
                 #ret

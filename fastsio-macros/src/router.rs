@@ -103,6 +103,15 @@ impl RouterSpec {
     }
 
     /// The `IntoRoutes` impl for `target`, and the duplicate-event assertions.
+    ///
+    /// A handler named by a path (`handlers::add_todo`) is imported once (`use path as
+    /// alias`) and used through its alias, so a path that names nothing fails once, as an
+    /// unresolved import that suggests the names that exist. A handler named alone
+    /// (`add_todo`) is used as written, and a module of stand-ins is glob-imported next to the
+    /// router: a handler of that name in the router's scope shadows its stand-in, and a name
+    /// that exists nowhere resolves to the stand-in, whose registration fails with one error
+    /// on the name (rather than rustc's suggestion of the hidden type `#[event]` emits under
+    /// each handler's name).
     fn expand(&self, target: &TokenStream, span: Span) -> TokenStream {
         let ns = match &self.namespace {
             Some(ns) => quote!(#ns),
@@ -112,29 +121,58 @@ impl RouterSpec {
             Some(ty) => quote!(#ty),
             None => quote!(()),
         };
+        let mut imports = Vec::new();
+        let mut stand_ins = Vec::new();
+        let mut stood_in = std::collections::HashSet::new();
+        let mut name = |kind: Handler, i: usize, path: &Path| -> TokenStream {
+            if let Some(ident) = path.get_ident() {
+                if stood_in.insert(ident.to_string()) {
+                    stand_ins.push(stand_in(kind, ident));
+                }
+                return quote!(#path);
+            }
+            let span = path.segments.last().map_or(path.span(), |s| s.ident.span());
+            let alias = syn::Ident::new(&format!("__fastsio_{}_{i}", kind.word()), span);
+            imports.push(quote_spanned!(path.span()=> use #path as #alias;));
+            quote!(#alias)
+        };
         let middleware = self
             .middleware
             .iter()
             .map(|m| quote_spanned!(m.span()=> .middleware(#m)));
-        let connect = self.connect.iter().map(
-            |f| quote_spanned!(f.span()=> let routes = #f::__fastsio_route(routes).describe_connect(#f::__fastsio_contract);),
-        );
-        let disconnect = self
+        let connect: Vec<_> = self
+            .connect
+            .iter()
+            .map(|f| {
+                let a = name(Handler::Connect, 0, f);
+                quote_spanned!(f.span()=> let routes = #a::__fastsio_route(routes).describe_connect(#a::__fastsio_contract);)
+            })
+            .collect();
+        let disconnect: Vec<_> = self
             .disconnect
             .iter()
-            .map(|f| quote_spanned!(f.span()=> let routes = #f::__fastsio_route(routes);));
+            .map(|f| {
+                let a = name(Handler::Disconnect, 0, f);
+                quote_spanned!(f.span()=> let routes = #a::__fastsio_route(routes);)
+            })
+            .collect();
         let emits = self
             .emits
             .iter()
             .map(|t| quote_spanned!(t.span()=> .emits::<#t>()));
-        let events = self
+        let names: Vec<_> = self
             .events
             .iter()
-            .map(|e| quote_spanned!(e.span()=> let routes = #e::__fastsio_route(routes)
-                .describe_event(<#e as ::fastsio::handler::EventRoute>::EVENT, #e::__fastsio_contract);));
+            .enumerate()
+            .map(|(i, e)| name(Handler::Event, i, e))
+            .collect();
+        let events = self.events.iter().zip(&names).map(|(e, a)| {
+            quote_spanned!(e.span()=> let routes = #a::__fastsio_route(routes)
+                .describe_event(<#a as ::fastsio::handler::EventRoute>::EVENT, #a::__fastsio_contract);)
+        });
         let mut pairs = Vec::new();
-        for (i, a) in self.events.iter().enumerate() {
-            for b in &self.events[i + 1..] {
+        for (i, (a, name_a)) in self.events.iter().zip(&names).enumerate() {
+            for (b, name_b) in self.events[i + 1..].iter().zip(&names[i + 1..]) {
                 let message = format!(
                     "`{}` and `{}` handle the same event in this router: keep one",
                     quote!(#a).to_string().replace(' ', ""),
@@ -143,30 +181,121 @@ impl RouterSpec {
                 pairs.push(quote_spanned! {b.span()=>
                     assert!(
                         !::fastsio::handler::str_eq(
-                            <#a as ::fastsio::handler::EventRoute>::EVENT,
-                            <#b as ::fastsio::handler::EventRoute>::EVENT,
+                            <#name_a as ::fastsio::handler::EventRoute>::EVENT,
+                            <#name_b as ::fastsio::handler::EventRoute>::EVENT,
                         ),
                         #message,
                     );
                 });
             }
         }
-        quote_spanned! {span=>
-            impl ::fastsio::handler::IntoRoutes<#state> for #target {
-                fn into_routes(self) -> ::fastsio::Routes<#state> {
-                    let routes = ::fastsio::Routes::<#state>::new(#ns)
-                        #(#middleware)*
-                        #(#emits)*;
-                    #(#connect)*
-                    #(#disconnect)*
-                    #(#events)*
-                    routes
+        let target_name = target.to_string().replace(' ', "");
+        let module = syn::Ident::new(&format!("__fastsio_stand_ins_{target_name}"), span);
+        let stand_ins = (!stand_ins.is_empty()).then(|| {
+            quote_spanned! {span=>
+                #[doc(hidden)]
+                #[allow(non_camel_case_types, non_snake_case, dead_code, unreachable_pub)]
+                mod #module {
+                    #(#stand_ins)*
                 }
+                #[allow(unused_imports)]
+                use #module::*;
             }
+        });
+        quote_spanned! {span=>
+            #stand_ins
 
             const _: () = {
-                #(#pairs)*
+                #(#imports)*
+
+                impl ::fastsio::handler::IntoRoutes<#state> for #target {
+                    fn into_routes(self) -> ::fastsio::Routes<#state> {
+                        let routes = ::fastsio::Routes::<#state>::new(#ns)
+                            #(#middleware)*
+                            #(#emits)*;
+                        #(#connect)*
+                        #(#disconnect)*
+                        #(#events)*
+                        routes
+                    }
+                }
+
+                const _: () = {
+                    #(#pairs)*
+                };
             };
+        }
+    }
+}
+
+/// The handler lists of a router.
+#[derive(Clone, Copy)]
+enum Handler {
+    Event,
+    Connect,
+    Disconnect,
+}
+
+impl Handler {
+    fn word(self) -> &'static str {
+        match self {
+            Handler::Event => "event",
+            Handler::Connect => "connect",
+            Handler::Disconnect => "disconnect",
+        }
+    }
+}
+
+/// The stand-in for a handler named alone: a unit struct (a type and a value, as a handler's
+/// fn and hidden type are) whose registration requires a trait no state implements, whose
+/// message names the missing handler.
+fn stand_in(kind: Handler, ident: &syn::Ident) -> TokenStream {
+    let unknown = syn::Ident::new(&format!("{ident}__fastsio_unknown"), ident.span());
+    let message = format!(
+        "no #[{}] handler named `{ident}` is in scope here",
+        kind.word()
+    );
+    let label = format!("no #[{}] fn of this name", kind.word());
+    let note = "check the name; a handler defined outside the function that holds this router is named by its path (`self::..`, `crate::..`, `super::..`)";
+    let contract = match kind {
+        Handler::Event => quote! {
+            pub fn __fastsio_contract(
+                generator: &mut ::fastsio::contract::schemars::SchemaGenerator,
+            ) -> ::fastsio::contract::EventDescription {
+                ::fastsio::handler::check::unknown_event(generator)
+            }
+        },
+        Handler::Connect => quote! {
+            pub fn __fastsio_contract(
+                generator: &mut ::fastsio::contract::schemars::SchemaGenerator,
+            ) -> ::fastsio::contract::AuthShape {
+                ::fastsio::handler::check::unknown_connect(generator)
+            }
+        },
+        Handler::Disconnect => quote!(),
+    };
+    let event = matches!(kind, Handler::Event).then(|| {
+        let name = format!("\0unknown handler {ident}");
+        quote! {
+            impl ::fastsio::handler::EventRoute for #ident {
+                const EVENT: &'static str = #name;
+            }
+        }
+    });
+    quote! {
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        pub trait #unknown {}
+
+        pub struct #ident;
+
+        #event
+
+        impl #ident {
+            pub fn __fastsio_route<S: #unknown>(routes: ::fastsio::Routes<S>) -> ::fastsio::Routes<S> {
+                routes
+            }
+
+            #contract
         }
     }
 }

@@ -6,6 +6,8 @@
 //! crash inputs through it in the normal `cargo test`, so it may only use `fastsio_protocol`,
 //! `bytes` and `serde_json`.
 
+#![forbid(unsafe_code)]
+
 use bytes::Bytes;
 use fastsio_protocol::eio::payload;
 use fastsio_protocol::eio::{Frame, Packet as EioPacket, ProtocolVersion, Str};

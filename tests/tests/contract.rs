@@ -608,3 +608,72 @@ fn several_namespaces_get_prefixed_declarations() {
         "{ts}"
     );
 }
+
+mod renamed {
+    //! The extractors under other names: what reads the payload or the auth payload is told by
+    //! its type, not by its name.
+    use fastsio::extract::{Auth as Credentials, Data as Payload};
+    use fastsio::prelude::{Ack, Router, connect, event};
+
+    use super::{Colour, NoSchema, Token};
+
+    #[connect]
+    pub async fn renamed_connect(Credentials(t): Credentials<Token>) {
+        let _ = t.token;
+    }
+
+    #[event("renamed")]
+    pub async fn renamed(Payload(c): Payload<Colour>) -> Ack<Colour> {
+        Ack(c)
+    }
+
+    #[event("renamed_untyped")]
+    pub async fn renamed_untyped(Payload(_n): Payload<NoSchema>) {}
+
+    #[derive(Router)]
+    #[router(namespace = "/renamed", connect = renamed_connect, events(renamed))]
+    pub struct Renamed;
+
+    #[derive(Router)]
+    #[router(namespace = "/renamed-untyped", events(renamed_untyped))]
+    pub struct RenamedUntyped;
+}
+
+#[test]
+fn renamed_extractors_are_described_like_the_originals() {
+    let io = Server::builder()
+        .router(renamed::Renamed)
+        .asyncapi(AsyncApi::new())
+        .build()
+        .unwrap();
+    let contract = io.contract().unwrap();
+    let ns = &contract.namespaces[0];
+    let AuthShape::Schema(auth) = &ns.auth else {
+        panic!("the auth payload is not described: {:?}", ns.auth);
+    };
+    assert_eq!(
+        auth.as_value(),
+        &json!({"$ref": "#/components/schemas/Token"})
+    );
+    let (name, event) = &ns.events[0];
+    assert_eq!(name, "renamed");
+    let Payload::Args(args) = &event.payload else {
+        panic!("the payload is not described: {:?}", event.payload);
+    };
+    assert_eq!(
+        args.iter()
+            .map(|s| s.as_value().clone())
+            .collect::<Vec<_>>(),
+        [json!({"$ref": "#/components/schemas/Colour"})]
+    );
+
+    // A renamed payload extractor whose type has no schema is untyped, as `Data` is.
+    let err = Server::builder()
+        .router(renamed::RenamedUntyped)
+        .asyncapi(AsyncApi::new())
+        .build()
+        .err()
+        .expect("the contract refuses an untyped payload")
+        .to_string();
+    assert!(err.contains("NoSchema"), "{err}");
+}

@@ -1,6 +1,8 @@
 //! What the handler macros call to describe a type that may have no schema: a type with one
 //! is described, a type without one is recorded as untyped (autoref specialisation on the
-//! concrete type the macro names). Not a public API.
+//! concrete type the macro names). Which argument reads the payload or the auth payload is
+//! told by traits ([`ReadsPayload`], [`ReadsAuth`]), never by the types' names. Not a public
+//! API.
 
 use std::marker::PhantomData;
 
@@ -8,6 +10,7 @@ use schemars::SchemaGenerator;
 
 use super::describe::{AckShape, AckValue, AuthShape, Payload};
 use super::extractors::{AckSchema, AuthSchema, PayloadSchema};
+use crate::extract::{Auth, Bin, Data, ExtractError, RawArgs, Valid};
 
 /// Stands for the type `T` in method lookup.
 pub struct Probe<T: ?Sized>(PhantomData<*const T>);
@@ -25,25 +28,55 @@ impl<T: ?Sized> Default for Probe<T> {
     }
 }
 
-/// Chosen when `T: PayloadSchema`.
+/// The built-in extractors that read the event payload, whatever its type.
+pub trait ReadsPayload {}
+
+impl<T> ReadsPayload for Data<T> {}
+impl<T> ReadsPayload for Valid<T> {}
+impl ReadsPayload for Bin {}
+impl ReadsPayload for RawArgs {}
+impl<T: ReadsPayload> ReadsPayload for Option<T> {}
+impl<T: ReadsPayload> ReadsPayload for Result<T, ExtractError> {}
+
+/// The built-in extractors that read the auth payload, whatever its type.
+pub trait ReadsAuth {}
+
+impl<T> ReadsAuth for Auth<T> {}
+impl<T> ReadsAuth for Valid<Auth<T>> {}
+impl<T: ReadsAuth> ReadsAuth for Option<T> {}
+impl<T: ReadsAuth> ReadsAuth for Result<T, ExtractError> {}
+
+/// Chosen first, when `T: PayloadSchema` (`(&&Probe::<T>::new()).payload(..)`).
 pub trait ViaPayloadSchema {
     /// `Some` with the payload.
     fn payload(&self, generator: &mut SchemaGenerator) -> Option<Payload>;
 }
 
-impl<T: PayloadSchema> ViaPayloadSchema for Probe<T> {
+impl<T: PayloadSchema> ViaPayloadSchema for &Probe<T> {
     fn payload(&self, generator: &mut SchemaGenerator) -> Option<Payload> {
         Some(T::payload_schema(generator))
     }
 }
 
-/// Chosen otherwise.
+/// Chosen next, when `T` reads the payload without describing it.
+pub trait UntypedPayload {
+    /// `Some` untyped payload, named after `T`.
+    fn payload(&self, generator: &mut SchemaGenerator) -> Option<Payload>;
+}
+
+impl<T: ReadsPayload> UntypedPayload for &&Probe<T> {
+    fn payload(&self, _: &mut SchemaGenerator) -> Option<Payload> {
+        Some(Payload::Untyped(std::any::type_name::<T>()))
+    }
+}
+
+/// Chosen otherwise: `T` does not read the payload.
 pub trait NoPayloadSchema {
     /// `None`.
     fn payload(&self, generator: &mut SchemaGenerator) -> Option<Payload>;
 }
 
-impl<T: ?Sized> NoPayloadSchema for &Probe<T> {
+impl<T: ?Sized> NoPayloadSchema for Probe<T> {
     fn payload(&self, _: &mut SchemaGenerator) -> Option<Payload> {
         None
     }
@@ -76,31 +109,38 @@ impl<T: ?Sized> NoAckSchema for &Probe<T> {
     }
 }
 
-/// Chosen when `T: AuthSchema`.
+/// Chosen first, when `T: AuthSchema` (`(&&Probe::<T>::new()).auth(..)`).
 pub trait ViaAuthSchema {
     /// `Some` with the auth payload.
     fn auth(&self, generator: &mut SchemaGenerator) -> Option<AuthShape>;
 }
 
-impl<T: AuthSchema> ViaAuthSchema for Probe<T> {
+impl<T: AuthSchema> ViaAuthSchema for &Probe<T> {
     fn auth(&self, generator: &mut SchemaGenerator) -> Option<AuthShape> {
         Some(T::auth_schema(generator))
     }
 }
 
-/// Chosen otherwise.
+/// Chosen next, when `T` reads the auth payload without describing it.
+pub trait UntypedAuth {
+    /// `Some` untyped auth payload, named after `T`.
+    fn auth(&self, generator: &mut SchemaGenerator) -> Option<AuthShape>;
+}
+
+impl<T: ReadsAuth> UntypedAuth for &&Probe<T> {
+    fn auth(&self, _: &mut SchemaGenerator) -> Option<AuthShape> {
+        Some(AuthShape::Untyped(std::any::type_name::<T>()))
+    }
+}
+
+/// Chosen otherwise: `T` does not read the auth payload.
 pub trait NoAuthSchema {
     /// `None`.
     fn auth(&self, generator: &mut SchemaGenerator) -> Option<AuthShape>;
 }
 
-impl<T: ?Sized> NoAuthSchema for &Probe<T> {
+impl<T: ?Sized> NoAuthSchema for Probe<T> {
     fn auth(&self, _: &mut SchemaGenerator) -> Option<AuthShape> {
         None
     }
-}
-
-/// The name of `T`, for an untyped payload or auth.
-pub fn type_name<T: ?Sized>() -> &'static str {
-    std::any::type_name::<T>()
 }

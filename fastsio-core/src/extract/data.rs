@@ -25,7 +25,21 @@ use crate::handler::EventContext;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Data<T>(pub T);
 
-impl<T: DeserializeOwned + Send + 'static, S> FromEventPayload<S> for Data<T> {
+/// What `Data<T>` reads the event's arguments as: a `Deserialize` type (implemented for every
+/// such type).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from an event's arguments",
+    label = "`Data<{Self}>` needs `{Self}: Deserialize`",
+    note = "derive it: `#[derive(serde::Deserialize)]` (or through fastsio's re-export, `fastsio::serde`)"
+)]
+pub trait DataPayload: DeserializeOwned + Send + 'static {}
+
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned + Send + 'static> DataPayload for T {}
+
+impl<T> crate::handler::check::TakesPayload for Data<T> {}
+
+impl<T: DataPayload, S> FromEventPayload<S> for Data<T> {
     fn from_event_payload(
         cx: &mut EventContext,
         _: &S,

@@ -35,7 +35,7 @@ mod valid;
 pub use auth::Auth;
 pub use bin::Bin;
 pub use cached::Cached;
-pub use data::Data;
+pub use data::{Data, DataPayload};
 pub use error::ExtractError;
 pub use event::Event;
 pub use extension::Extension;
@@ -48,7 +48,7 @@ pub use reason::Reason;
 pub use session::Session;
 pub use socket_id::SocketId;
 pub use state::{FromRef, State};
-pub use valid::{Valid, ValidAuthPayload};
+pub use valid::{Valid, ValidAuthPayload, ValidPayload};
 
 use std::future::Future;
 

@@ -76,10 +76,21 @@ fn summary(errors: &validator::ValidationErrors) -> String {
     }
 }
 
-impl<T, S> FromEventPayload<S> for Valid<T>
-where
-    T: DeserializeOwned + Validate + Send + 'static,
-{
+/// What `Valid<T>` reads the event's arguments as: a type that is both `Deserialize` and
+/// `Validate` (implemented for every such type).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the payload of `Valid<{Self}>`",
+    label = "the payload type must be `Deserialize` and `Validate`",
+    note = "derive both on it: `#[derive(serde::Deserialize, validator::Validate)]` (or through fastsio's re-exports, `fastsio::serde` and `fastsio::validator`)"
+)]
+pub trait ValidPayload: DeserializeOwned + Validate + Send + 'static {}
+
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned + Validate + Send + 'static> ValidPayload for T {}
+
+impl<T> crate::handler::check::TakesPayload for Valid<T> {}
+
+impl<T: ValidPayload, S> FromEventPayload<S> for Valid<T> {
     fn from_event_payload(
         cx: &mut EventContext,
         _: &S,

@@ -5,7 +5,12 @@
 use std::marker::PhantomData;
 
 use crate::Routes;
-use crate::extract::{FromConnectParts, FromDisconnectParts, FromEvent, FromRef, via};
+use crate::contract::schemars::SchemaGenerator;
+use crate::contract::{AckShape, AckValue, AuthShape, EventDescription, Payload};
+use crate::extract::{
+    FromConnectParts, FromDisconnectParts, FromEvent, FromEventParts, FromEventPayload, FromRef,
+    via,
+};
 use crate::handler::{ConnectHandler, DisconnectHandler, EventHandler, IntoAck, IntoConnectResult};
 
 /// The state a handler is checked against when it names none: every part of the app state is
@@ -34,8 +39,78 @@ impl BeforeLast for via::Parts {}
 /// An event argument before the last.
 pub fn event_arg<S, M: BeforeLast, T: FromEvent<S, M>>() {}
 
-/// The last event argument.
-pub fn event_last<S, M, T: FromEvent<S, M>>() {}
+/// The last event argument `T`, checked through `(&&Last::<S, T>::new()).last()`, which picks
+/// the first that applies: [`LastTakesPayload`] for a built-in payload extractor (its payload
+/// type's bound then reports what that type lacks), [`LastPayload`] for any other payload
+/// extractor, and [`LastParts`], whose bound reports why `T` is not an event extractor (an
+/// extractor of another handler kind gets that kind's message).
+pub struct Last<S, T>(PhantomData<fn() -> (S, T)>);
+
+impl<S, T> Last<S, T> {
+    /// The check of `T` against the state `S`.
+    pub const fn new() -> Self {
+        Last(PhantomData)
+    }
+}
+
+impl<S, T> Default for Last<S, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The built-in payload extractors whose payload type has bounds (`Data<T>`, `Valid<T>`).
+pub trait TakesPayload {}
+
+/// A built-in payload extractor as the last event argument.
+pub trait LastTakesPayload<S, T> {
+    /// Requires `T: FromEventPayload<S>`.
+    fn last(&self)
+    where
+        T: FromEventPayload<S>,
+    {
+    }
+}
+
+impl<S, T: TakesPayload> LastTakesPayload<S, T> for &Last<S, T> {}
+
+/// A last event argument that takes the payload.
+pub trait LastPayload {
+    /// Passes.
+    fn last(&self) {}
+}
+
+impl<S, T: FromEventPayload<S>> LastPayload for &&Last<S, T> {}
+
+/// A last event argument that is not a payload extractor: it must be an event extractor.
+pub trait LastParts<S, T> {
+    /// Requires `T: FromEventParts<S>`.
+    fn last(&self)
+    where
+        T: FromEventParts<S>,
+    {
+    }
+}
+
+impl<S, T> LastParts<S, T> for Last<S, T> {}
+
+/// The contract of an event handler a router names but that does not exist: the router's
+/// stand-in for it describes it so, and fails to register (so this is never run).
+pub fn unknown_event(_: &mut SchemaGenerator) -> EventDescription {
+    EventDescription {
+        payload: Payload::Nothing,
+        ack: AckShape {
+            value: AckValue::Empty,
+            codes: &[],
+        },
+    }
+}
+
+/// The contract of a connect handler a router names but that does not exist (see
+/// [`unknown_event`]).
+pub fn unknown_connect(_: &mut SchemaGenerator) -> AuthShape {
+    AuthShape::Unread
+}
 
 /// An event handler's return type.
 pub fn event_return<R: IntoAck>() {}

@@ -18,6 +18,16 @@ async fn payload(Data(d): Data<NotDeserialize>) {
     let _ = d;
 }
 
+#[derive(serde::Deserialize)]
+struct NotValidate {
+    name: String,
+}
+
+#[event("validated")]
+async fn validated(Valid(v): Valid<NotValidate>) {
+    let _ = v.name;
+}
+
 #[event("by_ref")]
 async fn by_ref(socket: &SocketRef) {
     let _ = socket;

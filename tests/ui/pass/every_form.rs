@@ -72,10 +72,24 @@ mod room {
     }
 }
 
+#[event("ping")]
+async fn ping() -> Ack<&'static str> {
+    Ack("pong")
+}
+
 fn main() {
+    // A router inside a fn: its own handlers by name, the ones outside by path.
+    #[event("pong")]
+    async fn pong() {}
+
+    #[derive(Router)]
+    #[router(namespace = "/local", events(pong, self::ping, room::id))]
+    struct Local;
+
     let _io: Result<Io, fastsio::BuildError> = Server::builder()
         .router(App)
         .with_state(AppState { db: Db })
         .router(room::Router)
+        .router(Local)
         .build();
 }
