@@ -27,15 +27,18 @@ use crate::server::ServerInner;
 use crate::socket::{Socket, SocketRef, Start};
 
 /// Per-connection Socket.IO state, kept in the Engine.IO session.
+///
+/// What only some connections ever hold (a binary packet being reassembled, a stalled event)
+/// is boxed: every idle connection carries this struct, so it stays small.
 #[derive(Default)]
 pub struct ClientData {
     sockets: Mutex<Vec<(Str, SocketRef)>>,
-    partial: Mutex<Option<PartialBinary>>,
+    partial: Mutex<Option<Box<PartialBinary>>>,
     connected_once: AtomicBool,
     connected: Notify,
     /// An event whose socket's handler queue was full: the connection reads nothing more
     /// until it is handed over.
-    stalled: Mutex<Option<(SocketRef, EventContext)>>,
+    stalled: Mutex<Option<Box<(SocketRef, EventContext)>>>,
 }
 
 impl ClientData {
@@ -55,6 +58,8 @@ impl ClientData {
         if sockets.iter().any(|(path, _)| *path == ns) {
             return false;
         }
+        // Most connections join one namespace: room for one, not the four a first push gives.
+        sockets.reserve_exact(1);
         sockets.push((ns, socket));
         true
     }
@@ -143,7 +148,7 @@ impl EngineHandler for SioHandler {
                 .data()
                 .partial
                 .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some(PartialBinary::new(packet));
+                .unwrap_or_else(|e| e.into_inner()) = Some(Box::new(PartialBinary::new(packet)));
             return;
         }
         dispatch(&self.0, session, packet, Vec::new());
@@ -169,7 +174,7 @@ impl EngineHandler for SioHandler {
         let Some(partial) = pending else {
             return refuse(session, "unexpected binary attachment");
         };
-        match partial.push(data) {
+        match (*partial).push(data) {
             Ok(Completion::Done(packet, attachments)) => {
                 dispatch(&self.0, session, packet, attachments)
             }
@@ -183,14 +188,14 @@ impl EngineHandler for SioHandler {
                     .data()
                     .partial
                     .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some(partial);
+                    .unwrap_or_else(|e| e.into_inner()) = Some(Box::new(partial));
             }
             Err(e) => refuse(session, &e.to_string()),
         }
     }
 
     fn backpressure(&self, session: &Conn) -> Option<Backpressure> {
-        let (socket, cx) = session
+        let (socket, cx) = *session
             .data()
             .stalled
             .lock()
@@ -254,7 +259,7 @@ fn dispatch(server: &Arc<ServerInner>, session: &Conn, packet: Packet, attachmen
                     .data()
                     .stalled
                     .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some((socket, *cx));
+                    .unwrap_or_else(|e| e.into_inner()) = Some(Box::new((socket, *cx)));
             }
         }
         PacketKind::Ack | PacketKind::BinaryAck => {

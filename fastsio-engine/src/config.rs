@@ -165,8 +165,10 @@ pub struct EngineConfig {
     pub max_buffered_frames: usize,
     /// What happens when that queue is full.
     pub overflow: OverflowPolicy,
-    /// WebSocket read buffer per connection, in bytes (default 4 KiB: idle connections stay
-    /// small; messages larger than this still arrive, the buffer grows while they do).
+    /// WebSocket read buffer per connection, in bytes (default 2 KiB: idle connections stay
+    /// small; messages larger than this still arrive, the buffer grows while they do, and are
+    /// read this many bytes per read call). The WebSocket library also zero-fills it before each
+    /// read attempt, so a larger buffer costs some CPU on every wake-up of a connection.
     pub ws_read_buffer_size: usize,
     /// Cross-origin access for browsers (default none: no CORS headers, like node socket.io
     /// without its `cors` option). See [`CorsConfig`].
@@ -198,7 +200,7 @@ impl Default for EngineConfig {
             max_connections: None,
             max_buffered_frames: 8192,
             overflow: OverflowPolicy::Close,
-            ws_read_buffer_size: 4096,
+            ws_read_buffer_size: 2048,
             cors: None,
             http_compression: Some(HttpCompression::default()),
             per_message_deflate: None,

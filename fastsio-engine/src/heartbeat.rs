@@ -30,20 +30,21 @@ pub(crate) async fn run<H: EngineHandler>(
         }
         engine.end_delay(&session);
     }
-    let interval = engine.config.ping_interval;
-    let timeout = engine.config.ping_timeout;
+    // The settings are read where they are used rather than kept in locals: this future lives
+    // as long as its session, and every byte it holds is a byte per idle connection.
+    let config = &engine.config;
     let beat = async {
-        let mut next_ping = session.created() + interval;
+        let mut next_ping = session.created() + config.ping_interval;
         loop {
             match session.version() {
                 ProtocolVersion::V4 => {
-                    let deadline = next_ping + timeout;
-                    session.set_deadline(deadline);
+                    session.set_deadline(next_ping + config.ping_timeout);
                     tokio::time::sleep_until(next_ping).await;
                     session.expect_pong();
                     if session.send(Frame::PING).is_err() {
                         return;
                     }
+                    let deadline = next_ping + config.ping_timeout;
                     if tokio::time::timeout_at(deadline, session.heartbeat.notified())
                         .await
                         .is_err()
@@ -51,10 +52,10 @@ pub(crate) async fn run<H: EngineHandler>(
                         session.close(CloseReason::PingTimeout);
                         return;
                     }
-                    next_ping = Instant::now() + interval;
+                    next_ping = Instant::now() + config.ping_interval;
                 }
                 ProtocolVersion::V3 => {
-                    let deadline = Instant::now() + interval + timeout;
+                    let deadline = Instant::now() + config.ping_interval + config.ping_timeout;
                     session.set_deadline(deadline);
                     if tokio::time::timeout_at(deadline, session.heartbeat.notified())
                         .await
@@ -83,7 +84,7 @@ pub(crate) async fn run<H: EngineHandler>(
     // awaited for at most `ping_timeout`, and never past the heartbeat's deadline: a client
     // that stopped polling is gone by then, whatever closed its session.
     if reason.answers_last_poll() && session.transport() == TransportKind::Polling {
-        let mut until = Instant::now() + timeout;
+        let mut until = Instant::now() + engine.config.ping_timeout;
         if let Some(deadline) = session.deadline() {
             until = until.min(deadline);
         }

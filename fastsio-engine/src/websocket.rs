@@ -28,23 +28,40 @@ where
 {
     let (response, pending) = handshake(&mut req, &engine.config)?;
     let lanes = &engine.lanes;
+    // The opening (hyper's hand-over, the request kept for the session, the open packet) is a
+    // boxed future of its own, freed once the session is open: the connection's future, kept
+    // for the connection's whole life, holds only what its loop needs.
+    let opening = Box::pin(open_new(engine.clone(), pending, info, query));
     let engine = engine.clone();
     lanes.spawn(async move {
-        let Some(mut ws) = upgrade(&engine, pending).await else {
-            // The slot taken for this session (see `Engine::reserve_slot`).
-            engine.release_slot();
+        let Some((mut ws, session)) = opening.await else {
             return;
         };
-        let session = engine.open_session(info, &query);
-        let open = engine.open_packet(session.id(), TransportKind::Websocket);
-        if ws.send(open, session.version()).await.is_err() {
-            session.close(CloseReason::TransportError);
-            return;
-        }
         engine.handler.on_open(&session);
         run(&engine, &session, &mut ws).await;
     });
     Ok(response)
+}
+
+/// A new session over WebSocket: the connection from hyper, the session, its open packet.
+async fn open_new<H: EngineHandler>(
+    engine: Arc<Engine<H>>,
+    pending: PendingWs,
+    info: RequestInfo,
+    query: EngineQuery,
+) -> Option<(WsSocket, Arc<Connection<H::Data>>)> {
+    let Some(mut ws) = upgrade(&engine, pending).await else {
+        // The slot taken for this session (see `Engine::reserve_slot`).
+        engine.release_slot();
+        return None;
+    };
+    let session = engine.open_session(info, &query);
+    let open = engine.open_packet(session.id(), TransportKind::Websocket);
+    if ws.send(open, session.version()).await.is_err() {
+        session.close(CloseReason::TransportError);
+        return None;
+    }
+    Some((ws, session))
 }
 
 /// A WebSocket request with the sid of a polling session: the upgrade.
@@ -61,31 +78,43 @@ where
     }
     let (response, pending) = handshake(&mut req, &engine.config)?;
     let lanes = &engine.lanes;
+    // Boxed and freed once done, as in `accept_new`.
+    let upgrading = Box::pin(upgrade_session(engine.clone(), pending, session));
     let engine = engine.clone();
     lanes.spawn(async move {
-        let Some(mut ws) = upgrade(&engine, pending).await else {
+        let Some((mut ws, session)) = upgrading.await else {
             return;
         };
-        if !session.begin_upgrade() {
-            tracing::debug!(sid = %session.id(), "second upgrade refused");
-            let _ = ws.close().await;
-            return;
-        }
-        let probed =
-            tokio::time::timeout(engine.config.upgrade_timeout, probe(&mut ws, &session)).await;
-        if probed != Ok(true) {
-            tracing::debug!(sid = %session.id(), "upgrade failed: staying on polling");
-            session.abort_upgrade();
-            let _ = ws.close().await;
-            return;
-        }
-        session.finish_upgrade();
-        engine.end_delay(&session);
-        engine.handler.on_upgrade(&session);
-        tracing::debug!(sid = %session.id(), "upgraded to websocket");
         run(&engine, &session, &mut ws).await;
     });
     Ok(response)
+}
+
+/// A polling session's upgrade: the connection from hyper, the probe, the switch.
+async fn upgrade_session<H: EngineHandler>(
+    engine: Arc<Engine<H>>,
+    pending: PendingWs,
+    session: Arc<Connection<H::Data>>,
+) -> Option<(WsSocket, Arc<Connection<H::Data>>)> {
+    let mut ws = upgrade(&engine, pending).await?;
+    if !session.begin_upgrade() {
+        tracing::debug!(sid = %session.id(), "second upgrade refused");
+        let _ = ws.close().await;
+        return None;
+    }
+    let probed =
+        tokio::time::timeout(engine.config.upgrade_timeout, probe(&mut ws, &session)).await;
+    if probed != Ok(true) {
+        tracing::debug!(sid = %session.id(), "upgrade failed: staying on polling");
+        session.abort_upgrade();
+        let _ = ws.close().await;
+        return None;
+    }
+    session.finish_upgrade();
+    engine.end_delay(&session);
+    engine.handler.on_upgrade(&session);
+    tracing::debug!(sid = %session.id(), "upgraded to websocket");
+    Some((ws, session))
 }
 
 /// `2probe` → `3probe` (and the pending poll is released), then `5`.
@@ -137,8 +166,9 @@ async fn run<H: EngineHandler>(
             incoming = ws.next() => match incoming {
                 Some(Ok(msg)) => {
                     on_message(engine, session, msg);
+                    // Boxed: rare, and inline it would grow every connection's future.
                     if let Some(wait) = engine.handler.backpressure(session)
-                        && !write_while(ws, version, session, wait).await
+                        && !Box::pin(write_while(ws, version, session, wait)).await
                     {
                         break;
                     }
@@ -157,6 +187,17 @@ async fn run<H: EngineHandler>(
             }
         }
     }
+    Box::pin(finish(engine, session, ws)).await;
+}
+
+/// After the loop: what is still queued when the server closed the session, then the close
+/// frame, for at most `ping_timeout`. Boxed by [`run`]: it runs once, at the end.
+async fn finish<H: EngineHandler>(
+    engine: &Engine<H>,
+    session: &Connection<H::Data>,
+    ws: &mut WsSocket,
+) {
+    let version = session.version();
     if session.close_reason().is_some_and(|r| r.by_server()) {
         let flush = async {
             while let Some(frame) = session.outbox.try_pop() {

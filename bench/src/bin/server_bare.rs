@@ -52,7 +52,7 @@ async fn connection(stream: TcpStream, id: u64, peers: Peers) {
     // fastsio's buffer sizes: tungstenite's default 128 KiB read buffer is zeroed on every
     // read, which would make this floor a good deal higher than it is.
     let config = WebSocketConfig::default()
-        .read_buffer_size(4096)
+        .read_buffer_size(2048)
         .write_buffer_size(8 * 1024);
     let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
         return;

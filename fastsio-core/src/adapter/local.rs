@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{OnceLock, RwLock};
 
+use super::small_set::SmallSet;
 use super::{
     Adapter, AdapterFuture, BroadcastOptions, LocalNamespace, MemoryRecoveryStore, Recipients,
     RecoveryRecord, RestoredRecord, Stored,
@@ -21,8 +22,8 @@ pub struct LocalAdapter {
 
 #[derive(Debug, Default)]
 struct Index {
-    rooms: HashMap<Room, HashSet<Sid>>,
-    sockets: HashMap<Sid, HashSet<Room>>,
+    rooms: HashMap<Room, SmallSet<Sid>>,
+    sockets: HashMap<Sid, SmallSet<Room>>,
 }
 
 impl LocalAdapter {
@@ -104,11 +105,11 @@ impl Adapter for LocalAdapter {
         let Some(joined) = index.sockets.remove(&sid) else {
             return;
         };
-        for room in joined {
-            if let Some(members) = index.rooms.get_mut(&room) {
+        for room in joined.iter() {
+            if let Some(members) = index.rooms.get_mut(room) {
                 members.remove(&sid);
                 if members.is_empty() {
-                    index.rooms.remove(&room);
+                    index.rooms.remove(room);
                 }
             }
         }
@@ -155,7 +156,7 @@ impl Adapter for LocalAdapter {
                     let Some(members) = index.rooms.get(room) else {
                         continue;
                     };
-                    for sid in members {
+                    for sid in members.iter() {
                         if !excluded(sid) && seen.insert(*sid) {
                             f(*sid);
                         }

@@ -14,6 +14,7 @@ mod local;
 mod namespace_handle;
 mod recovery;
 mod recovery_store;
+mod small_set;
 
 use std::future::Future;
 use std::pin::Pin;
