@@ -42,6 +42,57 @@ pub(crate) fn read_broadcast(payload: &Bytes, uid: &str) -> Option<Broadcast> {
     (r.pos == payload.len()).then_some(Broadcast::Remote(packet, opts))
 }
 
+/// Reads `payload` as a broadcast of the sharded adapter, `{uid, nsp, type: 3, data: {packet,
+/// opts}}` in msgpack, and gives the namespace it names with it; `uid` is the reading node's.
+/// `None`: another message (or a broadcast that wants acks), left to the JSON tree.
+pub(crate) fn read_sharded_broadcast<'a>(
+    payload: &'a Bytes,
+    uid: &str,
+) -> Option<(&'a str, Broadcast)> {
+    /// `type` of a broadcast (socket.io-adapter's `MessageType.BROADCAST`).
+    const BROADCAST: u64 = 3;
+    let mut r = Cursor {
+        input: payload,
+        pos: 0,
+    };
+    let (mut nsp, mut sender, mut read, mut is_broadcast) = (None, None, None, false);
+    for _ in 0..r.map_len()? {
+        match r.str()? {
+            "uid" => {
+                let from = r.str()?;
+                if from == uid {
+                    return Some((nsp.unwrap_or("/"), Broadcast::Own));
+                }
+                sender = Some(from);
+            }
+            "nsp" => nsp = Some(r.str()?),
+            "type" => {
+                is_broadcast = r.read(|r| rmp::decode::read_int::<u64, _>(r).ok())? == BROADCAST;
+                if !is_broadcast {
+                    return None;
+                }
+            }
+            "data" => {
+                let (mut packet, mut opts) = (None, None);
+                for _ in 0..r.map_len()? {
+                    match r.str()? {
+                        "packet" => packet = Some(r.packet()?),
+                        "opts" => opts = Some(r.opts()?),
+                        "requestId" if r.marker()? == Marker::Null => r.pos += 1,
+                        "requestId" => return None,
+                        _ => r.skip()?,
+                    }
+                }
+                read = Some((packet?, opts?));
+            }
+            _ => r.skip()?,
+        }
+    }
+    let (packet, opts) = read?;
+    (is_broadcast && sender.is_some() && r.pos == payload.len())
+        .then_some((nsp?, Broadcast::Remote(packet, opts)))
+}
+
 /// Reads `payload` as a broadcast of any shape [`decode`] reads (a JSON message, say), through
 /// a JSON tree; `uid` is the reading node's. `None`: malformed.
 pub(crate) fn read_broadcast_tree(payload: Bytes, uid: &str) -> Option<Broadcast> {
@@ -300,6 +351,114 @@ mod tests {
             .flatten()
             .expect("the tree reads it");
         assert_eq!(got.text.as_str(), r#"42["ev"]"#);
+    }
+
+    /// A sharded adapter's message read straight from the bytes, and as the tree reads it:
+    /// the namespace, the packet for clients and the options (`None` for own).
+    #[expect(clippy::type_complexity, reason = "a test's comparison")]
+    fn read_sharded(
+        payload: &Bytes,
+    ) -> (
+        Option<(String, Option<(EncodedPacket, BroadcastOptions)>)>,
+        Option<(String, EncodedPacket, BroadcastOptions)>,
+    ) {
+        let fast = read_sharded_broadcast(payload, "me").map(|(nsp, read)| {
+            let read = match read {
+                Broadcast::Own => None,
+                Broadcast::Remote(packet, opts) => Some((packet.encode(None), opts)),
+            };
+            (nsp.to_string(), read)
+        });
+        let tree = decode(payload.clone()).and_then(|(message, bins)| {
+            let data = message.get("data")?;
+            let packet = RemotePacket::from_json(data.get("packet")?, bins)?;
+            let nsp = message.get("nsp")?.as_str()?.to_string();
+            Some((nsp, packet.encode(None), opts_from_json(data.get("opts"))))
+        });
+        (fast, tree)
+    }
+
+    fn sharded(uid: &str, kind: u64, data: Vec<(&str, Mp)>) -> Bytes {
+        let message = map(vec![
+            ("uid", Mp::from(uid)),
+            ("nsp", Mp::from("/chat")),
+            ("type", Mp::from(kind)),
+            ("data", map(data)),
+        ]);
+        Bytes::from(encode_mp(&message))
+    }
+
+    #[test]
+    fn sharded_broadcasts_read_what_the_tree_reads() {
+        let sent = event(r#"["ev",{"a":[1,"b"]}]"#, Vec::new());
+        let opts = BroadcastOptions {
+            rooms: vec!["r".into()],
+            except: vec!["e".into()],
+            local: false,
+            volatile: true,
+        };
+        let packet = || packet_mp("/chat", &sent).unwrap();
+        for data in [
+            vec![("packet", packet()), ("opts", opts_mp(&opts, None))],
+            vec![
+                ("opts", opts_mp(&opts, None)),
+                ("requestId", Mp::Nil),
+                ("packet", packet()),
+            ],
+        ] {
+            let (fast, tree) = read_sharded(&sharded("other", 3, data));
+            let (nsp, read) = fast.expect("read straight from the bytes");
+            let (packet, opts) = read.expect("a remote broadcast");
+            assert_eq!(Some((nsp, packet, opts)), tree);
+        }
+        let own = sharded("me", 3, vec![("packet", packet())]);
+        assert!(
+            matches!(read_sharded(&own).0, Some((_, None))),
+            "own: dropped"
+        );
+        let with_acks = vec![
+            ("packet", packet()),
+            ("opts", opts_mp(&opts, None)),
+            ("requestId", Mp::from("1")),
+        ];
+        assert_eq!(read_sharded(&sharded("other", 3, with_acks)).0, None);
+        let join = vec![("rooms", Mp::Array(vec![Mp::from("r")]))];
+        assert_eq!(read_sharded(&sharded("other", 4, join)).0, None);
+    }
+
+    #[test]
+    fn corrupted_sharded_broadcasts_never_panic_and_agree_with_the_tree() {
+        use rand::{Rng, SeedableRng};
+        let sent = event(r#"["ev",{"z":0.1},[1,-2,null]]"#, Vec::new());
+        let opts = BroadcastOptions {
+            rooms: vec!["r".into()],
+            ..Default::default()
+        };
+        let good = sharded(
+            "other",
+            3,
+            vec![
+                ("packet", packet_mp("/chat", &sent).unwrap()),
+                ("opts", opts_mp(&opts, None)),
+            ],
+        );
+        let check = |input: Vec<u8>| {
+            if let (Some((nsp, Some((packet, opts)))), Some(tree)) = read_sharded(&input.into()) {
+                assert_eq!((nsp, packet, opts), tree);
+            }
+        };
+        for end in 0..good.len() {
+            check(good[..end].to_vec());
+        }
+        let mut rng = rand::rngs::StdRng::seed_from_u64(23);
+        for _ in 0..5000 {
+            let mut input = good.to_vec();
+            for _ in 0..rng.random_range(1..4) {
+                let at = rng.random_range(0..input.len());
+                input[at] = rng.random();
+            }
+            check(input);
+        }
     }
 
     /// Every prefix of a real broadcast, and a few thousand corruptions of it (seeded, so a
