@@ -165,7 +165,10 @@ impl<'a> Cursor<'a> {
                         Marker::FixArray(_) | Marker::Array16 | Marker::Array32
                     ) =>
                 {
-                    let (mut json, mut bins) = (Vec::new(), Vec::new());
+                    // The JSON text of small data is about as long as its msgpack: one
+                    // allocation for the usual emit, and no more than 4 KiB up front.
+                    let mut json = Vec::with_capacity(self.rest().len().min(4096) + 32);
+                    let mut bins = Vec::new();
                     self.pos =
                         transcode_value(self.input, self.pos, &mut json, &mut bins, usize::MAX)
                             .ok()?;
