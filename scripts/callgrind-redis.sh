@@ -64,7 +64,9 @@ server_cmd() {
 }
 
 # One run of server $1 for $2 seconds of emits on ports from $3; prints "instructions deliveries".
+# Runs in a subshell (`< <(run ..)`): its own trap stops what it started, however it ends.
 run() {
+    trap cleanup EXIT
     local server=$1 secs=$2 port=$3 cmd
     cmd=$(server_cmd "$server")
     local redis_port=$port a_port=$((port + 1)) b_port=$((port + 2))
