@@ -29,6 +29,7 @@ mod request;
 mod server;
 pub mod service;
 mod sid;
+mod wake_flag;
 mod websocket;
 mod ws_socket;
 

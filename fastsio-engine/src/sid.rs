@@ -12,8 +12,16 @@ const SID_LEN: usize = 22;
 /// A session id: 128 random bits from the OS-seeded CSPRNG, URL-safe base64 (22 characters).
 ///
 /// Stored inline, so copying or hashing one never allocates.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Sid([u8; SID_LEN]);
+
+/// Hashes the first 16 characters only (96 of the 128 random bits): plenty to spread ids over
+/// a table, and a broadcast hashes one sid per delivery. Equal sids hash alike, as `Eq` needs.
+impl std::hash::Hash for Sid {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write(&self.0[..16]);
+    }
+}
 
 impl Sid {
     /// A fresh random id.

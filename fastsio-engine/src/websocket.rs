@@ -1,11 +1,15 @@
 //! WebSocket: new sessions opened over WebSocket, upgrades from polling, and the connection
 //! loop that reads packets and writes queued frames.
 
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use http::{Request, Response};
 
 use super::server::EngineQuery;
+use super::wake_flag::WakeFlag;
 use super::ws_socket::{Incoming, PendingWs, WsSocket, handshake};
 use super::{
     Backpressure, CloseReason, Connection, Engine, EngineBody, EngineHandler, Frame,
@@ -151,9 +155,10 @@ async fn upgrade<H: EngineHandler>(engine: &Engine<H>, pending: PendingWs) -> Op
 
 /// The connection loop: packets in, queued frames out, until the session closes.
 ///
-/// Reading and writing take turns in a random order (`select!`), so a client that keeps
-/// sending cannot hold back what the server has for it, nor a busy outbox the client's
-/// packets.
+/// Reading and writing take turns (the first look alternates), so a client that keeps sending
+/// cannot hold back what the server has for it, nor a busy outbox the client's packets. The
+/// read side is polled only once its own waker fired ([`WakeFlag`]): a frame queued wakes the
+/// loop, and must not cost a read attempt too.
 async fn run<H: EngineHandler>(
     engine: &Engine<H>,
     session: &Arc<Connection<H::Data>>,
@@ -161,26 +166,42 @@ async fn run<H: EngineHandler>(
 ) {
     let version = session.version();
     let _writer = session.writer.lock().await;
+    let readable = WakeFlag::new();
+    let mut read_first = false;
     while !session.is_closed() {
-        tokio::select! {
-            incoming = ws.next() => match incoming {
-                Some(Ok(msg)) => {
-                    on_message(engine, session, msg);
-                    // Boxed: rare, and inline it would grow every connection's future.
-                    if let Some(wait) = engine.handler.backpressure(session)
-                        && !Box::pin(write_while(ws, version, session, wait)).await
-                    {
-                        break;
-                    }
+        read_first = !read_first;
+        let turn = poll_fn(|cx| {
+            let mut read = |cx: &mut Context<'_>| {
+                readable
+                    .poll(cx, |cx| pin!(ws.next()).poll(cx))
+                    .map(Turn::Read)
+            };
+            if read_first && let Poll::Ready(turn) = read(cx) {
+                return Poll::Ready(turn);
+            }
+            if let Poll::Ready(frame) = session.outbox.poll_pop(cx) {
+                return Poll::Ready(Turn::Write(frame));
+            }
+            if read_first { Poll::Pending } else { read(cx) }
+        })
+        .await;
+        match turn {
+            Turn::Read(Some(Ok(msg))) => {
+                on_message(engine, session, msg);
+                // Boxed: rare, and inline it would grow every connection's future.
+                if let Some(wait) = engine.handler.backpressure(session)
+                    && !Box::pin(write_while(ws, version, session, wait)).await
+                {
+                    break;
                 }
-                Some(Err(e)) => {
-                    tracing::debug!(sid = %session.id(), error = %e, "websocket read failed");
-                    session.close(CloseReason::TransportError);
-                }
-                None => session.close(CloseReason::TransportClose),
-            },
-            frame = session.outbox.pop() => {
-                let Some(frame) = frame else { break };
+            }
+            Turn::Read(Some(Err(e))) => {
+                tracing::debug!(sid = %session.id(), error = %e, "websocket read failed");
+                session.close(CloseReason::TransportError);
+            }
+            Turn::Read(None) => session.close(CloseReason::TransportClose),
+            Turn::Write(None) => break,
+            Turn::Write(Some(frame)) => {
                 if !write_or_close(ws, frame, version, session).await {
                     break;
                 }
@@ -209,6 +230,13 @@ async fn finish<H: EngineHandler>(
     } else {
         let _ = tokio::time::timeout(engine.config.ping_timeout, ws.close()).await;
     }
+}
+
+/// What the connection loop does next: handle what the client sent, or write a queued frame
+/// (`None`: the outbox closed).
+enum Turn {
+    Read(Option<Result<Incoming, BoxError>>),
+    Write(Option<Frame>),
 }
 
 /// Keeps writing queued frames (reading nothing) until `wait` resolves; false if the session

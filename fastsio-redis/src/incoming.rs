@@ -14,8 +14,8 @@ use crate::cluster::Inner;
 use crate::remote_socket::describe;
 use crate::requests::{AckAnswer, deliver_with_acks};
 use crate::wire::{
-    RemotePacket, decode, encode_mp, json_to_mp, map, opts_from_json, request_type,
-    rooms_from_json, rooms_json,
+    Broadcast, RemotePacket, decode, encode_mp, json_to_mp, map, opts_from_json, read_broadcast,
+    read_broadcast_tree, request_type, rooms_from_json, rooms_json,
 };
 
 impl Inner {
@@ -28,28 +28,24 @@ impl Inner {
         }
     }
 
-    /// `[uid, packet, opts]` in msgpack: an emit to deliver to this node's sockets.
+    /// `[uid, packet, opts]` in msgpack: an emit to deliver to this node's sockets. Read
+    /// straight from the bytes when it has the shape node publishes, as a JSON tree otherwise.
     fn on_broadcast(&self, payload: &[u8]) {
-        let Some((Json::Array(parts), bins)) = decode(Bytes::copy_from_slice(payload)) else {
-            tracing::debug!("redis adapter: malformed broadcast");
-            return;
-        };
-        let [uid, packet, opts] = parts.as_slice() else {
-            return;
-        };
-        if uid.as_str() == Some(self.node.uid.as_str()) {
-            return;
-        }
-        let Some(packet) = RemotePacket::from_json(packet, bins) else {
-            tracing::debug!("redis adapter: unreadable broadcast packet");
-            return;
+        let payload = Bytes::copy_from_slice(payload);
+        let uid = &self.node.uid;
+        let read = read_broadcast(&payload, uid).or_else(|| read_broadcast_tree(payload, uid));
+        let (packet, opts) = match read {
+            Some(Broadcast::Remote(packet, opts)) => (packet, opts),
+            Some(Broadcast::Own) => return,
+            None => {
+                tracing::debug!("redis adapter: malformed broadcast");
+                return;
+            }
         };
         let Some(served) = self.node.namespaces.get(packet.nsp()) else {
             return;
         };
-        served
-            .ns
-            .deliver(&packet.encode(None), &opts_from_json(Some(opts)));
+        served.ns.deliver(&packet.encode(None), &opts);
     }
 
     fn on_request(self: &Arc<Self>, nsp: &str, payload: &[u8]) {

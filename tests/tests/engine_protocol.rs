@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fastsio::engine::{AllowRequest, CookieConfig, Engine, EngineConfig};
+use fastsio::engine::{AllowRequest, CookieConfig, Engine, EngineConfig, Frame};
 use fastsio::service::EngineService;
 use fastsio_examples::conformance::{Echo, echo_engine, engine_config};
 use fastsio_tests::http::{HttpReply, get, post, request};
@@ -378,6 +378,54 @@ async fn websocket_ping_pong_then_timeout() {
     }
     assert_eq!(ws.next_text().await, "2");
     assert_ws_closed(&mut ws, &engine).await;
+}
+
+/// While the server keeps queueing frames for a client (each one wakes its connection loop),
+/// the loop still reads every message the client sends, pongs included: 300 echoes answered
+/// across several heartbeats, and the session is still open at the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_flooded_by_the_server_still_reads_the_client() {
+    let (server, engine) = echo_server().await;
+    let mut ws = WsClient::connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
+    let open: serde_json::Value = serde_json::from_str(&ws.next_text().await[1..]).unwrap();
+    let sid = open["sid"].as_str().unwrap().parse().unwrap();
+    let session = engine.session(sid).unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flood = tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if session.queued() < 8 && session.send(Frame::message("flood")).is_err() {
+                    return;
+                }
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    let (mut floods, mut pings) = (0, 0);
+    for i in 0..300 {
+        let echo = format!("4m{i}");
+        ws.send_text(&echo).await;
+        loop {
+            match ws.next_text().await {
+                t if t == echo => break,
+                t if t == "2" => {
+                    pings += 1;
+                    ws.send_text("3").await;
+                }
+                t if t == "4flood" => floods += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        if i % 50 == 0 {
+            // Long enough for a heartbeat to need its pong.
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    flood.await.unwrap();
+    assert!(floods > 0 && pings > 0, "floods {floods}, pings {pings}");
+    assert_eq!(engine.session_count(), 1, "the session is still open");
 }
 
 #[tokio::test]

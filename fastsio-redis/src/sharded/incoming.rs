@@ -12,7 +12,10 @@ use super::Shared;
 use super::message::{encode, message_type};
 use crate::remote_socket::describe;
 use crate::requests::{AckAnswer, deliver_with_acks};
-use crate::wire::{RemotePacket, decode, json_to_mp, map, opts_from_json, rooms_from_json};
+use crate::wire::{
+    Broadcast, RemotePacket, decode, json_to_mp, map, opts_from_json, read_sharded_broadcast,
+    rooms_from_json,
+};
 
 /// A message being handled: who sent it, for which namespace, its data.
 struct Incoming<'a> {
@@ -22,8 +25,21 @@ struct Incoming<'a> {
 }
 
 impl Shared {
+    /// A broadcast (without acks) is read straight from its bytes; any other message as a JSON
+    /// tree.
     pub(crate) fn on_message(self: &Arc<Self>, payload: &[u8]) {
-        let Some((message, bins)) = decode(Bytes::copy_from_slice(payload)) else {
+        let payload = Bytes::copy_from_slice(payload);
+        match read_sharded_broadcast(&payload, &self.node.uid) {
+            Some((_, Broadcast::Own)) => return,
+            Some((nsp, Broadcast::Remote(packet, opts))) => {
+                if let Some(served) = self.node.namespaces.get(nsp) {
+                    served.ns.deliver(&packet.encode(None), &opts);
+                }
+                return;
+            }
+            None => {}
+        }
+        let Some((message, bins)) = decode(payload) else {
             tracing::debug!("sharded redis adapter: malformed message ignored");
             return;
         };

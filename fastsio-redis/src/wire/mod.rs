@@ -1,11 +1,15 @@
 //! What goes over Redis, in `@socket.io/redis-adapter` 8.x's shapes: request type numbers,
 //! ids, msgpack ⇄ JSON values, packets and broadcast options.
 
+mod broadcast;
 mod envelope;
 mod opts;
 mod packet;
 mod value;
 
+pub(crate) use broadcast::{
+    Broadcast, read_broadcast, read_broadcast_tree, read_sharded_broadcast,
+};
 pub(crate) use envelope::decode;
 pub(crate) use opts::{opts_from_json, opts_mp, opts_request_json, rooms_from_json, rooms_json};
 pub(crate) use packet::{RemotePacket, ack_mp, packet_json, packet_mp};
