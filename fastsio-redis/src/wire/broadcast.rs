@@ -248,6 +248,7 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::corruptions::prefixes_and_corruptions;
     use crate::wire::{encode_mp, map, opts_mp, packet_mp};
     use fastsio::protocol::{EncodedPacket, Header, PacketKind, encode};
     use rmpv::Value as Mp;
@@ -431,7 +432,6 @@ mod tests {
 
     #[test]
     fn corrupted_sharded_broadcasts_never_panic_and_agree_with_the_tree() {
-        use rand::{Rng, SeedableRng};
         let sent = event(r#"["ev",{"z":0.1},[1,-2,null]]"#, Vec::new());
         let opts = BroadcastOptions {
             rooms: vec!["r".into()],
@@ -450,18 +450,7 @@ mod tests {
                 assert_eq!((nsp, packet, opts), tree);
             }
         };
-        for end in 0..good.len() {
-            check(good[..end].to_vec());
-        }
-        let mut rng = rand::rngs::StdRng::seed_from_u64(23);
-        for _ in 0..5000 {
-            let mut input = good.to_vec();
-            for _ in 0..rng.random_range(1..4) {
-                let at = rng.random_range(0..input.len());
-                input[at] = rng.random();
-            }
-            check(input);
-        }
+        prefixes_and_corruptions(&good, 23, check);
     }
 
     /// Every prefix of a real broadcast, and a few thousand corruptions of it (seeded, so a
@@ -469,7 +458,6 @@ mod tests {
     /// more: a value it cannot hold as JSON under a key that is skipped here, say).
     #[test]
     fn corrupted_broadcasts_never_panic_and_agree_with_the_tree() {
-        use rand::{Rng, SeedableRng};
         let sent = event(
             r#"["ev",{"z":0.1,"s":"\u2028é"},[1,-2,null,true]]"#,
             Vec::new(),
@@ -490,17 +478,6 @@ mod tests {
                 assert_eq!(fast, tree, "{input:?}");
             }
         };
-        for end in 0..good.len() {
-            check(good[..end].to_vec());
-        }
-        let mut rng = rand::rngs::StdRng::seed_from_u64(19);
-        for _ in 0..5000 {
-            let mut input = good.to_vec();
-            for _ in 0..rng.random_range(1..4) {
-                let at = rng.random_range(0..input.len());
-                input[at] = rng.random();
-            }
-            check(input);
-        }
+        prefixes_and_corruptions(&good, 19, check);
     }
 }

@@ -2,6 +2,8 @@
 //! ids, msgpack ⇄ JSON values, packets and broadcast options.
 
 mod broadcast;
+#[cfg(test)]
+mod corruptions;
 mod envelope;
 mod opts;
 mod packet;
