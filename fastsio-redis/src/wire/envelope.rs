@@ -197,6 +197,6 @@ mod tests {
                 serde_json::from_str::<Json>(data).expect("packet data is JSON");
             }
         };
-        prefixes_and_corruptions(&good, 15, check);
+        prefixes_and_corruptions(good, 15, check);
     }
 }
