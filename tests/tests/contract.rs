@@ -564,16 +564,21 @@ async fn untyped(Data(_n): Data<NoSchema>) {}
 #[router(namespace = "/untyped", events(untyped))]
 struct Untyped;
 
-#[test]
-fn a_type_without_a_schema_is_a_build_error_only_with_the_contract_on() {
-    assert!(Server::builder().router(Untyped).build().is_ok());
-    let err = Server::builder()
-        .router(Untyped)
+/// What `build()` says of `router` with the contract on: it must refuse an untyped payload.
+fn untyped_error(router: impl fastsio::handler::IntoRoutes<()>) -> String {
+    Server::builder()
+        .router(router)
         .asyncapi(AsyncApi::new())
         .build()
         .err()
         .expect("the contract refuses an untyped payload")
-        .to_string();
+        .to_string()
+}
+
+#[test]
+fn a_type_without_a_schema_is_a_build_error_only_with_the_contract_on() {
+    assert!(Server::builder().router(Untyped).build().is_ok());
+    let err = untyped_error(Untyped);
     assert!(err.contains("NoSchema"), "{err}");
     assert!(err.contains("\"untyped\""), "{err}");
     assert!(err.contains("derive `schemars::JsonSchema`"), "{err}");
@@ -668,12 +673,6 @@ fn renamed_extractors_are_described_like_the_originals() {
     );
 
     // A renamed payload extractor whose type has no schema is untyped, as `Data` is.
-    let err = Server::builder()
-        .router(renamed::RenamedUntyped)
-        .asyncapi(AsyncApi::new())
-        .build()
-        .err()
-        .expect("the contract refuses an untyped payload")
-        .to_string();
+    let err = untyped_error(renamed::RenamedUntyped);
     assert!(err.contains("NoSchema"), "{err}");
 }
