@@ -183,16 +183,16 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// How routers register the handler (see `fastsio::handler::registration`): the `Registers`
 /// impl on the type named after it (an event's proxy type, a connect handler's contract type,
-/// a disconnect handler's own type, made here), and the state its definition checks used
-/// (`CheckedAgainst`).
+/// a disconnect handler's own type, made here), its kind (`OfKind`) and the state it declares,
+/// against which its definition was checked instead of `AnyState` (`Declares`).
 ///
-/// A handler that declares no state registers in routes of any state its arguments can be
-/// extracted from: the impl's bounds, each spanned at its argument, are what a router checks
-/// with its own state. A handler that declares its state registers in routes of that state.
-/// Either way the body registers the handler only when it is a handler of its kind for that
-/// state (`Handler`'s method resolution), and leaves it out when its return type or, for a
-/// declared state, an argument failed the definition checks, which reported why; as does a
-/// handler that is not async or has a refused argument (`types` is `None`).
+/// The impl is for every state the handler's arguments can be extracted from: its bounds,
+/// each spanned at its argument, are what a router checks with its own state. A handler that
+/// declares its state also bounds the state to be that one (`DeclaredState`), and its
+/// middleware is written for that state. The body registers the handler only when its return
+/// type is what its kind returns (`check::Returns`), and no handler at all when it is not
+/// async or has a refused argument (`types` is `None`): those mistakes were reported where
+/// the handler is written.
 fn registration(
     kind: Kind,
     func: &ItemFn,
@@ -203,12 +203,13 @@ fn registration(
     let vis = &func.vis;
     let ident = &func.sig.ident;
     let reg = quote!(::fastsio::handler::registration);
+    let check = quote!(::fastsio::handler::check);
     let (kind_ty, register, method, event) = match kind {
         Kind::Event => (
             quote!(Event),
-            quote!(RegisterEvent),
+            quote!(Register),
             quote!(on),
-            quote!(, <Self as ::fastsio::handler::EventRoute>::EVENT),
+            quote!(<Self as ::fastsio::handler::EventRoute>::EVENT,),
         ),
         Kind::Connect => (
             quote!(Connect),
@@ -232,86 +233,84 @@ fn registration(
             #vis struct #ident {}
         }
     });
-    let generic_state = quote!(__S: ::core::marker::Send + ::core::marker::Sync + 'static);
-    let (generics, state, marker, bounds, checked) = match (state, types) {
-        (Some(state), _) => (quote!(), quote!(#state), quote!(()), Vec::new(), quote!(#state)),
-        (None, None) => (
-            quote!(<#generic_state>),
-            quote!(__S),
+    let declares =
+        state.map(|state| quote!(impl #reg::Declares<#reg::kind::#kind_ty, #state> for #ident {}));
+    let declared =
+        state.map(|state| quote_spanned!(state.span()=> __S: #reg::DeclaredState<#state>,));
+    let payload = kind == Kind::Event && types.is_some_and(|t| !t.is_empty());
+    let (generics, marker) = if payload {
+        (
+            quote!(<__S: ::core::marker::Send + ::core::marker::Sync + 'static, __M: 'static>),
+            quote!(__M),
+        )
+    } else {
+        (
+            quote!(<__S: ::core::marker::Send + ::core::marker::Sync + 'static>),
             quote!(()),
-            Vec::new(),
-            quote!(::fastsio::handler::check::AnyState),
-        ),
-        (None, Some(types)) => {
-            let payload = kind == Kind::Event && !types.is_empty();
-            let bounds = types
-                .iter()
-                .enumerate()
-                .map(|(i, ty)| match kind {
-                    Kind::Event if i + 1 == types.len() => {
-                        quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEvent<__S, __M>,)
-                    }
-                    Kind::Event => {
-                        quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEventParts<__S>,)
-                    }
-                    Kind::Connect => {
-                        quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromConnectParts<__S>,)
-                    }
-                    Kind::Disconnect => {
-                        quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromDisconnectParts<__S>,)
-                    }
-                })
-                .collect();
-            if payload {
-                (
-                    quote!(<#generic_state, __M: 'static>),
-                    quote!(__S),
-                    quote!(__M),
-                    bounds,
-                    quote!(::fastsio::handler::check::AnyState),
-                )
-            } else {
-                (
-                    quote!(<#generic_state>),
-                    quote!(__S),
-                    quote!(()),
-                    bounds,
-                    quote!(::fastsio::handler::check::AnyState),
-                )
-            }
-        }
+        )
     };
-    let body = match types {
-        None => quote!(routes),
-        Some(_) => {
-            let layers = middleware.iter().map(|m| {
-                quote_spanned!(m.span()=> .event_middleware(<Self as ::fastsio::handler::EventRoute>::EVENT, #m))
-            });
-            quote! {
-                #[allow(unused_imports)]
-                use #reg::{#register as _, Unregistered as _};
-                (&&#reg::Handler::<#state, _>::new(#ident)).#method(routes #event)
-                    #(#layers)*
+    let arity = types.map_or(0, <[_]>::len);
+    let bounds = types
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| match kind {
+            Kind::Event if i + 1 == arity => {
+                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEvent<__S, __M>,)
             }
+            Kind::Event => {
+                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEventParts<__S>,)
+            }
+            Kind::Connect => {
+                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromConnectParts<__S>,)
+            }
+            Kind::Disconnect => {
+                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromDisconnectParts<__S>,)
+            }
+        });
+    let body = types.map(|_| {
+        let ret = match &func.sig.output {
+            ReturnType::Default => quote!(()),
+            ReturnType::Type(_, ty) => quote!(#ty),
+        };
+        let layers = middleware.iter().map(|m| {
+            quote_spanned!(m.span()=> .event_middleware(<Self as ::fastsio::handler::EventRoute>::EVENT, #m))
+        });
+        let layered = match (state, middleware.is_empty()) {
+            (_, true) => quote!(routes),
+            (None, false) => quote!(routes #(#layers)*),
+            (Some(state), false) => quote! {
+                let routes = <__S as #reg::DeclaredState<#state>>::to_declared(routes) #(#layers)*;
+                <__S as #reg::DeclaredState<#state>>::from_declared(routes)
+            },
+        };
+        quote! {
+            #[allow(unused_imports)]
+            use #check::{#register as _, Unregistered as _};
+            let routes = (&#check::Returns::<#ret>::new()).#method(routes, #event #ident);
+            #layered
         }
-    };
+    });
+    let body = body.unwrap_or_else(|| quote!(routes));
     let header = quote_spanned! {ident.span()=>
-        impl #generics #reg::Registers<#reg::kind::#kind_ty, #state, #marker> for #ident
+        impl #generics #reg::Registers<#reg::kind::#kind_ty, __S, #marker> for #ident
     };
     quote! {
         #own_type
 
         #header
         where
+            #declared
             #(#bounds)*
         {
-            #[allow(clippy::needless_borrow)]
-            fn register(routes: ::fastsio::Routes<#state>) -> ::fastsio::Routes<#state> {
+            fn register(routes: ::fastsio::Routes<__S>) -> ::fastsio::Routes<__S> {
                 #body
             }
         }
 
-        impl #reg::CheckedAgainst<#checked> for #ident {}
+        impl #reg::OfKind<#reg::kind::#kind_ty> for #ident {}
+
+        #declares
     }
 }
 

@@ -152,7 +152,7 @@ impl RouterSpec {
             .map(|f| {
                 let a = name(Handler::Connect, 0, f);
                 quote_spanned! {f.span()=>
-                    let routes = (&&&#reg::Registration::<#reg::kind::Connect, #state, #a>::new())
+                    let routes = (&&&&#reg::Registration::<#reg::kind::Connect, #state, #a>::new())
                         .register(routes)
                         .describe_connect(#a::__fastsio_contract);
                 }
@@ -164,7 +164,7 @@ impl RouterSpec {
             .map(|f| {
                 let a = name(Handler::Disconnect, 0, f);
                 quote_spanned! {f.span()=>
-                    let routes = (&&&#reg::Registration::<#reg::kind::Disconnect, #state, #a>::new())
+                    let routes = (&&&&#reg::Registration::<#reg::kind::Disconnect, #state, #a>::new())
                         .register(routes);
                 }
             })
@@ -181,7 +181,7 @@ impl RouterSpec {
             .collect();
         let events = self.events.iter().zip(&names).map(|(e, a)| {
             quote_spanned! {e.span()=>
-                let routes = (&&&#reg::Registration::<#reg::kind::Event, #state, #a>::new())
+                let routes = (&&&&#reg::Registration::<#reg::kind::Event, #state, #a>::new())
                     .register(routes)
                     .describe_event(<#a as ::fastsio::handler::EventRoute>::EVENT, #a::__fastsio_contract);
             }
@@ -228,7 +228,10 @@ impl RouterSpec {
                     #[allow(clippy::needless_borrow)]
                     fn into_routes(self) -> ::fastsio::Routes<#state> {
                         #[allow(unused_imports)]
-                        use #reg::{Fits as _, FitsItsDefinition as _, ReportedAtDefinition as _};
+                        use #reg::{
+                            DeclaresAnotherState as _, Fits as _, FitsItsDefinition as _,
+                            ReportedAtDefinition as _,
+                        };
                         let routes = ::fastsio::Routes::<#state>::new(#ns)
                             #(#middleware)*
                             #(#emits)*;
@@ -267,9 +270,9 @@ impl Handler {
 
 /// The stand-in for a handler named alone: a unit struct (a type and a value, as a handler's
 /// fn and hidden type are) that registers in routes of a state implementing a trait whose
-/// message names the missing handler. Only `AnyState` implements it, the state the stand-in
-/// says it was checked against, so a router reports it once, as a handler that does not fit
-/// its state.
+/// message names the missing handler. Only `AnyState` implements it: the stand-in declares
+/// no state, so it passes the checks a handler passes where it is written, and a router
+/// reports it once, as a handler that does not fit its state.
 fn stand_in(kind: Handler, ident: &syn::Ident) -> TokenStream {
     let unknown = syn::Ident::new(&format!("{ident}__fastsio_unknown"), ident.span());
     let message = format!(
@@ -327,8 +330,6 @@ fn stand_in(kind: Handler, ident: &syn::Ident) -> TokenStream {
         #event
 
         #registers
-
-        impl #reg::CheckedAgainst<::fastsio::handler::check::AnyState> for #ident {}
 
         impl #ident {
             #contract

@@ -4,13 +4,14 @@
 
 use std::marker::PhantomData;
 
+use crate::Routes;
 use crate::contract::schemars::SchemaGenerator;
 use crate::contract::{AckShape, AckValue, AuthShape, EventDescription, Payload};
 use crate::extract::{
     FromConnectParts, FromDisconnectParts, FromEvent, FromEventParts, FromEventPayload, FromRef,
     via,
 };
-use crate::handler::{IntoAck, IntoConnectResult};
+use crate::handler::{ConnectHandler, DisconnectHandler, EventHandler, IntoAck, IntoConnectResult};
 
 /// The state a handler is checked against when it names none: every part of the app state is
 /// reachable from it, so only what does not depend on the state is checked at the definition
@@ -113,6 +114,93 @@ pub fn unknown_connect(_: &mut SchemaGenerator) -> AuthShape {
 
 /// An event handler's return type.
 pub fn event_return<R: IntoAck>() {}
+
+/// A handler's declared return type, for its registration: the handler is registered
+/// ([`Register`], [`RegisterConnect`], [`RegisterDisconnect`]) when `R` is what its kind
+/// returns, and left out ([`Unregistered`]) when it is not, since [`event_return`],
+/// [`connect_return`] or [`disconnect_return`] already reported that mistake where the
+/// handler is written.
+pub struct Returns<R>(PhantomData<fn() -> R>);
+
+impl<R> Returns<R> {
+    /// The return type `R`.
+    pub const fn new() -> Self {
+        Returns(PhantomData)
+    }
+}
+
+impl<R> Default for Returns<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Registers an event handler whose return type is an ack.
+pub trait Register {
+    /// `routes.on(event, handler)`.
+    fn on<S: Send + Sync + 'static, H: EventHandler<T, S>, T: 'static>(
+        &self,
+        routes: Routes<S>,
+        event: &str,
+        handler: H,
+    ) -> Routes<S> {
+        routes.on(event, handler)
+    }
+}
+
+impl<R: IntoAck> Register for Returns<R> {}
+
+/// Registers a connect handler whose return type is a connect result.
+pub trait RegisterConnect {
+    /// `routes.on_connect(handler)`.
+    fn on_connect<S: Send + Sync + 'static, H: ConnectHandler<T, S>, T: 'static>(
+        &self,
+        routes: Routes<S>,
+        handler: H,
+    ) -> Routes<S> {
+        routes.on_connect(handler)
+    }
+}
+
+impl<R: IntoConnectResult> RegisterConnect for Returns<R> {}
+
+/// Registers a disconnect handler that returns nothing.
+pub trait RegisterDisconnect {
+    /// `routes.on_disconnect(handler)`.
+    fn on_disconnect<S: Send + Sync + 'static, H: DisconnectHandler<T, S>, T: 'static>(
+        &self,
+        routes: Routes<S>,
+        handler: H,
+    ) -> Routes<S> {
+        routes.on_disconnect(handler)
+    }
+}
+
+impl RegisterDisconnect for Returns<()> {}
+
+/// Leaves out a handler whose return type is not what its kind returns (the program does not
+/// compile anyway).
+pub trait Unregistered {
+    /// `routes`, unchanged.
+    fn on<S, H>(&self, routes: Routes<S>, event: &str, handler: H) -> Routes<S> {
+        let _ = (event, handler);
+        routes
+    }
+
+    /// `routes`, unchanged.
+    fn on_connect<S, H>(&self, routes: Routes<S>, handler: H) -> Routes<S> {
+        let _ = handler;
+        routes
+    }
+
+    /// `routes`, unchanged.
+    fn on_disconnect<S, H>(&self, routes: Routes<S>, handler: H) -> Routes<S> {
+        let _ = handler;
+        routes
+    }
+}
+
+impl<R> Unregistered for &Returns<R> {}
 
 /// A connect handler's argument.
 pub fn connect_arg<S, T: FromConnectParts<S>>() {}
