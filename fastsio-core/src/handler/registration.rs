@@ -5,9 +5,8 @@
 //! declares or, when it declares none, against `AnyState`. It implements [`Registers`] for the
 //! type named after the handler, for every state the handler's arguments can be extracted
 //! from, and says its kind ([`OfKind`]) and the state it declares, if any ([`Declares`]). A
-//! router then
-//! checks each handler against its own state through [`Registration`], which picks the first
-//! that applies:
+//! router then checks each handler against its own state through [`Registration`], which
+//! picks the first that applies:
 //!
 //! 1. [`Fits`]: the handler registers in routes of the router's state;
 //! 2. [`DeclaresAnotherState`]: it declares its state: when that is another state than the
@@ -47,8 +46,8 @@ pub mod kind {
 
 /// Registers the handler of kind `K` that `Self` is named after in routes of the state `S`
 /// (`M` tells how an event's payload is extracted). The handler macros implement it for
-/// every state the handler's arguments can be extracted from that is, when the handler
-/// declares its state, that state ([`DeclaredState`]).
+/// every state the handler's arguments can be extracted from, provided that it is the state
+/// the handler declares, if it declares one ([`DeclaredState`]).
 pub trait Registers<K, S, M> {
     /// Adds the handler (and its own middleware) to `routes`.
     fn register(routes: Routes<S>) -> Routes<S>;
