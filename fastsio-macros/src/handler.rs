@@ -135,6 +135,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         None => quote!(::fastsio::handler::check::AnyState),
     };
     let checks = definition_checks(kind, &func, &types, &state);
+    let registrable = typed.as_deref().filter(|_| func.sig.asyncness.is_some());
     let declared_state = args.as_ref().and_then(|a| a.state.clone());
     let proxy = args.filter(|_| kind == Kind::Event).and_then(
         |EventArgs {
@@ -149,8 +150,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
                 "The `{}` event: the name [`{ident}`](fn@{ident}) handles.",
                 name.value()
             );
-            let registrable = typed.as_deref().filter(|_| func.sig.asyncness.is_some());
-            let route = route_fn(&func, registrable, &name, state.as_ref(), &middleware);
+            let registration = registration(kind, &func, registrable, state.as_ref(), &middleware);
             let contract = crate::contract::event(&func);
             Some(quote! {
                 #[doc = #doc]
@@ -163,18 +163,14 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
 
                 #contract
 
-                impl #ident {
-                    #route
-                }
+                #registration
             })
         },
     );
     let errors = errors.into_compile_errors();
     let connect = (kind == Kind::Connect).then(|| crate::contract::connect(&func));
-    let lifecycle = (kind != Kind::Event).then(|| {
-        let registrable = typed.as_deref().filter(|_| func.sig.asyncness.is_some());
-        lifecycle_route_fn(kind, &func, registrable, declared_state.as_ref())
-    });
+    let lifecycle = (kind != Kind::Event)
+        .then(|| registration(kind, &func, registrable, declared_state.as_ref(), &[]));
     quote! {
         #errors
         #func
@@ -185,23 +181,47 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// The fn routers call to register a `#[connect]` or `#[disconnect]` handler, on the type
-/// named after it (the connect handler's contract type, or a disconnect handler's own): like
-/// [`route_fn`], it leaves out a handler whose mistakes were already reported where it is
-/// written, so that each mistake gives one error.
-fn lifecycle_route_fn(
+/// How routers register the handler (see `fastsio::handler::registration`): the `Registers`
+/// impl on the type named after it (an event's proxy type, a connect handler's contract type,
+/// a disconnect handler's own type, made here), its kind (`OfKind`) and the state it declares,
+/// against which its definition was checked instead of `AnyState` (`Declares`).
+///
+/// The impl is for every state the handler's arguments can be extracted from: its bounds,
+/// each spanned at its argument, are what a router checks with its own state. A handler that
+/// declares its state also bounds the state to be that one (`DeclaredState`), and its
+/// middleware is written for that state. The body registers the handler only when its return
+/// type is what its kind returns (`check::Returns`), and no handler at all when it is not
+/// async or has a refused argument (`types` is `None`): those mistakes were reported where
+/// the handler is written.
+fn registration(
     kind: Kind,
     func: &ItemFn,
     types: Option<&[&Type]>,
     state: Option<&Type>,
+    middleware: &[syn::Expr],
 ) -> TokenStream {
     let vis = &func.vis;
     let ident = &func.sig.ident;
-    let (generic, state) = match state {
-        Some(state) => (quote!(), quote!(#state)),
-        None => (
-            quote!(S: ::core::marker::Send + ::core::marker::Sync + 'static),
-            quote!(S),
+    let reg = quote!(::fastsio::handler::registration);
+    let check = quote!(::fastsio::handler::check);
+    let (kind_ty, register, method, event) = match kind {
+        Kind::Event => (
+            quote!(Event),
+            quote!(Register),
+            quote!(on),
+            quote!(<Self as ::fastsio::handler::EventRoute>::EVENT,),
+        ),
+        Kind::Connect => (
+            quote!(Connect),
+            quote!(RegisterConnect),
+            quote!(on_connect),
+            quote!(),
+        ),
+        Kind::Disconnect => (
+            quote!(Disconnect),
+            quote!(RegisterDisconnect),
+            quote!(on_disconnect),
+            quote!(),
         ),
     };
     let own_type = (kind == Kind::Disconnect).then(|| {
@@ -213,122 +233,84 @@ fn lifecycle_route_fn(
             #vis struct #ident {}
         }
     });
-    let Some(types) = types else {
-        return quote! {
-            #own_type
-
-            impl #ident {
-                #[doc(hidden)]
-                #vis fn __fastsio_route<#generic>(
-                    routes: ::fastsio::Routes<#state>,
-                ) -> ::fastsio::Routes<#state> {
-                    routes
-                }
-            }
-        };
+    let declares =
+        state.map(|state| quote!(impl #reg::Declares<#reg::kind::#kind_ty, #state> for #ident {}));
+    let declared =
+        state.map(|state| quote_spanned!(state.span()=> __S: #reg::DeclaredState<#state>,));
+    let payload = kind == Kind::Event && types.is_some_and(|t| !t.is_empty());
+    let (generics, marker) = if payload {
+        (
+            quote!(<__S: ::core::marker::Send + ::core::marker::Sync + 'static, __M: 'static>),
+            quote!(__M),
+        )
+    } else {
+        (
+            quote!(<__S: ::core::marker::Send + ::core::marker::Sync + 'static>),
+            quote!(()),
+        )
     };
-    let (extract, register, method) = match kind {
-        Kind::Connect => (
-            quote!(::fastsio::extract::FromConnectParts),
-            quote!(RegisterConnect),
-            quote!(on_connect),
-        ),
-        _ => (
-            quote!(::fastsio::extract::FromDisconnectParts),
-            quote!(RegisterDisconnect),
-            quote!(on_disconnect),
-        ),
-    };
-    let ret = match &func.sig.output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) => quote!(#ty),
-    };
+    let arity = types.map_or(0, <[_]>::len);
     let bounds = types
+        .unwrap_or_default()
         .iter()
-        .map(|ty| quote_spanned!(ty.span()=> #ty: #extract<#state>,));
+        .enumerate()
+        .map(|(i, ty)| match kind {
+            Kind::Event if i + 1 == arity => {
+                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEvent<__S, __M>,)
+            }
+            Kind::Event => {
+                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEventParts<__S>,)
+            }
+            Kind::Connect => {
+                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromConnectParts<__S>,)
+            }
+            Kind::Disconnect => {
+                quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromDisconnectParts<__S>,)
+            }
+        });
+    let body = types.map(|_| {
+        let ret = match &func.sig.output {
+            ReturnType::Default => quote!(()),
+            ReturnType::Type(_, ty) => quote!(#ty),
+        };
+        let layers = middleware.iter().map(|m| {
+            quote_spanned!(m.span()=> .event_middleware(<Self as ::fastsio::handler::EventRoute>::EVENT, #m))
+        });
+        let layered = match (state, middleware.is_empty()) {
+            (_, true) => quote!(routes),
+            (None, false) => quote!(routes #(#layers)*),
+            (Some(state), false) => quote! {
+                let routes = <__S as #reg::DeclaredState<#state>>::to_declared(routes) #(#layers)*;
+                <__S as #reg::DeclaredState<#state>>::from_declared(routes)
+            },
+        };
+        quote! {
+            #[allow(unused_imports)]
+            use #check::{#register as _, Unregistered as _};
+            let routes = (&#check::Returns::<#ret>::new()).#method(routes, #event #ident);
+            #layered
+        }
+    });
+    let body = body.unwrap_or_else(|| quote!(routes));
+    let header = quote_spanned! {ident.span()=>
+        impl #generics #reg::Registers<#reg::kind::#kind_ty, __S, #marker> for #ident
+    };
     quote! {
         #own_type
 
-        impl #ident {
-            #[doc(hidden)]
-            #vis fn __fastsio_route<#generic>(
-                routes: ::fastsio::Routes<#state>,
-            ) -> ::fastsio::Routes<#state>
-            where
-                #(#bounds)*
-            {
-                use ::fastsio::handler::check::{#register as _, Unregistered as _};
-                (&::fastsio::handler::check::Returns::<#ret>::new()).#method(routes, #ident)
-            }
-        }
-    }
-}
-
-/// The fn routers call to register the event: the handler and its own middleware
-/// (`middleware(..)`), for the event's `state` type or for any state. Its body is checked
-/// here; a router checks only its bounds (what the router's state must provide), each
-/// spanned at its argument. A handler whose mistakes were already reported where it is
-/// written is not registered, so that each mistake gives one error: one that is not async or
-/// has a refused argument (`types` is `None`), or whose return type is not an ack (told apart
-/// by the `check::Register` / `check::Unregistered` method resolution on `check::Returns`).
-fn route_fn(
-    func: &ItemFn,
-    types: Option<&[&Type]>,
-    name: &LitStr,
-    state: Option<&Type>,
-    middleware: &[syn::Expr],
-) -> TokenStream {
-    let vis = &func.vis;
-    let ident = &func.sig.ident;
-    let layers = middleware
-        .iter()
-        .map(|m| quote_spanned!(m.span()=> .event_middleware(#name, #m)));
-    let (generic, state) = match state {
-        Some(state) => (quote!(), quote!(#state)),
-        None => (
-            quote!(S: ::core::marker::Send + ::core::marker::Sync + 'static,),
-            quote!(S),
-        ),
-    };
-    let Some(types) = types else {
-        return quote! {
-            #[doc(hidden)]
-            #vis fn __fastsio_route<#generic>(
-                routes: ::fastsio::Routes<#state>,
-            ) -> ::fastsio::Routes<#state> {
-                routes
-            }
-        };
-    };
-    let marker = if types.is_empty() {
-        quote!()
-    } else {
-        quote!(M: 'static,)
-    };
-    let ret = match &func.sig.output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) => quote!(#ty),
-    };
-    let bounds = types.iter().enumerate().map(|(i, ty)| {
-        if i + 1 == types.len() {
-            quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEvent<#state, M>,)
-        } else {
-            quote_spanned!(ty.span()=> #ty: ::fastsio::extract::FromEventParts<#state>,)
-        }
-    });
-    quote! {
-        #[doc(hidden)]
-        #vis fn __fastsio_route<#generic #marker>(
-            routes: ::fastsio::Routes<#state>,
-        ) -> ::fastsio::Routes<#state>
+        #header
         where
+            #declared
             #(#bounds)*
         {
-            use ::fastsio::handler::check::{Register as _, Unregistered as _};
-            (&::fastsio::handler::check::Returns::<#ret>::new())
-                .on(routes, <Self as ::fastsio::handler::EventRoute>::EVENT, #ident)
-                #(#layers)*
+            fn register(routes: ::fastsio::Routes<__S>) -> ::fastsio::Routes<__S> {
+                #body
+            }
         }
+
+        impl #reg::OfKind<#reg::kind::#kind_ty> for #ident {}
+
+        #declares
     }
 }
 

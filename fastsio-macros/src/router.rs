@@ -104,6 +104,11 @@ impl RouterSpec {
 
     /// The `IntoRoutes` impl for `target`, and the duplicate-event assertions.
     ///
+    /// Each handler is registered through `registration::Registration` with the router's
+    /// state: it registers when it fits that state, fails once here when it passed the checks
+    /// where it is written but does not fit this state, and is left out when those checks
+    /// failed (they reported the mistake).
+    ///
     /// A handler named by a path (`handlers::add_todo`) is imported once (`use path as
     /// alias`) and used through its alias, so a path that names nothing fails once, as an
     /// unresolved import that suggests the names that exist. A handler named alone
@@ -121,6 +126,7 @@ impl RouterSpec {
             Some(ty) => quote!(#ty),
             None => quote!(()),
         };
+        let reg = quote!(::fastsio::handler::registration);
         let mut imports = Vec::new();
         let mut stand_ins = Vec::new();
         let mut stood_in = std::collections::HashSet::new();
@@ -145,7 +151,11 @@ impl RouterSpec {
             .iter()
             .map(|f| {
                 let a = name(Handler::Connect, 0, f);
-                quote_spanned!(f.span()=> let routes = #a::__fastsio_route(routes).describe_connect(#a::__fastsio_contract);)
+                quote_spanned! {f.span()=>
+                    let routes = (&&&&#reg::Registration::<#reg::kind::Connect, #state, #a>::new())
+                        .register(routes)
+                        .describe_connect(#a::__fastsio_contract);
+                }
             })
             .collect();
         let disconnect: Vec<_> = self
@@ -153,7 +163,10 @@ impl RouterSpec {
             .iter()
             .map(|f| {
                 let a = name(Handler::Disconnect, 0, f);
-                quote_spanned!(f.span()=> let routes = #a::__fastsio_route(routes);)
+                quote_spanned! {f.span()=>
+                    let routes = (&&&&#reg::Registration::<#reg::kind::Disconnect, #state, #a>::new())
+                        .register(routes);
+                }
             })
             .collect();
         let emits = self
@@ -167,8 +180,11 @@ impl RouterSpec {
             .map(|(i, e)| name(Handler::Event, i, e))
             .collect();
         let events = self.events.iter().zip(&names).map(|(e, a)| {
-            quote_spanned!(e.span()=> let routes = #a::__fastsio_route(routes)
-                .describe_event(<#a as ::fastsio::handler::EventRoute>::EVENT, #a::__fastsio_contract);)
+            quote_spanned! {e.span()=>
+                let routes = (&&&&#reg::Registration::<#reg::kind::Event, #state, #a>::new())
+                    .register(routes)
+                    .describe_event(<#a as ::fastsio::handler::EventRoute>::EVENT, #a::__fastsio_contract);
+            }
         });
         let mut pairs = Vec::new();
         for (i, (a, name_a)) in self.events.iter().zip(&names).enumerate() {
@@ -209,7 +225,13 @@ impl RouterSpec {
                 #(#imports)*
 
                 impl ::fastsio::handler::IntoRoutes<#state> for #target {
+                    #[allow(clippy::needless_borrow)]
                     fn into_routes(self) -> ::fastsio::Routes<#state> {
+                        #[allow(unused_imports)]
+                        use #reg::{
+                            DeclaresAnotherState as _, Fits as _, FitsItsDefinition as _,
+                            ReportedAtDefinition as _,
+                        };
                         let routes = ::fastsio::Routes::<#state>::new(#ns)
                             #(#middleware)*
                             #(#emits)*;
@@ -247,8 +269,10 @@ impl Handler {
 }
 
 /// The stand-in for a handler named alone: a unit struct (a type and a value, as a handler's
-/// fn and hidden type are) whose registration requires a trait no state implements, whose
-/// message names the missing handler.
+/// fn and hidden type are) that registers in routes of a state implementing a trait whose
+/// message names the missing handler. Only `AnyState` implements it: the stand-in declares
+/// no state, so it passes the checks a handler passes where it is written, and a router
+/// reports it once, as a handler that does not fit its state.
 fn stand_in(kind: Handler, ident: &syn::Ident) -> TokenStream {
     let unknown = syn::Ident::new(&format!("{ident}__fastsio_unknown"), ident.span());
     let message = format!(
@@ -282,19 +306,32 @@ fn stand_in(kind: Handler, ident: &syn::Ident) -> TokenStream {
             }
         }
     });
+    let reg = quote!(::fastsio::handler::registration);
+    let kind_ty = match kind {
+        Handler::Event => quote!(Event),
+        Handler::Connect => quote!(Connect),
+        Handler::Disconnect => quote!(Disconnect),
+    };
+    let registers = quote_spanned! {ident.span()=>
+        impl<S: #unknown> #reg::Registers<#reg::kind::#kind_ty, S, ()> for #ident {
+            fn register(routes: ::fastsio::Routes<S>) -> ::fastsio::Routes<S> {
+                routes
+            }
+        }
+    };
     quote! {
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
         pub trait #unknown {}
+
+        impl #unknown for ::fastsio::handler::check::AnyState {}
 
         pub struct #ident;
 
         #event
 
-        impl #ident {
-            pub fn __fastsio_route<S: #unknown>(routes: ::fastsio::Routes<S>) -> ::fastsio::Routes<S> {
-                routes
-            }
+        #registers
 
+        impl #ident {
             #contract
         }
     }

@@ -8,6 +8,8 @@
 #[doc(hidden)]
 pub mod check;
 mod context;
+#[doc(hidden)]
+pub mod registration;
 mod reply;
 mod route;
 

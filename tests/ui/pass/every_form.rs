@@ -16,6 +16,33 @@ impl FromRef<AppState> for Db {
     }
 }
 
+/// A state that holds a database, for an extractor generic over such states.
+trait HasDb {
+    fn db(&self) -> Db;
+}
+
+impl HasDb for AppState {
+    fn db(&self) -> Db {
+        self.db.clone()
+    }
+}
+
+struct Conn(Db);
+
+impl<S: HasDb + Sync> fastsio::extract::FromEventParts<S> for Conn {
+    async fn from_event_parts(
+        _: &mut fastsio::handler::EventContext,
+        state: &S,
+    ) -> Result<Self, fastsio::extract::ExtractError> {
+        Ok(Conn(state.db()))
+    }
+}
+
+#[event("conn", state = AppState, middleware(fastsio::middleware::RateLimit::per_second(5)))]
+async fn conn(Conn(_db): Conn, Data(n): Data<u8>) -> Ack<u8> {
+    Ack(n)
+}
+
 #[derive(Deserialize, validator::Validate)]
 struct Login {
     #[validate(length(min = 1))]
@@ -58,7 +85,7 @@ async fn on_disconnect(Reason(_r): Reason, State(_s): State<AppState>) {}
     state = AppState,
     connect = on_connect,
     disconnect = on_disconnect,
-    events(query, bytes)
+    events(query, bytes, conn)
 )]
 struct App;
 
@@ -86,7 +113,12 @@ fn main() {
     #[router(namespace = "/local", events(pong, self::ping, room::id))]
     struct Local;
 
+    let by_hand: Routes<AppState> = Routes::new("/by-hand").on("conn", conn).on(
+        "db",
+        |Conn(_db): Conn, State(_s): State<AppState>| async move { Ack(true) },
+    );
     let _io: Result<Io, fastsio::BuildError> = Server::builder()
+        .routes(by_hand)
         .router(App)
         .with_state(AppState { db: Db })
         .router(room::Router)
