@@ -248,7 +248,7 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::corruptions::prefixes_and_corruptions;
+    use crate::wire::prefixes_and_corruptions;
     use crate::wire::{encode_mp, map, opts_mp, packet_mp};
     use fastsio::protocol::{EncodedPacket, Header, PacketKind, encode};
     use rmpv::Value as Mp;
