@@ -32,19 +32,20 @@ impl Inner {
     /// straight from the bytes when it has the shape node publishes, as a JSON tree otherwise.
     fn on_broadcast(&self, payload: Bytes) {
         let uid = &self.node.uid;
-        let read = read_broadcast(&payload, uid).or_else(|| read_broadcast_tree(payload, uid));
-        let (packet, opts) = match read {
-            Some(Broadcast::Remote(packet, opts)) => (packet, opts),
+        let read =
+            read_broadcast(&payload, uid).or_else(|| read_broadcast_tree(payload.clone(), uid));
+        let (nsp, packet, opts) = match read {
+            Some(Broadcast::Remote(nsp, packet, opts)) => (nsp, packet, opts),
             Some(Broadcast::Own) => return,
             None => {
                 tracing::debug!("redis adapter: malformed broadcast");
                 return;
             }
         };
-        let Some(served) = self.node.namespaces.get(packet.nsp()) else {
+        let Some(served) = self.node.namespaces.get(&nsp) else {
             return;
         };
-        served.ns.deliver(&packet.encode(None), &opts);
+        served.ns.deliver(&packet, &opts);
     }
 
     fn on_request(self: &Arc<Self>, nsp: &str, payload: Bytes) {
