@@ -8,8 +8,9 @@ use std::fmt;
 
 use bytes::{Bytes, BytesMut};
 
-/// Longest line of a frame's header (`*4`, `$123456789`, `:17`): far more than any valid one.
-const MAX_HEADER_LINE: usize = 24;
+/// How a message starts, and how a message to a pattern's subscriber does.
+const MESSAGE: &[u8] = b"*3\r\n$7\r\nmessage\r\n";
+const PMESSAGE: &[u8] = b"*4\r\n$8\r\npmessage\r\n";
 
 /// One frame received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,13 +123,10 @@ impl Frames {
         let Some(kind) = r.input.first().copied() else {
             return Ok(None);
         };
-        let too_large = FrameError::TooLarge {
-            max: self.max_frame,
-        };
         let shape = match kind {
             b'+' | b'-' => {
                 r.pos = 1;
-                match r.line(self.max_frame, too_large)? {
+                match r.line()? {
                     None => return Ok(None),
                     Some(_) if kind == b'+' => Shape::Status,
                     Some((start, end)) => Shape::Error(start, end),
@@ -154,18 +152,21 @@ struct Reader<'a> {
 type Read<T> = Result<Option<T>, FrameError>;
 
 impl Reader<'_> {
-    /// A line before its `\r\n`: where it lies; `too_long` if it is longer than `max`.
-    fn line(&mut self, max: usize, too_long: FrameError) -> Read<(usize, usize)> {
+    /// A line before its `\r\n` (a status or an error): where it lies.
+    fn line(&mut self) -> Read<(usize, usize)> {
         let start = self.pos;
         let rest = &self.input[start..];
+        let too_large = FrameError::TooLarge {
+            max: self.max_frame,
+        };
         let Some(end) = rest.iter().position(|&b| b == b'\r') else {
-            return match rest.len() > max {
-                true => Err(too_long),
+            return match rest.len() > self.max_frame {
+                true => Err(too_large),
                 false => Ok(None),
             };
         };
-        if end > max {
-            return Err(too_long);
+        if end > self.max_frame {
+            return Err(too_large);
         }
         match rest.get(end + 1) {
             None => Ok(None),
@@ -177,29 +178,39 @@ impl Reader<'_> {
         }
     }
 
-    /// A number after its type byte: `kind` then optional `-` then decimal digits.
+    /// A number after its type byte: `kind`, an optional `-`, then at most 18 decimal digits
+    /// and `\r\n`; read in one pass.
     fn number(&mut self, kind: u8) -> Read<i64> {
-        match self.input.get(self.pos) {
+        let input = self.input;
+        let mut at = self.pos;
+        match input.get(at) {
             None => return Ok(None),
-            Some(&b) if b == kind => self.pos += 1,
+            Some(&b) if b == kind => at += 1,
             Some(_) => return Err(FrameError::Malformed("unexpected element type")),
         }
-        let too_long = FrameError::Malformed("header line too long");
-        let Some((start, end)) = self.line(MAX_HEADER_LINE, too_long)? else {
-            return Ok(None);
-        };
-        let text = &self.input[start..end];
-        let (negative, digits) = match text.split_first() {
-            Some((b'-', digits)) => (true, digits),
-            _ => (false, text),
-        };
-        if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
-            return Err(FrameError::Malformed("not a number"));
+        let negative = input.get(at) == Some(&b'-');
+        at += usize::from(negative);
+        let digits = at;
+        let mut n = 0i64;
+        loop {
+            match input.get(at) {
+                None => return Ok(None),
+                Some(&d @ b'0'..=b'9') if at - digits < 18 => {
+                    n = n * 10 + i64::from(d - b'0');
+                    at += 1;
+                }
+                Some(b'\r') if at > digits => break,
+                Some(_) => return Err(FrameError::Malformed("not a number")),
+            }
         }
-        let n = digits
-            .iter()
-            .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
-        Ok(Some(if negative { -n } else { n }))
+        match input.get(at + 1) {
+            None => Ok(None),
+            Some(b'\n') => {
+                self.pos = at + 2;
+                Ok(Some(if negative { -n } else { n }))
+            }
+            Some(_) => Err(FrameError::Malformed("a line without its \\n")),
+        }
     }
 
     /// A bulk string, or `None` inside for nil: where its bytes lie.
@@ -228,6 +239,21 @@ impl Reader<'_> {
         }
     }
 
+    /// The rest of a message after its kind: the pattern if `to_pattern`, the channel, the
+    /// payload.
+    fn message(&mut self, to_pattern: bool) -> Read<Shape> {
+        if to_pattern && self.text()?.is_none() {
+            return Ok(None);
+        }
+        let Some(channel) = self.text()? else {
+            return Ok(None);
+        };
+        let Some(payload) = self.text()? else {
+            return Ok(None);
+        };
+        Ok(Some(Shape::Message { channel, payload }))
+    }
+
     /// A bulk string that must not be nil.
     fn text(&mut self) -> Read<(usize, usize)> {
         match self.bulk()? {
@@ -239,6 +265,16 @@ impl Reader<'_> {
 
     /// An array: one of the pushes of a subscribed connection.
     fn push(&mut self) -> Read<Shape> {
+        // The usual frames, recognised at once.
+        let rest = &self.input[self.pos..];
+        if rest.starts_with(PMESSAGE) {
+            self.pos += PMESSAGE.len();
+            return self.message(true);
+        }
+        if rest.starts_with(MESSAGE) {
+            self.pos += MESSAGE.len();
+            return self.message(false);
+        }
         let Some(len) = self.number(b'*')? else {
             return Ok(None);
         };
@@ -247,27 +283,8 @@ impl Reader<'_> {
         };
         let kind = &self.input[kind.0..kind.1];
         match (kind, len) {
-            (b"message", 3) => {
-                let Some(channel) = self.text()? else {
-                    return Ok(None);
-                };
-                let Some(payload) = self.text()? else {
-                    return Ok(None);
-                };
-                Ok(Some(Shape::Message { channel, payload }))
-            }
-            (b"pmessage", 4) => {
-                if self.text()?.is_none() {
-                    return Ok(None);
-                }
-                let Some(channel) = self.text()? else {
-                    return Ok(None);
-                };
-                let Some(payload) = self.text()? else {
-                    return Ok(None);
-                };
-                Ok(Some(Shape::Message { channel, payload }))
-            }
+            (b"message", 3) => self.message(false),
+            (b"pmessage", 4) => self.message(true),
             (b"subscribe" | b"psubscribe" | b"unsubscribe" | b"punsubscribe", 3) => {
                 if self.bulk()?.is_none() || self.number(b':')?.is_none() {
                     return Ok(None);

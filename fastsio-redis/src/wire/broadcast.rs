@@ -158,10 +158,20 @@ impl<'a> Cursor<'a> {
 
     /// A string's bytes, not checked to be UTF-8: for keys and uids, only compared.
     fn key(&mut self) -> Option<&'a [u8]> {
+        let (start, end) = self.span()?;
+        let input: &'a [u8] = self.input;
+        Some(&input[start..end])
+    }
+
+    /// Where a string's bytes lie.
+    fn span(&mut self) -> Option<(usize, usize)> {
         let len = self.read(|r| rmp::decode::read_str_len(r).ok())? as usize;
-        let key = self.rest().get(..len)?;
-        self.pos += len;
-        Some(key)
+        let start = self.pos;
+        let end = start
+            .checked_add(len)
+            .filter(|&end| end <= self.input.len())?;
+        self.pos = end;
+        Some((start, end))
     }
 
     fn skip(&mut self) -> Option<()> {
@@ -247,7 +257,9 @@ impl<'a> Cursor<'a> {
         for _ in 0..len {
             match self.marker()? {
                 Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
-                    rooms.push(Room::from(self.str()?));
+                    // A view of the message, not a copy.
+                    let (start, end) = self.span()?;
+                    rooms.push(Room::try_from(self.input.slice(start..end)).ok()?);
                 }
                 _ => {
                     let value = self.read(|r| rmpv::decode::read_value_ref(r).ok())?;
