@@ -8,6 +8,10 @@ use std::fmt;
 
 use bytes::{Bytes, BytesMut};
 
+/// The longest status or error line read (Redis's are a few dozen bytes): a partial one is
+/// scanned again on each read, so it is kept short.
+const MAX_LINE: usize = 4096;
+
 /// How a message starts, and how a message to a pattern's subscriber does.
 const MESSAGE: &[u8] = b"*3\r\n$7\r\nmessage\r\n";
 const PMESSAGE: &[u8] = b"*4\r\n$8\r\npmessage\r\n";
@@ -152,22 +156,18 @@ struct Reader<'a> {
 type Read<T> = Result<Option<T>, FrameError>;
 
 impl Reader<'_> {
-    /// A line before its `\r\n` (a status or an error): where it lies.
+    /// A line before its `\r\n` (a status or an error, at most [`MAX_LINE`] bytes): where it
+    /// lies.
     fn line(&mut self) -> Read<(usize, usize)> {
         let start = self.pos;
         let rest = &self.input[start..];
-        let too_large = FrameError::TooLarge {
-            max: self.max_frame,
-        };
-        let Some(end) = rest.iter().position(|&b| b == b'\r') else {
-            return match rest.len() > self.max_frame {
-                true => Err(too_large),
+        let too_long = FrameError::Malformed("status or error line too long");
+        let Some(end) = rest.iter().take(MAX_LINE + 1).position(|&b| b == b'\r') else {
+            return match rest.len() > MAX_LINE {
+                true => Err(too_long),
                 false => Ok(None),
             };
         };
-        if end > self.max_frame {
-            return Err(too_large);
-        }
         match rest.get(end + 1) {
             None => Ok(None),
             Some(b'\n') => {
@@ -406,10 +406,10 @@ mod tests {
             read_split(&message("r1", &[7; 60]), &[9], 100).map(|p| p.len()),
             Ok(1)
         );
-        let long_status = [b"+".as_slice(), &[b'x'; 200]].concat();
+        let long_status = [b"+".as_slice(), &[b'x'; MAX_LINE + 1]].concat();
         assert_eq!(
             read_split(&long_status, &[50], 100),
-            Err(FrameError::TooLarge { max: 100 })
+            Err(FrameError::Malformed("status or error line too long"))
         );
     }
 
