@@ -29,6 +29,12 @@ pub struct RedisConfig {
     /// once with an error: a broadcast still reaches this node's sockets, and the failure is
     /// logged, but the other nodes miss it.
     pub max_queued: usize,
+    /// The largest message the classic adapter's subscriber reads, in bytes (a broadcast's
+    /// payload with its binaries, a request, a response; counted with its channel name and
+    /// framing), 16 MiB by default. A larger one
+    /// fails the subscriber's connection: the failure is logged, the subscriber reconnects and
+    /// resubscribes, and messages published meanwhile are missed.
+    pub max_message_size: usize,
 }
 
 impl RedisConfig {
@@ -40,6 +46,7 @@ impl RedisConfig {
             prefix: "socket.io".into(),
             request_timeout: Duration::from_secs(5),
             max_queued: 16_384,
+            max_message_size: 16 << 20,
         }
     }
 
@@ -80,6 +87,12 @@ impl RedisConfig {
     /// Sets how many messages may wait to be published (see [`RedisConfig::max_queued`]).
     pub fn max_queued(mut self, messages: usize) -> Self {
         self.max_queued = messages;
+        self
+    }
+
+    /// Sets the largest message read (see [`RedisConfig::max_message_size`]).
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = bytes;
         self
     }
 }

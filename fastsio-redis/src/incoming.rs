@@ -19,7 +19,7 @@ use crate::wire::{
 };
 
 impl Inner {
-    pub(crate) fn on_message(self: &Arc<Self>, channel: &str, payload: &[u8]) {
+    pub(crate) fn on_message(self: &Arc<Self>, channel: &str, payload: Bytes) {
         match self.channels.kind(channel) {
             Some(ChannelKind::Broadcast) => self.on_broadcast(payload),
             Some(ChannelKind::Request(nsp)) => self.on_request(nsp, payload),
@@ -30,26 +30,26 @@ impl Inner {
 
     /// `[uid, packet, opts]` in msgpack: an emit to deliver to this node's sockets. Read
     /// straight from the bytes when it has the shape node publishes, as a JSON tree otherwise.
-    fn on_broadcast(&self, payload: &[u8]) {
-        let payload = Bytes::copy_from_slice(payload);
+    fn on_broadcast(&self, payload: Bytes) {
         let uid = &self.node.uid;
-        let read = read_broadcast(&payload, uid).or_else(|| read_broadcast_tree(payload, uid));
-        let (packet, opts) = match read {
-            Some(Broadcast::Remote(packet, opts)) => (packet, opts),
+        let read =
+            read_broadcast(&payload, uid).or_else(|| read_broadcast_tree(payload.clone(), uid));
+        let (nsp, packet, opts) = match read {
+            Some(Broadcast::Remote(nsp, packet, opts)) => (nsp, packet, opts),
             Some(Broadcast::Own) => return,
             None => {
                 tracing::debug!("redis adapter: malformed broadcast");
                 return;
             }
         };
-        let Some(served) = self.node.namespaces.get(packet.nsp()) else {
+        let Some(served) = self.node.namespaces.get(&nsp) else {
             return;
         };
-        served.ns.deliver(&packet.encode(None), &opts);
+        served.ns.deliver(&packet, &opts);
     }
 
-    fn on_request(self: &Arc<Self>, nsp: &str, payload: &[u8]) {
-        let Some((request, bins)) = decode(Bytes::copy_from_slice(payload)) else {
+    fn on_request(self: &Arc<Self>, nsp: &str, payload: Bytes) {
+        let Some((request, bins)) = decode(payload) else {
             tracing::debug!("redis adapter: malformed request ignored");
             return;
         };
@@ -173,8 +173,8 @@ impl Inner {
         deliver_with_acks(&local, &packet, &opts, request, timeout, answer);
     }
 
-    fn on_response(&self, payload: &[u8]) {
-        let Some((response, _)) = decode(Bytes::copy_from_slice(payload)) else {
+    fn on_response(&self, payload: Bytes) {
+        let Some((response, _)) = decode(payload) else {
             return;
         };
         if let Some(id) = response.get("requestId").and_then(Json::as_str) {

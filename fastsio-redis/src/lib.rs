@@ -63,6 +63,7 @@ mod membership;
 mod namespaces;
 mod node;
 mod publisher;
+mod pubsub;
 mod remote_socket;
 mod request;
 mod requests;

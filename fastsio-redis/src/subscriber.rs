@@ -1,17 +1,17 @@
-//! The subscriber task: one pub/sub connection, reconnected forever, subscribed to the
-//! channels of every namespace this node serves, handing messages to the cluster. On a Redis
-//! Cluster it listens on one node (classic pub/sub reaches every node), and turns to the next
-//! node each time it reconnects.
+//! The subscriber task: one pub/sub connection of its own, reconnected forever, subscribed to
+//! the channels of every namespace this node serves, read by this task itself and handing
+//! messages to the cluster. On a Redis Cluster it listens on one node (classic pub/sub reaches
+//! every node), and turns to the next node each time it reconnects.
 
-use std::collections::BTreeSet;
-use std::sync::{Mutex, Weak};
+use std::collections::{BTreeSet, VecDeque};
+use std::io;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use redis::aio::PubSubSink;
 use tokio::sync::mpsc;
 
 use crate::cluster::Inner;
+use crate::pubsub::{Push, Subscribed};
 use crate::servers::Servers;
 
 /// Pause between reconnection attempts.
@@ -66,45 +66,40 @@ pub(crate) fn start(
     tokio::spawn(run(servers, inner, control));
 }
 
+/// Why listening stopped.
+enum Stop {
+    /// The cluster is gone: the task ends.
+    Gone,
+    /// The connection failed: the task reconnects.
+    Failed(io::Error),
+}
+
+impl From<io::Error> for Stop {
+    fn from(e: io::Error) -> Stop {
+        Stop::Failed(e)
+    }
+}
+
 async fn run(servers: Servers, inner: Weak<Inner>, mut control: mpsc::UnboundedReceiver<Control>) {
     // Nodes of a cluster share the subscribers out, starting from a random one.
     let mut turn = rand::random_range(0..servers.node_count());
     loop {
-        let client = servers.node(turn);
+        let info = servers.node(turn).get_connection_info();
         turn = turn.wrapping_add(1);
-        match client.get_async_pubsub().await {
+        let Some((timeout, max_frame)) = inner.upgrade().map(|i| {
+            let config = &i.node.config;
+            (config.request_timeout, config.max_message_size)
+        }) else {
+            return;
+        };
+        match Subscribed::open(info, timeout, max_frame).await {
             Err(e) => tracing::warn!(error = %e, "redis adapter: cannot subscribe, retrying"),
-            Ok(pubsub) => {
-                let (mut sink, mut stream) = pubsub.split();
-                let Some(namespaces) = inner.upgrade().map(|i| i.node.namespaces.paths()) else {
-                    return;
-                };
-                let mut ok = true;
-                for nsp in namespaces {
-                    ok &= subscribe(&inner, &mut sink, &nsp).await;
+            Ok(conn) => match listen(&inner, &mut control, conn).await {
+                Stop::Gone => return,
+                Stop::Failed(e) => {
+                    tracing::warn!(error = %e, "redis adapter: subscription lost, reconnecting");
                 }
-                while ok {
-                    tokio::select! {
-                        change = control.recv() => match change {
-                            Some(Control::Subscribe(nsp)) => {
-                                ok = subscribe(&inner, &mut sink, &nsp).await;
-                            }
-                            Some(Control::Unsubscribe(nsp)) => {
-                                ok = unsubscribe(&inner, &mut sink, &nsp).await;
-                            }
-                            None => return,
-                        },
-                        msg = stream.next() => match msg {
-                            None => break,
-                            Some(msg) => {
-                                let Some(inner) = inner.upgrade() else { return };
-                                inner.on_message(msg.get_channel_name(), msg.get_payload_bytes());
-                            }
-                        },
-                    }
-                }
-                tracing::warn!("redis adapter: subscription lost, reconnecting");
-            }
+            },
         }
         match inner.upgrade() {
             Some(inner) => inner.subscriptions.set().clear(),
@@ -114,11 +109,99 @@ async fn run(servers: Servers, inner: Weak<Inner>, mut control: mpsc::UnboundedR
     }
 }
 
+/// Subscribes to every namespace served, then follows the changes and hands the messages on
+/// until the connection fails or the cluster is gone.
+async fn listen(
+    inner: &Weak<Inner>,
+    control: &mut mpsc::UnboundedReceiver<Control>,
+    mut conn: Subscribed,
+) -> Stop {
+    let mut pending = Pending::default();
+    let Some(namespaces) = inner.upgrade().map(|i| i.node.namespaces.paths()) else {
+        return Stop::Gone;
+    };
+    for nsp in namespaces {
+        if let Err(stop) = change(inner, &mut conn, &mut pending, Control::Subscribe(nsp)).await {
+            return stop;
+        }
+    }
+    loop {
+        let step = tokio::select! {
+            change_asked = control.recv() => match change_asked {
+                Some(asked) => change(inner, &mut conn, &mut pending, asked).await,
+                None => Err(Stop::Gone),
+            },
+            push = conn.next() => match push {
+                Ok(push) => receive(inner, &mut pending, push),
+                Err(e) => Err(Stop::Failed(e)),
+            },
+        };
+        if let Err(stop) = step {
+            return stop;
+        }
+    }
+}
+
+/// Handles one frame from Redis.
+fn receive(inner: &Weak<Inner>, pending: &mut Pending, push: Push) -> Result<(), Stop> {
+    let Some(inner) = inner.upgrade() else {
+        return Err(Stop::Gone);
+    };
+    match push {
+        Push::Message { channel, payload } => match std::str::from_utf8(&channel) {
+            Ok(channel) => inner.on_message(channel, payload),
+            Err(_) => tracing::debug!("redis adapter: message on a channel not ours"),
+        },
+        Push::Confirmed => pending.confirm(&inner),
+        Push::Pong | Push::Status => {}
+        Push::Error(e) => {
+            return Err(Stop::Failed(io::Error::other(format!(
+                "Redis refused: {e}"
+            ))));
+        }
+    }
+    Ok(())
+}
+
+/// Sends the (un)subscriptions of a namespace. The namespace counts as subscribed once Redis
+/// has confirmed all of them; it stops counting as soon as it is unsubscribed.
+async fn change(
+    inner: &Weak<Inner>,
+    conn: &mut Subscribed,
+    pending: &mut Pending,
+    asked: Control,
+) -> Result<(), Stop> {
+    let Some(inner) = inner.upgrade() else {
+        return Err(Stop::Gone);
+    };
+    let (nsp, on) = match asked {
+        Control::Subscribe(nsp) => (nsp, true),
+        Control::Unsubscribe(nsp) => (nsp, false),
+    };
+    let (pattern, channels) = channels(&inner, &nsp);
+    let (by_pattern, by_name): (&[u8], &[u8]) = match on {
+        true => (b"PSUBSCRIBE", b"SUBSCRIBE"),
+        false => (b"PUNSUBSCRIBE", b"UNSUBSCRIBE"),
+    };
+    if !on {
+        inner.subscriptions.set().remove(&nsp);
+        pending.forget(&nsp);
+    }
+    pending.expect(on.then(|| nsp.clone()), 1 + channels.len());
+    // Drop the strong reference before waiting on the socket.
+    drop(inner);
+    conn.send(&[by_pattern, pattern.as_bytes()]).await?;
+    let mut command: Vec<&[u8]> = vec![by_name];
+    command.extend(channels.iter().map(|c| c.as_bytes()));
+    conn.send(&command).await?;
+    Ok(())
+}
+
 /// The channels of a namespace: its broadcasts (a pattern: every room), its requests, the
 /// responses (to all, and to this node).
-fn channels(inner: &Inner, nsp: &str) -> (String, Vec<String>) {
+fn channels(inner: &Inner, nsp: &str) -> (String, [String; 3]) {
     let c = &inner.channels;
-    let subscribed = vec![
+    let subscribed = [
         c.request(nsp),
         c.response(nsp),
         c.response_to(nsp, &inner.node.uid),
@@ -126,41 +209,36 @@ fn channels(inner: &Inner, nsp: &str) -> (String, Vec<String>) {
     (c.broadcast_pattern(nsp), subscribed)
 }
 
-async fn subscribe(inner: &Weak<Inner>, sink: &mut PubSubSink, nsp: &str) -> bool {
-    let Some(inner) = inner.upgrade() else {
-        return false;
-    };
-    let (pattern, subscribed) = channels(&inner, nsp);
-    let result = async {
-        sink.psubscribe(pattern).await?;
-        sink.subscribe(subscribed).await
-    }
-    .await;
-    match result {
-        Ok(()) => {
-            inner.subscriptions.set().insert(nsp.to_string());
-            true
-        }
-        Err(e) => {
-            tracing::warn!(nsp, error = %e, "redis adapter: subscribe failed");
-            false
-        }
-    }
-}
+/// The confirmations awaited, in the order the commands were sent: how many, and the
+/// namespace they complete the subscription of (none for an unsubscription). One entry per
+/// namespace change: bounded as the changes are.
+#[derive(Default)]
+struct Pending(VecDeque<(Option<String>, usize)>);
 
-async fn unsubscribe(inner: &Weak<Inner>, sink: &mut PubSubSink, nsp: &str) -> bool {
-    let Some(inner) = inner.upgrade() else {
-        return false;
-    };
-    inner.subscriptions.set().remove(nsp);
-    let (pattern, subscribed) = channels(&inner, nsp);
-    let result = async {
-        sink.punsubscribe(pattern).await?;
-        sink.unsubscribe(subscribed).await
+impl Pending {
+    fn expect(&mut self, nsp: Option<String>, confirmations: usize) {
+        self.0.push_back((nsp, confirmations));
     }
-    .await;
-    if let Err(e) = &result {
-        tracing::warn!(nsp, error = %e, "redis adapter: unsubscribe failed");
+
+    /// A subscription being unsubscribed before it was confirmed will not count as done.
+    fn forget(&mut self, nsp: &str) {
+        for (waiting, _) in &mut self.0 {
+            if waiting.as_deref() == Some(nsp) {
+                *waiting = None;
+            }
+        }
     }
-    result.is_ok()
+
+    fn confirm(&mut self, inner: &Arc<Inner>) {
+        let Some((nsp, left)) = self.0.front_mut() else {
+            return;
+        };
+        *left -= 1;
+        if *left == 0 {
+            if let Some(nsp) = nsp.take() {
+                inner.subscriptions.set().insert(nsp);
+            }
+            self.0.pop_front();
+        }
+    }
 }

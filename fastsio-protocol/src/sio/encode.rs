@@ -58,6 +58,33 @@ pub fn encode(header: Header<'_>, payload: &str, attachments: Vec<Bytes>) -> Enc
     finish(out, attachments)
 }
 
+/// Encodes a packet whose payload, JSON text, is already in a buffer of its own (an event
+/// relayed from another server and transcoded from msgpack, say): the header goes in front of
+/// it in that buffer, so the payload is not copied to another one. `None` if `payload` is not
+/// UTF-8.
+///
+/// ```
+/// use fastsio_protocol::sio::{Header, PacketKind, encode_in_place};
+/// let header = Header { kind: PacketKind::Event, ns: "/chat", id: None };
+/// let packet = encode_in_place(header, br#"["hi",1]"#.to_vec(), vec![]).unwrap();
+/// assert_eq!(&*packet.text, r#"42/chat,["hi",1]"#);
+/// ```
+pub fn encode_in_place(
+    header: Header<'_>,
+    mut payload: Vec<u8>,
+    attachments: Vec<Bytes>,
+) -> Option<EncodedPacket> {
+    let len = payload.len();
+    write_header(&mut payload, header, attachments.len());
+    let header_len = payload.len() - len;
+    payload.rotate_right(header_len);
+    let text = String::from_utf8(payload).ok()?;
+    Some(EncodedPacket {
+        text: text.into(),
+        attachments,
+    })
+}
+
 fn finish(out: Vec<u8>, attachments: Vec<Bytes>) -> EncodedPacket {
     let text = String::from_utf8(out).expect("encoder writes UTF-8 only");
     EncodedPacket {

@@ -27,13 +27,12 @@ struct Incoming<'a> {
 impl Shared {
     /// A broadcast (without acks) is read straight from its bytes; any other message as a JSON
     /// tree.
-    pub(crate) fn on_message(self: &Arc<Self>, payload: &[u8]) {
-        let payload = Bytes::copy_from_slice(payload);
+    pub(crate) fn on_message(self: &Arc<Self>, payload: Bytes) {
         match read_sharded_broadcast(&payload, &self.node.uid) {
             Some((_, Broadcast::Own)) => return,
-            Some((nsp, Broadcast::Remote(packet, opts))) => {
+            Some((nsp, Broadcast::Remote(_, packet, opts))) => {
                 if let Some(served) = self.node.namespaces.get(nsp) {
-                    served.ns.deliver(&packet.encode(None), &opts);
+                    served.ns.deliver(&packet, &opts);
                 }
                 return;
             }

@@ -118,8 +118,11 @@ async fn run(source: Source, inner: Weak<Shared>, subscriptions: Arc<Subscriptio
                         push = pushes.recv() => match push {
                             Some(push) if push.kind == PushKind::SMessage => {
                                 let Some(shared) = inner.upgrade() else { return };
-                                if let [_, Value::BulkString(payload)] = push.data.as_slice() {
-                                    shared.on_message(payload);
+                                let mut data = push.data;
+                                if let (2, Some(Value::BulkString(payload))) =
+                                    (data.len(), data.pop())
+                                {
+                                    shared.on_message(payload.into());
                                 }
                             }
                             Some(push) if push.kind == PushKind::SUnsubscribe => {

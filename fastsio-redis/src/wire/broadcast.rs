@@ -7,26 +7,30 @@
 //! not strings, a packet that is not an event) is left to [`read_broadcast_tree`], which reads
 //! every shape [`decode`] does.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use fastsio::Room;
 use fastsio::adapter::BroadcastOptions;
 use fastsio::protocol::msgpack::transcode_value;
+use fastsio::protocol::{EncodedPacket, Header, PacketKind, encode_in_place};
 use rmp::Marker;
 use serde_json::Value as Json;
 
 use super::{RemotePacket, decode, opts_from_json};
 
 /// A broadcast read from its bytes.
-pub(crate) enum Broadcast {
+pub(crate) enum Broadcast<'a> {
     /// Published by the node reading it.
     Own,
-    /// For this node's sockets.
-    Remote(RemotePacket, BroadcastOptions),
+    /// For this node's sockets: the packet's namespace, the packet encoded for them, and the
+    /// options.
+    Remote(Cow<'a, str>, EncodedPacket, BroadcastOptions),
 }
 
 /// Reads `payload` as a broadcast; `uid` is the reading node's. `None`: not in the shape read
 /// here (see the module's documentation).
-pub(crate) fn read_broadcast(payload: &Bytes, uid: &str) -> Option<Broadcast> {
+pub(crate) fn read_broadcast<'a>(payload: &'a Bytes, uid: &str) -> Option<Broadcast<'a>> {
     let mut r = Cursor {
         input: payload,
         pos: 0,
@@ -34,12 +38,12 @@ pub(crate) fn read_broadcast(payload: &Bytes, uid: &str) -> Option<Broadcast> {
     if r.array_len()? != 3 {
         return None;
     }
-    if r.str()? == uid {
+    if r.key()? == uid.as_bytes() {
         return Some(Broadcast::Own);
     }
-    let packet = r.packet()?;
+    let (nsp, packet) = r.packet()?;
     let opts = r.opts()?;
-    (r.pos == payload.len()).then_some(Broadcast::Remote(packet, opts))
+    (r.pos == payload.len()).then_some(Broadcast::Remote(nsp.into(), packet, opts))
 }
 
 /// Reads `payload` as a broadcast of the sharded adapter, `{uid, nsp, type: 3, data: {packet,
@@ -48,7 +52,7 @@ pub(crate) fn read_broadcast(payload: &Bytes, uid: &str) -> Option<Broadcast> {
 pub(crate) fn read_sharded_broadcast<'a>(
     payload: &'a Bytes,
     uid: &str,
-) -> Option<(&'a str, Broadcast)> {
+) -> Option<(&'a str, Broadcast<'a>)> {
     /// `type` of a broadcast (socket.io-adapter's `MessageType.BROADCAST`).
     const BROADCAST: u64 = 3;
     let mut r = Cursor {
@@ -57,29 +61,29 @@ pub(crate) fn read_sharded_broadcast<'a>(
     };
     let (mut nsp, mut sender, mut read, mut is_broadcast) = (None, None, None, false);
     for _ in 0..r.map_len()? {
-        match r.str()? {
-            "uid" => {
-                let from = r.str()?;
-                if from == uid {
+        match r.key()? {
+            b"uid" => {
+                let from = r.key()?;
+                if from == uid.as_bytes() {
                     return Some((nsp.unwrap_or("/"), Broadcast::Own));
                 }
                 sender = Some(from);
             }
-            "nsp" => nsp = Some(r.str()?),
-            "type" => {
+            b"nsp" => nsp = Some(r.str()?),
+            b"type" => {
                 is_broadcast = r.read(|r| rmp::decode::read_int::<u64, _>(r).ok())? == BROADCAST;
                 if !is_broadcast {
                     return None;
                 }
             }
-            "data" => {
+            b"data" => {
                 let (mut packet, mut opts) = (None, None);
                 for _ in 0..r.map_len()? {
-                    match r.str()? {
-                        "packet" => packet = Some(r.packet()?),
-                        "opts" => opts = Some(r.opts()?),
-                        "requestId" if r.marker()? == Marker::Null => r.pos += 1,
-                        "requestId" => return None,
+                    match r.key()? {
+                        b"packet" => packet = Some(r.packet()?),
+                        b"opts" => opts = Some(r.opts()?),
+                        b"requestId" if r.marker()? == Marker::Null => r.pos += 1,
+                        b"requestId" => return None,
                         _ => r.skip()?,
                     }
                 }
@@ -88,14 +92,14 @@ pub(crate) fn read_sharded_broadcast<'a>(
             _ => r.skip()?,
         }
     }
-    let (packet, opts) = read?;
+    let ((packet_nsp, packet), opts) = read?;
     (is_broadcast && sender.is_some() && r.pos == payload.len())
-        .then_some((nsp?, Broadcast::Remote(packet, opts)))
+        .then_some((nsp?, Broadcast::Remote(packet_nsp.into(), packet, opts)))
 }
 
 /// Reads `payload` as a broadcast of any shape [`decode`] reads (a JSON message, say), through
 /// a JSON tree; `uid` is the reading node's. `None`: malformed.
-pub(crate) fn read_broadcast_tree(payload: Bytes, uid: &str) -> Option<Broadcast> {
+pub(crate) fn read_broadcast_tree(payload: Bytes, uid: &str) -> Option<Broadcast<'static>> {
     let (Json::Array(parts), bins) = decode(payload)? else {
         return None;
     };
@@ -106,7 +110,12 @@ pub(crate) fn read_broadcast_tree(payload: Bytes, uid: &str) -> Option<Broadcast
         return Some(Broadcast::Own);
     }
     let packet = RemotePacket::from_json(packet, bins)?;
-    Some(Broadcast::Remote(packet, opts_from_json(Some(opts))))
+    let nsp = Cow::Owned(packet.nsp().to_string());
+    Some(Broadcast::Remote(
+        nsp,
+        packet.encode(None),
+        opts_from_json(Some(opts)),
+    ))
 }
 
 struct Cursor<'a> {
@@ -144,44 +153,69 @@ impl<'a> Cursor<'a> {
     }
 
     fn str(&mut self) -> Option<&'a str> {
-        let (s, rest) = rmp::decode::read_str_from_slice(self.rest()).ok()?;
-        self.pos = self.input.len() - rest.len();
-        Some(s)
+        std::str::from_utf8(self.key()?).ok()
+    }
+
+    /// A string's bytes, not checked to be UTF-8: for keys and uids, only compared.
+    fn key(&mut self) -> Option<&'a [u8]> {
+        let (start, end) = self.span()?;
+        let input: &'a [u8] = self.input;
+        Some(&input[start..end])
+    }
+
+    /// Where a string's bytes lie.
+    fn span(&mut self) -> Option<(usize, usize)> {
+        let len = self.read(|r| rmp::decode::read_str_len(r).ok())? as usize;
+        let start = self.pos;
+        let end = start
+            .checked_add(len)
+            .filter(|&end| end <= self.input.len())?;
+        self.pos = end;
+        Some((start, end))
     }
 
     fn skip(&mut self) -> Option<()> {
         self.read(|r| rmpv::decode::read_value_ref(r).ok().map(drop))
     }
 
-    /// `{type: 2 | 5, data: [event, ...args], nsp}`, other keys skipped.
-    fn packet(&mut self) -> Option<RemotePacket> {
+    /// `{type: 2 | 5, data: [event, ...args], nsp}`, other keys skipped: the namespace, and the
+    /// packet encoded for clients (the data transcoded once to JSON text, the header put in
+    /// front of it in the same buffer).
+    fn packet(&mut self) -> Option<(&'a str, EncodedPacket)> {
         let (mut kind, mut data, mut nsp) = (None, None, "/");
         for _ in 0..self.map_len()? {
-            match self.str()? {
-                "type" => kind = Some(self.read(|r| rmp::decode::read_int::<u8, _>(r).ok())?),
-                "data"
+            match self.key()? {
+                b"type" => kind = Some(self.read(|r| rmp::decode::read_int::<u8, _>(r).ok())?),
+                b"data"
                     if matches!(
                         self.marker()?,
                         Marker::FixArray(_) | Marker::Array16 | Marker::Array32
                     ) =>
                 {
                     // The JSON text of small data is about as long as its msgpack: one
-                    // allocation for the usual emit, and no more than 4 KiB up front.
+                    // allocation for the usual emit, header included, and no more than 4 KiB
+                    // up front.
                     let mut json = Vec::with_capacity(self.rest().len().min(4096) + 32);
                     let mut bins = Vec::new();
                     self.pos =
                         transcode_value(self.input, self.pos, &mut json, &mut bins, usize::MAX)
                             .ok()?;
-                    data = Some((String::from_utf8(json).ok()?, bins));
+                    data = Some((json, bins));
                 }
-                "nsp" => nsp = self.str()?,
-                "data" => return None,
+                b"nsp" => nsp = self.str()?,
+                b"data" => return None,
                 _ => self.skip()?,
             }
         }
-        let (payload, attachments) = data?;
-        matches!(kind, Some(2 | 5)).then_some(())?;
-        RemotePacket::new(payload, attachments, nsp)
+        let (json, attachments) = data?;
+        // `[event, ...args]`: an event's name first.
+        (matches!(kind, Some(2 | 5)) && json.starts_with(b"[\"")).then_some(())?;
+        let header = Header {
+            kind: PacketKind::Event,
+            ns: nsp,
+            id: None,
+        };
+        Some((nsp, encode_in_place(header, json, attachments)?))
     }
 
     /// `{rooms, except, flags: {volatile}}`, other keys skipped; `nil` for none.
@@ -195,12 +229,12 @@ impl<'a> Cursor<'a> {
             return Some(opts);
         }
         for _ in 0..self.map_len()? {
-            match self.str()? {
-                "rooms" => opts.rooms = self.rooms()?,
-                "except" => opts.except = self.rooms()?,
-                "flags" if self.marker()? != Marker::Null => {
+            match self.key()? {
+                b"rooms" => opts.rooms = self.rooms()?,
+                b"except" => opts.except = self.rooms()?,
+                b"flags" if self.marker()? != Marker::Null => {
                     for _ in 0..self.map_len()? {
-                        if self.str()? == "volatile" && self.marker()? == Marker::True {
+                        if self.key()? == b"volatile" && self.marker()? == Marker::True {
                             opts.volatile = true;
                         }
                         self.skip()?;
@@ -223,7 +257,9 @@ impl<'a> Cursor<'a> {
         for _ in 0..len {
             match self.marker()? {
                 Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
-                    rooms.push(Room::from(self.str()?));
+                    // A view of the message, not a copy.
+                    let (start, end) = self.span()?;
+                    rooms.push(Room::try_from(self.input.slice(start..end)).ok()?);
                 }
                 _ => {
                     let value = self.read(|r| rmpv::decode::read_value_ref(r).ok())?;
@@ -248,7 +284,7 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::corruptions::prefixes_and_corruptions;
+    use crate::wire::prefixes_and_corruptions;
     use crate::wire::{encode_mp, map, opts_mp, packet_mp};
     use fastsio::protocol::{EncodedPacket, Header, PacketKind, encode};
     use rmpv::Value as Mp;
@@ -261,7 +297,7 @@ mod tests {
         };
         Some(match read {
             Broadcast::Own => None,
-            Broadcast::Remote(packet, opts) => Some((packet.encode(None), opts)),
+            Broadcast::Remote(_, packet, opts) => Some((packet, opts)),
         })
     }
 
@@ -369,7 +405,7 @@ mod tests {
         let fast = read_sharded_broadcast(payload, "me").map(|(nsp, read)| {
             let read = match read {
                 Broadcast::Own => None,
-                Broadcast::Remote(packet, opts) => Some((packet.encode(None), opts)),
+                Broadcast::Remote(_, packet, opts) => Some((packet, opts)),
             };
             (nsp.to_string(), read)
         });

@@ -121,7 +121,7 @@ fn is_array(marker: &u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::corruptions::prefixes_and_corruptions;
+    use crate::wire::prefixes_and_corruptions;
     use crate::wire::{encode_mp, map};
     use serde_json::json;
 

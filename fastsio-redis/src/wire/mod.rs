@@ -12,6 +12,8 @@ mod value;
 pub(crate) use broadcast::{
     Broadcast, read_broadcast, read_broadcast_tree, read_sharded_broadcast,
 };
+#[cfg(test)]
+pub(crate) use corruptions::prefixes_and_corruptions;
 pub(crate) use envelope::decode;
 pub(crate) use opts::{opts_from_json, opts_mp, opts_request_json, rooms_from_json, rooms_json};
 pub(crate) use packet::{RemotePacket, ack_mp, packet_json, packet_mp};

@@ -72,16 +72,6 @@ pub(crate) struct RemotePacket {
 }
 
 impl RemotePacket {
-    /// An event whose data `payload` is `[event, ...args]` as JSON text (checked to start with
-    /// the event name), `attachments` the binaries its placeholders stand for.
-    pub(crate) fn new(payload: String, attachments: Vec<Bytes>, nsp: &str) -> Option<RemotePacket> {
-        payload.starts_with("[\"").then(|| RemotePacket {
-            payload,
-            attachments,
-            nsp: nsp.to_string(),
-        })
-    }
-
     /// Reads a packet object whose `data` is `[event, ...args]`: as its JSON text (how
     /// [`decode`](super::decode) leaves it), or as a JSON array; `bins` are the binaries its
     /// placeholders stand for.

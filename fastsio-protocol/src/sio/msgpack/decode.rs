@@ -445,6 +445,16 @@ impl<'a> Transcoder<'a> {
     }
 
     fn string(&mut self, s: &[u8]) -> Result<(), ParseError> {
+        // The usual string, ASCII that JSON writes as is: copied without a UTF-8 check or an
+        // escape table.
+        if s.iter()
+            .all(|&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\')
+        {
+            self.json.push(b'"');
+            self.json.extend_from_slice(s);
+            self.json.push(b'"');
+            return Ok(());
+        }
         let s = std::str::from_utf8(s).map_err(|_| ParseError::InvalidMsgPack)?;
         serde_json::to_writer(&mut self.json, s).map_err(|_| ParseError::InvalidMsgPack)
     }
@@ -516,6 +526,29 @@ fn span_offset(n: usize) -> Result<u32, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        for text in [
+            "plain ascii 0123 ~",
+            "",
+            "\"",
+            "\\",
+            "a\u{7f}b",
+            "\u{1f}",
+            "\n\t",
+            "é",
+            "\u{2028}",
+            "😀",
+            "<>&'/",
+        ] {
+            let mut input = vec![0xd9, text.len() as u8];
+            input.extend_from_slice(text.as_bytes());
+            let (mut json, mut bins) = (Vec::new(), Vec::new());
+            transcode_value(&Bytes::from(input), 0, &mut json, &mut bins, 0).unwrap();
+            assert_eq!(json, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+    }
 
     /// `{"type": kind, "nsp": "/", "data": <data>}` with `extra` entries after.
     fn packet(kind: u8, data: &[u8], extra: &[u8], entries: u8) -> Bytes {
