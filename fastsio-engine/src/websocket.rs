@@ -156,9 +156,11 @@ async fn upgrade<H: EngineHandler>(engine: &Engine<H>, pending: PendingWs) -> Op
 /// The connection loop: packets in, queued frames out, until the session closes.
 ///
 /// Reading and writing take turns (the first look alternates), so a client that keeps sending
-/// cannot hold back what the server has for it, nor a busy outbox the client's packets. The
-/// read side is polled only once its own waker fired ([`WakeFlag`]): a frame queued wakes the
-/// loop, and must not cost a read attempt too.
+/// cannot hold back what the server has for it, nor a busy outbox the client's packets. What a
+/// message's handler queued while it ran inline (an ack, say) is written right after it, in
+/// the same turn, with what else was queued (at most [`WRITE_BATCH`] frames). The read side is
+/// polled only once its own waker fired ([`WakeFlag`]): a frame queued wakes the loop, and must
+/// not cost a read attempt too.
 async fn run<H: EngineHandler>(
     engine: &Engine<H>,
     session: &Arc<Connection<H::Data>>,
@@ -168,29 +170,64 @@ async fn run<H: EngineHandler>(
     let _writer = session.writer.lock().await;
     let readable = WakeFlag::new();
     let mut read_first = false;
+    // A message was handled since the lane last polled this connection; the next one read is
+    // then `held` for the lane's next round, so that a client with more to send yields to the
+    // other connections after each message.
+    let mut served = false;
+    let mut held = None;
     while !session.is_closed() {
         read_first = !read_first;
         let turn = poll_fn(|cx| {
+            if let Some(msg) = held.take() {
+                return Poll::Ready(Turn::Read(Some(Ok(msg))));
+            }
             let mut read = |cx: &mut Context<'_>| {
                 readable
                     .poll(cx, |cx| pin!(ws.next()).poll(cx))
                     .map(Turn::Read)
             };
-            if read_first && let Poll::Ready(turn) = read(cx) {
-                return Poll::Ready(turn);
+            let turn = if read_first && let Poll::Ready(turn) = read(cx) {
+                Poll::Ready(turn)
+            } else if let Poll::Ready(frame) = session.outbox.poll_pop(cx) {
+                Poll::Ready(Turn::Write(frame))
+            } else if read_first {
+                Poll::Pending
+            } else {
+                read(cx)
+            };
+            match turn {
+                Poll::Ready(Turn::Read(Some(Ok(msg)))) if served => {
+                    held = Some(msg);
+                    served = false;
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+                Poll::Pending => {
+                    served = false;
+                    Poll::Pending
+                }
+                turn => turn,
             }
-            if let Poll::Ready(frame) = session.outbox.poll_pop(cx) {
-                return Poll::Ready(Turn::Write(frame));
-            }
-            if read_first { Poll::Pending } else { read(cx) }
         })
         .await;
         match turn {
             Turn::Read(Some(Ok(msg))) => {
+                served = true;
+                // The handler runs inline and its replies go out in this same turn (below):
+                // the outbox need not wake this loop for them, which would cost the lane
+                // another poll of the connection.
+                session.outbox.unpark();
                 on_message(engine, session, msg);
                 // Boxed: rare, and inline it would grow every connection's future.
                 if let Some(wait) = engine.handler.backpressure(session)
                     && !Box::pin(write_while(ws, version, session, wait)).await
+                {
+                    break;
+                }
+                // A closed session's queue is for `finish` (written, or dropped).
+                if !session.is_closed()
+                    && let Some(frame) = session.outbox.try_pop()
+                    && !write_or_close(ws, frame, version, session).await
                 {
                     break;
                 }
