@@ -158,7 +158,8 @@ async fn upgrade<H: EngineHandler>(engine: &Engine<H>, pending: PendingWs) -> Op
 /// Reading and writing take turns (the first look alternates), so a client that keeps sending
 /// cannot hold back what the server has for it, nor a busy outbox the client's packets. What a
 /// message's handler queued while it ran inline (an ack, say) is written right after it, in
-/// the same turn, with what else was queued (at most [`WRITE_BATCH`] frames). The read side is
+/// the same turn, with what else was queued (at most [`WRITE_BATCH`] frames); then the
+/// connection yields to the other connections of its lane before it reads again. The read side is
 /// polled only once its own waker fired ([`WakeFlag`]): a frame queued wakes the loop, and must
 /// not cost a read attempt too.
 async fn run<H: EngineHandler>(
@@ -170,44 +171,30 @@ async fn run<H: EngineHandler>(
     let _writer = session.writer.lock().await;
     let readable = WakeFlag::new();
     let mut read_first = false;
-    // A message was handled since the lane last polled this connection; the next one read is
-    // then `held` for the lane's next round, so that a client with more to send yields to the
-    // other connections after each message.
+    // A message was handled: the connection yields to the lane's other connections before it
+    // reads the next one (its replies are already written), as one message per connection
+    // per round keeps a lane fair, and its runner's turns short enough for the runtime's I/O
+    // driver to be polled often.
     let mut served = false;
-    let mut held = None;
     while !session.is_closed() {
         read_first = !read_first;
         let turn = poll_fn(|cx| {
-            if let Some(msg) = held.take() {
-                return Poll::Ready(Turn::Read(Some(Ok(msg))));
+            if std::mem::take(&mut served) {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
             }
             let mut read = |cx: &mut Context<'_>| {
                 readable
                     .poll(cx, |cx| pin!(ws.next()).poll(cx))
                     .map(Turn::Read)
             };
-            let turn = if read_first && let Poll::Ready(turn) = read(cx) {
-                Poll::Ready(turn)
-            } else if let Poll::Ready(frame) = session.outbox.poll_pop(cx) {
-                Poll::Ready(Turn::Write(frame))
-            } else if read_first {
-                Poll::Pending
-            } else {
-                read(cx)
-            };
-            match turn {
-                Poll::Ready(Turn::Read(Some(Ok(msg)))) if served => {
-                    held = Some(msg);
-                    served = false;
-                    cx.waker().wake_by_ref();
-                    Poll::Pending
-                }
-                Poll::Pending => {
-                    served = false;
-                    Poll::Pending
-                }
-                turn => turn,
+            if read_first && let Poll::Ready(turn) = read(cx) {
+                return Poll::Ready(turn);
             }
+            if let Poll::Ready(frame) = session.outbox.poll_pop(cx) {
+                return Poll::Ready(Turn::Write(frame));
+            }
+            if read_first { Poll::Pending } else { read(cx) }
         })
         .await;
         match turn {
