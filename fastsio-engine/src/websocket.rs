@@ -201,8 +201,7 @@ async fn run<H: EngineHandler>(
             Turn::Read(Some(Ok(msg))) => {
                 served = true;
                 // The handler runs inline and its replies go out in this same turn (below):
-                // the outbox need not wake this loop for them, which would cost the lane
-                // another poll of the connection.
+                // the outbox need not wake this loop for them.
                 session.outbox.unpark();
                 on_message(engine, session, msg);
                 // Boxed: rare, and inline it would grow every connection's future.
