@@ -44,6 +44,18 @@ impl EventQueue {
         self.lock().limit = limit.max(1);
     }
 
+    /// Marks the worker running if none is and nothing waits: the caller then runs its event
+    /// at once, as the worker, without queueing it, and ends the worker with
+    /// [`pop`](Self::pop) like any other. False while the queue does not accept events.
+    pub fn begin(&self) -> bool {
+        let mut state = self.lock();
+        let idle = !state.running && state.items.is_empty() && state.limit > 0;
+        if idle {
+            state.running = true;
+        }
+        idle
+    }
+
     /// Queues an event unless the queue is full.
     pub fn push(&self, cx: EventContext) -> Push {
         let mut state = self.lock();

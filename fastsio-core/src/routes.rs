@@ -15,6 +15,12 @@ use crate::middleware::{
     ChainedConnect, ChainedEvent, IntoMiddleware, Middleware, ScopedMiddleware,
 };
 
+/// The event handlers of a namespace by name. Looked up once per event with the name the
+/// client sent, never added to after the build: a fast hasher (foldhash, seeded per process)
+/// is safe here.
+pub(crate) type EventHandlers =
+    HashMap<Box<str>, Arc<dyn ErasedEventHandler>, foldhash::fast::RandomState>;
+
 /// The handlers of a namespace, fixed at build time.
 #[derive(Default)]
 pub(crate) struct NamespaceHandlers {
@@ -22,7 +28,7 @@ pub(crate) struct NamespaceHandlers {
     /// The connect handler without its middleware, for recovered sockets that skip it.
     pub connect_bare: Option<Arc<dyn ErasedConnectHandler>>,
     pub disconnect: Option<Arc<dyn ErasedDisconnectHandler>>,
-    pub events: HashMap<Box<str>, Arc<dyn ErasedEventHandler>>,
+    pub events: EventHandlers,
     pub fallback: Option<Arc<dyn ErasedEventHandler>>,
 }
 

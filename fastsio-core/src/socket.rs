@@ -1,8 +1,9 @@
 //! [`Socket`] and [`SocketRef`]: one client connected to one namespace.
 
-use std::panic::AssertUnwindSafe;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,10 +20,12 @@ use crate::engine::{
 use crate::error::EmitError;
 use crate::event_queue::{EventQueue, Push};
 use crate::extract::from_socket;
-use crate::handler::{AckErrorBody, AckReply, DisconnectContext, EventContext, ServerEvent};
+use crate::handler::{
+    AckErrorBody, AckReply, BoxFuture, DisconnectContext, EventContext, ServerEvent,
+};
 use crate::namespace::Namespace;
 use crate::operators::BroadcastOperators;
-use crate::protocol::{EncodedPacket, Header, PacketKind, Wire, encode};
+use crate::protocol::{EncodedPacket, Header, PacketKind, Parser, Wire, encode, encode_parts};
 use crate::reason::DisconnectReason;
 use crate::room::{IntoRooms, Room};
 use crate::server::{Io, NoAckPolicy, ServerInner};
@@ -270,23 +273,41 @@ impl Socket {
         self.send_wire(wire)
     }
 
+    /// Queues a packet made for this socket alone (an ack): in JSON, with no observer to show
+    /// it to, its buffers move into the frames (the text is not shared, so sharing it costs
+    /// nothing); otherwise as [`send_packet`](Self::send_packet).
+    fn send_own_packet(&self, packet: EncodedPacket) -> Result<(), SendError> {
+        if self.ns.observer.is_some() || self.ns.parser != Parser::Json {
+            return self.send_packet(&packet);
+        }
+        let EncodedPacket { text, attachments } = packet;
+        let frames = attachments.into_iter().map(Frame::Binary);
+        self.send_frames(std::iter::once(Frame::Text(text)).chain(frames))
+    }
+
     /// Queues a packet in the parser's wire format (buffered until the connection is
     /// confirmed).
     fn send_wire(&self, packet: &Wire<'_>) -> Result<(), SendError> {
+        self.send_frames(packet.frames())
+    }
+
+    /// Queues a packet's frames (buffered until the connection is confirmed).
+    fn send_frames(&self, frames: impl Iterator<Item = Frame>) -> Result<(), SendError> {
         if self.state.load(Ordering::Acquire) == CONNECTING {
             let mut buffer = self
                 .connect_buffer
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
             if self.state.load(Ordering::Acquire) == CONNECTING {
-                buffer.extend(packet.frames());
+                buffer.extend(frames);
                 return Ok(());
             }
         }
         if self.state.load(Ordering::Acquire) == DISCONNECTED {
             return Err(SendError::Closed);
         }
-        packet.frames().try_for_each(|frame| self.conn.send(frame))
+        let mut frames = frames;
+        frames.try_for_each(|frame| self.conn.send(frame))
     }
 
     /// Joins rooms. With [`ServerConfig::max_rooms_per_socket`](crate::ServerConfig) set, a
@@ -537,10 +558,14 @@ impl SocketRef {
     /// queue is full (the connection then waits, see [`Socket::enqueue_wait`]).
     #[must_use]
     pub(crate) fn enqueue(&self, cx: EventContext) -> Option<Box<EventContext>> {
+        if self.events.begin() {
+            self.start_worker(Some(cx));
+            return None;
+        }
         match self.events.push(cx) {
             Push::Queued => None,
             Push::StartWorker => {
-                self.start_worker();
+                self.start_worker(None);
                 None
             }
             Push::Full(cx) => Some(cx),
@@ -548,19 +573,79 @@ impl SocketRef {
     }
 
     /// Runs the event worker right here as far as it goes without waiting (a handler that
-    /// answers at once costs no task and no wake-up of another task); whatever has to wait
+    /// answers at once costs no task and no wake-up of another task): `first` (an event that
+    /// was not queued, see [`EventQueue::begin`]), then the queued ones. Whatever has to wait
     /// continues as a task of its own.
-    fn start_worker(&self) {
-        let mut worker = Box::pin(run_events(self.clone()));
-        if (&mut worker).now_or_never().is_none() {
-            tokio::spawn(worker);
+    fn start_worker(&self, first: Option<EventContext>) {
+        let mut first = match first {
+            Some(_) if !self.connected() => {
+                self.events.clear();
+                return;
+            }
+            Some(event) => self.call(event),
+            None => None,
+        };
+        let mut cx = Context::from_waker(Waker::noop());
+        while let Some(mut call) = first.take().or_else(|| self.next_call()) {
+            let reply = match catch_unwind(AssertUnwindSafe(|| call.future.as_mut().poll(&mut cx)))
+            {
+                Ok(Poll::Ready(reply)) => reply,
+                Ok(Poll::Pending) => {
+                    tokio::spawn(run_events(self.clone(), call));
+                    return;
+                }
+                Err(_) => panicked(self.id, &call.name),
+            };
+            self.reply(call.id, reply, &call.name);
         }
+    }
+
+    /// Calls the handler of the next queued event; `None` once the queue is empty, which ends
+    /// the worker (or the socket is gone: the queue is dropped).
+    fn next_call(&self) -> Option<Call> {
+        while let Some(cx) = self.events.pop() {
+            if !self.connected() {
+                self.events.clear();
+                return None;
+            }
+            if let Some(call) = self.call(cx) {
+                return Some(call);
+            }
+        }
+        None
+    }
+
+    /// Calls the handler of `cx`; `None` if the event has none.
+    fn call(&self, cx: EventContext) -> Option<Call> {
+        let id = cx.ack_id;
+        let name = cx.name().clone();
+        let handler = self.ns.handlers.events.get(name.as_str()).or(self
+            .ns
+            .handlers
+            .fallback
+            .as_ref());
+        let Some(handler) = handler else {
+            match id {
+                Some(ack) => tracing::debug!(
+                    sid = %self.id,
+                    event = %name,
+                    ack,
+                    "no handler for event: the ack the client asked for is never sent"
+                ),
+                None => tracing::debug!(sid = %self.id, event = %name, "no handler for event"),
+            }
+            return None;
+        };
+        // Middleware may panic before the future exists.
+        let future = catch_unwind(AssertUnwindSafe(|| handler.call(cx)))
+            .unwrap_or_else(|_| Box::pin(std::future::ready(panicked(self.id, &name))));
+        Some(Call { future, id, name })
     }
 
     /// Waits for room in the handler loop's queue, then hands the event over.
     pub(crate) async fn enqueue_wait(&self, cx: EventContext) {
         if self.events.push_wait(cx).await {
-            self.start_worker();
+            self.start_worker(None);
         }
     }
 
@@ -648,11 +733,7 @@ impl SocketRef {
             ns: self.ns.path(),
             id: Some(id),
         };
-        let mut payload = String::with_capacity(json.len() + 2);
-        payload.push('[');
-        payload.push_str(&json);
-        payload.push(']');
-        let _ = self.send_packet(&encode(header, &payload, attachments));
+        let _ = self.send_own_packet(encode_parts(header, &["[", &json, "]"], attachments));
     }
 
     /// Applies the server's [`NoAckPolicy`] to a handler error no ack can carry.
@@ -682,43 +763,29 @@ impl SocketRef {
     }
 }
 
-/// The socket's ordered event worker: one event at a time, in arrival order, until the queue
-/// is empty.
-async fn run_events(socket: SocketRef) {
-    while let Some(cx) = socket.events.pop() {
-        if !socket.connected() {
-            socket.events.clear();
-            return;
-        }
-        let id = cx.ack_id;
-        let name = cx.name().clone();
-        let handler = socket
-            .ns
-            .handlers
-            .events
-            .get(name.as_str())
-            .or(socket.ns.handlers.fallback.as_ref())
-            .cloned();
-        let Some(handler) = handler else {
-            match id {
-                Some(ack) => tracing::debug!(
-                    sid = %socket.id,
-                    event = %name,
-                    ack,
-                    "no handler for event: the ack the client asked for is never sent"
-                ),
-                None => tracing::debug!(sid = %socket.id, event = %name, "no handler for event"),
-            }
-            continue;
-        };
-        let call = async { handler.call(cx).await };
-        let reply = match AssertUnwindSafe(call).catch_unwind().await {
+/// An event's handler, called: its future and what its ack needs.
+struct Call {
+    future: BoxFuture<AckReply>,
+    id: Option<u64>,
+    name: Str,
+}
+
+/// The reply of a handler that panicked.
+fn panicked(sid: Sid, event: &Str) -> AckReply {
+    tracing::error!(%sid, %event, "handler panicked");
+    AckReply::Error(AckErrorBody::new("internal", "internal error"))
+}
+
+/// The socket's ordered event worker, once a handler had to wait: `first` to its end, then
+/// the other events one at a time, in arrival order, until the queue is empty.
+async fn run_events(socket: SocketRef, first: Call) {
+    let mut next = Some(first);
+    while let Some(mut call) = next {
+        let reply = match AssertUnwindSafe(call.future.as_mut()).catch_unwind().await {
             Ok(reply) => reply,
-            Err(_) => {
-                tracing::error!(sid = %socket.id, event = %name, "handler panicked");
-                AckReply::Error(AckErrorBody::new("internal", "internal error"))
-            }
+            Err(_) => panicked(socket.id, &call.name),
         };
-        socket.reply(id, reply, &name);
+        socket.reply(call.id, reply, &call.name);
+        next = socket.next_call();
     }
 }

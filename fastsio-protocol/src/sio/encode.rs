@@ -28,34 +28,114 @@ pub struct Header<'a> {
     pub id: Option<u64>,
 }
 
-fn write_header(out: &mut Vec<u8>, header: Header<'_>, attachments: usize) {
-    out.push(b'4');
-    let kind = match (header.kind, attachments) {
+/// The packet type on the wire: the binary one when attachments are present.
+fn wire_kind(kind: PacketKind, attachments: usize) -> PacketKind {
+    match (kind, attachments) {
         (PacketKind::Event, n) if n > 0 => PacketKind::BinaryEvent,
         (PacketKind::Ack, n) if n > 0 => PacketKind::BinaryAck,
         (kind, _) => kind,
-    };
-    out.push(kind.digit());
-    if kind.is_binary() {
-        out.extend_from_slice(itoa::Buffer::new().format(attachments).as_bytes());
-        out.push(b'-');
+    }
+}
+
+/// The bytes [`write_header`] writes.
+fn header_len(header: Header<'_>, attachments: usize) -> usize {
+    let mut len = 2;
+    if wire_kind(header.kind, attachments).is_binary() {
+        len += decimal_len(attachments as u64) + 1;
     }
     if header.ns != "/" {
-        out.extend_from_slice(header.ns.as_bytes());
-        out.push(b',');
+        len += header.ns.len() + 1;
+    }
+    len + header.id.map_or(0, decimal_len)
+}
+
+/// The digits of `n` in decimal.
+fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
+}
+
+fn write_header(out: &mut impl HeaderOut, header: Header<'_>, attachments: usize) {
+    out.push_ascii(b'4');
+    let kind = wire_kind(header.kind, attachments);
+    out.push_ascii(kind.digit());
+    if kind.is_binary() {
+        out.push_text(itoa::Buffer::new().format(attachments));
+        out.push_ascii(b'-');
+    }
+    if header.ns != "/" {
+        out.push_text(header.ns);
+        out.push_ascii(b',');
     }
     if let Some(id) = header.id {
-        out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+        out.push_text(itoa::Buffer::new().format(id));
     }
+}
+
+/// Where [`write_header`] writes: a `String` (the packet's text) or the bytes of a payload
+/// already in its own buffer ([`encode_in_place`]).
+trait HeaderOut {
+    /// Appends one ASCII byte.
+    fn push_ascii(&mut self, byte: u8);
+    /// Appends `text`.
+    fn push_text(&mut self, text: &str);
+}
+
+impl HeaderOut for String {
+    fn push_ascii(&mut self, byte: u8) {
+        self.push(char::from(byte));
+    }
+
+    fn push_text(&mut self, text: &str) {
+        self.push_str(text);
+    }
+}
+
+impl HeaderOut for Vec<u8> {
+    fn push_ascii(&mut self, byte: u8) {
+        self.push(byte);
+    }
+
+    fn push_text(&mut self, text: &str) {
+        self.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// A buffer of `capacity` bytes that starts with the header.
+fn with_header(capacity: usize, header: Header<'_>, attachments: usize) -> Vec<u8> {
+    let mut out = String::with_capacity(capacity);
+    write_header(&mut out, header, attachments);
+    out.into_bytes()
 }
 
 /// Encodes a packet whose payload is already JSON text (connect replies, errors, relayed
 /// events): `payload` is written as is.
 pub fn encode(header: Header<'_>, payload: &str, attachments: Vec<Bytes>) -> EncodedPacket {
-    let mut out = Vec::with_capacity(payload.len() + header.ns.len() + 16);
+    encode_parts(header, &[payload], attachments)
+}
+
+/// Encodes a packet whose payload is `parts` one after the other, each JSON text written as
+/// is: an ack's arguments and their brackets, without joining them first.
+///
+/// The text is allocated once, at its exact size, so the frame shares that allocation as is.
+///
+/// ```
+/// use fastsio_protocol::sio::{encode_parts, Header, PacketKind};
+/// let header = Header { kind: PacketKind::Ack, ns: "/", id: Some(12) };
+/// let p = encode_parts(header, &["[", r#"1,"a""#, "]"], vec![]);
+/// assert_eq!(&*p.text, r#"4312[1,"a"]"#);
+/// ```
+pub fn encode_parts(header: Header<'_>, parts: &[&str], attachments: Vec<Bytes>) -> EncodedPacket {
+    let len = header_len(header, attachments.len()) + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut out = String::with_capacity(len);
     write_header(&mut out, header, attachments.len());
-    out.extend_from_slice(payload.as_bytes());
-    finish(out, attachments)
+    for part in parts {
+        out.push_str(part);
+    }
+    debug_assert_eq!(out.len(), len, "header_len agrees with write_header");
+    EncodedPacket {
+        text: out.into(),
+        attachments,
+    }
 }
 
 /// Encodes a packet whose payload, JSON text, is already in a buffer of its own (an event
@@ -102,13 +182,12 @@ impl EncodedPacket {
         args: &T,
         attachments: Vec<Bytes>,
     ) -> Result<EncodedPacket, serde_json::Error> {
-        let mut out = Vec::with_capacity(64 + event.len());
         let header = Header {
             kind: PacketKind::Event,
             ns,
             id,
         };
-        write_header(&mut out, header, attachments.len());
+        let mut out = with_header(64 + event.len(), header, attachments.len());
         out.push(b'[');
         serde_json::to_writer(&mut out, event)?;
         let mark = out.len();
@@ -146,13 +225,12 @@ impl EncodedPacket {
         args: &T,
         attachments: Vec<Bytes>,
     ) -> Result<EncodedPacket, serde_json::Error> {
-        let mut out = Vec::with_capacity(64);
         let header = Header {
             kind: PacketKind::Ack,
             ns,
             id: Some(id),
         };
-        write_header(&mut out, header, attachments.len());
+        let mut out = with_header(64, header, attachments.len());
         out.push(b'[');
         into_args(args, &mut out)?;
         out.push(b']');
@@ -192,5 +270,26 @@ mod tests {
             &*encode(header, r#"{"sid":"a"}"#, vec![]).text,
             r#"40{"sid":"a"}"#
         );
+    }
+
+    #[test]
+    fn the_text_is_allocated_at_its_exact_size() {
+        let kinds = [PacketKind::Event, PacketKind::Ack, PacketKind::Connect];
+        for kind in kinds {
+            for ns in ["/", "/chat"] {
+                for id in [None, Some(0), Some(9), Some(10), Some(u64::MAX)] {
+                    for attachments in [0, 1, 10] {
+                        let header = Header { kind, ns, id };
+                        let bin = vec![Bytes::new(); attachments];
+                        let mut expected = String::new();
+                        write_header(&mut expected, header, attachments);
+                        expected.push_str("[1]");
+                        let p = encode_parts(header, &["[", "1", "]"], bin);
+                        assert_eq!(p.text.as_str(), expected);
+                        assert_eq!(header_len(header, attachments) + 3, expected.len());
+                    }
+                }
+            }
+        }
     }
 }

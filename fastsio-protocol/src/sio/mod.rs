@@ -14,6 +14,6 @@ mod parser;
 pub use args::{EventArgs, into_args};
 pub use binary::{Completion, PartialBinary};
 pub use decode::{decode, decode_from_server};
-pub use encode::{EncodedPacket, Header, encode, encode_in_place};
+pub use encode::{EncodedPacket, Header, encode, encode_in_place, encode_parts};
 pub use packet::{Packet, PacketKind, ParseError};
 pub use parser::{Parser, Wire, WireError};

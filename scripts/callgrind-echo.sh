@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Instructions per echo ack, counted by callgrind (deterministic, unlike CPU time on a shared
+# machine), for the echo servers of bench/: fastsio against the floor (server-bare).
+#
+#   scripts/callgrind-echo.sh [SERVER...]      (default: fastsio bare)
+#
+# For each server (fastsio, bare, socketioxide, or fastsio-base with FASTSIO_BASE set to
+# another build of server-fastsio): the server runs under `valgrind --tool=callgrind` on one
+# worker thread, and `load echo` drives it with CLIENTS closed-loop clients. Each server runs
+# twice, with SHORT and LONG seconds of echo; the difference of the instruction counts over
+# the difference of the acks (every ack of the run, warm-up included) cancels what both runs
+# share (start-up, the handshakes, shutdown) and leaves what one ack costs.
+#
+# Environment (defaults): CLIENTS=100  SHORT=2  LONG=6  BASE_PORT=25700  WORKERS=1
+#   LOAD_ARGS="" (more options for the load generator, e.g. "--payload 256").
+# Build first: cargo build --release -p fastsio-bench --bins.
+# Results in target/callgrind/echo-<stamp>/ (callgrind.out.<server>-<secs>, report.txt); read
+# one with `callgrind_annotate --inclusive=no FILE | head -60`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CLIENTS=${CLIENTS:-100}
+SHORT=${SHORT:-2}
+LONG=${LONG:-6}
+BASE_PORT=${BASE_PORT:-25700}
+WORKERS=${WORKERS:-1}
+LOAD_ARGS=${LOAD_ARGS:-}
+SERVERS=${*:-fastsio bare}
+
+bin=${CARGO_TARGET_DIR:-target}/release
+out="target/callgrind/echo-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$out"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# Waits until something listens on 127.0.0.1:$1 (at most 60 s: valgrind starts slowly).
+wait_port() {
+    for _ in $(seq 1200); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# Stops server $1: SIGINT first (server-fastsio shuts down gracefully), SIGTERM after 20 s
+# (server-bare has no handler, and a background job ignores SIGINT); callgrind writes its
+# counts either way.
+stop() {
+    kill -INT "$1" 2>/dev/null || true
+    for _ in $(seq 200); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -TERM "$1" 2>/dev/null || true
+    wait "$1" || true
+}
+
+server_cmd() {
+    case $1 in
+        fastsio) echo "$bin/server-fastsio" ;;
+        bare) echo "$bin/server-bare" ;;
+        socketioxide) echo "$bin/server-socketioxide" ;;
+        fastsio-base) echo "${FASTSIO_BASE:?fastsio-base: set FASTSIO_BASE to a server-fastsio binary}" ;;
+        *) echo "callgrind-echo: unknown server $1" >&2; return 1 ;;
+    esac
+}
+
+# One run of server $1 for $2 seconds of echo on port $3; prints "instructions acks".
+# Runs in a subshell (`< <(run ..)`): its own trap stops what it started, however it ends.
+run() {
+    trap cleanup EXIT
+    local server=$1 secs=$2 port=$3 cmd
+    cmd=$(server_cmd "$server")
+    local file="$out/callgrind.out.$server-$secs"
+    PORT=$port TOKIO_WORKER_THREADS=$WORKERS valgrind --tool=callgrind \
+        --callgrind-out-file="$file" "$cmd" >>"$out/server-$server.log" 2>>"$out/valgrind.log" &
+    local s=$!
+    pids=("$s")
+    if ! wait_port "$port"; then
+        echo "callgrind-echo: $server did not listen on $port" >&2
+        echo "0 0"
+        return
+    fi
+    local line
+    # shellcheck disable=SC2086
+    line=$(timeout 120 "$bin/load" echo --port "$port" --server "$server" --clients "$CLIENTS" \
+        --duration "$secs" --warmup 1 $LOAD_ARGS 2>>"$out/load.log" | grep '^{' || true)
+    echo "$line" >>"$out/results.jsonl"
+    stop "$s"
+    pids=()
+    if [[ -z $line ]] || [[ $(echo "$line" | jq '(.mismatches // 1) + (.errors // 1)') != 0 ]]; then
+        echo "callgrind-echo: $server: the load generator failed or saw wrong acks: $line" >&2
+        echo "0 0"
+        return
+    fi
+    local instructions acks
+    instructions=$(awk '/^(summary|totals):/ { print $2; exit }' "$file")
+    acks=$(echo "$line" | jq '.acked')
+    echo "$instructions $acks"
+}
+
+port=$BASE_PORT
+for server in $SERVERS; do
+    read -r i1 a1 < <(run "$server" "$SHORT" "$port")
+    port=$((port + 1))
+    read -r i2 a2 < <(run "$server" "$LONG" "$port")
+    port=$((port + 1))
+    if ((a1 == 0 || a2 == 0 || a2 <= a1)); then
+        echo "$server echo:$CLIENTS: failed" | tee -a "$out/report.txt"
+        continue
+    fi
+    per=$(awk -v i1="$i1" -v i2="$i2" -v a1="$a1" -v a2="$a2" \
+        'BEGIN { printf "%.0f", (i2 - i1) / (a2 - a1) }')
+    echo "$server echo:$CLIENTS: $per instructions per ack (runs: $i1 Ir / $a1 acks, $i2 Ir / $a2 acks)" |
+        tee -a "$out/report.txt"
+done
+echo "callgrind-echo: results in $out"
