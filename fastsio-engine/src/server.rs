@@ -46,7 +46,7 @@ pub struct Engine<H: EngineHandler> {
 type Sessions<D> = HashMap<Sid, Arc<Connection<D>>, foldhash::fast::RandomState>;
 
 /// Where [`Engine::route`] sends a request.
-pub(crate) enum Route<B, D> {
+enum Route<B, D> {
     /// A long poll of a session held here.
     Poll(Arc<Connection<D>>, Option<Encoding>),
     /// A POST to a session held here: its body, and whether that is binary.
@@ -200,7 +200,7 @@ impl<H: EngineHandler> Engine<H> {
     /// is answered by [`handle`](Self::handle)'s own future; the rest (handshakes, upgrades,
     /// forwarding) by a boxed one, so that the future built and moved for every request stays
     /// the size of the polling path, and holds nothing of the request it does not need.
-    pub(crate) fn route<B>(self: &Arc<Self>, req: Request<B>) -> Route<B, H::Data> {
+    fn route<B>(self: &Arc<Self>, req: Request<B>) -> Route<B, H::Data> {
         let query = match self.parse_query(&req) {
             Ok(query) => query,
             Err(e) => return Route::Refused(e),
