@@ -169,7 +169,7 @@ for ((rep = 1; rep <= R; rep++)); do
                 wait "$pid" 2>/dev/null || true
                 echo "$line" | grep -v '^{' | sed "s/^/[$rep\/$R] /" || true
                 json=$(echo "$line" | grep '^{' || true)
-                other=$(echo "$json" | grep -o '"other_cpu_pct":[0-9.]*' | cut -d: -f2)
+                other=$(echo "$json" | grep -o '"other_cpu_pct":[0-9.]*' | cut -d: -f2 || true)
                 other=${other%.*}
                 if ((status == 0 && ${other:-0} > MAX_OTHER && try < RETRIES)); then
                     echo "bench: other processes took ${other}% of a core during that run; again"

@@ -6,10 +6,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::handshake::client::generate_key;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 pub mod polling;
 
@@ -60,17 +63,30 @@ pub async fn send_text(ws: &mut Ws, text: String) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// The read buffer of a client connection that receives events (tungstenite reads in chunks
+/// of this size and zero-fills the chunk before each read).
+pub const READ_BUFFER: usize = 4096;
+
+/// The read buffer of a connection that only connects and then idles (the connect scenario):
+/// the open packet and the CONNECT answer fit in it.
+pub const IDLE_READ_BUFFER: usize = 512;
+
 /// Opens a Socket.IO connection to namespace `/` at 127.0.0.1:`port`, path `/socket.io/`,
 /// WebSocket only: WebSocket handshake, Engine.IO open packet (`0{..}`), `40` CONNECT, and
 /// the server's `40{"sid":..}`. Engine.IO pings (`2`) that arrive meanwhile are answered.
 pub async fn sio_connect(port: u16) -> Result<Ws, ClientError> {
-    sio_connect_from(port, None).await
+    sio_connect_from(port, None, READ_BUFFER).await
 }
 
 /// [`sio_connect`] from the loopback source address `source` (127.0.0.x) instead of the
-/// kernel's choice: each source address has its own range of ephemeral ports, so more
-/// connections than one range holds can reach one server port.
-pub async fn sio_connect_from(port: u16, source: Option<Ipv4Addr>) -> Result<Ws, ClientError> {
+/// kernel's choice (each source address has its own range of ephemeral ports, so more
+/// connections than one range holds can reach one server port), with a read buffer of
+/// `read_buffer` bytes.
+pub async fn sio_connect_from(
+    port: u16,
+    source: Option<Ipv4Addr>,
+    read_buffer: usize,
+) -> Result<Ws, ClientError> {
     let server = SocketAddr::from(([127, 0, 0, 1], port));
     let connect = async {
         match source {
@@ -82,19 +98,15 @@ pub async fn sio_connect_from(port: u16, source: Option<Ipv4Addr>) -> Result<Ws,
             }
         }
     };
-    let tcp = tokio::time::timeout(STEP_TIMEOUT, connect)
+    let mut tcp = tokio::time::timeout(STEP_TIMEOUT, connect)
         .await
         .map_err(|_| err("TCP connect timed out"))??;
     tcp.set_nodelay(true)?;
-    let url = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
-    // A small read buffer: thousands of idle client connections stay cheap.
-    let config = WebSocketConfig::default().read_buffer_size(4096);
-    let (mut ws, _) = tokio::time::timeout(
-        STEP_TIMEOUT,
-        tokio_tungstenite::client_async_with_config(url, tcp, Some(config)),
-    )
-    .await
-    .map_err(|_| err("WebSocket handshake timed out"))??;
+    let early = tokio::time::timeout(STEP_TIMEOUT, upgrade(&mut tcp, port))
+        .await
+        .map_err(|_| err("WebSocket handshake timed out"))??;
+    let config = WebSocketConfig::default().read_buffer_size(read_buffer);
+    let mut ws = WebSocketStream::from_partially_read(tcp, early, Role::Client, Some(config)).await;
     let open = next_text(&mut ws).await?;
     if !open.starts_with("0{") {
         return Err(err(format!("expected the open packet, got {open:?}")));
@@ -110,6 +122,78 @@ pub async fn sio_connect_from(port: u16, source: Option<Ipv4Addr>) -> Result<Ws,
             return Err(err(format!("expected CONNECT, got {text:?}")));
         }
     }
+}
+
+/// The largest `101` answer [`upgrade`] reads.
+const MAX_UPGRADE_ANSWER: usize = 1024;
+
+/// The WebSocket handshake of a client: the upgrade request a socket.io client sends over
+/// tungstenite (the same header lines in the same order, a fresh random key), written in one
+/// go, then the server's answer, checked as RFC 6455 says a client must: status 101,
+/// `Upgrade: websocket`, `Connection: Upgrade` and the `Sec-WebSocket-Accept` of the key.
+/// Returns the bytes the server sent after the answer's head (the start of its first frames).
+async fn upgrade(tcp: &mut TcpStream, port: u16) -> Result<Vec<u8>, ClientError> {
+    let key = generate_key();
+    let mut request = Vec::with_capacity(192);
+    request.extend_from_slice(
+        b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:",
+    );
+    request.extend_from_slice(port.to_string().as_bytes());
+    request.extend_from_slice(
+        b"\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ",
+    );
+    request.extend_from_slice(key.as_bytes());
+    request.extend_from_slice(b"\r\n\r\n");
+    tcp.write_all(&request).await?;
+    let mut answer = [0u8; MAX_UPGRADE_ANSWER];
+    let mut len = 0;
+    loop {
+        let n = tcp.read(&mut answer[len..]).await?;
+        if n == 0 {
+            return Err(err("connection closed during the WebSocket handshake"));
+        }
+        len += n;
+        let mut headers = [httparse::EMPTY_HEADER; 16];
+        let mut head = httparse::Response::new(&mut headers);
+        match head.parse(&answer[..len]) {
+            Ok(httparse::Status::Complete(head_len)) => {
+                check_upgrade(&head, &key)?;
+                return Ok(answer[head_len..len].to_vec());
+            }
+            Ok(httparse::Status::Partial) if len < answer.len() => {}
+            Ok(httparse::Status::Partial) => {
+                return Err(err("WebSocket handshake answer too long"));
+            }
+            Err(e) => return Err(err(format!("bad WebSocket handshake answer: {e}"))),
+        }
+    }
+}
+
+/// Whether `head` accepts the upgrade of `key`.
+fn check_upgrade(head: &httparse::Response<'_, '_>, key: &str) -> Result<(), ClientError> {
+    if head.code != Some(101) {
+        return Err(err(format!("WebSocket handshake answered {:?}", head.code)));
+    }
+    let header = |name: &str| {
+        head.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
+    };
+    if !header("upgrade").is_some_and(|v| v.eq_ignore_ascii_case(b"websocket")) {
+        return Err(err("WebSocket handshake answer without Upgrade: websocket"));
+    }
+    if !header("connection").is_some_and(|v| v.eq_ignore_ascii_case(b"upgrade")) {
+        return Err(err(
+            "WebSocket handshake answer without Connection: Upgrade",
+        ));
+    }
+    if header("sec-websocket-accept") != Some(derive_accept_key(key.as_bytes()).as_bytes()) {
+        return Err(err(
+            "WebSocket handshake answer with a wrong Sec-WebSocket-Accept",
+        ));
+    }
+    Ok(())
 }
 
 /// Waits until something accepts TCP connections on 127.0.0.1:`port` (at most `limit`).
@@ -209,6 +293,57 @@ pub mod redis_load;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fastsio::prelude::*;
+    use tokio::net::TcpListener;
+
+    #[tokio::test]
+    async fn connects_to_a_socket_io_server_and_acks_round_trip() {
+        let io = Server::builder()
+            .routes(Routes::new("/").on("echo", |args: RawArgs| async move { args }))
+            .build()
+            .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move { io.serve(listener, std::future::pending()).await });
+        for read_buffer in [IDLE_READ_BUFFER, READ_BUFFER] {
+            let mut ws = sio_connect_from(port, None, read_buffer).await.unwrap();
+            send_text(&mut ws, r#"421["echo","x"]"#.into())
+                .await
+                .unwrap();
+            assert_eq!(next_text(&mut ws).await.unwrap(), r#"431["x"]"#);
+        }
+    }
+
+    /// A loopback server that answers the upgrade with these header lines.
+    async fn answering(lines: &'static str) -> Result<Ws, ClientError> {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 1024];
+            let _ = tcp.read(&mut request).await;
+            let _ = tcp.write_all(lines.as_bytes()).await;
+            let _ = tcp.read(&mut request).await;
+        });
+        sio_connect(port).await
+    }
+
+    #[tokio::test]
+    async fn refuses_an_answer_that_does_not_accept_its_key() {
+        let wrong_key = answering(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+        );
+        assert!(
+            wrong_key
+                .await
+                .unwrap_err()
+                .0
+                .contains("Sec-WebSocket-Accept")
+        );
+        let not_upgraded = answering("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        assert!(not_upgraded.await.unwrap_err().0.contains("400"));
+    }
 
     #[test]
     fn percentiles_and_medians() {

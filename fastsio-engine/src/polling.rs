@@ -157,11 +157,13 @@ fn respond<H: EngineHandler>(
     res
 }
 
-/// The POST: decodes the payload (bounded by `max_payload`) and applies each packet in order.
+/// The POST: decodes the payload of `body` (bounded by `max_payload`; `binary` when its
+/// content type says so) and applies each packet in order.
 pub(crate) async fn post<H, B>(
     engine: &Arc<Engine<H>>,
     session: Arc<Connection<H::Data>>,
-    req: Request<B>,
+    body: B,
+    binary: bool,
 ) -> Response<EngineBody>
 where
     H: EngineHandler,
@@ -171,7 +173,7 @@ where
     if !begin_post(&session) {
         return HandshakeError::BadRequest.into_response();
     }
-    let result = read_and_apply(engine, &session, req).await;
+    let result = read_and_apply(engine, &session, body, binary).await;
     session.posting.store(false, Ordering::Release);
     post_answer(result)
 }
@@ -213,10 +215,12 @@ fn begin_post<D>(session: &Connection<D>) -> bool {
 
 fn post_answer(result: Result<(), StatusCode>) -> Response<EngineBody> {
     match result {
-        Ok(()) => Response::builder()
-            .header(header::CONTENT_TYPE, "text/html")
-            .body(Full::new(Bytes::from_static(b"ok")))
-            .unwrap_or_else(|_| HandshakeError::BadRequest.into_response()),
+        Ok(()) => {
+            let mut res = Response::new(Full::new(Bytes::from_static(b"ok")));
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            res
+        }
         Err(status) => {
             let mut res = HandshakeError::BadRequest.into_response();
             *res.status_mut() = status;
@@ -225,7 +229,8 @@ fn post_answer(result: Result<(), StatusCode>) -> Response<EngineBody> {
     }
 }
 
-fn binary_body(headers: &HeaderMap) -> bool {
+/// Whether a POST's body is binary (`application/octet-stream`, Engine.IO v3's binary payload).
+pub(crate) fn binary_body(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/octet-stream"))
@@ -247,16 +252,16 @@ fn decode<D>(
 async fn read_and_apply<H, B>(
     engine: &Arc<Engine<H>>,
     session: &Arc<Connection<H::Data>>,
-    req: Request<B>,
+    body: B,
+    binary: bool,
 ) -> Result<(), StatusCode>
 where
     H: EngineHandler,
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<crate::BoxError>,
 {
-    let binary = binary_body(req.headers());
     let limit = engine.config.max_payload;
-    let body = match Limited::new(req.into_body(), limit).collect().await {
+    let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
             let too_large = e.is::<http_body_util::LengthLimitError>();

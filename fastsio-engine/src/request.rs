@@ -90,11 +90,53 @@ impl RequestInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RemoteAddr(pub SocketAddr);
 
-pub(crate) fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
-    query?.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == name).then_some(v)
-    })
+/// The Engine.IO parameters of a request's query (`transport`, `EIO`, `sid`, `b64`), the first
+/// value of each, raw (not percent-decoded: none of them has a character to escape). Read in one
+/// pass over the bytes, since every polling request carries them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EngineParams<'a> {
+    pub transport: Option<&'a str>,
+    pub eio: Option<&'a str>,
+    pub sid: Option<&'a str>,
+    pub b64: bool,
+}
+
+impl<'a> EngineParams<'a> {
+    /// The parameters of `query` (the part after `?`); a pair without `=` has the empty value.
+    pub(crate) fn parse(query: Option<&'a str>) -> Self {
+        let mut params = EngineParams::default();
+        let Some(query) = query else {
+            return params;
+        };
+        // Byte searches, not `str::split`'s char searcher: `&` and `=` are ASCII, so every
+        // index found is a char boundary.
+        let bytes = query.as_bytes();
+        let mut start = 0;
+        while start <= bytes.len() {
+            let end = bytes[start..]
+                .iter()
+                .position(|b| *b == b'&')
+                .map_or(bytes.len(), |at| start + at);
+            let pair = &query[start..end];
+            start = end + 1;
+            let (key, value) = match pair.bytes().position(|b| b == b'=') {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (pair, ""),
+            };
+            let slot = match key {
+                "transport" => &mut params.transport,
+                "EIO" => &mut params.eio,
+                "sid" => &mut params.sid,
+                "b64" => {
+                    params.b64 = true;
+                    continue;
+                }
+                _ => continue,
+            };
+            slot.get_or_insert(value);
+        }
+        params
+    }
 }
 
 #[cfg(test)]
@@ -103,12 +145,17 @@ mod tests {
 
     #[test]
     fn finds_params() {
-        let q = Some("EIO=4&transport=polling&t=x&flag");
-        assert_eq!(query_param(q, "EIO"), Some("4"));
-        assert_eq!(query_param(q, "transport"), Some("polling"));
-        assert_eq!(query_param(q, "flag"), Some(""));
-        assert_eq!(query_param(q, "sid"), None);
-        assert_eq!(query_param(None, "sid"), None);
+        let q = EngineParams::parse(Some("EIO=4&transport=polling&t=x&b64&sid=a&sid=b&EIO=3"));
+        assert_eq!(q.eio, Some("4"));
+        assert_eq!(q.transport, Some("polling"));
+        assert_eq!(q.sid, Some("a"));
+        assert!(q.b64);
+        let q = EngineParams::parse(Some("transport&EIO=&x=transport=polling"));
+        assert_eq!(q.transport, Some(""));
+        assert_eq!(q.eio, Some(""));
+        assert_eq!(q.sid, None);
+        assert!(!q.b64);
+        assert_eq!(EngineParams::parse(None), EngineParams::default());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::lanes::Lanes;
 use super::{
     CloseReason, ClusterFuture, Connection, EngineConfig, EngineHandler, Frame, HandOver,
     HandshakeError, LocalSessions, Packet, ProtocolVersion, RemoteAddr, RequestInfo, Sid, TakeOver,
-    TransportKind, cors, heartbeat, polling, request, websocket,
+    TransportKind, cors, heartbeat, polling, request::EngineParams, websocket,
 };
 
 /// The body of every response the engine writes.
@@ -27,7 +27,7 @@ pub type EngineBody = Full<Bytes>;
 pub struct Engine<H: EngineHandler> {
     pub(crate) config: EngineConfig,
     pub(crate) handler: H,
-    sessions: RwLock<HashMap<Sid, Arc<Connection<H::Data>>>>,
+    sessions: RwLock<Sessions<H::Data>>,
     /// Sessions open or being opened (a WebSocket handshake answered, its upgrade pending):
     /// what [`EngineConfig::max_connections`] bounds.
     slots: AtomicUsize,
@@ -38,6 +38,25 @@ pub struct Engine<H: EngineHandler> {
     pub(crate) lanes: Lanes,
     /// This engine, for the requests other nodes forward to it.
     me: Weak<Engine<H>>,
+}
+
+/// The open sessions by id. Sids are random and made by this server, so a fast hasher with a
+/// per-process seed is safe for them (a client only ever looks one up); every polling request
+/// hashes one.
+type Sessions<D> = HashMap<Sid, Arc<Connection<D>>, foldhash::fast::RandomState>;
+
+/// Where [`Engine::route`] sends a request.
+enum Route<B, D> {
+    /// A long poll of a session held here.
+    Poll(Arc<Connection<D>>, Option<Encoding>),
+    /// A POST to a session held here: its body, and whether that is binary.
+    Post(Arc<Connection<D>>, B, bool),
+    /// A handshake, an upgrade, or a session another node may hold.
+    Other(Request<B>, EngineQuery),
+    /// Answered at once with this error.
+    Refused(HandshakeError),
+    /// Answered at once (a CORS preflight).
+    Answered(Response<EngineBody>),
 }
 
 /// The parsed Engine.IO query of a request.
@@ -55,7 +74,7 @@ impl<H: EngineHandler> Engine<H> {
             me: me.clone(),
             config,
             handler,
-            sessions: RwLock::new(HashMap::new()),
+            sessions: RwLock::new(Sessions::default()),
             slots: AtomicUsize::new(0),
             delayed: Mutex::new(HashMap::new()),
             lanes: Lanes::default(),
@@ -94,9 +113,7 @@ impl<H: EngineHandler> Engine<H> {
         }
     }
 
-    fn read_sessions(
-        &self,
-    ) -> std::sync::RwLockReadGuard<'_, HashMap<Sid, Arc<Connection<H::Data>>>> {
+    fn read_sessions(&self) -> std::sync::RwLockReadGuard<'_, Sessions<H::Data>> {
         self.sessions.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -140,40 +157,85 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// Answers one HTTP request under the engine's path.
-    pub async fn handle<B>(self: &Arc<Self>, req: Request<B>) -> Response<EngineBody>
+    ///
+    /// The future owns what it needs (it does not borrow the engine). What can be decided at
+    /// once (CORS, the query, the session) is decided here, before the future is made, so that
+    /// the future holds no more of the request than the answer needs.
+    pub fn handle<B>(
+        self: &Arc<Self>,
+        req: Request<B>,
+    ) -> impl Future<Output = Response<EngineBody>> + use<H, B>
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<crate::BoxError>,
     {
-        let cors = match &self.config.cors {
-            None => None,
-            Some(cors) => {
-                if let Some(preflight) = cors.preflight(&req) {
-                    return preflight;
+        let (cors, route) = match &self.config.cors {
+            None => (None, self.route(req)),
+            Some(cors) => match cors.preflight(&req) {
+                Some(preflight) => (None, Route::Answered(preflight)),
+                None => (Some(cors.response_headers(&req)), self.route(req)),
+            },
+        };
+        let engine = self.clone();
+        async move {
+            let mut res = match route {
+                Route::Poll(session, encoding) => polling::get(&engine, session, encoding).await,
+                Route::Post(session, body, binary) => {
+                    polling::post(&engine, session, body, binary).await
                 }
-                Some(cors.response_headers(&req))
+                Route::Other(req, query) => Box::pin(engine.open_or_forward(req, query))
+                    .await
+                    .unwrap_or_else(HandshakeError::into_response),
+                Route::Refused(e) => e.into_response(),
+                Route::Answered(res) => res,
+            };
+            if let Some(headers) = cors {
+                cors::apply(&mut res, headers);
             }
-        };
-        let mut res = match self.route(req).await {
-            Ok(res) => res,
-            Err(e) => e.into_response(),
-        };
-        if let Some(headers) = cors {
-            cors::apply(&mut res, headers);
+            res
         }
-        res
     }
 
-    /// Answers a request; one for a session this node does not hold goes to the cluster.
-    async fn route<B>(
+    /// Where a request goes. A poll or a POST of a session held here (nearly every request)
+    /// is answered by [`handle`](Self::handle)'s own future; the rest (handshakes, upgrades,
+    /// forwarding) by a boxed one, so that the future built and moved for every request stays
+    /// the size of the polling path, and holds nothing of the request it does not need.
+    fn route<B>(self: &Arc<Self>, req: Request<B>) -> Route<B, H::Data> {
+        let query = match self.parse_query(&req) {
+            Ok(query) => query,
+            Err(e) => return Route::Refused(e),
+        };
+        let session = match (query.transport, query.sid) {
+            (TransportKind::Polling, Some(sid)) => self.session(sid),
+            _ => None,
+        };
+        let Some(session) = session else {
+            return Route::Other(req, query);
+        };
+        if let Err(e) = check_polling(&session, &query) {
+            return Route::Refused(e);
+        }
+        match *req.method() {
+            Method::GET => Route::Poll(session, self.accepted_encoding(&req)),
+            Method::POST => {
+                let binary = polling::binary_body(req.headers());
+                Route::Post(session, req.into_body(), binary)
+            }
+            _ => Route::Refused(HandshakeError::BadRequest),
+        }
+    }
+
+    /// The requests [`route`](Self::route) does not answer itself: handshakes, WebSocket
+    /// upgrades, and polling requests of sessions this node does not hold.
+    async fn open_or_forward<B>(
         self: &Arc<Self>,
         req: Request<B>,
+        query: EngineQuery,
     ) -> Result<Response<EngineBody>, HandshakeError>
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<crate::BoxError>,
     {
-        let query = self.parse_query(&req)?;
         let is_ws_request = req
             .headers()
             .get(header::UPGRADE)
@@ -214,40 +276,29 @@ impl<H: EngineHandler> Engine<H> {
                 let encoding = self.accepted_encoding(&req);
                 Ok(polling::open(self, info, query, encoding))
             }
-            (TransportKind::Polling, Some(sid)) => {
-                let Some(session) = self.session(sid) else {
-                    return self.forward(sid, req).await;
-                };
-                check_polling(&session, &query)?;
-                match *req.method() {
-                    Method::GET => {
-                        let encoding = self.accepted_encoding(&req);
-                        Ok(polling::get(self, session, encoding).await)
-                    }
-                    Method::POST => Ok(polling::post(self, session, req).await),
-                    _ => Err(HandshakeError::BadRequest),
-                }
-            }
+            // `route` found no such session here.
+            (TransportKind::Polling, Some(sid)) => self.forward(sid, req).await,
         }
     }
 
     fn parse_query<B>(&self, req: &Request<B>) -> Result<EngineQuery, HandshakeError> {
+        let params = EngineParams::parse(req.uri().query());
         // Node's order: the transport first, then the protocol revision.
-        let query = req.uri().query();
-        let transport = match request::query_param(query, "transport") {
+        let transport = match params.transport {
             Some("polling") if self.config.transports.polling => TransportKind::Polling,
             Some("websocket") if self.config.transports.websocket => TransportKind::Websocket,
             _ => return Err(HandshakeError::UnknownTransport),
         };
-        let version = request::query_param(query, "EIO")
+        let version = params
+            .eio
             .and_then(ProtocolVersion::from_query)
             .filter(|v| *v == ProtocolVersion::V4 || self.config.allow_eio3)
             .ok_or(HandshakeError::UnsupportedProtocolVersion)?;
-        let sid = match request::query_param(query, "sid") {
+        let sid = match params.sid {
             None => None,
             Some(s) => Some(s.parse().map_err(|_| HandshakeError::UnknownSid)?),
         };
-        let supports_binary = request::query_param(query, "b64").is_none();
+        let supports_binary = !params.b64;
         Ok(EngineQuery {
             version,
             transport,

@@ -77,8 +77,8 @@ where
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         if self.engine.matches(req.uri().path()) {
-            let engine = self.engine.clone();
-            Box::pin(async move { Ok(engine.handle(req).await.map(Either::Left)) })
+            let answer = self.engine.handle(req);
+            Box::pin(async move { Ok(answer.await.map(Either::Left)) })
         } else if let Some(res) = self
             .engine
             .handler()
@@ -226,6 +226,9 @@ pub async fn serve_connection(
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
+        // A response's head and body copied into one buffer and written with one `write`: the
+        // engine's bodies are small, and a copy costs less than hyper's queue of buffers.
+        .writev(false)
         .serve_connection(TokioIo::new(stream), svc)
         .with_upgrades();
     tokio::pin!(conn);

@@ -51,8 +51,9 @@ use std::time::{Duration, Instant};
 
 use fastsio_bench::polling::Polling;
 use fastsio_bench::{
-    ClientError, STEP_TIMEOUT, Ws, cpu_time_us, machine_busy_us, next_text, percentile, redis_load,
-    rss_kib, send_text, sio_connect, sio_connect_from, wait_listening,
+    ClientError, IDLE_READ_BUFFER, READ_BUFFER, STEP_TIMEOUT, Ws, cpu_time_us, machine_busy_us,
+    next_text, percentile, redis_load, rss_kib, send_text, sio_connect, sio_connect_from,
+    wait_listening,
 };
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -278,14 +279,15 @@ fn round(v: f64, digits: i32) -> f64 {
     (v * f).round() / f
 }
 
-/// Opens `n` connections, `concurrency` handshakes at a time; `then` runs on each new
-/// connection (joining a room, or handing it to a task) before it counts as open. Returns
+/// Opens `n` connections, `concurrency` handshakes at a time, each with a read buffer of
+/// `read_buffer` bytes; `then` runs on each new connection (joining a room, or handing it to a task) before it counts as open. Returns
 /// what `then` made of the open ones in order of index, the handshake latencies (µs,
 /// sorted) and the failures.
 async fn connect_all<T, F, Fut>(
     ports: &[u16],
     n: usize,
     concurrency: usize,
+    read_buffer: usize,
     then: F,
 ) -> (Vec<(usize, T)>, Vec<u32>, Vec<String>)
 where
@@ -296,7 +298,9 @@ where
     let results: Vec<(usize, Duration, Result<T, ClientError>)> = futures_util::stream::iter(0..n)
         .map(|i| async move {
             let start = Instant::now();
-            let ws = match sio_connect_from(ports[i % ports.len()], source_address(i)).await {
+            let ws = match sio_connect_from(ports[i % ports.len()], source_address(i), read_buffer)
+                .await
+            {
                 Ok(ws) => then(i, ws).await,
                 Err(e) => Err(e),
             };
@@ -452,9 +456,13 @@ async fn blocking_client(
 }
 
 async fn run_echo(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<String, String> {
-    let (conns, _, failures) = connect_all(&[o.port], o.clients, o.concurrency, |_, ws| async {
-        Ok(ws)
-    })
+    let (conns, _, failures) = connect_all(
+        &[o.port],
+        o.clients,
+        o.concurrency,
+        READ_BUFFER,
+        |_, ws| async { Ok(ws) },
+    )
     .await;
     if conns.is_empty() {
         return Err(first_failures(&failures).unwrap_or_default());
@@ -879,11 +887,24 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
     let rooms = (o.scenario == Scenario::Rooms).then_some(o.rooms);
     let ports = redis_load::receiver_ports(o.port, &o.spread_ports);
     let (conns, _, failures) = match rooms {
-        None => connect_all(&ports, o.clients, o.concurrency, |_, ws| async { Ok(ws) }).await,
+        None => {
+            connect_all(
+                &ports,
+                o.clients,
+                o.concurrency,
+                READ_BUFFER,
+                |_, ws| async { Ok(ws) },
+            )
+            .await
+        }
         Some(r) => {
-            connect_all(&ports, o.clients, o.concurrency, move |i, ws| {
-                join(ws, i % r)
-            })
+            connect_all(
+                &ports,
+                o.clients,
+                o.concurrency,
+                READ_BUFFER,
+                move |i, ws| join(ws, i % r),
+            )
             .await
         }
     };
@@ -1415,12 +1436,17 @@ async fn run_connect(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resu
     let rss_before = o.pid.and_then(rss_kib);
     let (stop_tx, stop_rx) = watch::channel(false);
     let a = Sample::take(o.pid);
-    let (holders, latencies, failures) =
-        connect_all(&[o.port], o.clients, o.concurrency, |_, ws| {
+    let (holders, latencies, failures) = connect_all(
+        &[o.port],
+        o.clients,
+        o.concurrency,
+        IDLE_READ_BUFFER,
+        |_, ws| {
             let holder = tokio::spawn(hold(ws, stop_rx.clone()));
             async { Ok(holder) }
-        })
-        .await;
+        },
+    )
+    .await;
     let b = Sample::take(o.pid);
     let open = holders.len();
     tokio::time::sleep(o.idle).await;
