@@ -100,14 +100,6 @@ impl Outbox {
         Poll::Pending
     }
 
-    /// Forgets the transport's waker until its next [`Outbox::poll_pop`]: the transport is
-    /// running and will look at the queue before it waits again, so a frame pushed meanwhile
-    /// (by a handler it runs inline) need not wake it.
-    pub(crate) fn unpark(&self) {
-        let waker = self.lock().waiting.take();
-        drop(waker);
-    }
-
     /// [`Outbox::poll_pop`] as a future.
     pub(crate) async fn pop(&self) -> Option<Frame> {
         std::future::poll_fn(|cx| self.poll_pop(cx)).await
@@ -178,32 +170,6 @@ mod tests {
         tokio::task::yield_now().await;
         outbox.push(text("x")).unwrap();
         assert!(is_text(waiter.await.unwrap(), "x"));
-    }
-
-    #[test]
-    fn an_unparked_transport_is_woken_only_once_it_waits_again() {
-        use futures_util::task::{ArcWake, waker_ref};
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicUsize, Ordering};
-
-        struct Wakes(AtomicUsize);
-        impl ArcWake for Wakes {
-            fn wake_by_ref(wakes: &Arc<Self>) {
-                wakes.0.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
-        let waker = waker_ref(&wakes);
-        let mut cx = Context::from_waker(&waker);
-        let outbox = Outbox::new(8);
-        assert!(outbox.poll_pop(&mut cx).is_pending());
-        outbox.unpark();
-        outbox.push(text("inline")).unwrap();
-        assert_eq!(wakes.0.load(Ordering::Relaxed), 0, "running: not woken");
-        assert!(is_text(outbox.try_pop(), "inline"));
-        assert!(outbox.poll_pop(&mut cx).is_pending());
-        outbox.push(text("later")).unwrap();
-        assert_eq!(wakes.0.load(Ordering::Relaxed), 1, "waiting again: woken");
     }
 
     #[test]

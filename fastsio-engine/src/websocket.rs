@@ -156,12 +156,9 @@ async fn upgrade<H: EngineHandler>(engine: &Engine<H>, pending: PendingWs) -> Op
 /// The connection loop: packets in, queued frames out, until the session closes.
 ///
 /// Reading and writing take turns (the first look alternates), so a client that keeps sending
-/// cannot hold back what the server has for it, nor a busy outbox the client's packets. What a
-/// message's handler queued while it ran inline (an ack, say) is written right after it, in
-/// the same turn, with what else was queued (at most [`WRITE_BATCH`] frames); then the
-/// connection yields to the other connections of its lane before it reads again. The read side is
-/// polled only once its own waker fired ([`WakeFlag`]): a frame queued wakes the loop, and must
-/// not cost a read attempt too.
+/// cannot hold back what the server has for it, nor a busy outbox the client's packets. The
+/// read side is polled only once its own waker fired ([`WakeFlag`]): a frame queued wakes the
+/// loop, and must not cost a read attempt too.
 async fn run<H: EngineHandler>(
     engine: &Engine<H>,
     session: &Arc<Connection<H::Data>>,
@@ -171,18 +168,9 @@ async fn run<H: EngineHandler>(
     let _writer = session.writer.lock().await;
     let readable = WakeFlag::new();
     let mut read_first = false;
-    // A message was handled: the connection yields to the lane's other connections before it
-    // reads the next one (its replies are already written), as one message per connection
-    // per round keeps a lane fair, and its runner's turns short enough for the runtime's I/O
-    // driver to be polled often.
-    let mut served = false;
     while !session.is_closed() {
         read_first = !read_first;
         let turn = poll_fn(|cx| {
-            if std::mem::take(&mut served) {
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
             let mut read = |cx: &mut Context<'_>| {
                 readable
                     .poll(cx, |cx| pin!(ws.next()).poll(cx))
@@ -199,21 +187,10 @@ async fn run<H: EngineHandler>(
         .await;
         match turn {
             Turn::Read(Some(Ok(msg))) => {
-                served = true;
-                // The handler runs inline and its replies go out in this same turn (below):
-                // the outbox need not wake this loop for them.
-                session.outbox.unpark();
                 on_message(engine, session, msg);
                 // Boxed: rare, and inline it would grow every connection's future.
                 if let Some(wait) = engine.handler.backpressure(session)
                     && !Box::pin(write_while(ws, version, session, wait)).await
-                {
-                    break;
-                }
-                // A closed session's queue is for `finish` (written, or dropped).
-                if !session.is_closed()
-                    && let Some(frame) = session.outbox.try_pop()
-                    && !write_or_close(ws, frame, version, session).await
                 {
                     break;
                 }
