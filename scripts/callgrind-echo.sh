@@ -32,20 +32,8 @@ out="target/callgrind/echo-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-# Waits until something listens on 127.0.0.1:$1 (at most 60 s: valgrind starts slowly).
-wait_port() {
-    for _ in $(seq 1200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
+# shellcheck source=lib/processes.sh
+source scripts/lib/processes.sh
 
 # Stops server $1: SIGINT first (server-fastsio shuts down gracefully), SIGTERM after 20 s
 # (server-bare has no handler, and a background job ignores SIGINT); callgrind writes its

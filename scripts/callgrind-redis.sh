@@ -38,20 +38,8 @@ case $scenario in
     *) echo "callgrind-redis: unknown case $CASE" >&2; exit 2 ;;
 esac
 
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-# Waits until something listens on 127.0.0.1:$1 (at most 60 s: B starts slowly under valgrind).
-wait_port() {
-    for _ in $(seq 1200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
+# shellcheck source=lib/processes.sh
+source scripts/lib/processes.sh
 
 # The server binary of $1 (fastsio-sharded: with REDIS_ADAPTER=sharded, set by `run`).
 server_cmd() {

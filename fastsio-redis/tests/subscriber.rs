@@ -5,13 +5,13 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Node, client, next, prefix, redis, serve, skip, wait_for_servers};
+use common::{Node, client, next, prefix, redis, serve, wait_for_servers};
 use fastsio_redis::{RedisCluster, RedisConfig};
+use fastsio_tests::redis::own_redis;
 use fastsio_tests::server::eventually;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -28,45 +28,6 @@ async fn node_on(url: &str, prefix: &str, max_message_size: usize) -> Node {
     serve(cluster, adapters, |c| c.is_subscribed("/")).await
 }
 
-/// A `redis-server` of our own with extra configuration, killed on drop.
-struct OwnRedis {
-    port: u16,
-    child: Child,
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn own_redis(config: &[&str]) -> Option<OwnRedis> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .args(config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let Ok(child) = child else {
-        skip("no redis-server to start with a configuration of our own");
-        return None;
-    };
-    let redis = OwnRedis { port, child };
-    for _ in 0..250 {
-        if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return Some(redis);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("redis-server did not start on port {port}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_subscriber_authenticates_with_the_urls_username_and_password() {
     let acl = [
@@ -75,7 +36,8 @@ async fn the_subscriber_authenticates_with_the_urls_username_and_password() {
     let Some(redis) = own_redis(&acl).await else {
         return;
     };
-    let url = format!("redis://alice:s3cret@127.0.0.1:{}", redis.port);
+    let port = redis.port.expect("a redis-server of our own");
+    let url = format!("redis://alice:s3cret@127.0.0.1:{port}");
     let prefix = prefix();
     let a = node_on(&url, &prefix, 1 << 20).await;
     let b = node_on(&url, &prefix, 1 << 20).await;
