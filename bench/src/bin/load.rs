@@ -868,23 +868,48 @@ async fn send_loop(
     rx
 }
 
-/// Joins room `r{room}`: `42<id>["join","r<room>"]`, then waits for the ack `43<id>[..]`.
-async fn join(mut ws: Ws, room: usize) -> Result<Ws, ClientError> {
-    send_text(&mut ws, format!("420[\"join\",\"r{room}\"]")).await?;
-    loop {
-        let t = next_text(&mut ws).await?;
-        if t == "2" {
-            send_text(&mut ws, "3".into()).await?;
-        } else if t.starts_with("430[") {
-            return Ok(ws);
-        } else {
-            return Err(ClientError(format!("expected the join ack, got {t:.80?}")));
+/// How long a join waits for its ack before it is sent again.
+const JOIN_WAIT: Duration = Duration::from_secs(2);
+/// How many times a join is sent before the connection counts as failed.
+const JOIN_ATTEMPTS: u64 = 4;
+
+/// Joins room `r{room}`: `42<n>["join","r<room>"]`, then waits for the ack `43<n>[..]`.
+///
+/// A join whose ack has not come within [`JOIN_WAIT`] is sent again with the next ack id
+/// (joining twice is harmless), and counted in `retries`: socketioxide sends the CONNECT packet
+/// before it runs the namespace's connect handler as a task of its own, so an event sent as
+/// soon as the client is connected can reach it before its handler is registered, and is
+/// dropped without an ack.
+async fn join(mut ws: Ws, room: usize, retries: Arc<AtomicU64>) -> Result<Ws, ClientError> {
+    for attempt in 0..JOIN_ATTEMPTS {
+        if attempt > 0 {
+            retries.fetch_add(1, Ordering::Relaxed);
+        }
+        send_text(&mut ws, format!("42{attempt}[\"join\",\"r{room}\"]")).await?;
+        let deadline = tokio::time::Instant::now() + JOIN_WAIT;
+        loop {
+            let Ok(t) = tokio::time::timeout_at(deadline, next_text(&mut ws)).await else {
+                break;
+            };
+            let t = t?;
+            if t == "2" {
+                send_text(&mut ws, "3".into()).await?;
+            } else if t.starts_with("43") && t[2..].starts_with(|c: char| c.is_ascii_digit()) {
+                return Ok(ws);
+            } else {
+                return Err(ClientError(format!("expected the join ack, got {t:.80?}")));
+            }
         }
     }
+    Err(ClientError(format!(
+        "no join ack after {JOIN_ATTEMPTS} attempts of {} s",
+        JOIN_WAIT.as_secs()
+    )))
 }
 
 async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Result<String, String> {
     let rooms = (o.scenario == Scenario::Rooms).then_some(o.rooms);
+    let join_retries = Arc::new(AtomicU64::new(0));
     let ports = redis_load::receiver_ports(o.port, &o.spread_ports);
     let (conns, _, failures) = match rooms {
         None => {
@@ -898,12 +923,13 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
             .await
         }
         Some(r) => {
+            let retries = join_retries.clone();
             connect_all(
                 &ports,
                 o.clients,
                 o.concurrency,
                 READ_BUFFER,
-                move |i, ws| join(ws, i % r),
+                move |i, ws| join(ws, i % r, retries.clone()),
             )
             .await
         }
@@ -970,6 +996,12 @@ async fn run_fanout(o: &Opts, out: &mut serde_json::Map<String, Value>) -> Resul
         }
     }
     let redis_cpu_us = redis_a.zip(redis_b).map(|(a, b)| b.saturating_sub(a));
+    if rooms.is_some() {
+        out.insert(
+            "join_retries".into(),
+            json!(join_retries.load(Ordering::Relaxed)),
+        );
+    }
     Ok(fanout_report(
         o,
         &f,
