@@ -165,8 +165,8 @@ done
 echo
 echo "median per server, nodes and case over R=$R (deliveries/s; p50, p99 µs; B's CPU µs per delivery to"
 echo "its receivers; Redis CPU µs per broadcast; PUBLISH per broadcast; missing, mismatched, reordered"
-echo "summed over the runs); load average now $(cut -d' ' -f1-3 /proc/loadavg):"
+echo "and, in rooms, joins sent again for a lost ack, summed over the runs); load average now $(cut -d' ' -f1-3 /proc/loadavg):"
 jq -rs 'group_by(.case + " " + .server)[] |
     def med(f): (map(f) | sort | .[length / 2 | floor]);
-    "\(.[0].case) \(.[0].server): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  node cpu \(med(.node_cpu_us_per_delivery // 0))  redis cpu \(med(.redis_run_cpu_us_per_emit // 0))  publish \(med(.publishes_per_emit // 0))  missing \(map(.missing) | add)  mismatches \(map(.mismatches) | add)  reordered \(map(.reordered) | add)"' \
+    "\(.[0].case) \(.[0].server): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  node cpu \(med(.node_cpu_us_per_delivery // 0))  redis cpu \(med(.redis_run_cpu_us_per_emit // 0))  publish \(med(.publishes_per_emit // 0))  missing \(map(.missing) | add)  mismatches \(map(.mismatches) | add)  reordered \(map(.reordered) | add)\(if any(.[]; .join_retries) then "  join retries \(map(.join_retries // 0) | add)" else "" end)"' \
     "$results" | tee "$out/report.txt"
