@@ -12,7 +12,7 @@
 //! A batch that grows past [`SMALL`] connections is worth the other workers: its lanes are
 //! woken at once, and the rest of it wakes them as usual.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use super::lane::Lane;
@@ -20,20 +20,25 @@ use super::lane::Lane;
 /// Connections woken in a batch beyond which its lanes are woken at once (in parallel).
 const SMALL: usize = 32;
 
-/// The batch running on this thread.
-#[derive(Default)]
-struct Held {
-    /// A batch is running on this thread.
-    active: bool,
-    /// Connections woken in it so far.
-    woken: usize,
-    /// Each lane woken in it, once, in the order of their first wake-up, while it is small
-    /// (its memory is kept for the next batch).
-    lanes: Vec<Arc<Lane>>,
+/// What the batch of a thread does with lane wake-ups.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// No batch runs: lanes are woken at once.
+    None,
+    /// A small batch runs: wake-ups are held back.
+    Holding,
+    /// A batch that grew past small runs: lanes are woken at once.
+    Grown,
 }
 
 thread_local! {
-    static HELD: RefCell<Held> = RefCell::new(Held::default());
+    /// Checked on every wake-up: a `Cell` of its own, cheap to read.
+    static MODE: Cell<Mode> = const { Cell::new(Mode::None) };
+    /// Connections woken in the running batch so far.
+    static WOKEN: Cell<usize> = const { Cell::new(0) };
+    /// Each lane woken in the running batch, once, in the order of their first wake-up,
+    /// while it holds them back (the memory is kept for the next batch).
+    static LANES: RefCell<Vec<Arc<Lane>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `queue` (which queues frames for connections: the deliveries of a batch of messages
@@ -44,10 +49,11 @@ thread_local! {
 /// runners' wake-ups wait, so `queue` should be short: it runs synchronously and must not
 /// block.
 pub fn batch_wakes<R>(queue: impl FnOnce() -> R) -> R {
-    let outermost = HELD.with_borrow_mut(|held| !std::mem::replace(&mut held.active, true));
-    if !outermost {
+    if MODE.get() != Mode::None {
         return queue();
     }
+    MODE.set(Mode::Holding);
+    WOKEN.set(0);
     // Woken also when `queue` panics.
     let _release = Release;
     queue()
@@ -58,43 +64,36 @@ struct Release;
 
 impl Drop for Release {
     fn drop(&mut self) {
-        let mut lanes = HELD.with_borrow_mut(|held| {
-            held.active = false;
-            held.woken = 0;
-            std::mem::take(&mut held.lanes)
-        });
+        MODE.set(Mode::None);
+        let mut lanes = LANES.take();
         {
             let mut chain = lanes.drain(..);
             if let Some(first) = chain.next() {
                 first.wake_then(chain.map(|lane| Arc::downgrade(&lane)));
             }
         }
-        HELD.with_borrow_mut(|held| held.lanes = lanes);
+        LANES.set(lanes);
     }
 }
 
 /// Holds back `lane`'s wake-up if a small batch is running on this thread (true), to be
 /// given at its end; a batch that has just grown past small wakes its lanes now.
 pub(super) fn hold(lane: &Arc<Lane>) -> bool {
-    let grown = HELD.with_borrow_mut(|held| {
-        if !held.active || held.woken > SMALL {
-            return None;
-        }
-        held.woken += 1;
-        if !held.lanes.iter().any(|held| Arc::ptr_eq(held, lane)) {
-            held.lanes.push(lane.clone());
-        }
-        Some((held.woken > SMALL).then(|| std::mem::take(&mut held.lanes)))
-    });
-    match grown {
-        None => false,
-        Some(None) => true,
-        Some(Some(mut lanes)) => {
-            for lane in lanes.drain(..) {
-                lane.wake();
-            }
-            HELD.with_borrow_mut(|held| held.lanes = lanes);
-            true
+    if MODE.get() != Mode::Holding {
+        return false;
+    }
+    let woken = WOKEN.get() + 1;
+    WOKEN.set(woken);
+    let mut lanes = LANES.take();
+    if !lanes.iter().any(|held| Arc::ptr_eq(held, lane)) {
+        lanes.push(lane.clone());
+    }
+    if woken > SMALL {
+        MODE.set(Mode::Grown);
+        for lane in lanes.drain(..) {
+            lane.wake();
         }
     }
+    LANES.set(lanes);
+    true
 }
