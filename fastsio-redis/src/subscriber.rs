@@ -170,7 +170,7 @@ fn receive(inner: &Weak<Inner>, pending: &mut Pending, push: Push) -> Result<(),
             Err(_) => tracing::debug!("redis adapter: message on a channel not ours"),
         },
         Push::Confirmed => pending.confirm(&inner),
-        Push::Pong | Push::Status => {}
+        Push::Pong | Push::Status | Push::Sharded { .. } => {}
         Push::Error(e) => {
             return Err(Stop::Failed(io::Error::other(format!(
                 "Redis refused: {e}"
