@@ -43,6 +43,7 @@ pub use cors::CorsConfig;
 pub use error::HandshakeError;
 pub use handler::{Backpressure, EngineHandler};
 pub use http_compression::HttpCompression;
+pub use lanes::batch_wakes;
 pub use per_message_deflate::PerMessageDeflate;
 pub use request::{RemoteAddr, RequestInfo};
 pub use server::{Engine, EngineBody};

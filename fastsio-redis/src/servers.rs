@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use fastsio::adapter::AdapterError;
 use redis::ProtocolVersion;
-use redis::aio::AsyncPushSender;
 use redis::cluster::{ClusterClient, ClusterConfig};
-use redis::cluster_async::ClusterConnection;
 
 use crate::config::RedisConfig;
 use crate::connection::Link;
@@ -84,19 +82,4 @@ fn cluster_client(
 ) -> redis::RedisResult<ClusterClient> {
     let infos = nodes.iter().map(|c| c.get_connection_info().clone());
     ClusterClient::builder(infos).use_protocol(protocol).build()
-}
-
-/// A RESP3 connection to the cluster of these nodes, whose push messages (sharded messages,
-/// server-side unsubscriptions, disconnections) go to `pushes`.
-pub(crate) async fn connect_pushes(
-    nodes: &[redis::Client],
-    response_timeout: Duration,
-    pushes: impl AsyncPushSender,
-) -> redis::RedisResult<ClusterConnection> {
-    let config = ClusterConfig::new()
-        .set_connection_timeout(response_timeout)
-        .set_response_timeout(response_timeout)
-        .set_push_sender(pushes);
-    let client = cluster_client(nodes, ProtocolVersion::RESP3)?;
-    client.get_async_connection_with_config(config).await
 }

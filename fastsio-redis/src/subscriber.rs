@@ -132,7 +132,7 @@ async fn listen(
                 None => Err(Stop::Gone),
             },
             push = conn.next() => match push {
-                Ok(push) => receive(inner, &mut pending, push),
+                Ok(push) => receive_read(inner, &mut pending, &mut conn, push),
                 Err(e) => Err(Stop::Failed(e)),
             },
         };
@@ -140,6 +140,23 @@ async fn listen(
             return stop;
         }
     }
+}
+
+/// Handles `first` and the frames the same read brought, as one batch: each lane whose
+/// sockets get deliveries from them is woken once, at the end.
+fn receive_read(
+    inner: &Weak<Inner>,
+    pending: &mut Pending,
+    conn: &mut Subscribed,
+    first: Push,
+) -> Result<(), Stop> {
+    fastsio::engine::batch_wakes(|| {
+        receive(inner, pending, first)?;
+        while let Some(push) = conn.next_read()? {
+            receive(inner, pending, push)?;
+        }
+        Ok(())
+    })
 }
 
 /// Handles one frame from Redis.
@@ -153,7 +170,7 @@ fn receive(inner: &Weak<Inner>, pending: &mut Pending, push: Push) -> Result<(),
             Err(_) => tracing::debug!("redis adapter: message on a channel not ours"),
         },
         Push::Confirmed => pending.confirm(&inner),
-        Push::Pong | Push::Status => {}
+        Push::Pong | Push::Status | Push::Sharded { .. } => {}
         Push::Error(e) => {
             return Err(Stop::Failed(io::Error::other(format!(
                 "Redis refused: {e}"

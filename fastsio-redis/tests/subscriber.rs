@@ -1,6 +1,6 @@
-//! The classic adapter's subscriber connection: credentials from the URL, and a node that
-//! receives a bad frame (malformed, or over the size bound) drops the connection, reconnects,
-//! resubscribes and keeps serving.
+//! The subscriber connections of the classic and sharded adapters: credentials from the URL;
+//! and a node that receives a bad frame (malformed, or over the size bound) drops the
+//! connection, reconnects, resubscribes and keeps serving.
 
 mod common;
 
@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{Node, client, next, prefix, redis, serve, wait_for_servers};
-use fastsio_redis::{RedisCluster, RedisConfig};
+use fastsio_redis::{RedisCluster, RedisConfig, ShardedRedisCluster, SubscriptionMode};
 use fastsio_tests::redis::own_redis;
 use fastsio_tests::server::eventually;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -28,16 +28,31 @@ async fn node_on(url: &str, prefix: &str, max_message_size: usize) -> Node {
     serve(cluster, adapters, |c| c.is_subscribed("/")).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_subscriber_authenticates_with_the_urls_username_and_password() {
+/// A node of a sharded cluster (dynamic mode: a channel per room) on `url`.
+async fn sharded_node_on(url: &str, prefix: &str) -> Node<ShardedRedisCluster> {
+    let config = RedisConfig::new(url)
+        .prefix(prefix)
+        .request_timeout(Duration::from_secs(2));
+    let cluster = ShardedRedisCluster::with_mode(config, SubscriptionMode::Dynamic).unwrap();
+    let adapters = cluster.adapters();
+    serve(cluster, adapters, |c| c.is_subscribed("/")).await
+}
+
+/// A redis-server of our own where only `alice` (password `s3cret`) may log in; its URL.
+async fn acl_redis() -> Option<(fastsio_tests::redis::TestRedis, String)> {
     let acl = [
         "--user", "default", "off", "--user", "alice", "on", ">s3cret", "~*", "&*", "+@all",
     ];
-    let Some(redis) = own_redis(&acl).await else {
+    let redis = own_redis(&acl).await?;
+    let port = redis.port.expect("a redis-server of our own");
+    Some((redis, format!("redis://alice:s3cret@127.0.0.1:{port}")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subscriber_authenticates_with_the_urls_username_and_password() {
+    let Some((_redis, url)) = acl_redis().await else {
         return;
     };
-    let port = redis.port.expect("a redis-server of our own");
-    let url = format!("redis://alice:s3cret@127.0.0.1:{port}");
     let prefix = prefix();
     let a = node_on(&url, &prefix, 1 << 20).await;
     let b = node_on(&url, &prefix, 1 << 20).await;
@@ -45,6 +60,31 @@ async fn the_subscriber_authenticates_with_the_urls_username_and_password() {
     let mut on_b = client(&b, &["r"]).await;
     a.io.to("r").emit_raw("hello", &"b").unwrap();
     assert_eq!(next(&mut on_b).await, r#"42["hello","b"]"#);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sharded_subscriber_authenticates_and_follows_room_channels() {
+    let Some((_redis, url)) = acl_redis().await else {
+        return;
+    };
+    let prefix = prefix();
+    let a = sharded_node_on(&url, &prefix).await;
+    let b = sharded_node_on(&url, &prefix).await;
+    wait_for_servers(&a, 2).await;
+    // The room's channel is subscribed as its first member joins on b: sent again until
+    // that subscription is in place.
+    let mut on_b = client(&b, &["r"]).await;
+    let mut got = String::new();
+    for _ in 0..100 {
+        a.io.to("r").emit_raw("hello", &"b").unwrap();
+        if let Ok(frame) =
+            tokio::time::timeout(Duration::from_millis(100), on_b.ws.next_text()).await
+        {
+            got = frame;
+            break;
+        }
+    }
+    assert_eq!(got, r#"42["hello","b"]"#);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -103,3 +103,64 @@ fn a_blocking_handler_does_not_hold_the_other_sockets_of_its_lane() {
     });
     server_runtime.shutdown_background();
 }
+
+/// A batch of deliveries ([`fastsio::engine::batch_wakes`]) runs the lanes it reaches one
+/// after the other; the first of them here is blocked by a handler, and the deliveries of the
+/// batch still reach every socket, on both lanes, before the handler is released.
+#[test]
+fn a_batch_of_deliveries_reaches_every_lane_while_one_is_blocked() {
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let clients = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let gate = Gate::default();
+    let io = Server::builder()
+        .routes(Routes::new("/").on("block", block).on("echo", echo))
+        .with_state(gate.clone())
+        .build()
+        .unwrap();
+    let server = clients
+        .block_on(server_runtime.spawn(TestServer::start(io.service())))
+        .unwrap();
+    clients.block_on(async {
+        // Connections go to the two lanes in turn: others 1 and 3 share the blocker's lane.
+        let (mut blocker, _) = connect(&server, "/").await;
+        let mut others = Vec::new();
+        for _ in 0..5 {
+            others.push(connect(&server, "/").await);
+        }
+        gate.set(false);
+        blocker.send_text("4210[\"block\"]").await;
+        eventually("the blocking handler runs", || {
+            gate.0.entered.load(Ordering::SeqCst) == 1
+        })
+        .await;
+        // The blocked lane's sockets first: the batch's chain starts with the blocked lane.
+        let batch: Vec<(usize, String)> = [1, 3, 0, 2, 4]
+            .into_iter()
+            .map(|i| (i, others[i].1.clone()))
+            .collect();
+        let sender = io.clone();
+        server_runtime
+            .spawn(async move {
+                fastsio::engine::batch_wakes(|| {
+                    for (i, sid) in batch {
+                        sender.to(sid).emit_raw("batch", &i).unwrap();
+                    }
+                });
+            })
+            .await
+            .unwrap();
+        for (i, (ws, _)) in others.iter_mut().enumerate() {
+            assert_eq!(ws.next_text().await, format!("42[\"batch\",{i}]"));
+        }
+        gate.set(true);
+        assert_eq!(blocker.next_text().await, "4310[true]");
+    });
+    server_runtime.shutdown_background();
+}

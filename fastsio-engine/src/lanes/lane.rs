@@ -49,6 +49,9 @@ pub(super) struct Lane {
     /// Connection polls begun, and whether one is under way: how the watchdog sees progress.
     polls: AtomicU64,
     polling: AtomicBool,
+    /// The lanes to wake, in order, once this one's next round is done (a small batch's, see
+    /// [`batch_wakes`](super::batch_wakes)); bounded by the number of lanes.
+    then: Mutex<Vec<Weak<Lane>>>,
 }
 
 /// One connection of a lane.
@@ -86,6 +89,7 @@ impl Lane {
             handing_over: AtomicBool::new(false),
             polls: AtomicU64::new(0),
             polling: AtomicBool::new(false),
+            then: Mutex::new(Vec::new()),
         }
     }
 
@@ -156,6 +160,7 @@ impl Lane {
             }
         }
         drop(control);
+        self.pass_on();
         if self.closed.load(Ordering::Acquire) && self.count.load(Ordering::Acquire) == 0 {
             return Poll::Ready(());
         }
@@ -215,10 +220,51 @@ impl Lane {
         true
     }
 
-    /// Queues a woken connection and wakes the runner.
-    fn schedule(&self, member: Arc<Member>) {
+    /// Queues a woken connection and wakes the runner (at the end of the batch, during a
+    /// [`batch_wakes`](super::batch_wakes)).
+    fn schedule(self: &Arc<Self>, member: Arc<Member>) {
         lock(&self.ready).push_back(member);
+        if !super::batch::hold(self) {
+            self.wake();
+        }
+    }
+
+    /// Wakes the runner.
+    pub(super) fn wake(&self) {
         self.waker.wake();
+    }
+
+    /// Wakes the runner, and `after` one after the other, each once the lane before it has
+    /// done a round: run from a worker thread, the woken task stays on that worker (it runs
+    /// next there), so the chain does not wake another worker.
+    pub(super) fn wake_then(&self, after: impl Iterator<Item = Weak<Lane>>) {
+        lock(&self.then).extend(after);
+        self.wake();
+    }
+
+    /// After a round: wakes the next lane of the chain this lane was woken with, which takes
+    /// the rest of it.
+    fn pass_on(&self) {
+        let (next, rest) = {
+            let mut then = lock(&self.then);
+            if then.is_empty() {
+                return;
+            }
+            let next = then.remove(0);
+            let rest = match then.is_empty() {
+                true => Vec::new(),
+                false => std::mem::take(&mut *then),
+            };
+            (next, rest)
+        };
+        match next.upgrade() {
+            Some(next) => next.wake_then(rest.into_iter()),
+            None => {
+                for lane in rest.iter().filter_map(Weak::upgrade) {
+                    lane.wake();
+                }
+            }
+        }
     }
 }
 

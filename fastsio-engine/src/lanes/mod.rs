@@ -18,9 +18,16 @@
 //! lane with it. A [`watchdog`] notices a lane that has work but has not moved on for a couple
 //! of milliseconds, and starts another task that takes the lane's connections over; the stuck
 //! task finishes its one poll and then ends (see [`lane`]).
+//!
+//! Code that queues frames for many connections at once (a message from another node) can
+//! hold the lanes' wake-ups back until it is done ([`batch_wakes`]): each lane is then woken
+//! once for the whole batch.
 
+mod batch;
 mod lane;
 mod watchdog;
+
+pub use batch::batch_wakes;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,8 +1,9 @@
 //! [`Frames`]: the RESP2 frames a subscribed connection receives, cut from its read buffer.
 //! A published message comes out as its channel and payload, each a [`Bytes`] view of the
 //! buffer: no copy, no tree of values. Only the shapes a subscribed connection gets are read:
-//! `message` and `pmessage`, the confirmations of (un)subscriptions, `pong`, and the status and
-//! error replies to `AUTH`; anything else is an error, and so is a frame over the size bound.
+//! `message`, `pmessage` and `smessage` (sharded), the confirmations of (un)subscriptions,
+//! `pong`, and the status and error replies (to `AUTH`, or a `MOVED` redirection); anything
+//! else is an error, and so is a frame over the size bound.
 
 use std::fmt;
 
@@ -12,14 +13,16 @@ use bytes::{Bytes, BytesMut};
 /// scanned again on each read, so it is kept short.
 const MAX_LINE: usize = 4096;
 
-/// How a message starts, and how a message to a pattern's subscriber does.
+/// How a message starts, how a message to a pattern's subscriber does, and a sharded one.
 const MESSAGE: &[u8] = b"*3\r\n$7\r\nmessage\r\n";
 const PMESSAGE: &[u8] = b"*4\r\n$8\r\npmessage\r\n";
+const SMESSAGE: &[u8] = b"*3\r\n$8\r\nsmessage\r\n";
 
 /// One frame received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Push {
-    /// A message published on `channel` (`message`, or `pmessage` for a pattern's).
+    /// A message published on `channel` (`message`, `pmessage` for a pattern's, `smessage`
+    /// for a sharded channel's).
     Message {
         /// The channel it was published on.
         channel: Bytes,
@@ -28,6 +31,14 @@ pub(crate) enum Push {
     },
     /// One channel or pattern (un)subscribed, as asked.
     Confirmed,
+    /// A sharded channel subscribed (`ssubscribe`), or unsubscribed (`sunsubscribe`: as
+    /// asked, or by the server when the channel's slot left it).
+    Sharded {
+        /// The channel.
+        channel: Bytes,
+        /// Subscribed (true) or unsubscribed.
+        on: bool,
+    },
     /// The answer to a `PING`.
     Pong,
     /// A status reply (`+OK` to `AUTH`).
@@ -74,6 +85,7 @@ enum Shape {
         payload: (usize, usize),
     },
     Confirmed,
+    Sharded((usize, usize), bool),
     Pong,
     Status,
     Error(usize, usize),
@@ -109,6 +121,10 @@ impl Frames {
                 payload: slice(payload),
             },
             Shape::Confirmed => Push::Confirmed,
+            Shape::Sharded(channel, on) => Push::Sharded {
+                channel: slice(channel),
+                on,
+            },
             Shape::Pong => Push::Pong,
             Shape::Status => Push::Status,
             Shape::Error(start, end) => {
@@ -275,6 +291,10 @@ impl Reader<'_> {
             self.pos += MESSAGE.len();
             return self.message(false);
         }
+        if rest.starts_with(SMESSAGE) {
+            self.pos += SMESSAGE.len();
+            return self.message(false);
+        }
         let Some(len) = self.number(b'*')? else {
             return Ok(None);
         };
@@ -283,13 +303,23 @@ impl Reader<'_> {
         };
         let kind = &self.input[kind.0..kind.1];
         match (kind, len) {
-            (b"message", 3) => self.message(false),
+            (b"message" | b"smessage", 3) => self.message(false),
             (b"pmessage", 4) => self.message(true),
             (b"subscribe" | b"psubscribe" | b"unsubscribe" | b"punsubscribe", 3) => {
                 if self.bulk()?.is_none() || self.number(b':')?.is_none() {
                     return Ok(None);
                 }
                 Ok(Some(Shape::Confirmed))
+            }
+            (b"ssubscribe" | b"sunsubscribe", 3) => {
+                let on = kind == b"ssubscribe";
+                let Some(channel) = self.text()? else {
+                    return Ok(None);
+                };
+                if self.number(b':')?.is_none() {
+                    return Ok(None);
+                }
+                Ok(Some(Shape::Sharded(channel, on)))
             }
             (b"pong", 2) => match self.bulk()? {
                 None => Ok(None),
@@ -330,6 +360,10 @@ mod tests {
         bytes.extend_from_slice(b"*2\r\n$4\r\npong\r\n$0\r\n\r\n");
         bytes.extend_from_slice(b"*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
         bytes.extend_from_slice(b"-NOAUTH Authentication required.\r\n");
+        bytes.extend_from_slice(b"*3\r\n$10\r\nssubscribe\r\n$4\r\na#/#\r\n:1\r\n");
+        bytes.extend_from_slice(b"*3\r\n$8\r\nsmessage\r\n$4\r\na#/#\r\n$2\r\n\x81\x00\r\n");
+        bytes.extend_from_slice(b"*3\r\n$12\r\nsunsubscribe\r\n$4\r\na#/#\r\n:0\r\n");
+        bytes.extend_from_slice(b"-MOVED 3999 127.0.0.1:6381\r\n");
         let pushes = vec![
             Push::Status,
             Push::Confirmed,
@@ -345,6 +379,19 @@ mod tests {
             Push::Pong,
             Push::Confirmed,
             Push::Error("NOAUTH Authentication required.".into()),
+            Push::Sharded {
+                channel: Bytes::from_static(b"a#/#"),
+                on: true,
+            },
+            Push::Message {
+                channel: Bytes::from_static(b"a#/#"),
+                payload: Bytes::from_static(b"\x81\x00"),
+            },
+            Push::Sharded {
+                channel: Bytes::from_static(b"a#/#"),
+                on: false,
+            },
+            Push::Error("MOVED 3999 127.0.0.1:6381".into()),
         ];
         (bytes, pushes)
     }

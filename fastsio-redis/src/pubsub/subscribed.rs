@@ -81,6 +81,11 @@ impl Subscribed {
         self.stream.write_all(&self.out).await
     }
 
+    /// The next frame if the last read brought all of it, without reading.
+    pub(crate) fn next_read(&mut self) -> io::Result<Option<Push>> {
+        self.frames.next().map_err(io::Error::other)
+    }
+
     /// The next frame. Cancel-safe: what was read stays in the buffer for the next call.
     pub(crate) async fn next(&mut self) -> io::Result<Push> {
         loop {

@@ -8,6 +8,7 @@
 
 mod adapter;
 mod incoming;
+mod links;
 mod message;
 mod mode;
 mod request;
@@ -76,7 +77,7 @@ impl ShardedRedisCluster {
             mode,
             subscriptions: Arc::default(),
         });
-        subscriber::start(servers, Arc::downgrade(&inner), inner.subscriptions.clone())?;
+        subscriber::start(servers, Arc::downgrade(&inner), inner.subscriptions.clone());
         Ok(ShardedRedisCluster { inner })
     }
 

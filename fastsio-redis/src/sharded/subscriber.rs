@@ -1,146 +1,67 @@
-//! The sharded subscriber task: one RESP3 connection (`SSUBSCRIBE` replies and `smessage`s
-//! arrive as push messages), reconnected forever, subscribed to the channels this node
-//! wants. On a Redis Cluster it is a cluster connection: each channel is subscribed on the
-//! master of its slot, and a channel the server unsubscribes (its slot moved, its master
-//! stepped down) is subscribed again where it now lives; a lost node means a new connection,
-//! on the slot map of the moment.
+//! The sharded subscriber task: connections of its own, read by this task itself (as the
+//! classic subscriber's: no driver task, no channel between them), reconnected forever,
+//! subscribed to the channels this node wants. On one server it is one connection. On a
+//! Redis Cluster a channel is subscribed first on the node the task started from, and where
+//! a `MOVED` reply sends it ([`Links`]); a channel the server unsubscribes (its slot moved,
+//! its master stepped down) is subscribed again, and redirected if need be; a lost
+//! connection drops them all, and they are made again after a pause, from the next node.
 
+use std::io;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use fastsio::adapter::AdapterError;
-use redis::aio::MultiplexedConnection;
-use redis::cluster_async::ClusterConnection;
-use redis::{AsyncConnectionConfig, ProtocolVersion, PushInfo, PushKind, Value};
-use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use super::Shared;
+use super::links::{Answer, Links};
 use super::subscriptions::Subscriptions;
-use crate::error::err;
-use crate::servers::{Servers, connect_pushes};
+use crate::pubsub::Push;
+use crate::servers::Servers;
 
 /// Pause between reconnection attempts.
 const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 
-/// Where the subscriber connects.
-enum Source {
-    /// A RESP3 client of the one server.
-    Single(redis::Client),
-    /// The nodes of a cluster.
-    Cluster(Vec<redis::Client>),
+/// Starts the subscriber task; it stops once the cluster is gone (which wakes it through
+/// `subscriptions`).
+pub(crate) fn start(servers: Servers, inner: Weak<Shared>, subscriptions: Arc<Subscriptions>) {
+    tokio::spawn(run(servers, inner, subscriptions));
 }
 
-/// A RESP3 connection whose push messages go to the subscriber.
-enum PushLink {
-    Single(MultiplexedConnection),
-    Cluster(ClusterConnection),
+/// Why listening stopped.
+enum Stop {
+    /// The cluster is gone: the task ends.
+    Gone,
+    /// A connection failed: the task reconnects.
+    Failed(io::Error),
 }
 
-impl PushLink {
-    /// Subscribes to `channel` (`on`) or unsubscribes from it; resolves once confirmed.
-    async fn set(&mut self, channel: &str, on: bool) -> redis::RedisResult<()> {
-        match self {
-            // One channel per command: each command then gets exactly one confirmation as
-            // its reply.
-            PushLink::Single(conn) => {
-                let mut cmd = redis::cmd(if on { "SSUBSCRIBE" } else { "SUNSUBSCRIBE" });
-                cmd.arg(channel);
-                cmd.query_async::<()>(conn).await
-            }
-            PushLink::Cluster(conn) if on => conn.ssubscribe(channel).await,
-            PushLink::Cluster(conn) => conn.sunsubscribe(channel).await,
-        }
+impl From<io::Error> for Stop {
+    fn from(e: io::Error) -> Stop {
+        Stop::Failed(e)
     }
 }
 
-impl Source {
-    async fn connect(
-        &self,
-        timeout: Duration,
-        pushes: mpsc::UnboundedSender<PushInfo>,
-    ) -> redis::RedisResult<PushLink> {
-        match self {
-            Source::Single(client) => {
-                let config = AsyncConnectionConfig::new().set_push_sender(pushes);
-                let conn = client
-                    .get_multiplexed_async_connection_with_config(&config)
-                    .await?;
-                Ok(PushLink::Single(conn))
-            }
-            Source::Cluster(nodes) => {
-                let conn = connect_pushes(nodes, timeout, pushes).await?;
-                Ok(PushLink::Cluster(conn))
-            }
-        }
-    }
-}
-
-/// Starts the subscriber task (on a RESP3 twin of a single server's client); it stops once
-/// the cluster is gone (which wakes it through `subscriptions`).
-pub(crate) fn start(
-    servers: Servers,
-    inner: Weak<Shared>,
-    subscriptions: Arc<Subscriptions>,
-) -> Result<(), AdapterError> {
-    let source = match servers {
-        Servers::Single(client) => {
-            let info = client.get_connection_info().clone();
-            let settings = info
-                .redis_settings()
-                .clone()
-                .set_protocol(ProtocolVersion::RESP3);
-            Source::Single(redis::Client::open(info.set_redis_settings(settings)).map_err(err)?)
-        }
-        Servers::Cluster(nodes) => Source::Cluster(nodes),
-    };
-    tokio::spawn(run(source, inner, subscriptions));
-    Ok(())
-}
-
-async fn run(source: Source, inner: Weak<Shared>, subscriptions: Arc<Subscriptions>) {
+async fn run(servers: Servers, inner: Weak<Shared>, subscriptions: Arc<Subscriptions>) {
+    let mut turn = 0usize;
     loop {
-        // Unbounded, as redis-rs requires of a push sender; drained by this task alone.
-        let (tx, mut pushes) = mpsc::unbounded_channel();
-        let Some(timeout) = inner.upgrade().map(|i| i.node.config.request_timeout) else {
+        let Some((timeout, max_frame)) = inner.upgrade().map(|i| {
+            let config = &i.node.config;
+            (config.request_timeout, config.max_message_size)
+        }) else {
             return;
         };
-        match source.connect(timeout, tx).await {
+        let origin = servers.node(turn).get_connection_info();
+        turn = turn.wrapping_add(1);
+        match Links::open(origin, timeout, max_frame).await {
             Err(e) => {
-                tracing::warn!(error = %e, "sharded redis adapter: cannot subscribe, retrying")
+                tracing::warn!(error = %e, "sharded redis adapter: cannot subscribe, retrying");
             }
-            Ok(mut conn) => {
-                let mut ok = reconcile(&inner, &mut conn).await;
-                while ok {
-                    tokio::select! {
-                        () = subscriptions.changed() => {
-                            ok = reconcile(&inner, &mut conn).await;
-                        }
-                        push = pushes.recv() => match push {
-                            Some(push) if push.kind == PushKind::SMessage => {
-                                let Some(shared) = inner.upgrade() else { return };
-                                let mut data = push.data;
-                                if let (2, Some(Value::BulkString(payload))) =
-                                    (data.len(), data.pop())
-                                {
-                                    shared.on_message(payload.into());
-                                }
-                            }
-                            Some(push) if push.kind == PushKind::SUnsubscribe => {
-                                // Ours, or the server's (the slot moved): subscribed again
-                                // if still wanted.
-                                if let Some(Value::BulkString(channel)) = push.data.first() {
-                                    let channel = String::from_utf8_lossy(channel);
-                                    subscriptions.confirm(channel.into_owned(), false);
-                                    ok = reconcile(&inner, &mut conn).await;
-                                }
-                            }
-                            Some(push) => ok = push.kind != PushKind::Disconnection,
-                            None => ok = false,
-                        },
-                    }
+            Ok(links) => match listen(&inner, &subscriptions, links).await {
+                Stop::Gone => return,
+                Stop::Failed(e) => {
+                    tracing::warn!(error = %e, "sharded redis adapter: subscription lost, reconnecting");
                 }
-                tracing::warn!("sharded redis adapter: subscription lost, reconnecting");
-            }
+            },
         }
         if inner.strong_count() == 0 {
             return;
@@ -150,25 +71,113 @@ async fn run(source: Source, inner: Weak<Shared>, subscriptions: Arc<Subscriptio
     }
 }
 
-/// Subscribes to the channels wanted and not confirmed, unsubscribes from the others; `false`
-/// when the connection failed.
-async fn reconcile(inner: &Weak<Shared>, conn: &mut PushLink) -> bool {
-    let Some(inner) = inner.upgrade() else {
-        return false;
-    };
-    let (add, remove) = inner.subscriptions.diff();
-    let timeout = inner.node.config.request_timeout;
+/// Subscribes to the channels wanted, then follows the changes and hands the messages on
+/// until a connection fails or the cluster is gone.
+async fn listen(inner: &Weak<Shared>, subscriptions: &Subscriptions, mut links: Links) -> Stop {
+    if let Err(stop) = reconcile(inner, subscriptions, &mut links).await {
+        return stop;
+    }
+    loop {
+        let deadline = links.deadline();
+        let step = tokio::select! {
+            () = subscriptions.changed() => reconcile(inner, subscriptions, &mut links).await,
+            () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)),
+                if deadline.is_some() =>
+            {
+                Err(Stop::Failed(io::ErrorKind::TimedOut.into()))
+            }
+            read = links.next() => match read {
+                Ok((link, push)) => receive_read(inner, subscriptions, &mut links, link, push).await,
+                Err(e) => Err(Stop::Failed(e)),
+            },
+        };
+        if let Err(stop) = step {
+            return stop;
+        }
+    }
+}
+
+/// Subscribes to the channels wanted and not confirmed, unsubscribes from the others (those
+/// whose answer is not awaited already).
+async fn reconcile(
+    inner: &Weak<Shared>,
+    subscriptions: &Subscriptions,
+    links: &mut Links,
+) -> Result<(), Stop> {
+    if inner.strong_count() == 0 {
+        return Err(Stop::Gone);
+    }
+    let (add, remove) = subscriptions.diff();
     let changes = add.into_iter().map(|c| (c, true));
     for (channel, on) in changes.chain(remove.into_iter().map(|c| (c, false))) {
-        let result = match tokio::time::timeout(timeout, conn.set(&channel, on)).await {
-            Ok(result) => result.map_err(err),
-            Err(_) => Err(err("timed out waiting for Redis")),
-        };
-        if let Err(e) = result {
-            tracing::warn!(channel, error = %e, "sharded redis adapter: subscription failed");
-            return false;
+        if !links.in_flight(&channel) {
+            links.ask(channel, on).await?;
         }
-        inner.subscriptions.confirm(channel, on);
     }
-    true
+    Ok(())
+}
+
+/// Handles `first` and the frames the same read of connection `link` brought, as one batch
+/// (each lane whose sockets get deliveries from them is woken once, see
+/// [`batch_wakes`](fastsio::engine::batch_wakes)); then follows the redirections they
+/// asked for, and subscribes again to the channels the server dropped.
+async fn receive_read(
+    inner: &Weak<Shared>,
+    subscriptions: &Subscriptions,
+    links: &mut Links,
+    link: usize,
+    first: Push,
+) -> Result<(), Stop> {
+    let Some(shared) = inner.upgrade() else {
+        return Err(Stop::Gone);
+    };
+    let mut moved = Vec::new();
+    let mut dropped = false;
+    fastsio::engine::batch_wakes(|| {
+        let mut push = Some(first);
+        while let Some(next) = push {
+            match receive(&shared, subscriptions, links, link, next)? {
+                Some(Answer::Moved(asked, to)) => moved.push((asked, to)),
+                Some(Answer::Dropped) => dropped = true,
+                Some(Answer::Confirmed) | None => {}
+            }
+            push = links.next_read(link)?;
+        }
+        Ok::<_, io::Error>(())
+    })?;
+    // Drop the strong reference before waiting on a socket.
+    drop(shared);
+    for (asked, to) in moved {
+        links.follow(asked, to).await?;
+    }
+    if dropped {
+        reconcile(inner, subscriptions, links).await?;
+    }
+    Ok(())
+}
+
+/// Handles one frame from connection `link`; an answer to an (un)subscription may ask for
+/// more.
+fn receive(
+    shared: &Arc<Shared>,
+    subscriptions: &Subscriptions,
+    links: &mut Links,
+    link: usize,
+    push: Push,
+) -> io::Result<Option<Answer>> {
+    let answer = match push {
+        Push::Message { payload, .. } => {
+            shared.on_message(payload);
+            return Ok(None);
+        }
+        Push::Sharded { channel, on } => {
+            let channel = String::from_utf8_lossy(&channel);
+            let answer = links.answered(link, &channel, on);
+            subscriptions.confirm(channel.into_owned(), on);
+            answer
+        }
+        Push::Error(e) => links.refused(link, &e)?,
+        Push::Confirmed | Push::Pong | Push::Status => return Ok(None),
+    };
+    Ok(Some(answer))
 }
