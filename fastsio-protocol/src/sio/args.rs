@@ -1,11 +1,9 @@
 //! Arguments: [`EventArgs`] splits a received JSON array into its arguments without
 //! deserialising them; [`into_args`] writes a value as emit arguments (tuples spread).
 
-use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::ser::{self, Serialize, SerializeTuple};
-use serde_json::value::RawValue;
 
-use super::ParseError;
+use super::{ParseError, json_array};
 use crate::eio::Str;
 
 /// The arguments of a received event or ack: the raw JSON array and where each argument lies
@@ -20,14 +18,7 @@ impl EventArgs {
     /// Splits a JSON array; anything else is an error.
     pub fn parse(raw: Str) -> Result<Self, ParseError> {
         let mut spans = Vec::new();
-        let mut de = serde_json::Deserializer::from_str(&raw);
-        let seed = Spans {
-            base: raw.as_ptr() as usize,
-            out: &mut spans,
-        };
-        seed.deserialize(&mut de)
-            .and_then(|()| de.end())
-            .map_err(|_| ParseError::InvalidPayload)?;
+        json_array::split(&raw, &mut spans).map_err(|_| ParseError::InvalidPayload)?;
         Ok(EventArgs { raw, spans })
     }
 
@@ -86,38 +77,6 @@ impl EventArgs {
             (Some(&(s, _)), Some(&(_, e))) => self.raw.slice(s as usize..e as usize),
             _ => Str::default(),
         }
-    }
-}
-
-/// Reads a JSON array, recording where each element lies in the text (its offsets from
-/// `base`, the text's start) straight into `out`: no list of the elements in between.
-struct Spans<'a> {
-    base: usize,
-    out: &'a mut Vec<(u32, u32)>,
-}
-
-impl<'de> DeserializeSeed<'de> for Spans<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Spans<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(item) = seq.next_element::<&'de RawValue>()? {
-            let start = item.get().as_ptr() as usize - self.base;
-            self.out
-                .push((start as u32, (start + item.get().len()) as u32));
-        }
-        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@ mod args;
 mod binary;
 mod decode;
 mod encode;
+mod json_array;
 #[cfg(feature = "msgpack")]
 pub mod msgpack;
 mod packet;
