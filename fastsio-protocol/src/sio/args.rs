@@ -3,6 +3,7 @@
 
 use serde::ser::{self, Serialize, SerializeTuple};
 
+use super::spans::Spans;
 use super::{ParseError, json_array};
 use crate::eio::Str;
 
@@ -11,14 +12,14 @@ use crate::eio::Str;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventArgs {
     raw: Str,
-    spans: Vec<(u32, u32)>,
+    spans: Spans,
 }
 
 impl EventArgs {
     /// Splits a JSON array; anything else is an error.
     pub fn parse(raw: Str) -> Result<Self, ParseError> {
-        let mut spans = Vec::new();
-        json_array::split(&raw, &mut spans).map_err(|_| ParseError::InvalidPayload)?;
+        let mut spans = Spans::default();
+        json_array::split(&raw, |span| spans.push(span)).map_err(|_| ParseError::InvalidPayload)?;
         Ok(EventArgs { raw, spans })
     }
 
@@ -26,22 +27,26 @@ impl EventArgs {
     /// JSON value.
     #[cfg(feature = "msgpack")]
     pub(crate) fn from_spans(raw: Str, spans: Vec<(u32, u32)>) -> Self {
-        EventArgs { raw, spans }
+        EventArgs {
+            raw,
+            spans: spans.into(),
+        }
     }
 
     /// How many arguments.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.spans.as_slice().len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.spans.as_slice().is_empty()
     }
 
     /// The raw JSON of argument `i`.
     pub fn get(&self, i: usize) -> Option<&str> {
         self.spans
+            .as_slice()
             .get(i)
             .map(|&(s, e)| &self.raw[s as usize..e as usize])
     }
@@ -49,6 +54,7 @@ impl EventArgs {
     /// The raw JSON of argument `i`, sharing the buffer.
     pub fn get_str(&self, i: usize) -> Option<Str> {
         self.spans
+            .as_slice()
             .get(i)
             .map(|&(s, e)| self.raw.slice(s as usize..e as usize))
     }
@@ -73,7 +79,8 @@ impl EventArgs {
 
     /// The arguments from `from` on, as the JSON text between brackets (`1,"2",{}`).
     pub fn tail(&self, from: usize) -> Str {
-        match (self.spans.get(from), self.spans.last()) {
+        let spans = self.spans.as_slice();
+        match (spans.get(from), spans.last()) {
             (Some(&(s, _)), Some(&(_, e))) => self.raw.slice(s as usize..e as usize),
             _ => Str::default(),
         }

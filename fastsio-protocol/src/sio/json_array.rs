@@ -7,9 +7,9 @@
 //! visitor and raw-value machinery around every element.
 
 /// Where each element of the JSON array `text` lies (byte ranges, whitespace around them
-/// excluded), pushed to `spans`; `Err` if `text` is not one JSON array (whitespace around it
-/// allowed). `spans` may hold part of the elements after an error.
-pub(super) fn split(text: &str, spans: &mut Vec<(u32, u32)>) -> Result<(), Invalid> {
+/// excluded), given to `push` in order; `Err` if `text` is not one JSON array (whitespace
+/// around it allowed), maybe after some elements were given.
+pub(super) fn split(text: &str, mut push: impl FnMut((u32, u32))) -> Result<(), Invalid> {
     let mut scan = Scan {
         bytes: text.as_bytes(),
         pos: 0,
@@ -23,7 +23,7 @@ pub(super) fn split(text: &str, spans: &mut Vec<(u32, u32)>) -> Result<(), Inval
         loop {
             let start = scan.pos;
             scan.value()?;
-            spans.push((start as u32, scan.pos as u32));
+            push((start as u32, scan.pos as u32));
             scan.skip_whitespace();
             match scan.next() {
                 Some(b',') => scan.skip_whitespace(),
@@ -291,7 +291,7 @@ mod tests {
 
     fn ours(text: &str) -> Option<Vec<(u32, u32)>> {
         let mut spans = Vec::new();
-        split(text, &mut spans).ok().map(|()| spans)
+        split(text, |span| spans.push(span)).ok().map(|()| spans)
     }
 
     fn same(text: &str) {
@@ -381,9 +381,19 @@ mod tests {
     }
 
     const SCALARS: &[&str] = &[
-        "0", "-1", "12.5e-3", "1E9", "true", "false", "null", r#""""#, r#""abc""#,
-        r#""a\"b\\c\u00FFd""#, r#""long string with more than eight bytes in it""#,
-        r#""日本語のテキスト""#, r#""\n\t""#,
+        "0",
+        "-1",
+        "12.5e-3",
+        "1E9",
+        "true",
+        "false",
+        "null",
+        r#""""#,
+        r#""abc""#,
+        r#""a\"b\\c\u00FFd""#,
+        r#""long string with more than eight bytes in it""#,
+        r#""日本語のテキスト""#,
+        r#""\n\t""#,
     ];
     const WS: &[&str] = &["", "", "", " ", "\n", "\t ", "\r\n"];
 
