@@ -4,6 +4,11 @@
 #
 #   scripts/callgrind-echo.sh [SERVER...]      (default: fastsio bare)
 #
+# SCENARIO=polling measures the acks of `load polling` instead (every client on long-polling
+# only: a POST per event, a GET per ack; server-bare does not speak it), SCENARIO=broadcast-w1
+# the deliveries of `load broadcast --window 1` (one emit in flight to CLIENTS + 1 sockets,
+# the sender's own copy included: emits × sockets deliveries).
+#
 # For each server (fastsio, bare, socketioxide, or fastsio-base with FASTSIO_BASE set to
 # another build of server-fastsio): the server runs under `valgrind --tool=callgrind` on one
 # worker thread, and `load echo` drives it with CLIENTS closed-loop clients. Each server runs
@@ -11,14 +16,15 @@
 # the difference of the acks (every ack of the run, warm-up included) cancels what both runs
 # share (start-up, the handshakes, shutdown) and leaves what one ack costs.
 #
-# Environment (defaults): CLIENTS=100  SHORT=2  LONG=6  BASE_PORT=25700  WORKERS=1
+# Environment (defaults): SCENARIO=echo  CLIENTS=100  SHORT=2  LONG=6  BASE_PORT=25700  WORKERS=1
 #   LOAD_ARGS="" (more options for the load generator, e.g. "--payload 256").
 # Build first: cargo build --release -p fastsio-bench --bins.
-# Results in target/callgrind/echo-<stamp>/ (callgrind.out.<server>-<secs>, report.txt); read
+# Results in target/callgrind/<SCENARIO>-<stamp>/ (callgrind.out.<server>-<secs>, report.txt); read
 # one with `callgrind_annotate --inclusive=no FILE | head -60`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+SCENARIO=${SCENARIO:-echo}
 CLIENTS=${CLIENTS:-100}
 SHORT=${SHORT:-2}
 LONG=${LONG:-6}
@@ -28,7 +34,12 @@ LOAD_ARGS=${LOAD_ARGS:-}
 SERVERS=${*:-fastsio bare}
 
 bin=${CARGO_TARGET_DIR:-target}/release
-out="target/callgrind/echo-$(date +%Y%m%d-%H%M%S)"
+case $SCENARIO in
+    echo | polling) load=("$SCENARIO") per=ack count='.acked' ;;
+    broadcast-w1) load=(broadcast --window 1) per=delivery count='.emits * .connected' ;;
+    *) echo "callgrind-echo: SCENARIO is echo, polling or broadcast-w1, not $SCENARIO" >&2; exit 1 ;;
+esac
+out="target/callgrind/$SCENARIO-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -76,7 +87,7 @@ run() {
     fi
     local line
     # shellcheck disable=SC2086
-    line=$(timeout 120 "$bin/load" echo --port "$port" --server "$server" --clients "$CLIENTS" \
+    line=$(timeout 120 "$bin/load" "${load[@]}" --port "$port" --server "$server" --clients "$CLIENTS" \
         --duration "$secs" --warmup 1 $LOAD_ARGS 2>>"$out/load.log" | grep '^{' || true)
     echo "$line" >>"$out/results.jsonl"
     stop "$s"
@@ -88,7 +99,7 @@ run() {
     fi
     local instructions acks
     instructions=$(awk '/^(summary|totals):/ { print $2; exit }' "$file")
-    acks=$(echo "$line" | jq '.acked')
+    acks=$(echo "$line" | jq "$count")
     echo "$instructions $acks"
 }
 
@@ -99,12 +110,12 @@ for server in $SERVERS; do
     read -r i2 a2 < <(run "$server" "$LONG" "$port")
     port=$((port + 1))
     if ((a1 == 0 || a2 == 0 || a2 <= a1)); then
-        echo "$server echo:$CLIENTS: failed" | tee -a "$out/report.txt"
+        echo "$server $SCENARIO:$CLIENTS: failed" | tee -a "$out/report.txt"
         continue
     fi
-    per=$(awk -v i1="$i1" -v i2="$i2" -v a1="$a1" -v a2="$a2" \
+    cost=$(awk -v i1="$i1" -v i2="$i2" -v a1="$a1" -v a2="$a2" \
         'BEGIN { printf "%.0f", (i2 - i1) / (a2 - a1) }')
-    echo "$server echo:$CLIENTS: $per instructions per ack (runs: $i1 Ir / $a1 acks, $i2 Ir / $a2 acks)" |
+    echo "$server $SCENARIO:$CLIENTS: $cost instructions per $per (runs: $i1 Ir / $a1, $i2 Ir / $a2)" |
         tee -a "$out/report.txt"
 done
 echo "callgrind-echo: results in $out"

@@ -726,7 +726,7 @@ impl SocketRef {
         };
         let (json, attachments) = match reply {
             AckReply::Args { json, attachments } => (json, attachments),
-            error @ AckReply::Error(_) => (error.to_json().into_owned(), Vec::new()),
+            error @ AckReply::Error(_) => (Str::from(error.to_json().into_owned()), Vec::new()),
         };
         let header = Header {
             kind: PacketKind::Ack,

@@ -108,34 +108,44 @@ impl<'a> EngineParams<'a> {
         let Some(query) = query else {
             return params;
         };
-        // Byte searches, not `str::split`'s char searcher: `&` and `=` are ASCII, so every
+        // One pass over the bytes, each pair taken at its `&`: `&` and `=` are ASCII, so every
         // index found is a char boundary.
         let bytes = query.as_bytes();
         let mut start = 0;
-        while start <= bytes.len() {
-            let end = bytes[start..]
-                .iter()
-                .position(|b| *b == b'&')
-                .map_or(bytes.len(), |at| start + at);
-            let pair = &query[start..end];
-            start = end + 1;
-            let (key, value) = match pair.bytes().position(|b| b == b'=') {
-                Some(at) => (&pair[..at], &pair[at + 1..]),
-                None => (pair, ""),
-            };
-            let slot = match key {
-                "transport" => &mut params.transport,
-                "EIO" => &mut params.eio,
-                "sid" => &mut params.sid,
-                "b64" => {
-                    params.b64 = true;
-                    continue;
+        let mut equals = None;
+        for (at, &byte) in bytes.iter().enumerate() {
+            match byte {
+                b'=' if equals.is_none() => equals = Some(at),
+                b'&' => {
+                    params.take(query, start, equals, at);
+                    start = at + 1;
+                    equals = None;
                 }
-                _ => continue,
-            };
-            slot.get_or_insert(value);
+                _ => {}
+            }
         }
+        params.take(query, start, equals, bytes.len());
         params
+    }
+
+    /// Keeps the pair `query[start..end]` (its `=` at `equals`) if it is one of ours and the
+    /// first of its name.
+    fn take(&mut self, query: &'a str, start: usize, equals: Option<usize>, end: usize) {
+        let (key, value) = match equals {
+            Some(at) => (&query[start..at], &query[at + 1..end]),
+            None => (&query[start..end], ""),
+        };
+        let slot = match key {
+            "transport" => &mut self.transport,
+            "EIO" => &mut self.eio,
+            "sid" => &mut self.sid,
+            "b64" => {
+                self.b64 = true;
+                return;
+            }
+            _ => return,
+        };
+        slot.get_or_insert(value);
     }
 }
 

@@ -553,6 +553,20 @@ async fn malformed_packets_close_only_their_connection() {
         &["41/x,5"],
         &["42[\"a\",\u{0}]"],
         &["4\u{1F600}"],
+        // Arguments that are not JSON, deep inside the array: the split checks every value.
+        &["42[\"echo\",01]"],
+        &["42[\"echo\",1.]"],
+        &["42[\"echo\",-]"],
+        &["42[\"echo\",tru]"],
+        &["42[\"echo\",{\"k\":1,}]"],
+        &["42[\"echo\",{1:2}]"],
+        &["42[\"echo\",[1,2]"],
+        &["42[\"echo\",[[{\"k\":[}]]]]"],
+        &["42[\"echo\",\"\\x\"]"],
+        &["42[\"echo\",\"\\u12g4\"]"],
+        &["42[\"echo\",\"tab\there\"]"],
+        &["42[\"echo\",1,]"],
+        &["431[1,]"],
     ];
     assert!(cases.len() >= 40);
     let io = builder()

@@ -63,11 +63,11 @@ impl Serialize for RawArgs {
     }
 }
 
+/// Acknowledges with the arguments as received, sharing the packet's buffer (no copy).
 impl IntoAck for RawArgs {
     fn into_ack(self) -> AckReply {
-        let json = self.args.tail(self.skip).to_string();
         AckReply::Args {
-            json,
+            json: self.args.tail(self.skip),
             attachments: self.attachments,
         }
     }

@@ -68,13 +68,15 @@ impl EventContext {
 
 /// The event name without allocating when it has no escapes.
 fn event_name(args: &EventArgs) -> Str {
-    let Some(raw) = args.get_str(0) else {
+    let Some(raw) = args.get(0) else {
         return Str::default();
     };
     if raw.len() >= 2 && !raw.contains('\\') {
-        raw.slice(1..raw.len() - 1)
+        // One slice of the packet (the quotes left out), not a slice of a slice.
+        let start = raw.as_ptr() as usize - args.raw().as_ptr() as usize;
+        args.raw().slice(start + 1..start + raw.len() - 1)
     } else {
-        serde_json::from_str::<String>(&raw)
+        serde_json::from_str::<String>(raw)
             .map(Str::from)
             .unwrap_or_default()
     }

@@ -6,16 +6,21 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::engine::Str;
 use crate::protocol::into_args;
 
 /// An ack about to be sent: its arguments as JSON text (comma-separated, no brackets) and their
 /// attachments, or an error.
+///
+/// The text is a shared [`Str`]: an ack that relays what the client sent
+/// ([`RawArgs`](crate::extract::RawArgs)) points into the received packet instead of copying it.
+/// Build one from a `String` with `.into()`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AckReply {
     /// Acknowledge with these arguments.
     Args {
         /// `arg1,arg2,...` as JSON.
-        json: String,
+        json: Str,
         /// Binary attachments the arguments' placeholders refer to.
         attachments: Vec<Bytes>,
     },
@@ -27,7 +32,7 @@ impl AckReply {
     /// An ack with no arguments.
     pub fn empty() -> Self {
         AckReply::Args {
-            json: String::new(),
+            json: Str::default(),
             attachments: Vec::new(),
         }
     }
@@ -38,7 +43,10 @@ impl AckReply {
         let mut out = Vec::new();
         match into_args(value, &mut out) {
             Ok(_) => AckReply::Args {
-                json: String::from_utf8(out).expect("serde_json writes UTF-8"),
+                json: String::from_utf8(out)
+                    .expect("serde_json writes UTF-8")
+                    .into_boxed_str()
+                    .into(),
                 attachments: Vec::new(),
             },
             Err(e) => AckReply::Error(AckErrorBody::new("internal", format!("ack encoding: {e}"))),
@@ -48,7 +56,7 @@ impl AckReply {
     /// The arguments' JSON text as sent (between the brackets).
     pub fn to_json(&self) -> Cow<'_, str> {
         match self {
-            AckReply::Args { json, .. } => Cow::Borrowed(json),
+            AckReply::Args { json, .. } => Cow::Borrowed(json.as_str()),
             AckReply::Error(body) => Cow::Owned(
                 serde_json::to_string(&ErrorEnvelope { error: body }).unwrap_or_else(|_| {
                     r#"{"error":{"code":"internal","message":"error encoding"}}"#.into()

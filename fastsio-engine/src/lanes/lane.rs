@@ -20,6 +20,7 @@ use std::task::{Context, Poll};
 use futures_util::task::{ArcWake, AtomicWaker, waker_ref};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
+use tokio::task::coop;
 
 /// A connection loop, boxed.
 pub(super) type Connection = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -133,7 +134,15 @@ impl Lane {
         self.waker.register(cx.waker());
         self.take_incoming(&mut control, cx);
         let mut yielded = 0;
-        for _ in 0..self.count.load(Ordering::Acquire) {
+        for polled in 0..self.count.load(Ordering::Acquire) {
+            // tokio's cooperative budget is the lane task's: once it is spent, every socket
+            // operation of a connection polled now would be refused (and its wake-up deferred),
+            // a poll for nothing. The round ends; the rest stay queued, in order, for the next.
+            // The first connection is polled whatever the budget, so that every round moves
+            // `polls` on (the watchdog reads a lane with work and no new poll as stuck).
+            if polled > 0 && !coop::has_budget_remaining() {
+                break;
+            }
             let Some(member) = lock(&self.ready).pop_front() else {
                 break;
             };

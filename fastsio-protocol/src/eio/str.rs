@@ -136,6 +136,13 @@ impl From<String> for Str {
     }
 }
 
+/// Without a second allocation: the box becomes the buffer as is.
+impl From<Box<str>> for Str {
+    fn from(s: Box<str>) -> Self {
+        Str(Bytes::from(s.into_boxed_bytes()))
+    }
+}
+
 impl From<&str> for Str {
     fn from(s: &str) -> Self {
         Str(Bytes::copy_from_slice(s.as_bytes()))

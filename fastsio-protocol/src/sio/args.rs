@@ -1,11 +1,10 @@
 //! Arguments: [`EventArgs`] splits a received JSON array into its arguments without
 //! deserialising them; [`into_args`] writes a value as emit arguments (tuples spread).
 
-use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::ser::{self, Serialize, SerializeTuple};
-use serde_json::value::RawValue;
 
-use super::ParseError;
+use super::spans::Spans;
+use super::{ParseError, json_array};
 use crate::eio::Str;
 
 /// The arguments of a received event or ack: the raw JSON array and where each argument lies
@@ -13,21 +12,14 @@ use crate::eio::Str;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventArgs {
     raw: Str,
-    spans: Vec<(u32, u32)>,
+    spans: Spans,
 }
 
 impl EventArgs {
     /// Splits a JSON array; anything else is an error.
     pub fn parse(raw: Str) -> Result<Self, ParseError> {
-        let mut spans = Vec::new();
-        let mut de = serde_json::Deserializer::from_str(&raw);
-        let seed = Spans {
-            base: raw.as_ptr() as usize,
-            out: &mut spans,
-        };
-        seed.deserialize(&mut de)
-            .and_then(|()| de.end())
-            .map_err(|_| ParseError::InvalidPayload)?;
+        let mut spans = Spans::default();
+        json_array::split(&raw, |span| spans.push(span)).map_err(|_| ParseError::InvalidPayload)?;
         Ok(EventArgs { raw, spans })
     }
 
@@ -35,22 +27,26 @@ impl EventArgs {
     /// JSON value.
     #[cfg(feature = "msgpack")]
     pub(crate) fn from_spans(raw: Str, spans: Vec<(u32, u32)>) -> Self {
-        EventArgs { raw, spans }
+        EventArgs {
+            raw,
+            spans: spans.into(),
+        }
     }
 
     /// How many arguments.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.spans.as_slice().len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.spans.as_slice().is_empty()
     }
 
     /// The raw JSON of argument `i`.
     pub fn get(&self, i: usize) -> Option<&str> {
         self.spans
+            .as_slice()
             .get(i)
             .map(|&(s, e)| &self.raw[s as usize..e as usize])
     }
@@ -58,6 +54,7 @@ impl EventArgs {
     /// The raw JSON of argument `i`, sharing the buffer.
     pub fn get_str(&self, i: usize) -> Option<Str> {
         self.spans
+            .as_slice()
             .get(i)
             .map(|&(s, e)| self.raw.slice(s as usize..e as usize))
     }
@@ -82,42 +79,11 @@ impl EventArgs {
 
     /// The arguments from `from` on, as the JSON text between brackets (`1,"2",{}`).
     pub fn tail(&self, from: usize) -> Str {
-        match (self.spans.get(from), self.spans.last()) {
+        let spans = self.spans.as_slice();
+        match (spans.get(from), spans.last()) {
             (Some(&(s, _)), Some(&(_, e))) => self.raw.slice(s as usize..e as usize),
             _ => Str::default(),
         }
-    }
-}
-
-/// Reads a JSON array, recording where each element lies in the text (its offsets from
-/// `base`, the text's start) straight into `out`: no list of the elements in between.
-struct Spans<'a> {
-    base: usize,
-    out: &'a mut Vec<(u32, u32)>,
-}
-
-impl<'de> DeserializeSeed<'de> for Spans<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Spans<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(item) = seq.next_element::<&'de RawValue>()? {
-            let start = item.get().as_ptr() as usize - self.base;
-            self.out
-                .push((start as u32, (start + item.get().len()) as u32));
-        }
-        Ok(())
     }
 }
 

@@ -6,10 +6,12 @@ mod args;
 mod binary;
 mod decode;
 mod encode;
+mod json_array;
 #[cfg(feature = "msgpack")]
 pub mod msgpack;
 mod packet;
 mod parser;
+mod spans;
 
 pub use args::{EventArgs, into_args};
 pub use binary::{Completion, PartialBinary};
