@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::cluster::Inner;
-use crate::pubsub::{Push, Subscribed};
+use crate::pubsub::{Push, Stop, Subscribed};
 use crate::servers::Servers;
 
 /// Pause between reconnection attempts.
@@ -64,20 +64,6 @@ pub(crate) fn start(
     control: mpsc::UnboundedReceiver<Control>,
 ) {
     tokio::spawn(run(servers, inner, control));
-}
-
-/// Why listening stopped.
-enum Stop {
-    /// The cluster is gone: the task ends.
-    Gone,
-    /// The connection failed: the task reconnects.
-    Failed(io::Error),
-}
-
-impl From<io::Error> for Stop {
-    fn from(e: io::Error) -> Stop {
-        Stop::Failed(e)
-    }
 }
 
 async fn run(servers: Servers, inner: Weak<Inner>, mut control: mpsc::UnboundedReceiver<Control>) {

@@ -49,6 +49,46 @@ async fn block(State(gate): State<Gate>) -> Ack<bool> {
     Ack(*open)
 }
 
+/// A server with `block` and `echo` on two workers (so two lanes), and a runtime of its own
+/// for the clients.
+struct Setup {
+    server_runtime: tokio::runtime::Runtime,
+    clients: tokio::runtime::Runtime,
+    gate: Gate,
+    io: Io,
+    server: TestServer,
+}
+
+impl Setup {
+    fn start() -> Setup {
+        let server_runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let clients = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let gate = Gate::default();
+        let io = Server::builder()
+            .routes(Routes::new("/").on("block", block).on("echo", echo))
+            .with_state(gate.clone())
+            .build()
+            .unwrap();
+        let server = clients
+            .block_on(server_runtime.spawn(TestServer::start(io.service())))
+            .unwrap();
+        Setup {
+            server_runtime,
+            clients,
+            gate,
+            io,
+            server,
+        }
+    }
+}
+
 /// Each neighbour's echo is acked while `block` holds its thread.
 async fn neighbours_are_served(neighbours: &mut [WsClient], round: usize) {
     for (i, ws) in neighbours.iter_mut().enumerate() {
@@ -59,24 +99,13 @@ async fn neighbours_are_served(neighbours: &mut [WsClient], round: usize) {
 
 #[test]
 fn a_blocking_handler_does_not_hold_the_other_sockets_of_its_lane() {
-    let server_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let clients = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let gate = Gate::default();
-    let io = Server::builder()
-        .routes(Routes::new("/").on("block", block).on("echo", echo))
-        .with_state(gate.clone())
-        .build()
-        .unwrap();
-    let server = clients
-        .block_on(server_runtime.spawn(TestServer::start(io.service())))
-        .unwrap();
+    let Setup {
+        server_runtime,
+        clients,
+        gate,
+        io: _,
+        server,
+    } = Setup::start();
     clients.block_on(async {
         // Connections go to the two lanes in turn: the blocker shares its lane with 2 of them.
         let (mut blocker, _) = connect(&server, "/").await;
@@ -109,24 +138,13 @@ fn a_blocking_handler_does_not_hold_the_other_sockets_of_its_lane() {
 /// batch still reach every socket, on both lanes, before the handler is released.
 #[test]
 fn a_batch_of_deliveries_reaches_every_lane_while_one_is_blocked() {
-    let server_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let clients = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let gate = Gate::default();
-    let io = Server::builder()
-        .routes(Routes::new("/").on("block", block).on("echo", echo))
-        .with_state(gate.clone())
-        .build()
-        .unwrap();
-    let server = clients
-        .block_on(server_runtime.spawn(TestServer::start(io.service())))
-        .unwrap();
+    let Setup {
+        server_runtime,
+        clients,
+        gate,
+        io,
+        server,
+    } = Setup::start();
     clients.block_on(async {
         // Connections go to the two lanes in turn: others 1 and 3 share the blocker's lane.
         let (mut blocker, _) = connect(&server, "/").await;

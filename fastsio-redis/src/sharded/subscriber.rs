@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use super::Shared;
 use super::links::{Answer, Links};
 use super::subscriptions::Subscriptions;
-use crate::pubsub::Push;
+use crate::pubsub::{Push, Stop};
 use crate::servers::Servers;
 
 /// Pause between reconnection attempts.
@@ -25,20 +25,6 @@ const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 /// `subscriptions`).
 pub(crate) fn start(servers: Servers, inner: Weak<Shared>, subscriptions: Arc<Subscriptions>) {
     tokio::spawn(run(servers, inner, subscriptions));
-}
-
-/// Why listening stopped.
-enum Stop {
-    /// The cluster is gone: the task ends.
-    Gone,
-    /// A connection failed: the task reconnects.
-    Failed(io::Error),
-}
-
-impl From<io::Error> for Stop {
-    fn from(e: io::Error) -> Stop {
-        Stop::Failed(e)
-    }
 }
 
 async fn run(servers: Servers, inner: Weak<Shared>, subscriptions: Arc<Subscriptions>) {
