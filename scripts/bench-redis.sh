@@ -46,6 +46,9 @@ mkdir -p "$out"
 results="$out/results.jsonl"
 : >"$results"
 
+# shellcheck source=lib/ports.sh
+source scripts/lib/ports.sh
+
 pids=()
 redis_pid=
 cleanup() {
@@ -97,15 +100,6 @@ start_server() {
     echo $!
 }
 
-# Waits until something listens on 127.0.0.1:$1 (at most 10 s).
-wait_port() {
-    for _ in $(seq 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 port=$BASE_PORT
 for ((rep = 1; rep <= R; rep++)); do
     for case in $CASES; do
@@ -131,7 +125,7 @@ for ((rep = 1; rep <= R; rep++)); do
                     ports+=($((redis_port + k)))
                     pids+=("$(start_server "$server" "${ports[-1]}" "$redis_port")")
                 done
-                for p in "${ports[@]}"; do wait_port "$p" || echo "bench-redis: $server on $p is not up"; done
+                for p in "${ports[@]}"; do wait_port "$p" 10 || echo "bench-redis: $server on $p is not up"; done
                 # A sends; B is measured; receivers on B, A, C.., round-robin.
                 spread=$(IFS=,; echo "${ports[*]:0:1}${ports[2]:+,${ports[*]:2}}")
                 before=$(publishes "$redis_port")

@@ -45,6 +45,10 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 # shellcheck source=lib/processes.sh
 source scripts/lib/processes.sh
+# shellcheck source=lib/ports.sh
+source scripts/lib/ports.sh
+# shellcheck source=lib/cost.sh
+source scripts/lib/cost.sh
 
 # Stops server $1: SIGINT first (server-fastsio shuts down gracefully), SIGTERM after 20 s
 # (server-bare has no handler, and a background job ignores SIGINT); callgrind writes its
@@ -109,13 +113,6 @@ for server in $SERVERS; do
     port=$((port + 1))
     read -r i2 a2 < <(run "$server" "$LONG" "$port")
     port=$((port + 1))
-    if ((a1 == 0 || a2 == 0 || a2 <= a1)); then
-        echo "$server $SCENARIO:$CLIENTS: failed" | tee -a "$out/report.txt"
-        continue
-    fi
-    cost=$(awk -v i1="$i1" -v i2="$i2" -v a1="$a1" -v a2="$a2" \
-        'BEGIN { printf "%.0f", (i2 - i1) / (a2 - a1) }')
-    echo "$server $SCENARIO:$CLIENTS: $cost instructions per $per (runs: $i1 Ir / $a1, $i2 Ir / $a2)" |
-        tee -a "$out/report.txt"
+    report_cost "$server $SCENARIO:$CLIENTS" "$per" "$a1" "$i1" "$a2" "$i2" "$out/report.txt"
 done
 echo "callgrind-echo: results in $out"

@@ -40,6 +40,10 @@ esac
 
 # shellcheck source=lib/processes.sh
 source scripts/lib/processes.sh
+# shellcheck source=lib/ports.sh
+source scripts/lib/ports.sh
+# shellcheck source=lib/cost.sh
+source scripts/lib/cost.sh
 
 # The server binary of $1 (fastsio-sharded: with REDIS_ADAPTER=sharded, set by `run`).
 server_cmd() {
@@ -117,12 +121,5 @@ for server in $SERVERS; do
     i1=$ir d1=$deliveries
     attempt "$server" "$LONG"
     i2=$ir d2=$deliveries
-    if ((d1 == 0 || d2 == 0)); then
-        echo "$server $CASE: failed" | tee -a "$out/report.txt"
-        continue
-    fi
-    per=$(awk -v i1="$i1" -v i2="$i2" -v d1="$d1" -v d2="$d2" \
-        'BEGIN { printf "%.0f", (i2 - i1) / (d2 - d1) }')
-    echo "$server $CASE: $per instructions per delivery (runs: $i1 Ir / $d1 deliveries, $i2 Ir / $d2 deliveries)" |
-        tee -a "$out/report.txt"
+    report_cost "$server $CASE" delivery "$d1" "$i1" "$d2" "$i2" "$out/report.txt"
 done
