@@ -60,6 +60,7 @@ enum Route<B, D> {
 }
 
 /// The parsed Engine.IO query of a request.
+#[derive(Clone)]
 pub(crate) struct EngineQuery {
     pub version: ProtocolVersion,
     pub transport: TransportKind,
