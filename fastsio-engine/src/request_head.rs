@@ -17,6 +17,10 @@ pub(crate) const HEAD_LIMIT: usize = 8 * 1024;
 const MAX_HEADERS: usize = 32;
 
 /// What the first bytes of a connection turned out to be.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "returned once per connection and taken apart at once"
+)]
 pub(crate) enum Head {
     /// A WebSocket handshake (a `GET` over HTTP/1.1 with `Upgrade: websocket` and no body):
     /// the request, and every byte read, the first `len` of them its head.
@@ -59,6 +63,10 @@ struct Spans {
     count: usize,
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "returned by the parse and taken apart at once, never held across an await"
+)]
 enum Parsed {
     Partial,
     WebSocket(Spans),

@@ -65,6 +65,10 @@ where
 ///
 /// For a request marked [`DirectSwitch`](super::direct::DirectSwitch), it travels back to the
 /// caller in the `101` answer's extensions.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per WebSocket being opened, dropped once it is open"
+)]
 pub(crate) enum Opening<D> {
     New(RequestInfo, EngineQuery),
     Upgrade(Arc<Connection<D>>),
