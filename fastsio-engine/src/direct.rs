@@ -16,15 +16,19 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{Either, Empty};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use super::request_head::{self, Head};
 use super::rewind::Rewind;
+use super::server::EngineQuery;
 use super::websocket::{self, Opening};
-use super::ws_socket::{PendingWs, WsSocket};
+use super::ws_io::WsIo;
+use super::ws_socket::{PendingWs, WsSocket, plain, put_text_frame};
 use super::{
-    Connection, Engine, EngineBody, EngineHandler, PerMessageDeflate, RemoteAddr, service,
+    CloseReason, Connection, Engine, EngineBody, EngineHandler, PerMessageDeflate, RemoteAddr,
+    RequestInfo, TransportKind, service,
 };
 
 /// How long a new connection may take to send its first request head: hyper's header read
@@ -81,12 +85,43 @@ async fn open<H: EngineHandler>(
         to_hyper(engine, stream, read, remote, stop, Some(answer));
         return None;
     };
-    let pending = PendingWs::Direct {
-        stream,
-        answer: head_of(&answer),
-        read: read[len..].to_vec(),
-    };
-    websocket::open(engine, pending, opening).await
+    let head = head_of(&answer);
+    let read = read[len..].to_vec();
+    match opening {
+        Opening::New(info, query) => open_new(engine, stream, head, read, info, query).await,
+        Opening::Upgrade(session) => {
+            let pending = PendingWs::Direct {
+                stream,
+                answer: head,
+                read,
+            };
+            // Boxed: rare, and inline it would grow every opening.
+            Box::pin(websocket::open(engine, pending, Opening::Upgrade(session))).await
+        }
+    }
+}
+
+/// A new session over WebSocket: its `101` answer (`head`) and its open packet written
+/// together, then the WebSocket on the stream, `read` being what the client sent after its
+/// request.
+async fn open_new<H: EngineHandler>(
+    engine: Arc<Engine<H>>,
+    mut stream: TcpStream,
+    mut head: Vec<u8>,
+    read: Vec<u8>,
+    info: RequestInfo,
+    query: EngineQuery,
+) -> Option<(WsSocket, Arc<Connection<H::Data>>)> {
+    let session = engine.open_session(info, &query);
+    let open = engine.open_packet_text(session.id(), TransportKind::Websocket);
+    put_text_frame(&mut head, open.as_bytes());
+    if stream.write_all(&head).await.is_err() {
+        session.close(CloseReason::TransportError);
+        return None;
+    }
+    let ws = plain(WsIo::Tcp(stream), read, &engine.config).await;
+    engine.handler.on_open(&session);
+    Some((ws, session))
 }
 
 /// Whether a WebSocket request is switched here: one for the engine's path that does not ask

@@ -481,8 +481,13 @@ impl<H: EngineHandler> Engine<H> {
         Ok(Response::from_parts(parts, Full::new(body)))
     }
 
-    /// The open packet's text: `0{"sid":..,"upgrades":..,"pingInterval":..,"pingTimeout":..,"maxPayload":..}`.
+    /// The open packet: `0{"sid":..,"upgrades":..,"pingInterval":..,"pingTimeout":..,"maxPayload":..}`.
     pub(crate) fn open_packet(&self, sid: Sid, transport: TransportKind) -> Frame {
+        Frame::Text(self.open_packet_text(sid, transport).into())
+    }
+
+    /// The open packet's text.
+    pub(crate) fn open_packet_text(&self, sid: Sid, transport: TransportKind) -> String {
         let upgrades = if transport == TransportKind::Polling
             && self.config.allow_upgrades
             && self.config.transports.websocket
@@ -491,14 +496,11 @@ impl<H: EngineHandler> Engine<H> {
         } else {
             "[]"
         };
-        Frame::Text(
-            format!(
-                r#"0{{"sid":"{sid}","upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
-                self.config.ping_interval.as_millis(),
-                self.config.ping_timeout.as_millis(),
-                self.config.max_payload
-            )
-            .into(),
+        format!(
+            r#"0{{"sid":"{sid}","upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+            self.config.ping_interval.as_millis(),
+            self.config.ping_timeout.as_millis(),
+            self.config.max_payload
         )
     }
 

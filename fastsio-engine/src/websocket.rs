@@ -127,7 +127,8 @@ pub(crate) async fn open<H: EngineHandler>(
 ) -> Option<(WsSocket, Arc<Connection<H::Data>>)> {
     match opening {
         Opening::New(info, query) => open_new(engine, pending, info, query).await,
-        Opening::Upgrade(session) => upgrade_session(engine, pending, session).await,
+        // Boxed: rare, and inline it would grow every opening.
+        Opening::Upgrade(session) => Box::pin(upgrade_session(engine, pending, session)).await,
     }
 }
 

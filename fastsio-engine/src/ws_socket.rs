@@ -142,7 +142,7 @@ impl PendingWs {
 }
 
 /// A plain WebSocket over `io`, `read` being the first bytes the client sent on it.
-async fn plain(io: WsIo, read: Vec<u8>, config: &EngineConfig) -> WsSocket {
+pub(crate) async fn plain(io: WsIo, read: Vec<u8>, config: &EngineConfig) -> WsSocket {
     let max = config.max_payload;
     let ws_config = WebSocketConfig::default()
         .read_buffer_size(config.ws_read_buffer_size)
@@ -218,6 +218,25 @@ impl WsSocket {
             WsSocket::Deflate(ws) => Ok(SinkExt::<yawc::Frame>::close(ws.as_mut()).await?),
         }
     }
+}
+
+/// Appends `text` to `out` as one text frame of a server (unmasked): for a frame written on the
+/// stream before the WebSocket is set up (the open packet, with the `101` answer).
+pub(crate) fn put_text_frame(out: &mut Vec<u8>, text: &[u8]) {
+    const FIN_TEXT: u8 = 0x81;
+    out.push(FIN_TEXT);
+    match text.len() {
+        len @ 0..126 => out.push(len as u8),
+        len @ 126..=0xFFFF => {
+            out.push(126);
+            out.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        len => {
+            out.push(127);
+            out.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(text);
 }
 
 /// A binary frame's bytes: as they are in v4, after the `4` type byte in v3.
