@@ -23,7 +23,9 @@ const MAX_HEADERS: usize = 32;
 )]
 pub(crate) enum Head {
     /// A WebSocket handshake (a `GET` over HTTP/1.1 with `Upgrade: websocket` and no body):
-    /// the request, and every byte read, the first `len` of them its head.
+    /// the request, whose URI and header values share a copy of its head of the head's size
+    /// (what a session keeps of them, see [`RequestInfo`](crate::RequestInfo)), and every byte
+    /// read, the first `len` of them its head.
     WebSocket {
         request: Request<Empty<Bytes>>,
         read: Bytes,
@@ -116,15 +118,16 @@ fn parse(buf: &[u8]) -> Parsed {
     }
 }
 
-/// The request of a WebSocket head; its URI and header values share `read`.
+/// The request of a WebSocket head; its URI and header values share a copy of the head.
 fn websocket(read: Bytes, spans: &Spans) -> Head {
-    let Ok(uri) = Uri::from_maybe_shared(read.slice(spans.path.clone())) else {
+    let head = Bytes::copy_from_slice(&read[..spans.len]);
+    let Ok(uri) = Uri::from_maybe_shared(head.slice(spans.path.clone())) else {
         return Head::Other(read);
     };
     let mut headers = HeaderMap::with_capacity(spans.count);
     for (name, value) in &spans.headers[..spans.count] {
-        let name = HeaderName::from_bytes(&read[name.clone()]);
-        let value = HeaderValue::from_maybe_shared(read.slice(value.clone()));
+        let name = HeaderName::from_bytes(&head[name.clone()]);
+        let value = HeaderValue::from_maybe_shared(head.slice(value.clone()));
         let (Ok(name), Ok(value)) = (name, value) else {
             return Head::Other(read);
         };

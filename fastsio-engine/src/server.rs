@@ -9,6 +9,7 @@ use http::{Method, Request, Response, StatusCode, header};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
 
+use super::direct::DirectSwitch;
 use super::http_compression::Encoding;
 use super::lanes::Lanes;
 use super::{
@@ -568,9 +569,20 @@ fn check_polling<D>(session: &Connection<D>, query: &EngineQuery) -> Result<(), 
     Ok(())
 }
 
-/// What the engine keeps of a request.
+/// What the engine keeps of a request: its URI and headers as they are when the engine's own
+/// server read it (they share a buffer of the head's size), a copy otherwise (see
+/// [`RequestInfo::detached`]).
 pub(crate) fn request_info<B>(req: &Request<B>) -> RequestInfo {
-    RequestInfo::detached(req, remote_addr(req.extensions()))
+    let remote = remote_addr(req.extensions());
+    if req.extensions().get::<DirectSwitch>().is_some() {
+        return RequestInfo {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
+            remote_addr: remote,
+        };
+    }
+    RequestInfo::detached(req, remote)
 }
 
 /// The peer address, from fastsio's own server or from axum's `ConnectInfo`.
