@@ -37,6 +37,9 @@ pub struct Engine<H: EngineHandler> {
     delayed: Mutex<HashMap<Sid, Vec<Packet>>>,
     /// The tasks that run the WebSocket connection loops.
     pub(crate) lanes: Lanes,
+    /// What follows the sid in the open packet of a WebSocket session, and of a polling one
+    /// (see [`open_packet_text`](Self::open_packet_text)): fixed by the settings.
+    open_tails: [String; 2],
     /// This engine, for the requests other nodes forward to it.
     me: Weak<Engine<H>>,
 }
@@ -72,8 +75,11 @@ pub(crate) struct EngineQuery {
 impl<H: EngineHandler> Engine<H> {
     /// An engine with these settings, calling `handler` for every session.
     pub fn new(config: EngineConfig, handler: H) -> Arc<Self> {
+        let open_tails = [TransportKind::Websocket, TransportKind::Polling]
+            .map(|transport| open_tail(&config, transport));
         let engine = Arc::new_cyclic(|me| Engine {
             me: me.clone(),
+            open_tails,
             config,
             handler,
             sessions: RwLock::new(Sessions::default()),
@@ -489,20 +495,15 @@ impl<H: EngineHandler> Engine<H> {
 
     /// The open packet's text.
     pub(crate) fn open_packet_text(&self, sid: Sid, transport: TransportKind) -> String {
-        let upgrades = if transport == TransportKind::Polling
-            && self.config.allow_upgrades
-            && self.config.transports.websocket
-        {
-            r#"["websocket"]"#
-        } else {
-            "[]"
+        let tail = match transport {
+            TransportKind::Websocket => &self.open_tails[0],
+            TransportKind::Polling => &self.open_tails[1],
         };
-        format!(
-            r#"0{{"sid":"{sid}","upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
-            self.config.ping_interval.as_millis(),
-            self.config.ping_timeout.as_millis(),
-            self.config.max_payload
-        )
+        let mut text = String::with_capacity(OPEN_HEAD.len() + sid.as_str().len() + tail.len());
+        text.push_str(OPEN_HEAD);
+        text.push_str(sid.as_str());
+        text.push_str(tail);
+        text
     }
 
     /// Applies one packet from the client, whatever the transport.
@@ -542,6 +543,27 @@ impl<H: EngineHandler> Engine<H> {
             }
         }
     }
+}
+
+/// The open packet up to its sid.
+const OPEN_HEAD: &str = r#"0{"sid":""#;
+
+/// The open packet after its sid: `","upgrades":..,"pingInterval":..,"pingTimeout":..,"maxPayload":..}`.
+fn open_tail(config: &EngineConfig, transport: TransportKind) -> String {
+    let upgrades = if transport == TransportKind::Polling
+        && config.allow_upgrades
+        && config.transports.websocket
+    {
+        r#"["websocket"]"#
+    } else {
+        "[]"
+    };
+    format!(
+        r#"","upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+        config.ping_interval.as_millis(),
+        config.ping_timeout.as_millis(),
+        config.max_payload
+    )
 }
 
 /// The answer to a handshake beyond [`EngineConfig::max_connections`]: 503, in the shape of
