@@ -42,8 +42,8 @@ pub(crate) enum WsSocket {
 pub(crate) enum Switch {
     /// From hyper, once it has written the `101` answer.
     Hyper(PendingWs),
-    /// From whoever read the request off its stream ([`DirectSwitch`]), which then writes the
-    /// answer itself ([`PendingWs::Direct`]).
+    /// From whoever read the request off its stream ([`DirectSwitch`]): it writes the answer
+    /// and sets the WebSocket up itself.
     Direct,
 }
 
