@@ -142,13 +142,24 @@ fn to_hyper<H: EngineHandler>(
     stop: CancellationToken,
     first: Option<Response<EngineBody>>,
 ) {
-    tokio::spawn(service::serve_http(
-        Rewind::new(read, stream),
-        Some(remote),
-        service::EngineService::new(engine),
-        stop.cancelled_owned(),
-        first.map(|answer| answer.map(Either::Left)),
-    ));
+    let stream = Rewind::new(read, stream);
+    let service = service::EngineService::new(engine);
+    let stop = stop.cancelled_owned();
+    match first {
+        None => tokio::spawn(service::serve_connection(
+            stream,
+            Some(remote),
+            service,
+            stop,
+        )),
+        Some(answer) => tokio::spawn(service::serve_answered(
+            stream,
+            Some(remote),
+            service,
+            stop,
+            answer.map(Either::Left),
+        )),
+    };
 }
 
 /// The head of an answer with no body (the `101`), as written on the wire.

@@ -13,6 +13,10 @@ use tokio::net::TcpStream;
 /// The most bytes read for a first request head; a head that does not fit is left to hyper.
 pub(crate) const HEAD_LIMIT: usize = 8 * 1024;
 
+/// The bytes first read for a head; doubled as long as a longer head needs, up to
+/// [`HEAD_LIMIT`].
+const HEAD_START: usize = 1024;
+
 /// The most headers a request read here may have; one with more is left to hyper.
 const MAX_HEADERS: usize = 32;
 
@@ -41,8 +45,11 @@ pub(crate) enum Head {
 /// Reads the first request head off `stream`: until it is complete, [`HEAD_LIMIT`] bytes are
 /// read, or the stream ends.
 pub(crate) async fn read(stream: &mut TcpStream) -> Head {
-    let mut buf = BytesMut::with_capacity(HEAD_LIMIT);
+    let mut buf = BytesMut::with_capacity(HEAD_START);
     loop {
+        if buf.len() == buf.capacity() {
+            buf.reserve(buf.len());
+        }
         match stream.read_buf(&mut buf).await {
             Ok(0) | Err(_) if buf.is_empty() => return Head::Closed,
             Ok(0) | Err(_) => return Head::Other(buf.freeze()),

@@ -261,19 +261,25 @@ pub async fn serve_connection(
     service: impl HttpService,
     stop: impl Future<Output = ()>,
 ) {
-    serve_http(stream, remote, service, stop, None).await
+    let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        if let Some(addr) = remote {
+            req.extensions_mut().insert(RemoteAddr(addr));
+        }
+        service.clone().call(req)
+    });
+    drive(stream, remote, svc, stop).await
 }
 
-/// [`serve_connection`], the first request answered with `first` when given (an answer made
-/// for it before hyper read it), and by `service` otherwise.
-pub(crate) async fn serve_http<S: HttpService>(
+/// [`serve_connection`], its first request answered with `first` (an answer made for it before
+/// hyper read it) rather than by `service`.
+pub(crate) async fn serve_answered<S: HttpService>(
     stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     remote: Option<SocketAddr>,
     service: S,
     stop: impl Future<Output = ()>,
-    first: Option<Response<S::ResBody>>,
+    first: Response<S::ResBody>,
 ) {
-    let first = Cell::new(first);
+    let first = Cell::new(Some(first));
     let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
         let answer = match first.take() {
             Some(answer) => Either::Left(answer),
@@ -291,6 +297,22 @@ pub(crate) async fn serve_http<S: HttpService>(
             }
         }
     });
+    drive(stream, remote, svc, stop).await
+}
+
+/// Runs hyper's HTTP/1.1 connection (with upgrades) of `svc` on `stream` until it ends, or
+/// gracefully once `stop` resolves.
+async fn drive<S, B>(
+    stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    remote: Option<SocketAddr>,
+    svc: S,
+    stop: impl Future<Output = ()>,
+) where
+    S: hyper::service::Service<Request<Incoming>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: Body + 'static,
+    B::Error: Into<BoxError>,
+{
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         // A response's head and body copied into one buffer and written with one `write`: the
