@@ -7,7 +7,10 @@
 # SCENARIO=polling measures the acks of `load polling` instead (every client on long-polling
 # only: a POST per event, a GET per ack; server-bare does not speak it), SCENARIO=broadcast-w1
 # the deliveries of `load broadcast --window 1` (one emit in flight to CLIENTS + 1 sockets,
-# the sender's own copy included: emits × sockets deliveries).
+# the sender's own copy included: emits × sockets deliveries), SCENARIO=connect the connects of
+# `load connect` (WebSocket handshake, open packet, CONNECT and its answer; then the connections
+# close): SHORT and LONG are then numbers of connections (defaults 500 and 2500), opened
+# CONCURRENCY at a time, and the cost is per connect.
 #
 # For each server (fastsio, bare, socketioxide, or fastsio-base with FASTSIO_BASE set to
 # another build of server-fastsio): the server runs under `valgrind --tool=callgrind` on one
@@ -17,17 +20,23 @@
 # share (start-up, the handshakes, shutdown) and leaves what one ack costs.
 #
 # Environment (defaults): SCENARIO=echo  CLIENTS=100  SHORT=2  LONG=6  BASE_PORT=25700  WORKERS=1
-#   LOAD_ARGS="" (more options for the load generator, e.g. "--payload 256").
+#   CONCURRENCY=50 (connect)  LOAD_ARGS="" (more options for the load generator, e.g. "--payload 256").
 # Build first: cargo build --release -p fastsio-bench --bins.
-# Results in target/callgrind/<SCENARIO>-<stamp>/ (callgrind.out.<server>-<secs>, report.txt); read
+# Results in target/callgrind/<SCENARIO>-<stamp>/ (callgrind.out.<server>-<size>, report.txt); read
 # one with `callgrind_annotate --inclusive=no FILE | head -60`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCENARIO=${SCENARIO:-echo}
 CLIENTS=${CLIENTS:-100}
-SHORT=${SHORT:-2}
-LONG=${LONG:-6}
+if [[ $SCENARIO == connect ]]; then
+    SHORT=${SHORT:-500}
+    LONG=${LONG:-2500}
+else
+    SHORT=${SHORT:-2}
+    LONG=${LONG:-6}
+fi
+CONCURRENCY=${CONCURRENCY:-50}
 BASE_PORT=${BASE_PORT:-25700}
 WORKERS=${WORKERS:-1}
 LOAD_ARGS=${LOAD_ARGS:-}
@@ -37,7 +46,8 @@ bin=${CARGO_TARGET_DIR:-target}/release
 case $SCENARIO in
     echo | polling) load=("$SCENARIO") per=ack count='.acked' ;;
     broadcast-w1) load=(broadcast --window 1) per=delivery count='.emits * .connected' ;;
-    *) echo "callgrind-echo: SCENARIO is echo, polling or broadcast-w1, not $SCENARIO" >&2; exit 1 ;;
+    connect) load=(connect --concurrency "$CONCURRENCY" --idle 0.5) per=connect count='.connected' ;;
+    *) echo "callgrind-echo: SCENARIO is echo, polling, broadcast-w1 or connect, not $SCENARIO" >&2; exit 1 ;;
 esac
 out="target/callgrind/$SCENARIO-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
@@ -73,13 +83,22 @@ server_cmd() {
     esac
 }
 
-# One run of server $1 for $2 seconds of echo on port $3; prints "instructions acks".
+# The load generator's options for a run of size $1: seconds of echo (or fan-out), or
+# connections (connect).
+run_size() {
+    case $SCENARIO in
+        connect) echo "--clients $1" ;;
+        *) echo "--clients $CLIENTS --duration $1 --warmup 1" ;;
+    esac
+}
+
+# One run of server $1 of size $2 (see run_size) on port $3; prints "instructions acks".
 # Runs in a subshell (`< <(run ..)`): its own trap stops what it started, however it ends.
 run() {
     trap cleanup EXIT
-    local server=$1 secs=$2 port=$3 cmd
+    local server=$1 size=$2 port=$3 cmd
     cmd=$(server_cmd "$server")
-    local file="$out/callgrind.out.$server-$secs"
+    local file="$out/callgrind.out.$server-$size"
     PORT=$port TOKIO_WORKER_THREADS=$WORKERS valgrind --tool=callgrind \
         --callgrind-out-file="$file" "$cmd" >>"$out/server-$server.log" 2>>"$out/valgrind.log" &
     local s=$!
@@ -90,9 +109,9 @@ run() {
         return
     fi
     local line
-    # shellcheck disable=SC2086
-    line=$(timeout 120 "$bin/load" "${load[@]}" --port "$port" --server "$server" --clients "$CLIENTS" \
-        --duration "$secs" --warmup 1 $LOAD_ARGS 2>>"$out/load.log" | grep '^{' || true)
+    # shellcheck disable=SC2046,SC2086
+    line=$(timeout 120 "$bin/load" "${load[@]}" --port "$port" --server "$server" $(run_size "$size") \
+        $LOAD_ARGS 2>>"$out/load.log" | grep '^{' || true)
     echo "$line" >>"$out/results.jsonl"
     stop "$s"
     pids=()
@@ -113,6 +132,8 @@ for server in $SERVERS; do
     port=$((port + 1))
     read -r i2 a2 < <(run "$server" "$LONG" "$port")
     port=$((port + 1))
-    report_cost "$server $SCENARIO:$CLIENTS" "$per" "$a1" "$i1" "$a2" "$i2" "$out/report.txt"
+    label="$server $SCENARIO:$CLIENTS"
+    if [[ $SCENARIO == connect ]]; then label="$server connect:$SHORT-$LONG"; fi
+    report_cost "$label" "$per" "$a1" "$i1" "$a2" "$i2" "$out/report.txt"
 done
 echo "callgrind-echo: results in $out"

@@ -30,7 +30,7 @@ use crate::room::IntoRooms;
 use crate::routes::{
     BoundRoutes, NamespaceHandlers, Routes, UnboundMiddleware, unbound_middleware,
 };
-use crate::service::{EngineLayer, EngineService, NotFound, serve};
+use crate::service::{EngineLayer, EngineService, NotFound, serve_engine};
 use crate::socket::SocketRef;
 
 /// What happens when a handler fails and the client asked for no ack to carry the error.
@@ -639,12 +639,17 @@ impl Io {
     }
 
     /// Serves standalone on `listener` until `shutdown` resolves, then disconnects everyone.
+    ///
+    /// WebSocket handshakes are answered straight off the TCP stream, without an HTTP
+    /// connection (see [`serve_engine`](crate::service::serve_engine)); to serve other routes
+    /// beside Socket.IO, put [`layer`](Self::layer) in front of them and use
+    /// [`service::serve`](crate::service::serve).
     pub async fn serve(
         &self,
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> std::io::Result<()> {
-        let result = serve(listener, self.service(), shutdown).await;
+        let result = serve_engine(listener, self.engine.clone(), shutdown).await;
         self.close();
         result
     }

@@ -9,6 +9,7 @@ use http::{Method, Request, Response, StatusCode, header};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
 
+use super::direct::DirectSwitch;
 use super::http_compression::Encoding;
 use super::lanes::Lanes;
 use super::{
@@ -36,6 +37,9 @@ pub struct Engine<H: EngineHandler> {
     delayed: Mutex<HashMap<Sid, Vec<Packet>>>,
     /// The tasks that run the WebSocket connection loops.
     pub(crate) lanes: Lanes,
+    /// What follows the sid in the open packet of a WebSocket session, and of a polling one
+    /// (see [`open_packet_text`](Self::open_packet_text)): fixed by the settings.
+    open_tails: [String; 2],
     /// This engine, for the requests other nodes forward to it.
     me: Weak<Engine<H>>,
 }
@@ -60,6 +64,7 @@ enum Route<B, D> {
 }
 
 /// The parsed Engine.IO query of a request.
+#[derive(Clone)]
 pub(crate) struct EngineQuery {
     pub version: ProtocolVersion,
     pub transport: TransportKind,
@@ -70,8 +75,11 @@ pub(crate) struct EngineQuery {
 impl<H: EngineHandler> Engine<H> {
     /// An engine with these settings, calling `handler` for every session.
     pub fn new(config: EngineConfig, handler: H) -> Arc<Self> {
+        let open_tails = [TransportKind::Websocket, TransportKind::Polling]
+            .map(|transport| open_tail(&config, transport));
         let engine = Arc::new_cyclic(|me| Engine {
             me: me.clone(),
+            open_tails,
             config,
             handler,
             sessions: RwLock::new(Sessions::default()),
@@ -480,25 +488,22 @@ impl<H: EngineHandler> Engine<H> {
         Ok(Response::from_parts(parts, Full::new(body)))
     }
 
-    /// The open packet's text: `0{"sid":..,"upgrades":..,"pingInterval":..,"pingTimeout":..,"maxPayload":..}`.
+    /// The open packet: `0{"sid":..,"upgrades":..,"pingInterval":..,"pingTimeout":..,"maxPayload":..}`.
     pub(crate) fn open_packet(&self, sid: Sid, transport: TransportKind) -> Frame {
-        let upgrades = if transport == TransportKind::Polling
-            && self.config.allow_upgrades
-            && self.config.transports.websocket
-        {
-            r#"["websocket"]"#
-        } else {
-            "[]"
+        Frame::Text(self.open_packet_text(sid, transport).into())
+    }
+
+    /// The open packet's text.
+    pub(crate) fn open_packet_text(&self, sid: Sid, transport: TransportKind) -> String {
+        let tail = match transport {
+            TransportKind::Websocket => &self.open_tails[0],
+            TransportKind::Polling => &self.open_tails[1],
         };
-        Frame::Text(
-            format!(
-                r#"0{{"sid":"{sid}","upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
-                self.config.ping_interval.as_millis(),
-                self.config.ping_timeout.as_millis(),
-                self.config.max_payload
-            )
-            .into(),
-        )
+        let mut text = String::with_capacity(OPEN_HEAD.len() + sid.as_str().len() + tail.len());
+        text.push_str(OPEN_HEAD);
+        text.push_str(sid.as_str());
+        text.push_str(tail);
+        text
     }
 
     /// Applies one packet from the client, whatever the transport.
@@ -540,6 +545,27 @@ impl<H: EngineHandler> Engine<H> {
     }
 }
 
+/// The open packet up to its sid.
+const OPEN_HEAD: &str = r#"0{"sid":""#;
+
+/// The open packet after its sid: `","upgrades":..,"pingInterval":..,"pingTimeout":..,"maxPayload":..}`.
+fn open_tail(config: &EngineConfig, transport: TransportKind) -> String {
+    let upgrades = if transport == TransportKind::Polling
+        && config.allow_upgrades
+        && config.transports.websocket
+    {
+        r#"["websocket"]"#
+    } else {
+        "[]"
+    };
+    format!(
+        r#"","upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+        config.ping_interval.as_millis(),
+        config.ping_timeout.as_millis(),
+        config.max_payload
+    )
+}
+
 /// The answer to a handshake beyond [`EngineConfig::max_connections`]: 503, in the shape of
 /// node's handshake errors.
 fn too_many_connections() -> Response<EngineBody> {
@@ -565,9 +591,20 @@ fn check_polling<D>(session: &Connection<D>, query: &EngineQuery) -> Result<(), 
     Ok(())
 }
 
-/// What the engine keeps of a request.
+/// What the engine keeps of a request: its URI and headers as they are when the engine's own
+/// server read it (they share a buffer of the head's size), a copy otherwise (see
+/// [`RequestInfo::detached`]).
 pub(crate) fn request_info<B>(req: &Request<B>) -> RequestInfo {
-    RequestInfo::detached(req, remote_addr(req.extensions()))
+    let remote = remote_addr(req.extensions());
+    if req.extensions().get::<DirectSwitch>().is_some() {
+        return RequestInfo {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
+            remote_addr: remote,
+        };
+    }
+    RequestInfo::detached(req, remote)
 }
 
 /// The peer address, from fastsio's own server or from axum's `ConnectInfo`.

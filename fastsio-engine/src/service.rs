@@ -1,8 +1,10 @@
 //! The HTTP side: [`EngineService`] (a tower `Service` that answers the engine's path and hands
 //! every other request to an inner service), [`EngineLayer`] (the same as a tower `Layer`, for
-//! axum), [`serve`] (a standalone hyper 1 server) and [`serve_connection`] (one connection of
-//! it, for streams of your own).
+//! axum), [`serve`] (a standalone hyper 1 server), [`serve_connection`] (one connection of
+//! it, for streams of your own) and [`serve_engine`] (the engine alone on a listener, its
+//! WebSocket handshakes answered without hyper).
 
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,13 +18,13 @@ use http_body::Body;
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::BoxError;
-use crate::{Engine, EngineBody, EngineHandler, RemoteAddr};
+use crate::{Engine, EngineBody, EngineHandler, RemoteAddr, direct};
 
 /// Answers requests under the engine's path; passes the others to `S`.
 pub struct EngineService<H: EngineHandler, S = NotFound> {
@@ -44,6 +46,11 @@ impl<H: EngineHandler, S> EngineService<H, S> {
     /// The engine in front of `inner`.
     pub fn with_inner(engine: Arc<Engine<H>>, inner: S) -> Self {
         EngineService { engine, inner }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Arc<Engine<H>> {
+        &self.engine
     }
 }
 
@@ -184,6 +191,47 @@ pub async fn serve(
     service: impl HttpService,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    accept(listener, shutdown, move |stream, addr, stop| {
+        tokio::spawn(serve_connection(
+            stream,
+            Some(addr),
+            service.clone(),
+            stop.cancelled_owned(),
+        ));
+    })
+    .await
+}
+
+/// Serves `engine` alone on every connection `listener` accepts, until `shutdown` resolves:
+/// what [`serve`] does with [`EngineService::new`]`(engine)` (404 outside the engine's path,
+/// the same checks and answers, the same graceful shutdown), with one shortcut. The first
+/// request of a connection is read by the engine itself, and when it is a WebSocket handshake
+/// for the engine, its `101` answer is written and the WebSocket run straight on the TCP
+/// stream: no HTTP connection, upgrade or task is set up for it. Every other connection
+/// (long-polling, other paths, a handshake that offers `permessage-deflate` when it is
+/// enabled, a request head over 8 KiB or that hyper would refuse) is served by hyper, and so
+/// is a refused handshake's answer.
+///
+/// `fastsio`'s `Io::serve` serves with it; put the engine in front of other routes with
+/// [`EngineLayer`] and [`serve`] instead.
+pub async fn serve_engine<H: EngineHandler>(
+    listener: TcpListener,
+    engine: Arc<Engine<H>>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    accept(listener, shutdown, move |stream, addr, stop| {
+        direct::serve_connection(&engine, stream, addr, stop);
+    })
+    .await
+}
+
+/// Accepts connections on `listener` until `shutdown` resolves, and hands each one to `serve`
+/// with its peer's address and a token cancelled once `shutdown` has resolved.
+async fn accept(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+    mut serve: impl FnMut(TcpStream, SocketAddr, CancellationToken),
+) -> std::io::Result<()> {
     tokio::pin!(shutdown);
     let stopping = CancellationToken::new();
     let _stop_connections = stopping.clone().drop_guard();
@@ -199,12 +247,7 @@ pub async fn serve(
             _ = &mut shutdown => return Ok(()),
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(
-            stream,
-            Some(addr),
-            service.clone(),
-            stopping.child_token().cancelled_owned(),
-        ));
+        serve(stream, addr, stopping.clone());
     }
 }
 
@@ -224,6 +267,52 @@ pub async fn serve_connection(
         }
         service.clone().call(req)
     });
+    drive(stream, remote, svc, stop).await
+}
+
+/// [`serve_connection`], its first request answered with `first` (an answer made for it before
+/// hyper read it) rather than by `service`.
+pub(crate) async fn serve_answered<S: HttpService>(
+    stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    remote: Option<SocketAddr>,
+    service: S,
+    stop: impl Future<Output = ()>,
+    first: Response<S::ResBody>,
+) {
+    let first = Cell::new(Some(first));
+    let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        let answer = match first.take() {
+            Some(answer) => Either::Left(answer),
+            None => {
+                if let Some(addr) = remote {
+                    req.extensions_mut().insert(RemoteAddr(addr));
+                }
+                Either::Right(service.clone().call(req))
+            }
+        };
+        async move {
+            match answer {
+                Either::Left(answer) => Ok(answer),
+                Either::Right(call) => call.await,
+            }
+        }
+    });
+    drive(stream, remote, svc, stop).await
+}
+
+/// Runs hyper's HTTP/1.1 connection (with upgrades) of `svc` on `stream` until it ends, or
+/// gracefully once `stop` resolves.
+async fn drive<S, B>(
+    stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    remote: Option<SocketAddr>,
+    svc: S,
+    stop: impl Future<Output = ()>,
+) where
+    S: hyper::service::Service<Request<Incoming>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: Body + 'static,
+    B::Error: Into<BoxError>,
+{
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         // A response's head and body copied into one buffer and written with one `write`: the

@@ -10,7 +10,7 @@ use http::{Request, Response};
 
 use super::server::EngineQuery;
 use super::wake_flag::WakeFlag;
-use super::ws_socket::{Incoming, PendingWs, WsSocket, handshake};
+use super::ws_socket::{Incoming, PendingWs, Switch, WsSocket, handshake};
 use super::{
     Backpressure, CloseReason, Connection, Engine, EngineBody, EngineHandler, Frame,
     HandshakeError, Packet, ProtocolVersion, RequestInfo, TransportKind,
@@ -30,24 +30,110 @@ pub(crate) fn accept_new<H, B>(
 where
     H: EngineHandler,
 {
-    let (response, pending) = handshake(&mut req, &engine.config)?;
-    let lanes = &engine.lanes;
-    // The opening (hyper's hand-over, the request kept for the session, the open packet) is a
-    // boxed future of its own, freed once the session is open: the connection's future, kept
-    // for the connection's whole life, holds only what its loop needs.
-    let opening = Box::pin(open_new(engine.clone(), pending, info, query));
-    let engine = engine.clone();
-    lanes.spawn(async move {
-        let Some((mut ws, session)) = opening.await else {
-            return;
-        };
-        engine.handler.on_open(&session);
-        run(&engine, &session, &mut ws).await;
-    });
-    Ok(response)
+    let (response, switch) = handshake(&mut req, &engine.config)?;
+    Ok(switch_to(
+        engine,
+        response,
+        switch,
+        Opening::New(info, query),
+    ))
 }
 
-/// A new session over WebSocket: the connection from hyper, the session, its open packet.
+/// A WebSocket request with the sid of a polling session: the upgrade.
+pub(crate) fn accept_upgrade<H, B>(
+    engine: &Arc<Engine<H>>,
+    mut req: Request<B>,
+    session: Arc<Connection<H::Data>>,
+) -> Result<Response<EngineBody>, HandshakeError>
+where
+    H: EngineHandler,
+{
+    if !engine.config.allow_upgrades {
+        return Err(HandshakeError::BadRequest);
+    }
+    let (response, switch) = handshake(&mut req, &engine.config)?;
+    Ok(switch_to(
+        engine,
+        response,
+        switch,
+        Opening::Upgrade(session),
+    ))
+}
+
+/// What a WebSocket the engine accepted opens once its connection is switched: a new session
+/// (from its request and query), or the upgrade of a polling one.
+///
+/// For a request marked [`DirectSwitch`](super::direct::DirectSwitch), it travels back to the
+/// caller in the `101` answer's extensions.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per WebSocket being opened, dropped once it is open"
+)]
+pub(crate) enum Opening<D> {
+    New(RequestInfo, EngineQuery),
+    Upgrade(Arc<Connection<D>>),
+}
+
+impl<D> Clone for Opening<D> {
+    fn clone(&self) -> Self {
+        match self {
+            Opening::New(info, query) => Opening::New(info.clone(), query.clone()),
+            Opening::Upgrade(session) => Opening::Upgrade(session.clone()),
+        }
+    }
+}
+
+/// Runs `opening` once the connection is switched: on a lane when hyper switches it; in the
+/// answer's extensions, for the caller, when it switches the connection itself.
+fn switch_to<H: EngineHandler>(
+    engine: &Arc<Engine<H>>,
+    mut response: Response<EngineBody>,
+    switch: Switch,
+    opening: Opening<H::Data>,
+) -> Response<EngineBody> {
+    match switch {
+        Switch::Hyper(pending) => {
+            // The opening (hyper's hand-over, the request kept for the session, the open
+            // packet, or the upgrade's probe) is a boxed future of its own, freed once the
+            // session is open: the connection's future, kept for the connection's whole life,
+            // holds only what its loop needs.
+            let opening = Box::pin(open(engine.clone(), pending, opening));
+            engine.lanes.spawn(connection(engine.clone(), opening));
+        }
+        Switch::Direct => {
+            response.extensions_mut().insert(opening);
+        }
+    }
+    response
+}
+
+/// A WebSocket connection: `opening`, then the connection loop.
+pub(crate) async fn connection<H: EngineHandler>(
+    engine: Arc<Engine<H>>,
+    opening: impl Future<Output = Option<(WsSocket, Arc<Connection<H::Data>>)>>,
+) {
+    let Some((mut ws, session)) = opening.await else {
+        return;
+    };
+    run(&engine, &session, &mut ws).await;
+}
+
+/// Switches the connection of an accepted WebSocket and opens what it opens; `None` if either
+/// failed (the session, if any, is closed or stays on polling).
+pub(crate) async fn open<H: EngineHandler>(
+    engine: Arc<Engine<H>>,
+    pending: PendingWs,
+    opening: Opening<H::Data>,
+) -> Option<(WsSocket, Arc<Connection<H::Data>>)> {
+    match opening {
+        Opening::New(info, query) => open_new(engine, pending, info, query).await,
+        // Boxed: rare, and inline it would grow every opening.
+        Opening::Upgrade(session) => Box::pin(upgrade_session(engine, pending, session)).await,
+    }
+}
+
+/// A new session over WebSocket: the connection, the session, its open packet, and the
+/// handler told.
 async fn open_new<H: EngineHandler>(
     engine: Arc<Engine<H>>,
     pending: PendingWs,
@@ -65,36 +151,11 @@ async fn open_new<H: EngineHandler>(
         session.close(CloseReason::TransportError);
         return None;
     }
+    engine.handler.on_open(&session);
     Some((ws, session))
 }
 
-/// A WebSocket request with the sid of a polling session: the upgrade.
-pub(crate) fn accept_upgrade<H, B>(
-    engine: &Arc<Engine<H>>,
-    mut req: Request<B>,
-    session: Arc<Connection<H::Data>>,
-) -> Result<Response<EngineBody>, HandshakeError>
-where
-    H: EngineHandler,
-{
-    if !engine.config.allow_upgrades {
-        return Err(HandshakeError::BadRequest);
-    }
-    let (response, pending) = handshake(&mut req, &engine.config)?;
-    let lanes = &engine.lanes;
-    // Boxed and freed once done, as in `accept_new`.
-    let upgrading = Box::pin(upgrade_session(engine.clone(), pending, session));
-    let engine = engine.clone();
-    lanes.spawn(async move {
-        let Some((mut ws, session)) = upgrading.await else {
-            return;
-        };
-        run(&engine, &session, &mut ws).await;
-    });
-    Ok(response)
-}
-
-/// A polling session's upgrade: the connection from hyper, the probe, the switch.
+/// A polling session's upgrade: the connection, the probe, the switch.
 async fn upgrade_session<H: EngineHandler>(
     engine: Arc<Engine<H>>,
     pending: PendingWs,

@@ -8,13 +8,17 @@ use bytes::{BufMut, Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::Full;
-use hyper::upgrade::{OnUpgrade, Upgraded};
+use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
+use super::direct::DirectSwitch;
+use super::ws_io::WsIo;
 use super::{
     EngineBody, EngineConfig, Frame, HandshakeError, PerMessageDeflate, ProtocolVersion, Str,
 };
@@ -30,14 +34,32 @@ const WRITE_BUFFER: usize = 8 * 1024;
     reason = "the plain connection, the common one, stays inline; it lives in its task's future"
 )]
 pub(crate) enum WsSocket {
-    Plain(WebSocketStream<TokioIo<Upgraded>>),
+    Plain(WebSocketStream<WsIo>),
     Deflate(Box<yawc::HttpWebSocket>),
 }
 
-/// A WebSocket accepted with its `101` answer, until hyper hands over the connection.
+/// How the connection of a WebSocket request the engine accepted comes to it.
+pub(crate) enum Switch {
+    /// From hyper, once it has written the `101` answer.
+    Hyper(PendingWs),
+    /// From whoever read the request off its stream ([`DirectSwitch`]): it writes the answer
+    /// and sets the WebSocket up itself.
+    Direct,
+}
+
+/// A WebSocket accepted with its `101` answer, until its connection is switched.
 pub(crate) enum PendingWs {
+    /// Hyper's upgrade.
     Plain(OnUpgrade),
+    /// Hyper's upgrade, to a connection with `permessage-deflate`.
     Deflate(yawc::UpgradeFut),
+    /// A TCP stream whose request was read off it: `answer` (the `101` head) is written on it,
+    /// and `read` (what the client sent after its request) is the start of the WebSocket.
+    Direct {
+        stream: TcpStream,
+        answer: Vec<u8>,
+        read: Vec<u8>,
+    },
 }
 
 /// A message read from the client.
@@ -50,11 +72,13 @@ pub(crate) enum Incoming {
 }
 
 /// Checks the WebSocket handshake headers and builds the `101 Switching Protocols` answer,
-/// agreeing to `permessage-deflate` when the client offers it and `config` enables it.
+/// agreeing to `permessage-deflate` when the client offers it and `config` enables it (over
+/// hyper only: a request marked [`DirectSwitch`] gets a plain WebSocket, and the engine's own
+/// server leaves requests that offer it to hyper).
 pub(crate) fn handshake<B>(
     req: &mut Request<B>,
     config: &EngineConfig,
-) -> Result<(Response<EngineBody>, PendingWs), HandshakeError> {
+) -> Result<(Response<EngineBody>, Switch), HandshakeError> {
     let key = req
         .headers()
         .get(header::SEC_WEBSOCKET_KEY)
@@ -66,7 +90,9 @@ pub(crate) fn handshake<B>(
     {
         return Err(HandshakeError::BadRequest);
     }
-    if let Some(deflate) = &config.per_message_deflate
+    let direct = req.extensions().get::<DirectSwitch>().is_some();
+    if !direct
+        && let Some(deflate) = &config.per_message_deflate
         && PerMessageDeflate::offered(req.headers())
     {
         let options = deflate.options(config.max_payload, config.ws_read_buffer_size);
@@ -74,11 +100,14 @@ pub(crate) fn handshake<B>(
             .map_err(|_| HandshakeError::BadRequest)?;
         return Ok((
             res.map(|_| Full::new(Bytes::new())),
-            PendingWs::Deflate(pending),
+            Switch::Hyper(PendingWs::Deflate(pending)),
         ));
     }
     let accept = derive_accept_key(key.as_bytes());
-    let on_upgrade = hyper::upgrade::on(req);
+    let switch = match direct {
+        true => Switch::Direct,
+        false => Switch::Hyper(PendingWs::Plain(hyper::upgrade::on(req))),
+    };
     let mut res = Response::new(Full::new(Bytes::new()));
     *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let headers = res.headers_mut();
@@ -88,32 +117,40 @@ pub(crate) fn handshake<B>(
         header::SEC_WEBSOCKET_ACCEPT,
         HeaderValue::from_str(&accept).map_err(|_| HandshakeError::BadRequest)?,
     );
-    Ok((res, PendingWs::Plain(on_upgrade)))
+    Ok((res, switch))
 }
 
 impl PendingWs {
-    /// The connection, once hyper has switched protocols.
-    pub(crate) async fn open(self, config: &EngineConfig) -> Result<WsSocket, hyper::Error> {
+    /// The connection, once switched: by hyper, or here by writing the `101` answer.
+    pub(crate) async fn open(self, config: &EngineConfig) -> Result<WsSocket, BoxError> {
         match self {
             PendingWs::Plain(on_upgrade) => {
-                let io = on_upgrade.await?;
-                let max = config.max_payload;
-                let ws_config = WebSocketConfig::default()
-                    .read_buffer_size(config.ws_read_buffer_size)
-                    .write_buffer_size(WRITE_BUFFER)
-                    .max_message_size(Some(max))
-                    .max_frame_size(Some(max));
-                let ws = WebSocketStream::from_raw_socket(
-                    TokioIo::new(io),
-                    Role::Server,
-                    Some(ws_config),
-                )
-                .await;
-                Ok(WsSocket::Plain(ws))
+                let io = WsIo::Upgraded(TokioIo::new(on_upgrade.await?));
+                Ok(plain(io, Vec::new(), config).await)
             }
             PendingWs::Deflate(pending) => Ok(WsSocket::Deflate(Box::new(pending.await?))),
+            PendingWs::Direct {
+                mut stream,
+                answer,
+                read,
+            } => {
+                stream.write_all(&answer).await?;
+                Ok(plain(WsIo::Tcp(stream), read, config).await)
+            }
         }
     }
+}
+
+/// A plain WebSocket over `io`, `read` being the first bytes the client sent on it.
+pub(crate) async fn plain(io: WsIo, read: Vec<u8>, config: &EngineConfig) -> WsSocket {
+    let max = config.max_payload;
+    let ws_config = WebSocketConfig::default()
+        .read_buffer_size(config.ws_read_buffer_size)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max));
+    let ws = WebSocketStream::from_partially_read(io, read, Role::Server, Some(ws_config)).await;
+    WsSocket::Plain(ws)
 }
 
 impl WsSocket {
@@ -181,6 +218,25 @@ impl WsSocket {
             WsSocket::Deflate(ws) => Ok(SinkExt::<yawc::Frame>::close(ws.as_mut()).await?),
         }
     }
+}
+
+/// Appends `text` to `out` as one text frame of a server (unmasked): for a frame written on the
+/// stream before the WebSocket is set up (the open packet, with the `101` answer).
+pub(crate) fn put_text_frame(out: &mut Vec<u8>, text: &[u8]) {
+    const FIN_TEXT: u8 = 0x81;
+    out.push(FIN_TEXT);
+    match text.len() {
+        len @ 0..126 => out.push(len as u8),
+        len @ 126..=0xFFFF => {
+            out.push(126);
+            out.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        len => {
+            out.push(127);
+            out.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(text);
 }
 
 /// A binary frame's bytes: as they are in v4, after the `4` type byte in v3.

@@ -3,7 +3,8 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use fastsio::service::{HttpService, serve};
+use fastsio::engine::EngineHandler;
+use fastsio::service::{EngineService, HttpService, NotFound, serve, serve_engine};
 
 /// A server running in the background of the current tokio runtime.
 pub struct TestServer {
@@ -12,12 +13,18 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Serves `service` on 127.0.0.1 with a free port.
-    pub async fn start(service: impl HttpService) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a loopback port");
-        let addr = listener.local_addr().expect("local addr");
+    /// Serves the engine of `service` alone on 127.0.0.1 with a free port, as `Io::serve`
+    /// does (`serve_engine`: WebSocket handshakes answered without hyper).
+    pub async fn start<H: EngineHandler>(service: EngineService<H, NotFound>) -> TestServer {
+        let (listener, addr) = bind().await;
+        let engine = service.engine().clone();
+        tokio::spawn(serve_engine(listener, engine, std::future::pending::<()>()));
+        TestServer { addr }
+    }
+
+    /// Serves `service` with hyper (`serve`) on 127.0.0.1 with a free port.
+    pub async fn start_http(service: impl HttpService) -> TestServer {
+        let (listener, addr) = bind().await;
         tokio::spawn(serve(listener, service, std::future::pending::<()>()));
         TestServer { addr }
     }
@@ -31,6 +38,14 @@ impl TestServer {
     pub fn ws(&self, path: &str) -> String {
         format!("ws://{}{path}", self.addr)
     }
+}
+
+async fn bind() -> (tokio::net::TcpListener, SocketAddr) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local addr");
+    (listener, addr)
 }
 
 /// Polls `check` every few milliseconds until it holds, failing after 5 s: for conditions the

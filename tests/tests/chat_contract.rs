@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 async fn start() -> TestServer {
     let io = chat::socket_io().expect("chat server builds");
-    TestServer::start(chat::service(&io)).await
+    TestServer::start_http(chat::service(&io)).await
 }
 
 /// A connected `/chat` client.

@@ -9,7 +9,7 @@ use fastsio_tests::server::TestServer;
 
 async fn scenario(name: &str) {
     let io = socket_io().expect("valid server");
-    let server = TestServer::start(service(&io, echo_engine())).await;
+    let server = TestServer::start_http(service(&io, echo_engine())).await;
     let base = server.http("");
     let out = run_node("eio_interop.mjs", &[name, &base], Duration::from_secs(60)).await;
     out.passed();

@@ -123,7 +123,7 @@ async fn typed_di_works_with_python_socketio() {
 #[tokio::test]
 async fn axum_serves_http_routes_and_socket_io_on_one_port() {
     let io = axum_example::socket_io().unwrap();
-    let server = TestServer::start(axum_example::app(&io)).await;
+    let server = TestServer::start_http(axum_example::app(&io)).await;
     let d = scenario("axum", &server.http("")).await;
     assert_axum_details(&d);
     // fastsio's own `serve` tells the handshake who connected.

@@ -11,7 +11,7 @@ pub async fn chat_nodes(url: &str, prefix: &str, n: usize) -> Vec<(Io, TestServe
     let mut nodes = Vec::new();
     for _ in 0..n {
         let io = chat::clustered_socket_io(RedisConfig::new(url).prefix(prefix)).unwrap();
-        let server = TestServer::start(chat::service(&io)).await;
+        let server = TestServer::start_http(chat::service(&io)).await;
         nodes.push((io, server));
     }
     for (io, _) in &nodes {
