@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 
 use http::{Request, Response};
 
+use super::lanes;
 use super::server::EngineQuery;
 use super::wake_flag::WakeFlag;
 use super::ws_socket::{Incoming, PendingWs, WsSocket, handshake};
@@ -187,7 +188,9 @@ async fn run<H: EngineHandler>(
         .await;
         match turn {
             Turn::Read(Some(Ok(msg))) => {
-                on_message(engine, session, msg);
+                // The loop looks at the outbox before it waits again: what the handling
+                // queues for this client (an ack, say) need not have the lane poll it again.
+                lanes::rechecked(|| on_message(engine, session, msg));
                 // Boxed: rare, and inline it would grow every connection's future.
                 if let Some(wait) = engine.handler.backpressure(session)
                     && !Box::pin(write_while(ws, version, session, wait)).await
