@@ -72,8 +72,9 @@ const QUEUED: u8 = 1;
 const RUNNING: u8 = 2;
 /// Being polled, and woken meanwhile: back in the queue after this poll.
 const NOTIFIED: u8 = 3;
-/// Being polled, and woken meanwhile only by itself, inside [`rechecked`]: not queued again
-/// after this poll (it looked again at what it waits on), but its turn counts as yielded.
+/// Being polled, and woken meanwhile only by itself, inside [`rechecked`]: queued again after
+/// this poll only behind many ready connections (it looked again at what it waits on), and its
+/// turn counts as yielded.
 const SELF_WOKEN: u8 = 4;
 
 thread_local! {
@@ -82,6 +83,15 @@ thread_local! {
     /// The member this thread is polling.
     static POLLING: Cell<*const Member> = const { Cell::new(std::ptr::null()) };
 }
+
+/// Ready connections from which a connection that only woke itself goes back in the queue
+/// behind them (see [`Lane::settle`]). While tasks are ready, tokio looks for I/O events only
+/// every 61 task polls, and a round of the lane's runner (one task poll) serves about
+/// [`YIELDS_PER_ROUND`] busy connections: a connection put back behind fewer would be polled
+/// again before its client's next message could have been seen, and find nothing. Behind
+/// this many, it usually finds that message, read without the wake-up that would otherwise
+/// queue the connection again.
+const BUSY_QUEUE: usize = 128;
 
 /// Runner rounds end early after this many connections woke themselves while being polled (as
 /// `FuturesUnordered` does), so that connections with more work share the lane's turn with the
@@ -221,9 +231,10 @@ impl Lane {
     }
 
     /// After a poll: an ended connection leaves the lane; one woken during its poll goes back
-    /// in the ready queue (true: it yielded), unless it only woke itself inside [`rechecked`]
-    /// (it waits again, and its turn counts as yielded too); any other waits for its next
-    /// wake-up.
+    /// in the ready queue (true: it yielded); any other waits for its next wake-up. One that
+    /// only woke itself inside [`rechecked`] has already looked at everything it waits on: it
+    /// goes back in the queue only behind [`BUSY_QUEUE`] ready connections or more, and
+    /// otherwise waits; its turn counts as yielded either way.
     fn settle(&self, member: Arc<Member>, ended: bool) -> bool {
         if ended {
             lock(&self.members).remove(&member.key());
@@ -234,20 +245,27 @@ impl Lane {
             .state
             .compare_exchange(RUNNING, IDLE, Ordering::AcqRel, Ordering::Acquire)
         {
-            Ok(_) => return false,
-            Err(SELF_WOKEN)
-                if member
-                    .state
-                    .compare_exchange(SELF_WOKEN, IDLE, Ordering::AcqRel, Ordering::Acquire)
-                    .is_ok() =>
-            {
-                return true;
+            Ok(_) => false,
+            Err(SELF_WOKEN) => {
+                let mut ready = lock(&self.ready);
+                if ready.len() < BUSY_QUEUE
+                    && member
+                        .state
+                        .compare_exchange(SELF_WOKEN, IDLE, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+                {
+                    return true;
+                }
+                member.state.store(QUEUED, Ordering::Release);
+                ready.push_back(member);
+                true
             }
-            Err(_) => {}
+            Err(_) => {
+                member.state.store(QUEUED, Ordering::Release);
+                lock(&self.ready).push_back(member);
+                true
+            }
         }
-        member.state.store(QUEUED, Ordering::Release);
-        lock(&self.ready).push_back(member);
-        true
     }
 
     /// Queues a woken connection and wakes the runner (at the end of the batch, during a
@@ -379,8 +397,9 @@ impl ArcWake for Member {
 /// Runs `handle` (the handling of what a lane's connection read, inside that connection's
 /// poll), after which the connection looks again at everything it waits on before its poll
 /// returns `Pending`: the wake-ups it gives itself meanwhile (a frame it queued for its own
-/// client) need not have it polled again. They still count as a turn it yielded, as any
-/// wake-up during its poll does, so that a round of the lane ends after
+/// client) need not have it polled again at once. It is polled again only if many other
+/// connections are ready before it (see [`Lane::settle`]), and they still count as a turn it
+/// yielded, as any wake-up during its poll does, so that a round of the lane ends after
 /// [`YIELDS_PER_ROUND`] busy connections, as before. Outside a lane's poll, `handle` just runs.
 pub(crate) fn rechecked<R>(handle: impl FnOnce() -> R) -> R {
     RECHECKING.set(POLLING.get());
