@@ -39,6 +39,9 @@ pub struct ClientData {
     /// An event whose socket's handler queue was full: the connection reads nothing more
     /// until it is handed over.
     stalled: Mutex<Option<Box<(SocketRef, EventContext)>>>,
+    /// Whether `stalled` may hold an event: the connection checks after every message, and
+    /// most never stall.
+    maybe_stalled: AtomicBool,
 }
 
 impl ClientData {
@@ -195,6 +198,11 @@ impl EngineHandler for SioHandler {
     }
 
     fn backpressure(&self, session: &Conn) -> Option<Backpressure> {
+        let maybe_stalled = &session.data().maybe_stalled;
+        if !maybe_stalled.load(Ordering::Acquire) {
+            return None;
+        }
+        maybe_stalled.store(false, Ordering::Release);
         let (socket, cx) = *session
             .data()
             .stalled
@@ -255,11 +263,10 @@ fn dispatch(server: &Arc<ServerInner>, session: &Conn, packet: Packet, attachmen
                 attachments,
                 packet.id,
             )) {
-                *session
-                    .data()
-                    .stalled
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some(Box::new((socket, *cx)));
+                let data = session.data();
+                *data.stalled.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(Box::new((socket, *cx)));
+                data.maybe_stalled.store(true, Ordering::Release);
             }
         }
         PacketKind::Ack | PacketKind::BinaryAck => {

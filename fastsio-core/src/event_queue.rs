@@ -25,6 +25,9 @@ struct State {
     items: VecDeque<EventContext>,
     running: bool,
     limit: usize,
+    /// An event was refused since the last pop: a [`EventQueue::push_wait`] may be waiting
+    /// for room.
+    refused: bool,
 }
 
 /// A bounded, ordered queue with at most one worker.
@@ -60,6 +63,7 @@ impl EventQueue {
     pub fn push(&self, cx: EventContext) -> Push {
         let mut state = self.lock();
         if state.items.len() >= state.limit {
+            state.refused = true;
             return Push::Full(Box::new(cx));
         }
         state.items.push_back(cx);
@@ -86,15 +90,19 @@ impl EventQueue {
         }
     }
 
-    /// The next event for the worker; `None` ends the worker (the queue is empty).
+    /// The next event for the worker; `None` ends the worker (the queue is empty). Tells a
+    /// [`push_wait`](Self::push_wait) that was refused there is room now.
     pub fn pop(&self) -> Option<EventContext> {
         let mut state = self.lock();
         let next = state.items.pop_front();
         if next.is_none() {
             state.running = false;
         }
+        let refused = std::mem::take(&mut state.refused);
         drop(state);
-        self.space.notify_one();
+        if refused {
+            self.space.notify_one();
+        }
         next
     }
 

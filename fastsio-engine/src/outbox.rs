@@ -83,15 +83,22 @@ impl Outbox {
         self.lock().pop_front()
     }
 
-    /// The next frame; `None` once the outbox is closed (what is still queued stays there for
-    /// [`Outbox::try_pop`]).
-    pub(crate) fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Option<Frame>> {
+    /// [`Outbox::try_pop`], and whether more frames were queued behind it.
+    pub(crate) fn try_pop_more(&self) -> Option<(Frame, bool)> {
+        let mut state = self.lock();
+        let frame = state.pop_front()?;
+        Some((frame, !state.frames.is_empty()))
+    }
+
+    /// The next frame, and whether more were queued behind it; `None` once the outbox is
+    /// closed (what is still queued stays there for [`Outbox::try_pop`]).
+    pub(crate) fn poll_pop_more(&self, cx: &mut Context<'_>) -> Poll<Option<(Frame, bool)>> {
         let mut state = self.lock();
         if state.closed {
             return Poll::Ready(None);
         }
         if let Some(frame) = state.pop_front() {
-            return Poll::Ready(Some(frame));
+            return Poll::Ready(Some((frame, !state.frames.is_empty())));
         }
         match &mut state.waiting {
             Some(waker) if waker.will_wake(cx.waker()) => {}
@@ -100,9 +107,10 @@ impl Outbox {
         Poll::Pending
     }
 
-    /// [`Outbox::poll_pop`] as a future.
+    /// The next frame; `None` once the outbox is closed (what is still queued stays there for
+    /// [`Outbox::try_pop`]).
     pub(crate) async fn pop(&self) -> Option<Frame> {
-        std::future::poll_fn(|cx| self.poll_pop(cx)).await
+        std::future::poll_fn(|cx| self.poll_pop_more(cx).map(|popped| popped.map(|(f, _)| f))).await
     }
 
     /// Refuses further frames and wakes the transport, which then sees `None`.
@@ -147,6 +155,25 @@ mod tests {
         assert!(is_text(outbox.pop().now_or_never().flatten(), "a"));
         assert!(is_text(outbox.try_pop(), "b"));
         assert!(outbox.pop().now_or_never().is_none());
+    }
+
+    #[test]
+    fn a_pop_tells_whether_more_is_queued() {
+        let outbox = Outbox::new(4);
+        outbox.push(text("a")).unwrap();
+        outbox.push(text("b")).unwrap();
+        outbox.push(text("c")).unwrap();
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let Poll::Ready(Some((first, more))) = outbox.poll_pop_more(&mut cx) else {
+            panic!("a frame is queued");
+        };
+        assert!(is_text(Some(first), "a") && more);
+        let (second, more) = outbox.try_pop_more().unwrap();
+        assert!(is_text(Some(second), "b") && more);
+        let (third, more) = outbox.try_pop_more().unwrap();
+        assert!(is_text(Some(third), "c") && !more);
+        assert!(outbox.try_pop_more().is_none());
+        assert!(outbox.poll_pop_more(&mut cx).is_pending());
     }
 
     #[test]

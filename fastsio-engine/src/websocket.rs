@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 
 use http::{Request, Response};
 
+use super::lanes;
 use super::server::EngineQuery;
 use super::wake_flag::WakeFlag;
 use super::ws_socket::{Incoming, PendingWs, Switch, WsSocket, handshake};
@@ -240,15 +241,17 @@ async fn run<H: EngineHandler>(
             if read_first && let Poll::Ready(turn) = read(cx) {
                 return Poll::Ready(turn);
             }
-            if let Poll::Ready(frame) = session.outbox.poll_pop(cx) {
-                return Poll::Ready(Turn::Write(frame));
+            if let Poll::Ready(popped) = session.outbox.poll_pop_more(cx) {
+                return Poll::Ready(Turn::Write(popped));
             }
             if read_first { Poll::Pending } else { read(cx) }
         })
         .await;
         match turn {
             Turn::Read(Some(Ok(msg))) => {
-                on_message(engine, session, msg);
+                // The loop looks at the outbox before it waits again: what the handling
+                // queues for this client (an ack, say) need not have the lane poll it again.
+                lanes::rechecked(|| on_message(engine, session, msg));
                 // Boxed: rare, and inline it would grow every connection's future.
                 if let Some(wait) = engine.handler.backpressure(session)
                     && !Box::pin(write_while(ws, version, session, wait)).await
@@ -262,8 +265,8 @@ async fn run<H: EngineHandler>(
             }
             Turn::Read(None) => session.close(CloseReason::TransportClose),
             Turn::Write(None) => break,
-            Turn::Write(Some(frame)) => {
-                if !write_or_close(ws, frame, version, session).await {
+            Turn::Write(Some((frame, more))) => {
+                if !write_or_close(ws, frame, more, version, session).await {
                     break;
                 }
             }
@@ -294,10 +297,10 @@ async fn finish<H: EngineHandler>(
 }
 
 /// What the connection loop does next: handle what the client sent, or write a queued frame
-/// (`None`: the outbox closed).
+/// and whether more were queued behind it (`None`: the outbox closed).
 enum Turn {
     Read(Option<Result<Incoming, BoxError>>),
-    Write(Option<Frame>),
+    Write(Option<(Frame, bool)>),
 }
 
 /// Keeps writing queued frames (reading nothing) until `wait` resolves; false if the session
@@ -315,7 +318,7 @@ async fn write_while<D>(
             _ = &mut wait => return true,
             frame = session.outbox.pop() => {
                 let Some(frame) = frame else { return false };
-                if !write_or_close(ws, frame, version, session).await {
+                if !write_or_close(ws, frame, true, version, session).await {
                     return false;
                 }
             }
@@ -323,17 +326,19 @@ async fn write_while<D>(
     }
 }
 
-/// Writes `first` and what else is queued (a batch); false if the session closed meanwhile
-/// (a client that does not read) or the write failed (the session is then closed).
+/// Writes `first` and, if `more` were queued behind it, what else is queued (a batch); false
+/// if the session closed meanwhile (a client that does not read) or the write failed (the
+/// session is then closed).
 async fn write_or_close<D>(
     ws: &mut WsSocket,
     first: Frame,
+    more: bool,
     version: ProtocolVersion,
     session: &Connection<D>,
 ) -> bool {
     let written = tokio::select! {
         biased;
-        written = write_batch(ws, first, session, version) => written,
+        written = write_batch(ws, first, more, session, version) => written,
         _ = session.closed() => return false,
     };
     if let Err(e) = written {
@@ -367,17 +372,25 @@ fn on_message<H: EngineHandler>(
     }
 }
 
+/// Feeds `first`, then, while the outbox had `more` behind the last frame taken, the next ones
+/// (at most [`WRITE_BATCH`] in all), and flushes. A frame queued after the last one taken is
+/// left for the loop's next turn.
 async fn write_batch<D>(
     ws: &mut WsSocket,
     first: Frame,
+    mut more: bool,
     session: &Connection<D>,
     version: ProtocolVersion,
 ) -> Result<(), BoxError> {
     ws.feed(first, version).await?;
     for _ in 1..WRITE_BATCH {
-        let Some(frame) = session.outbox.try_pop() else {
+        if !more {
+            break;
+        }
+        let Some((frame, rest)) = session.outbox.try_pop_more() else {
             break;
         };
+        more = rest;
         ws.feed(frame, version).await?;
     }
     ws.flush().await

@@ -9,6 +9,7 @@
 //! and ends. Each connection is polled by one runner at a time: only a runner that took it from
 //! the ready queue polls it, and it goes back in the queue only after that poll.
 
+use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -71,6 +72,26 @@ const QUEUED: u8 = 1;
 const RUNNING: u8 = 2;
 /// Being polled, and woken meanwhile: back in the queue after this poll.
 const NOTIFIED: u8 = 3;
+/// Being polled, and woken meanwhile only by itself, inside [`rechecked`]: queued again after
+/// this poll only behind many ready connections (it looked again at what it waits on), and its
+/// turn counts as yielded.
+const SELF_WOKEN: u8 = 4;
+
+thread_local! {
+    /// The member this thread is polling, while it is inside [`rechecked`].
+    static RECHECKING: Cell<*const Member> = const { Cell::new(std::ptr::null()) };
+    /// The member this thread is polling.
+    static POLLING: Cell<*const Member> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Ready connections from which a connection that only woke itself goes back in the queue
+/// behind them (see [`Lane::settle`]). While tasks are ready, tokio looks for I/O events only
+/// every 61 task polls, and a round of the lane's runner (one task poll) serves about
+/// [`YIELDS_PER_ROUND`] busy connections: a connection put back behind fewer would be polled
+/// again before its client's next message could have been seen, and find nothing. Behind
+/// this many, it usually finds that message, read without the wake-up that would otherwise
+/// queue the connection again.
+const BUSY_QUEUE: usize = 128;
 
 /// Runner rounds end early after this many connections woke themselves while being polled (as
 /// `FuturesUnordered` does), so that connections with more work share the lane's turn with the
@@ -210,23 +231,41 @@ impl Lane {
     }
 
     /// After a poll: an ended connection leaves the lane; one woken during its poll goes back
-    /// in the ready queue (true: it yielded); any other waits for its next wake-up.
+    /// in the ready queue (true: it yielded); any other waits for its next wake-up. One that
+    /// only woke itself inside [`rechecked`] has already looked at everything it waits on: it
+    /// goes back in the queue only behind [`BUSY_QUEUE`] ready connections or more, and
+    /// otherwise waits; its turn counts as yielded either way.
     fn settle(&self, member: Arc<Member>, ended: bool) -> bool {
         if ended {
             lock(&self.members).remove(&member.key());
             self.count.fetch_sub(1, Ordering::AcqRel);
             return false;
         }
-        if member
+        match member
             .state
             .compare_exchange(RUNNING, IDLE, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
         {
-            return false;
+            Ok(_) => false,
+            Err(SELF_WOKEN) => {
+                let mut ready = lock(&self.ready);
+                if ready.len() < BUSY_QUEUE
+                    && member
+                        .state
+                        .compare_exchange(SELF_WOKEN, IDLE, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+                {
+                    return true;
+                }
+                member.state.store(QUEUED, Ordering::Release);
+                ready.push_back(member);
+                true
+            }
+            Err(_) => {
+                member.state.store(QUEUED, Ordering::Release);
+                lock(&self.ready).push_back(member);
+                true
+            }
         }
-        member.state.store(QUEUED, Ordering::Release);
-        lock(&self.ready).push_back(member);
-        true
     }
 
     /// Queues a woken connection and wakes the runner (at the end of the batch, during a
@@ -305,7 +344,12 @@ impl Member {
         let Some(future) = slot.as_mut() else {
             return true;
         };
-        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+        POLLING.set(Arc::as_ptr(self));
+        let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+        POLLING.set(std::ptr::null());
+        // Left set if `rechecked` unwound.
+        RECHECKING.set(std::ptr::null());
+        match polled {
             Ok(Poll::Pending) => false,
             Ok(Poll::Ready(())) => {
                 *slot = None;
@@ -326,9 +370,13 @@ impl ArcWake for Member {
         loop {
             let next = match state {
                 IDLE => QUEUED,
-                RUNNING => NOTIFIED,
+                RUNNING | SELF_WOKEN if RECHECKING.get() == Arc::as_ptr(member) => SELF_WOKEN,
+                RUNNING | SELF_WOKEN => NOTIFIED,
                 _ => return,
             };
+            if next == state {
+                return;
+            }
             match member.state.compare_exchange_weak(
                 state,
                 next,
@@ -344,6 +392,20 @@ impl ArcWake for Member {
             lane.schedule(member.clone());
         }
     }
+}
+
+/// Runs `handle` (the handling of what a lane's connection read, inside that connection's
+/// poll), after which the connection looks again at everything it waits on before its poll
+/// returns `Pending`: the wake-ups it gives itself meanwhile (a frame it queued for its own
+/// client) need not have it polled again at once. It is polled again only if many other
+/// connections are ready before it (see [`Lane::settle`]), and they still count as a turn it
+/// yielded, as any wake-up during its poll does, so that a round of the lane ends after
+/// [`YIELDS_PER_ROUND`] busy connections, as before. Outside a lane's poll, `handle` just runs.
+pub(crate) fn rechecked<R>(handle: impl FnOnce() -> R) -> R {
+    RECHECKING.set(POLLING.get());
+    let handled = handle();
+    RECHECKING.set(std::ptr::null());
+    handled
 }
 
 /// Locks `mutex`; a panic while it was held poisons nothing that matters here (each critical

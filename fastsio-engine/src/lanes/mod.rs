@@ -28,6 +28,7 @@ mod lane;
 mod watchdog;
 
 pub use batch::batch_wakes;
+pub(crate) use lane::rechecked;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -6,6 +6,8 @@
 //! serde_json does while it skips a value) and locates the same elements, without serde's
 //! visitor and raw-value machinery around every element.
 
+use super::plain;
+
 /// Where each element of the JSON array `text` lies (byte ranges, whitespace around them
 /// excluded), given to `push` in order; `Err` if `text` is not one JSON array (whitespace
 /// around it allowed), maybe after some elements were given.
@@ -193,30 +195,7 @@ impl Scan<'_> {
     /// Moves `pos` to the next quote, backslash or control character (or the end), eight bytes
     /// at a time while none is in them.
     fn skip_plain(&mut self) {
-        const ONES: u64 = u64::MAX / 255;
-        const HIGH: u64 = ONES << 7;
-        /// Bytes of `word` that are zero have their high bit set in the result (and maybe a
-        /// few above a zero byte, which only matters after the first).
-        fn zero_bytes(word: u64) -> u64 {
-            word.wrapping_sub(ONES) & !word & HIGH
-        }
-        while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            let stops = zero_bytes(word ^ (ONES * u64::from(b'"')))
-                | zero_bytes(word ^ (ONES * u64::from(b'\\')))
-                | (word.wrapping_sub(ONES * 0x20) & !word & HIGH);
-            if stops != 0 {
-                self.pos += stops.trailing_zeros() as usize / 8;
-                return;
-            }
-            self.pos += 8;
-        }
-        while let Some(b) = self.peek() {
-            if b == b'"' || b == b'\\' || b < 0x20 {
-                return;
-            }
-            self.pos += 1;
-        }
+        self.pos += plain::plain_len(&self.bytes[self.pos..], false);
     }
 
     /// The rest of a number after its first digit, `first` (after the minus sign, if any).

@@ -11,6 +11,7 @@ mod json_array;
 pub mod msgpack;
 mod packet;
 mod parser;
+mod plain;
 mod spans;
 
 pub use args::{EventArgs, into_args};

@@ -5,7 +5,7 @@ use rmp::Marker;
 
 use super::MAX_DEPTH;
 use crate::eio::Str;
-use crate::sio::{EventArgs, Packet, PacketKind, ParseError};
+use crate::sio::{EventArgs, Packet, PacketKind, ParseError, plain};
 
 /// Decodes one binary message sent by `socket.io-msgpack-parser`: the map
 /// `{type, nsp, data?, id?}` (other keys, like the client's `options`, are ignored).
@@ -447,9 +447,7 @@ impl<'a> Transcoder<'a> {
     fn string(&mut self, s: &[u8]) -> Result<(), ParseError> {
         // The usual string, ASCII that JSON writes as is: copied without a UTF-8 check or an
         // escape table.
-        if s.iter()
-            .all(|&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\')
-        {
+        if plain::plain_len(s, true) == s.len() {
             self.json.push(b'"');
             self.json.extend_from_slice(s);
             self.json.push(b'"');
@@ -541,6 +539,12 @@ mod tests {
             "\u{2028}",
             "😀",
             "<>&'/",
+            "a string longer than eight bytes",
+            "a string longer than eight bytes, with \"quotes\"",
+            "past eight bytes: \u{1}",
+            "past eight bytes: \\",
+            "past eight bytes: é",
+            "past eight bytes: \u{7f}",
         ] {
             let mut input = vec![0xd9, text.len() as u8];
             input.extend_from_slice(text.as_bytes());
