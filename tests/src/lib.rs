@@ -23,6 +23,7 @@ pub mod routes;
 mod script_server;
 pub mod server;
 pub mod sio;
+pub mod token_gate;
 pub mod ws;
 
 pub use node::{

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use fastsio::engine::{AllowRequest, Engine, EngineConfig};
+use fastsio::engine::{Engine, EngineConfig};
 use fastsio::service::{EngineService, serve_engine};
 use fastsio::{Routes, Server, SocketRef};
 use fastsio_examples::conformance::{Echo, echo_engine, engine_config};
 use fastsio_tests::server::TestServer;
+use fastsio_tests::token_gate::token_gate;
 use fastsio_tests::ws::WsClient;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -274,18 +275,7 @@ async fn the_socket_io_handshake_carries_headers_query_and_peer() {
 async fn a_refused_handshake_is_checked_once_and_the_connection_stays_usable() {
     let calls = Arc::new(AtomicUsize::new(0));
     let mut config = engine_config();
-    let counted = calls.clone();
-    config.allow_request = Some(AllowRequest::new(move |req| {
-        counted.fetch_add(1, Ordering::SeqCst);
-        let ok = req.headers.get("x-token").is_some_and(|t| t == "let-me-in");
-        async move {
-            if ok {
-                Ok(())
-            } else {
-                Err("no token".to_string())
-            }
-        }
-    }));
+    config.allow_request = Some(token_gate(calls.clone()));
     let server = TestServer::start(EngineService::new(Engine::new(config, Echo))).await;
     let mut raw = Raw::connect(&server).await;
     raw.send(ws_head(ENGINE_WS, "").as_bytes()).await;

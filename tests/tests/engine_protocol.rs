@@ -4,11 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fastsio::engine::{AllowRequest, CookieConfig, Engine, EngineConfig, Frame};
+use fastsio::engine::{CookieConfig, Engine, EngineConfig, Frame};
 use fastsio::service::EngineService;
 use fastsio_examples::conformance::{Echo, echo_engine, engine_config};
 use fastsio_tests::http::{HttpReply, get, post, request};
 use fastsio_tests::server::{TestServer, eventually};
+use fastsio_tests::token_gate::{TOKEN, token_gate};
 use fastsio_tests::ws::{WsClient, WsEvent};
 use http::{Method, StatusCode};
 use serde_json::json;
@@ -511,22 +512,13 @@ async fn upgrade_times_out_without_a_probe() {
 #[tokio::test]
 async fn allow_request_refuses_with_403() {
     let mut config = engine_config();
-    config.allow_request = Some(AllowRequest::new(|req| {
-        let ok = req.headers.get("x-token").is_some_and(|t| t == "let-me-in");
-        async move {
-            if ok {
-                Ok(())
-            } else {
-                Err("no token".to_string())
-            }
-        }
-    }));
+    config.allow_request = Some(token_gate(Arc::default()));
     let (server, _) = start(config).await;
     let url = server.http("/engine.io/?EIO=4&transport=polling");
     let refused = get(&url).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.json(), json!({"code": 4, "message": "Forbidden"}));
-    let allowed = request(Method::GET, &url, &[("x-token", "let-me-in")], "").await;
+    let allowed = request(Method::GET, &url, &[("x-token", TOKEN)], "").await;
     assert_eq!(allowed.status, StatusCode::OK);
     let ws = WsClient::try_connect(&server.ws("/engine.io/?EIO=4&transport=websocket")).await;
     assert!(ws.err().is_some_and(|e| e.contains("403")));
