@@ -1,8 +1,9 @@
 //! The connections of the engine's own server ([`serve_engine`](crate::service::serve_engine)):
 //! the first request head of each one is read here, and a WebSocket handshake for the engine is
 //! answered straight off the TCP stream, whose WebSocket then runs on a lane, with no HTTP
-//! connection, upgrade or task of its own. Every other connection goes to hyper, the bytes read
-//! so far replayed first.
+//! connection, upgrade or task of its own. A connection whose first request is a plain `GET` or
+//! `POST` (long-polling) is served by [`direct_http`], with no hyper connection either. Every
+//! other connection goes to hyper, the bytes read so far replayed first.
 //!
 //! The request goes through [`Engine::handle`] like any other, marked [`DirectSwitch`]: the
 //! checks and the answers are the engine's, whichever way the request came. A refused request
@@ -28,12 +29,12 @@ use super::ws_io::WsIo;
 use super::ws_socket::{PendingWs, WsSocket, plain, put_text_frame};
 use super::{
     CloseReason, Connection, Engine, EngineBody, EngineHandler, PerMessageDeflate, RemoteAddr,
-    RequestInfo, TransportKind, service,
+    RequestInfo, TransportKind, direct_http, service,
 };
 
 /// How long a new connection may take to send its first request head: hyper's header read
 /// timeout, after which the connection is closed without an answer, as hyper does.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Marks a request read by the engine's own server: a WebSocket it is answered with is left to
 /// that server to switch (see [`Switch::Direct`](super::ws_socket::Switch::Direct)).
@@ -71,6 +72,10 @@ async fn open<H: EngineHandler>(
     let (mut request, read, len) = match head {
         Head::WebSocket { request, read, len } if is_direct(&engine, &request) => {
             (request, read, len)
+        }
+        Head::Plain(read) => {
+            tokio::spawn(direct_http::serve(engine, stream, read, remote, stop));
+            return None;
         }
         Head::WebSocket { read, .. } | Head::Other(read) => {
             to_hyper(engine, stream, read, remote, stop, None);
@@ -134,7 +139,7 @@ fn is_direct<H: EngineHandler>(engine: &Engine<H>, request: &Request<Empty<Bytes
 
 /// Serves the connection with hyper, `read` (what was read off it) first; `first`, when given,
 /// is the engine's answer to the request `read` starts with.
-fn to_hyper<H: EngineHandler>(
+pub(crate) fn to_hyper<H: EngineHandler>(
     engine: Arc<Engine<H>>,
     stream: TcpStream,
     read: Bytes,

@@ -92,7 +92,7 @@ pub struct RemoteAddr(pub SocketAddr);
 
 /// The Engine.IO parameters of a request's query (`transport`, `EIO`, `sid`, `b64`), the first
 /// value of each, raw (not percent-decoded: none of them has a character to escape). Read in one
-/// pass over the bytes, since every polling request carries them.
+/// pass over the query, since every polling request carries them.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EngineParams<'a> {
     pub transport: Option<&'a str>,
@@ -105,36 +105,16 @@ impl<'a> EngineParams<'a> {
     /// The parameters of `query` (the part after `?`); a pair without `=` has the empty value.
     pub(crate) fn parse(query: Option<&'a str>) -> Self {
         let mut params = EngineParams::default();
-        let Some(query) = query else {
-            return params;
-        };
-        // One pass over the bytes, each pair taken at its `&`: `&` and `=` are ASCII, so every
-        // index found is a char boundary.
-        let bytes = query.as_bytes();
-        let mut start = 0;
-        let mut equals = None;
-        for (at, &byte) in bytes.iter().enumerate() {
-            match byte {
-                b'=' if equals.is_none() => equals = Some(at),
-                b'&' => {
-                    params.take(query, start, equals, at);
-                    start = at + 1;
-                    equals = None;
-                }
-                _ => {}
-            }
+        // The separators are found with a byte search each, not byte by byte.
+        for pair in query.unwrap_or("").split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            params.take(key, value);
         }
-        params.take(query, start, equals, bytes.len());
         params
     }
 
-    /// Keeps the pair `query[start..end]` (its `=` at `equals`) if it is one of ours and the
-    /// first of its name.
-    fn take(&mut self, query: &'a str, start: usize, equals: Option<usize>, end: usize) {
-        let (key, value) = match equals {
-            Some(at) => (&query[start..at], &query[at + 1..end]),
-            None => (&query[start..end], ""),
-        };
+    /// Keeps the pair `key=value` if it is one of ours and the first of its name.
+    fn take(&mut self, key: &str, value: &'a str) {
         let slot = match key {
             "transport" => &mut self.transport,
             "EIO" => &mut self.eio,

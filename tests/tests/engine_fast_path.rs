@@ -1,6 +1,7 @@
-//! The WebSocket fast path of the engine's own server (`serve_engine`, which `Io::serve` uses):
-//! handshakes read and answered off the TCP stream, everything else handed to hyper with the
-//! bytes already read. Raw loopback sockets, so that the bytes on the wire are the test's.
+//! The fast paths of the engine's own server (`serve_engine`, which `Io::serve` uses): WebSocket
+//! handshakes, and the plain requests of long-polling, read and answered off the TCP stream;
+//! everything else handed to hyper with the bytes already read. Raw loopback sockets, so that
+//! the bytes on the wire are the test's.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -297,35 +298,133 @@ async fn a_refused_handshake_is_checked_once_and_the_connection_stays_usable() {
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
-#[tokio::test]
-async fn a_polling_connection_is_served_by_hyper_request_after_request() {
-    let (server, _) = echo_server().await;
-    let mut raw = Raw::connect(&server).await;
+/// Opens a polling session on `raw`; its sid.
+async fn polling_session(raw: &mut Raw) -> String {
     raw.send(b"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n")
         .await;
     let (answer, body) = raw.answer().await;
     assert!(answer.starts_with("http/1.1 200 ok\r\n"), "{answer}");
-    let sid = sid_of(&body);
-    let url = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
-    raw.send(
-        format!(
-            "POST {url} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\
-             Content-Length: 6\r\n\r\n4again"
-        )
-        .as_bytes(),
+    sid_of(&body)
+}
+
+/// A POST of `payload` to the session at `url`, as written on the wire.
+fn post(url: &str, payload: &str) -> String {
+    format!(
+        "POST {url} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain;charset=UTF-8\r\n\
+         Content-Length: {}\r\n\r\n{payload}",
+        payload.len()
     )
-    .await;
-    let (answer, body) = raw.answer().await;
-    assert!(answer.starts_with("http/1.1 200 ok\r\n"), "{answer}");
-    assert_eq!(body, "ok");
-    raw.send(format!("GET {url} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-        .await;
-    assert_eq!(raw.answer().await.1, "4again");
+}
+
+#[tokio::test]
+async fn a_polling_connection_is_served_request_after_request() {
+    let (server, _) = echo_server().await;
+    let mut raw = Raw::connect(&server).await;
+    let sid = polling_session(&mut raw).await;
+    let url = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    for round in 0..3 {
+        raw.send(post(&url, &format!("4again {round}")).as_bytes())
+            .await;
+        let (answer, body) = raw.answer().await;
+        assert!(answer.starts_with("http/1.1 200 ok\r\n"), "{answer}");
+        assert!(answer.contains("\r\ndate: "), "{answer}");
+        assert!(!answer.contains("connection: close"), "{answer}");
+        assert_eq!(body, "ok");
+        raw.send(format!("GET {url} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .await;
+        assert_eq!(raw.answer().await.1, format!("4again {round}"));
+    }
     // Then a WebSocket on a new connection takes the fast path.
     let mut ws = Raw::connect(&server).await;
     ws.send(ws_head(ENGINE_WS, "").as_bytes()).await;
     assert!(ws.answer().await.0.starts_with("http/1.1 101 "));
     assert!(ws.text().await.starts_with("0{\"sid\":"));
+}
+
+#[tokio::test]
+async fn pipelined_polling_requests_are_answered_in_order() {
+    let (server, _) = echo_server().await;
+    let mut raw = Raw::connect(&server).await;
+    let sid = polling_session(&mut raw).await;
+    let url = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let get = format!("GET {url} HTTP/1.1\r\nHost: x\r\n\r\n");
+    raw.send(format!("{}{}{get}", post(&url, "4one"), post(&url, "4two")).as_bytes())
+        .await;
+    assert_eq!(raw.answer().await.1, "ok");
+    assert_eq!(raw.answer().await.1, "ok");
+    assert_eq!(raw.answer().await.1, "4one\u{1e}4two");
+}
+
+#[tokio::test]
+async fn requests_the_fast_path_does_not_take_hand_the_connection_to_hyper() {
+    let (server, _) = echo_server().await;
+    let mut raw = Raw::connect(&server).await;
+    let sid = polling_session(&mut raw).await;
+    let url = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    // A chunked body, then `Expect: 100-continue`: hyper's to read, on the same connection.
+    raw.send(
+        format!(
+            "POST {url} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\
+             3\r\n4ch\r\n4\r\nunks\r\n0\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert_eq!(raw.answer().await.1, "ok");
+    raw.send(
+        format!(
+            "POST {url} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\
+             Content-Length: 7\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert!(raw.answer().await.0.starts_with("http/1.1 100 continue"));
+    raw.send(b"4expect").await;
+    assert_eq!(raw.answer().await.1, "ok");
+    raw.send(format!("GET {url} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .await;
+    assert_eq!(raw.answer().await.1, "4chunks\u{1e}4expect");
+    // Another path: the server's 404, from hyper too.
+    raw.send(b"GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    assert!(raw.answer().await.0.starts_with("http/1.1 404 "));
+}
+
+#[tokio::test]
+async fn connection_close_is_answered_then_the_connection_closes() {
+    let (server, _) = echo_server().await;
+    let mut raw = Raw::connect(&server).await;
+    raw.send(
+        b"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\
+          Connection: close\r\n\r\n",
+    )
+    .await;
+    let (answer, body) = raw.answer().await;
+    assert!(answer.contains("\r\nconnection: close\r\n"), "{answer}");
+    assert!(body.starts_with("0{\"sid\":"));
+    assert!(raw.closed().await);
+}
+
+#[tokio::test]
+async fn a_long_poll_whose_client_left_frees_the_session_for_the_next_poll() {
+    let (server, _) = echo_server().await;
+    let mut raw = Raw::connect(&server).await;
+    let sid = polling_session(&mut raw).await;
+    let url = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let get = format!("GET {url} HTTP/1.1\r\nHost: x\r\n\r\n");
+    raw.send(get.as_bytes()).await;
+    drop(raw);
+    // Had the server kept that poll, it would take this message and lose it on the closed
+    // connection, and the next poll would be refused as an overlapping one.
+    let mut sender = Raw::connect(&server).await;
+    sender.send(post(&url, "4after").as_bytes()).await;
+    assert_eq!(sender.answer().await.1, "ok");
+    let mut next = Raw::connect(&server).await;
+    next.send(get.as_bytes()).await;
+    let (answer, body) = next.answer().await;
+    assert!(answer.starts_with("http/1.1 200 "), "{answer}");
+    assert_eq!(body, "4after");
 }
 
 #[tokio::test]
