@@ -2,7 +2,7 @@
 //! every other request to an inner service), [`EngineLayer`] (the same as a tower `Layer`, for
 //! axum), [`serve`] (a standalone hyper 1 server), [`serve_connection`] (one connection of
 //! it, for streams of your own) and [`serve_engine`] (the engine alone on a listener, its
-//! WebSocket handshakes answered without hyper).
+//! WebSocket handshakes and long-polling answered without hyper).
 
 use std::cell::Cell;
 use std::convert::Infallible;
@@ -204,13 +204,17 @@ pub async fn serve(
 
 /// Serves `engine` alone on every connection `listener` accepts, until `shutdown` resolves:
 /// what [`serve`] does with [`EngineService::new`]`(engine)` (404 outside the engine's path,
-/// the same checks and answers, the same graceful shutdown), with one shortcut. The first
-/// request of a connection is read by the engine itself, and when it is a WebSocket handshake
-/// for the engine, its `101` answer is written and the WebSocket run straight on the TCP
-/// stream: no HTTP connection, upgrade or task is set up for it. Every other connection
-/// (long-polling, other paths, a handshake that offers `permessage-deflate` when it is
-/// enabled, a request head over 8 KiB or that hyper would refuse) is served by hyper, and so
-/// is a refused handshake's answer.
+/// the same checks and answers, the same graceful shutdown), with two shortcuts. The requests
+/// of a connection are read by the engine itself:
+/// - a WebSocket handshake for the engine has its `101` answer written and the WebSocket run
+///   straight on the TCP stream: no HTTP connection, upgrade or task is set up for it;
+/// - the plain `GET`s and `POST`s of long-polling are answered off the stream too, one after
+///   the other on a kept-alive connection.
+///
+/// The first request neither shortcut takes (another path or method, a chunked body,
+/// `Expect`, a body over `max_payload`, a handshake that offers `permessage-deflate` when it
+/// is enabled, a request head over 8 KiB or that hyper would refuse) hands its connection to
+/// hyper, the bytes read so far replayed first, and so does a refused handshake's answer.
 ///
 /// `fastsio`'s `Io::serve` serves with it; put the engine in front of other routes with
 /// [`EngineLayer`] and [`serve`] instead.
