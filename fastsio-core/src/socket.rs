@@ -288,7 +288,11 @@ impl Socket {
     /// Queues a packet in the parser's wire format (buffered until the connection is
     /// confirmed).
     fn send_wire(&self, packet: &Wire<'_>) -> Result<(), SendError> {
-        self.send_frames(packet.frames())
+        match packet.single() {
+            // Once per delivery of a broadcast: one frame, queued without a chain of them.
+            Some(frame) => self.send_frames(std::iter::once(frame.clone())),
+            None => self.send_frames(packet.frames()),
+        }
     }
 
     /// Queues a packet's frames (buffered until the connection is confirmed).

@@ -54,16 +54,18 @@ impl Channels {
         format!("{}-response#{nsp}#{uid}#", self.prefix)
     }
 
-    /// What `channel` carries, if it is one of ours.
-    pub(crate) fn kind<'a>(&self, channel: &'a str) -> Option<ChannelKind<'a>> {
-        let rest = channel.strip_prefix(self.prefix.as_str())?;
-        if let Some(nsp) = rest.strip_prefix("-request#") {
-            return nsp.strip_suffix('#').map(ChannelKind::Request);
+    /// What `channel` carries, if it is one of ours. Read as bytes: only a request's
+    /// namespace needs to be UTF-8, and a broadcast's channel is not checked.
+    pub(crate) fn kind<'a>(&self, channel: &'a [u8]) -> Option<ChannelKind<'a>> {
+        let rest = channel.strip_prefix(self.prefix.as_bytes())?;
+        if let Some(nsp) = rest.strip_prefix(b"-request#") {
+            let nsp = std::str::from_utf8(nsp.strip_suffix(b"#")?).ok()?;
+            return Some(ChannelKind::Request(nsp));
         }
-        if rest.starts_with("-response#") {
+        if rest.starts_with(b"-response#") {
             return Some(ChannelKind::Response);
         }
-        rest.starts_with('#').then_some(ChannelKind::Broadcast)
+        rest.starts_with(b"#").then_some(ChannelKind::Broadcast)
     }
 }
 
@@ -78,12 +80,15 @@ mod tests {
         assert_eq!(c.room("/chat", "r"), "socket.io#/chat#r#");
         assert_eq!(c.request("/"), "socket.io-request#/#");
         assert_eq!(c.response_to("/", "abc"), "socket.io-response#/#abc#");
-        assert_eq!(c.kind("socket.io#/#r#"), Some(ChannelKind::Broadcast));
+        assert_eq!(c.kind(b"socket.io#/#r#"), Some(ChannelKind::Broadcast));
         assert_eq!(
-            c.kind("socket.io-request#/chat#"),
+            c.kind(b"socket.io-request#/chat#"),
             Some(ChannelKind::Request("/chat"))
         );
-        assert_eq!(c.kind("socket.io-response#/#"), Some(ChannelKind::Response));
-        assert_eq!(c.kind("other#/#"), None);
+        assert_eq!(
+            c.kind(b"socket.io-response#/#"),
+            Some(ChannelKind::Response)
+        );
+        assert_eq!(c.kind(b"other#/#"), None);
     }
 }

@@ -19,7 +19,7 @@ use crate::wire::{
 };
 
 impl Inner {
-    pub(crate) fn on_message(self: &Arc<Self>, channel: &str, payload: Bytes) {
+    pub(crate) fn on_message(self: &Arc<Self>, channel: &[u8], payload: Bytes) {
         match self.channels.kind(channel) {
             Some(ChannelKind::Broadcast) => self.on_broadcast(payload),
             Some(ChannelKind::Request(nsp)) => self.on_request(nsp, payload),
@@ -42,10 +42,9 @@ impl Inner {
                 return;
             }
         };
-        let Some(served) = self.node.namespaces.get(&nsp) else {
-            return;
-        };
-        served.ns.deliver(&packet, &opts);
+        if let Some(local) = self.node.namespaces.local(&nsp) {
+            local.deliver(&packet, &opts);
+        }
     }
 
     fn on_request(self: &Arc<Self>, nsp: &str, payload: Bytes) {

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use fastsio::adapter::{LocalAdapter, LocalNamespace};
+use foldhash::fast::RandomState;
 
 /// A namespace this node serves.
 #[derive(Clone)]
@@ -17,15 +18,19 @@ pub(crate) struct Served {
     pub(crate) rooms: Arc<LocalAdapter>,
 }
 
+/// Paths to what serves them, hashed with foldhash: every broadcast heard looks its
+/// namespace up.
+type ByPath = HashMap<String, Served, RandomState>;
+
 /// The namespaces served, by path, and the ids given to their adapters.
 #[derive(Default)]
 pub(crate) struct Namespaces {
-    served: Mutex<HashMap<String, Served>>,
+    served: Mutex<ByPath>,
     adapter_ids: AtomicU64,
 }
 
 impl Namespaces {
-    fn served(&self) -> MutexGuard<'_, HashMap<String, Served>> {
+    fn served(&self) -> MutexGuard<'_, ByPath> {
         self.served.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -52,6 +57,11 @@ impl Namespaces {
     /// What serves `nsp`, if it is served.
     pub(crate) fn get(&self, nsp: &str) -> Option<Served> {
         self.served().get(nsp).cloned()
+    }
+
+    /// The namespace at `nsp`, if it is served: for a broadcast, which needs nothing else.
+    pub(crate) fn local(&self, nsp: &str) -> Option<LocalNamespace> {
+        self.served().get(nsp).map(|served| served.ns.clone())
     }
 
     /// The paths of the namespaces served.

@@ -151,10 +151,7 @@ fn receive(inner: &Weak<Inner>, pending: &mut Pending, push: Push) -> Result<(),
         return Err(Stop::Gone);
     };
     match push {
-        Push::Message { channel, payload } => match std::str::from_utf8(&channel) {
-            Ok(channel) => inner.on_message(channel, payload),
-            Err(_) => tracing::debug!("redis adapter: message on a channel not ours"),
-        },
+        Push::Message { channel, payload } => inner.on_message(&channel, payload),
         Push::Confirmed => pending.confirm(&inner),
         Push::Pong | Push::Status | Push::Sharded { .. } => {}
         Push::Error(e) => {

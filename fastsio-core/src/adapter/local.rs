@@ -3,6 +3,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{OnceLock, RwLock};
 
+use foldhash::fast::RandomState;
+
 use super::small_set::SmallSet;
 use super::{
     Adapter, AdapterFuture, BroadcastOptions, LocalNamespace, MemoryRecoveryStore, Recipients,
@@ -20,10 +22,13 @@ pub struct LocalAdapter {
     recovery: OnceLock<MemoryRecoveryStore>,
 }
 
+/// Both maps hash with foldhash, seeded per process: a room is looked up for every broadcast
+/// to it, and SipHash cost as much as the rest of the lookup. Room names may come from
+/// clients, so the seed stays random.
 #[derive(Debug, Default)]
 struct Index {
-    rooms: HashMap<Room, SmallSet<Sid>>,
-    sockets: HashMap<Sid, SmallSet<Room>>,
+    rooms: HashMap<Room, SmallSet<Sid>, RandomState>,
+    sockets: HashMap<Sid, SmallSet<Room>, RandomState>,
 }
 
 impl LocalAdapter {
@@ -151,7 +156,7 @@ impl Adapter for LocalAdapter {
                 }
             }
             rooms => {
-                let mut seen = HashSet::new();
+                let mut seen = HashSet::with_hasher(RandomState::default());
                 for room in rooms {
                     let Some(members) = index.rooms.get(room) else {
                         continue;

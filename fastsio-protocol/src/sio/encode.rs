@@ -1,6 +1,6 @@
 //! Encoding packets for clients, once per emit: the result is shared by every target.
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use serde::Serialize;
 
 use super::{PacketKind, into_args};
@@ -139,28 +139,49 @@ pub fn encode_parts(header: Header<'_>, parts: &[&str], attachments: Vec<Bytes>)
 }
 
 /// Encodes a packet whose payload, JSON text, is already in a buffer of its own (an event
-/// relayed from another server and transcoded from msgpack, say): the header goes in front of
-/// it in that buffer, so the payload is not copied to another one. `None` if `payload` is not
-/// UTF-8.
+/// relayed from another server and transcoded from msgpack, say): `buffer[room..]` is the
+/// payload, and the `room` bytes before it are space for the header, whatever they hold. A
+/// header that fits there is written in place and the text starts where it does: the payload
+/// is neither copied nor moved. A longer one goes in front of the payload in the same buffer.
+/// `None` if the payload is not UTF-8, or `room` is past the buffer's end.
 ///
 /// ```
 /// use fastsio_protocol::sio::{Header, PacketKind, encode_in_place};
 /// let header = Header { kind: PacketKind::Event, ns: "/chat", id: None };
-/// let packet = encode_in_place(header, br#"["hi",1]"#.to_vec(), vec![]).unwrap();
+/// let buffer = [&[0; 8][..], br#"["hi",1]"#].concat();
+/// let packet = encode_in_place(header, buffer, 8, vec![]).unwrap();
+/// assert_eq!(&*packet.text, r#"42/chat,["hi",1]"#);
+/// let packet = encode_in_place(header, br#"["hi",1]"#.to_vec(), 0, vec![]).unwrap();
 /// assert_eq!(&*packet.text, r#"42/chat,["hi",1]"#);
 /// ```
 pub fn encode_in_place(
     header: Header<'_>,
-    mut payload: Vec<u8>,
+    mut buffer: Vec<u8>,
+    room: usize,
     attachments: Vec<Bytes>,
 ) -> Option<EncodedPacket> {
-    let len = payload.len();
-    write_header(&mut payload, header, attachments.len());
-    let header_len = payload.len() - len;
-    payload.rotate_right(header_len);
-    let text = String::from_utf8(payload).ok()?;
+    if room > buffer.len() {
+        return None;
+    }
+    // Written after the payload first, then moved to its place: a few bytes, not the payload.
+    let end = buffer.len();
+    write_header(&mut buffer, header, attachments.len());
+    let len = buffer.len() - end;
+    let start = match room.checked_sub(len) {
+        Some(start) => {
+            buffer.copy_within(end.., start);
+            buffer.truncate(end);
+            start
+        }
+        None => {
+            buffer[room..].rotate_right(len);
+            room
+        }
+    };
+    let mut text = Bytes::from(buffer);
+    text.advance(start);
     Some(EncodedPacket {
-        text: text.into(),
+        text: Str::try_from(text).ok()?,
         attachments,
     })
 }

@@ -56,6 +56,12 @@ pub struct Wire<'a> {
 }
 
 impl Wire<'_> {
+    /// Its only frame, when it has no attachments (the usual broadcast): what
+    /// [`frames`](Self::frames) would give, without the chain.
+    pub fn single(&self) -> Option<&Frame> {
+        self.rest.is_empty().then_some(&self.first)
+    }
+
     /// The frames to queue, in order.
     pub fn frames(&self) -> impl Iterator<Item = Frame> + '_ {
         std::iter::once(self.first.clone()).chain(self.rest.iter().cloned().map(Frame::Binary))

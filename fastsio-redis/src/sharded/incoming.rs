@@ -31,8 +31,8 @@ impl Shared {
         match read_sharded_broadcast(&payload, &self.node.uid) {
             Some((_, Broadcast::Own)) => return,
             Some((nsp, Broadcast::Remote(_, packet, opts))) => {
-                if let Some(served) = self.node.namespaces.get(nsp) {
-                    served.ns.deliver(&packet, &opts);
+                if let Some(local) = self.node.namespaces.local(nsp) {
+                    local.deliver(&packet, &opts);
                 }
                 return;
             }

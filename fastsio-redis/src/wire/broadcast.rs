@@ -118,6 +118,10 @@ pub(crate) fn read_broadcast_tree(payload: Bytes, uid: &str) -> Option<Broadcast
     ))
 }
 
+/// Bytes left before a packet's JSON text for its header: room for `42` and a namespace of up
+/// to 13 bytes (a longer header is put in front of the text, which then moves).
+const HEADER_ROOM: usize = 16;
+
 struct Cursor<'a> {
     input: &'a Bytes,
     pos: usize,
@@ -142,14 +146,28 @@ impl<'a> Cursor<'a> {
         Some(value)
     }
 
+    /// The length in the first byte of a fixed-size marker (`fixarray`, `fixmap`, `fixstr`:
+    /// every string, array and map of a usual broadcast), if the next one is of that kind.
+    fn fixed(&mut self, kind: u8, len_bits: u8) -> Option<usize> {
+        let first = *self.rest().first()?;
+        (first & !len_bits == kind).then(|| {
+            self.pos += 1;
+            usize::from(first & len_bits)
+        })
+    }
+
     fn array_len(&mut self) -> Option<usize> {
-        self.read(|r| rmp::decode::read_array_len(r).ok())
-            .map(|n| n as usize)
+        self.fixed(0x90, 0x0f).or_else(|| {
+            self.read(|r| rmp::decode::read_array_len(r).ok())
+                .map(|n| n as usize)
+        })
     }
 
     fn map_len(&mut self) -> Option<usize> {
-        self.read(|r| rmp::decode::read_map_len(r).ok())
-            .map(|n| n as usize)
+        self.fixed(0x80, 0x0f).or_else(|| {
+            self.read(|r| rmp::decode::read_map_len(r).ok())
+                .map(|n| n as usize)
+        })
     }
 
     fn str(&mut self) -> Option<&'a str> {
@@ -165,7 +183,10 @@ impl<'a> Cursor<'a> {
 
     /// Where a string's bytes lie.
     fn span(&mut self) -> Option<(usize, usize)> {
-        let len = self.read(|r| rmp::decode::read_str_len(r).ok())? as usize;
+        let len = match self.fixed(0xa0, 0x1f) {
+            Some(len) => len,
+            None => self.read(|r| rmp::decode::read_str_len(r).ok())? as usize,
+        };
         let start = self.pos;
         let end = start
             .checked_add(len)
@@ -194,8 +215,9 @@ impl<'a> Cursor<'a> {
                 {
                     // The JSON text of small data is about as long as its msgpack: one
                     // allocation for the usual emit, header included, and no more than 4 KiB
-                    // up front.
+                    // up front. The header is written in the room left before the text.
                     let mut json = Vec::with_capacity(self.rest().len().min(4096) + 32);
+                    json.resize(HEADER_ROOM, 0);
                     let mut bins = Vec::new();
                     self.pos =
                         transcode_value(self.input, self.pos, &mut json, &mut bins, usize::MAX)
@@ -209,13 +231,20 @@ impl<'a> Cursor<'a> {
         }
         let (json, attachments) = data?;
         // `[event, ...args]`: an event's name first.
-        (matches!(kind, Some(2 | 5)) && json.starts_with(b"[\"")).then_some(())?;
+        (matches!(kind, Some(2 | 5))
+            && json
+                .get(HEADER_ROOM..)
+                .is_some_and(|j| j.starts_with(b"[\"")))
+        .then_some(())?;
         let header = Header {
             kind: PacketKind::Event,
             ns: nsp,
             id: None,
         };
-        Some((nsp, encode_in_place(header, json, attachments)?))
+        Some((
+            nsp,
+            encode_in_place(header, json, HEADER_ROOM, attachments)?,
+        ))
     }
 
     /// `{rooms, except, flags: {volatile}}`, other keys skipped; `nil` for none.

@@ -386,7 +386,23 @@ impl<'a> Transcoder<'a> {
         if depth > MAX_DEPTH {
             return Err(ParseError::InvalidPayload);
         }
-        let marker = self.marker()?;
+        // What an emit's data is mostly made of, read from the first byte alone: short
+        // strings, small integers, small arrays and maps.
+        let first = self.u8()?;
+        match first {
+            0xa0..=0xbf => {
+                let s = self.take(usize::from(first & 0x1f))?;
+                return self.string(s);
+            }
+            0x00..=0x7f => {
+                self.write_int(Int::Unsigned(u64::from(first)));
+                return Ok(());
+            }
+            0x90..=0x9f => return self.seq(usize::from(first & 0x0f), depth),
+            0x80..=0x8f => return self.map(usize::from(first & 0x0f), depth),
+            _ => {}
+        }
+        let marker = Marker::from_u8(first);
         if let Some(n) = self.int(marker)? {
             self.write_int(n);
             return Ok(());
@@ -403,9 +419,9 @@ impl<'a> Transcoder<'a> {
                 let f = f64::from_be_bytes(self.array()?);
                 self.float(f)?;
             }
-            Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
-                self.pos -= 1;
-                let s = self.str()?;
+            Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+                let len = self.len(marker)?;
+                let s = self.take(len)?;
                 self.string(s)?;
             }
             Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
@@ -448,6 +464,7 @@ impl<'a> Transcoder<'a> {
         // The usual string, ASCII that JSON writes as is: copied without a UTF-8 check or an
         // escape table.
         if plain::plain_len(s, true) == s.len() {
+            self.json.reserve(s.len() + 2);
             self.json.push(b'"');
             self.json.extend_from_slice(s);
             self.json.push(b'"');
@@ -499,8 +516,11 @@ impl<'a> Transcoder<'a> {
             if i > 0 {
                 self.json.push(b',');
             }
-            let marker = self.marker()?;
-            if let Some(n) = self.int(marker)? {
+            let first = self.u8()?;
+            if let 0xa0..=0xbf = first {
+                let key = self.take(usize::from(first & 0x1f))?;
+                self.string(key)?;
+            } else if let Some(n) = self.int(Marker::from_u8(first))? {
                 self.json.push(b'"');
                 self.write_int(n);
                 self.json.push(b'"');
