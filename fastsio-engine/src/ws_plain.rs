@@ -16,6 +16,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::AsyncWrite;
 use tokio_util::io::poll_read_buf;
 
+use super::outbox::Outbox;
 use super::ws_io::WsIo;
 use super::ws_socket::Incoming;
 use super::{Frame, ProtocolVersion, Str};
@@ -264,6 +265,36 @@ impl PlainWs {
             ready!(self.poll_write_out(cx))?;
         }
         Poll::Ready(self.queue(frame, version))
+    }
+
+    /// Writes `first` and, while `outbox` had `more` behind the last frame taken, the next
+    /// ones (at most `batch` in all), then flushes: the write of the connection loop, done
+    /// where it polls. `Pending` if the stream cannot take them all now: what was taken stays
+    /// queued here for [`PlainWs::poll_flush`], the rest in the outbox.
+    pub(crate) fn poll_write_batch(
+        &mut self,
+        cx: &mut Context<'_>,
+        first: Frame,
+        mut more: bool,
+        outbox: &Outbox,
+        version: ProtocolVersion,
+        batch: usize,
+    ) -> Poll<io::Result<()>> {
+        self.queue(&first, version)?;
+        for _ in 1..batch {
+            if !more {
+                break;
+            }
+            if self.buffered() >= WRITE_BUFFER {
+                ready!(self.poll_write_out(cx))?;
+            }
+            let Some((frame, rest)) = outbox.try_pop_more() else {
+                break;
+            };
+            more = rest;
+            self.queue(&frame, version)?;
+        }
+        self.poll_flush(cx)
     }
 
     /// Bytes queued and not yet written.
