@@ -58,6 +58,8 @@ pub(crate) struct PlainWs {
     partial: Option<(u8, BytesMut)>,
     /// The largest message (or frame) accepted.
     max_payload: usize,
+    /// The head of the frame being read is in, and room was made for all of it.
+    frame_started: bool,
     /// A close frame was queued: nothing is sent after it.
     close_sent: bool,
     /// Reads are over: the client closed, or a read failed.
@@ -79,6 +81,7 @@ impl PlainWs {
             written: 0,
             partial: None,
             max_payload,
+            frame_started: false,
             close_sent: false,
             ended: false,
         }
@@ -105,7 +108,7 @@ impl PlainWs {
                 }
                 continue;
             }
-            if self.read.capacity() - self.read.len() < MIN_READ {
+            if !self.frame_started && self.read.capacity() - self.read.len() < MIN_READ {
                 // Half the buffer's size: what is left of a frame moves back to the start of
                 // the same allocation, once the messages read before it are dropped.
                 self.read.reserve(self.read_size / 2);
@@ -143,7 +146,11 @@ impl PlainWs {
             },
             n => (u64::from(n), 2),
         };
-        let gathered = self.partial.as_ref().map_or(0, |(_, p)| p.len());
+        // A data frame adds to the message being gathered; a control frame stands alone.
+        let gathered = match (head & 0x08, &self.partial) {
+            (0, Some((_, partial))) => partial.len(),
+            _ => 0,
+        };
         let Some(len) = usize::try_from(len)
             .ok()
             .filter(|len| gathered.saturating_add(*len) <= self.max_payload)
@@ -160,8 +167,10 @@ impl PlainWs {
         let total = at + 4 + len;
         if self.read.len() < total {
             self.read.reserve(total - self.read.len());
+            self.frame_started = true;
             return Ok(None);
         }
+        self.frame_started = false;
         let mut payload = self.read.split_to(total);
         payload.advance(at + 4);
         unmask(&mut payload, mask);
@@ -424,12 +433,20 @@ mod tests {
 
     /// A server side over loopback, `max_payload` 64, and the client's end of it.
     async fn pair() -> (PlainWs, TcpStream) {
+        pair_of(64).await
+    }
+
+    /// [`pair`] with messages of at most `max_payload`.
+    async fn pair_of(max_payload: usize) -> (PlainWs, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap())
             .await
             .unwrap();
         let (server, _) = listener.accept().await.unwrap();
-        (PlainWs::new(WsIo::Tcp(server), Vec::new(), 0, 64), client)
+        (
+            PlainWs::new(WsIo::Tcp(server), Vec::new(), 0, max_payload),
+            client,
+        )
     }
 
     /// A client frame: first byte `head`, masked `payload`.
@@ -483,6 +500,30 @@ mod tests {
         }
         let mut client = writer.await.unwrap();
         assert_eq!(read_exact(&mut client, 3).await, [FIN | PONG, 1, b'p']);
+    }
+
+    #[tokio::test]
+    async fn messages_larger_than_the_read_buffer_arrive_whole() {
+        let (mut ws, mut client) = pair_of(1 << 16).await;
+        let big: Vec<u8> = (0..20_000u32).map(|i| i as u8).collect();
+        let mut bytes = masked(FIN | BINARY, &big);
+        bytes.extend(masked(FIN | TEXT, b"after"));
+        let writer = tokio::spawn(async move {
+            for part in bytes.chunks(3_000) {
+                client.write_all(part).await.unwrap();
+                tokio::task::yield_now().await;
+            }
+            client
+        });
+        match next(&mut ws).await {
+            Some(Ok(Incoming::Binary(data))) => assert_eq!(data, big),
+            _ => panic!("the large message"),
+        }
+        match next(&mut ws).await {
+            Some(Ok(Incoming::Text(text))) => assert_eq!(text.as_str(), "after"),
+            _ => panic!("the message after it"),
+        }
+        drop(writer.await.unwrap());
     }
 
     #[tokio::test]
