@@ -21,6 +21,12 @@
 #
 # Environment (defaults): SCENARIO=echo  CLIENTS=100  SHORT=2  LONG=6  BASE_PORT=25700  WORKERS=1
 #   CONCURRENCY=50 (connect)  LOAD_ARGS="" (more options for the load generator, e.g. "--payload 256").
+# CACHE_SIM=1 also simulates the caches (`--cache-sim=yes`) and reports data-cache misses per
+# operation: D1mr/D1mw (first level, reads/writes) and DLmr/DLmw (last level). The simulated
+# last level is valgrind's pick from the host (here the shared L3) unless CACHE_ARGS sets it,
+# e.g. CACHE_ARGS="--LL=1048576,16,64" for one core's 1 MiB L2, the level per-connection state
+# spills out of first when there are many clients. Read the misses by function with
+# `callgrind_annotate --inclusive=no --show=Ir,D1mr,D1mw,DLmr,DLmw --sort=D1mr FILE`.
 # Build first: cargo build --release -p fastsio-bench --bins.
 # Results in target/callgrind/<SCENARIO>-<stamp>/ (callgrind.out.<server>-<size>, report.txt); read
 # one with `callgrind_annotate --inclusive=no FILE | head -60`.
@@ -40,6 +46,13 @@ CONCURRENCY=${CONCURRENCY:-50}
 BASE_PORT=${BASE_PORT:-25700}
 WORKERS=${WORKERS:-1}
 LOAD_ARGS=${LOAD_ARGS:-}
+CACHE_SIM=${CACHE_SIM:-0}
+CACHE_ARGS=${CACHE_ARGS:-}
+tool=(--tool=callgrind)
+if [[ $CACHE_SIM == 1 ]]; then
+    # shellcheck disable=SC2206
+    tool+=(--cache-sim=yes $CACHE_ARGS)
+fi
 SERVERS=${*:-fastsio bare}
 
 bin=${CARGO_TARGET_DIR:-target}/release
@@ -92,14 +105,15 @@ run_size() {
     esac
 }
 
-# One run of server $1 of size $2 (see run_size) on port $3; prints "instructions acks".
+# One run of server $1 of size $2 (see run_size) on port $3; prints "instructions acks", then
+# with CACHE_SIM=1 the run's data-cache misses "D1mr D1mw DLmr DLmw".
 # Runs in a subshell (`< <(run ..)`): its own trap stops what it started, however it ends.
 run() {
     trap cleanup EXIT
     local server=$1 size=$2 port=$3 cmd
     cmd=$(server_cmd "$server")
     local file="$out/callgrind.out.$server-$size"
-    PORT=$port TOKIO_WORKER_THREADS=$WORKERS valgrind --tool=callgrind \
+    PORT=$port TOKIO_WORKER_THREADS=$WORKERS valgrind "${tool[@]}" \
         --callgrind-out-file="$file" "$cmd" >>"$out/server-$server.log" 2>>"$out/valgrind.log" &
     local s=$!
     pids=("$s")
@@ -120,20 +134,42 @@ run() {
         echo "0 0"
         return
     fi
-    local instructions acks
+    local instructions acks misses=""
     instructions=$(awk '/^(summary|totals):/ { print $2; exit }' "$file")
     acks=$(echo "$line" | jq "$count")
-    echo "$instructions $acks"
+    if [[ $CACHE_SIM == 1 ]]; then misses=$(cache_misses "$file"); fi
+    echo "$instructions $acks $misses"
+}
+
+# The data-cache misses "D1mr D1mw DLmr DLmw" of callgrind file $1, found by the names of its
+# `events:` line (their order depends on valgrind's options).
+cache_misses() {
+    awk '/^events:/ { for (i = 2; i <= NF; i++) col[$i] = i }
+        /^(summary|totals):/ { print $col["D1mr"], $col["D1mw"], $col["DLmr"], $col["DLmw"]; exit }' "$1"
+}
+
+# Appends to the report (and prints) the data-cache misses per operation of label $1, from the
+# operation counts $2 and $4 and the misses "D1mr D1mw DLmr DLmw" $3 and $5 of the two runs.
+report_misses() {
+    local label=$1 n1=$2 m1=$3 n2=$4 m2=$5
+    if ((n1 == 0 || n2 == 0 || n2 <= n1)); then return; fi
+    awk -v label="$label" -v per="$per" -v n1="$n1" -v n2="$n2" -v m1="$m1" -v m2="$m2" 'BEGIN {
+        split(m1, a, " "); split(m2, b, " "); split("D1mr D1mw DLmr DLmw", name, " ")
+        line = label ":"
+        for (i = 1; i <= 4; i++) line = line sprintf(" %s %.1f", name[i], (b[i] - a[i]) / (n2 - n1))
+        print line " misses per " per
+    }' | tee -a "$out/report.txt"
 }
 
 port=$BASE_PORT
 for server in $SERVERS; do
-    read -r i1 a1 < <(run "$server" "$SHORT" "$port")
+    read -r i1 a1 m1 < <(run "$server" "$SHORT" "$port")
     port=$((port + 1))
-    read -r i2 a2 < <(run "$server" "$LONG" "$port")
+    read -r i2 a2 m2 < <(run "$server" "$LONG" "$port")
     port=$((port + 1))
     label="$server $SCENARIO:$CLIENTS"
     if [[ $SCENARIO == connect ]]; then label="$server connect:$SHORT-$LONG"; fi
     report_cost "$label" "$per" "$a1" "$i1" "$a2" "$i2" "$out/report.txt"
+    if [[ $CACHE_SIM == 1 ]]; then report_misses "$label" "$a1" "$m1" "$a2" "$m2"; fi
 done
 echo "callgrind-echo: results in $out"

@@ -166,9 +166,8 @@ pub struct EngineConfig {
     /// What happens when that queue is full.
     pub overflow: OverflowPolicy,
     /// WebSocket read buffer per connection, in bytes (default 2 KiB: idle connections stay
-    /// small; messages larger than this still arrive, the buffer grows while they do, and are
-    /// read this many bytes per read call). The WebSocket library also zero-fills it before each
-    /// read attempt, so a larger buffer costs some CPU on every wake-up of a connection.
+    /// small; messages larger than this still arrive, the buffer grows to hold one while it
+    /// does). With `permessage-deflate`, the compressed stream's read buffer.
     pub ws_read_buffer_size: usize,
     /// Cross-origin access for browsers (default none: no CORS headers, like node socket.io
     /// without its `cors` option). See [`CorsConfig`].

@@ -37,6 +37,7 @@ mod sid;
 mod wake_flag;
 mod websocket;
 mod ws_io;
+mod ws_plain;
 mod ws_socket;
 
 pub use close::CloseReason;

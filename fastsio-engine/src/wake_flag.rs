@@ -2,9 +2,10 @@
 //! so that the task polls that future again only once it was.
 //!
 //! A WebSocket connection loop waits on two things: the client's next message and its session's
-//! outbox. Polling the read side is not free (tungstenite zeroes its read buffer's free space
-//! before every read attempt, 4 KiB by default), and a broadcast wakes the loop once per frame
-//! queued: without the flag, every delivery would pay for a read attempt that finds nothing.
+//! outbox. Polling the read side is not free (the connection's read state and the socket's
+//! readiness are looked at, a system call made when that readiness is stale), and a broadcast
+//! wakes the loop once per frame queued: without the flag, every delivery would pay for a read
+//! attempt that finds nothing.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

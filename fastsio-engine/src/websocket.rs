@@ -233,18 +233,36 @@ async fn run<H: EngineHandler>(
     while !session.is_closed() {
         read_first = !read_first;
         let turn = poll_fn(|cx| {
-            let mut read = |cx: &mut Context<'_>| {
+            let read = |ws: &mut WsSocket, cx: &mut Context<'_>| {
                 readable
                     .poll(cx, |cx| pin!(ws.next()).poll(cx))
                     .map(Turn::Read)
             };
-            if read_first && let Poll::Ready(turn) = read(cx) {
+            if read_first && let Poll::Ready(turn) = read(ws, cx) {
                 return Poll::Ready(turn);
             }
             if let Poll::Ready(popped) = session.outbox.poll_pop_more(cx) {
-                return Poll::Ready(Turn::Write(popped));
+                return Poll::Ready(match (popped, &mut *ws) {
+                    // Written here, in this poll: no future of its own for the usual write,
+                    // which the stream takes at once.
+                    (Some((frame, more)), WsSocket::Plain(plain)) => {
+                        Turn::Wrote(plain.poll_write_batch(
+                            cx,
+                            frame,
+                            more,
+                            &session.outbox,
+                            version,
+                            WRITE_BATCH,
+                        ))
+                    }
+                    (popped, _) => Turn::Write(popped),
+                });
             }
-            if read_first { Poll::Pending } else { read(cx) }
+            if read_first {
+                Poll::Pending
+            } else {
+                read(ws, cx)
+            }
         })
         .await;
         match turn {
@@ -265,6 +283,17 @@ async fn run<H: EngineHandler>(
             }
             Turn::Read(None) => session.close(CloseReason::TransportClose),
             Turn::Write(None) => break,
+            Turn::Wrote(Poll::Ready(Ok(()))) => {}
+            Turn::Wrote(Poll::Ready(Err(e))) => {
+                write_failed(session, &e.into());
+                break;
+            }
+            // Boxed: rare, and inline it would grow every connection's future.
+            Turn::Wrote(Poll::Pending) => {
+                if !Box::pin(flush_or_close(ws, session)).await {
+                    break;
+                }
+            }
             Turn::Write(Some((frame, more))) => {
                 if !write_or_close(ws, frame, more, version, session).await {
                     break;
@@ -297,10 +326,12 @@ async fn finish<H: EngineHandler>(
 }
 
 /// What the connection loop does next: handle what the client sent, or write a queued frame
-/// and whether more were queued behind it (`None`: the outbox closed).
+/// and whether more were queued behind it (`None`: the outbox closed); or what it did: wrote
+/// queued frames (plain connections), `Pending` if they are not all out yet.
 enum Turn {
     Read(Option<Result<Incoming, BoxError>>),
     Write(Option<(Frame, bool)>),
+    Wrote(Poll<std::io::Result<()>>),
 }
 
 /// Keeps writing queued frames (reading nothing) until `wait` resolves; false if the session
@@ -342,11 +373,31 @@ async fn write_or_close<D>(
         _ = session.closed() => return false,
     };
     if let Err(e) = written {
-        tracing::debug!(sid = %session.id(), error = %e, "websocket write failed");
-        session.close(CloseReason::TransportError);
+        write_failed(session, &e);
         return false;
     }
     true
+}
+
+/// Writes out what was written into the connection's buffer; false if the session closed
+/// meanwhile (a client that does not read) or the write failed (the session is then closed).
+async fn flush_or_close<D>(ws: &mut WsSocket, session: &Connection<D>) -> bool {
+    let flushed = tokio::select! {
+        biased;
+        flushed = ws.flush() => flushed,
+        _ = session.closed() => return false,
+    };
+    if let Err(e) = flushed {
+        write_failed(session, &e);
+        return false;
+    }
+    true
+}
+
+/// Closes the session whose write failed with `e`.
+fn write_failed<D>(session: &Connection<D>, e: &BoxError) {
+    tracing::debug!(sid = %session.id(), error = %e, "websocket write failed");
+    session.close(CloseReason::TransportError);
 }
 
 fn on_message<H: EngineHandler>(

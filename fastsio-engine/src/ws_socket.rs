@@ -1,40 +1,30 @@
-//! [`WsSocket`]: one WebSocket connection, plain (tungstenite) or with `permessage-deflate`
-//! (yawc) when the client offered it and the server enabled it.
-//!
-//! tungstenite refuses compressed frames, so a connection that negotiates compression runs on
-//! yawc, and every other connection keeps tungstenite's plain path unchanged.
+//! [`WsSocket`]: one WebSocket connection, plain ([`PlainWs`], the engine's own frames) or with
+//! `permessage-deflate` (yawc) when the client offered it and the server enabled it.
+
+use std::future::poll_fn;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use super::direct::DirectSwitch;
 use super::ws_io::WsIo;
+use super::ws_plain::PlainWs;
+pub(crate) use super::ws_plain::put_text_frame;
 use super::{
     EngineBody, EngineConfig, Frame, HandshakeError, PerMessageDeflate, ProtocolVersion, Str,
 };
 use crate::BoxError;
 
-/// Bytes gathered before tungstenite writes to the socket: a batch of small frames goes out in
-/// one write (each batch is flushed at its end anyway).
-const WRITE_BUFFER: usize = 8 * 1024;
-
 /// An open WebSocket connection.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "the plain connection, the common one, stays inline; it lives in its task's future"
-)]
 pub(crate) enum WsSocket {
-    Plain(WebSocketStream<WsIo>),
+    Plain(PlainWs),
     Deflate(Box<yawc::HttpWebSocket>),
 }
 
@@ -143,29 +133,21 @@ impl PendingWs {
 
 /// A plain WebSocket over `io`, `read` being the first bytes the client sent on it.
 pub(crate) async fn plain(io: WsIo, read: Vec<u8>, config: &EngineConfig) -> WsSocket {
-    let max = config.max_payload;
-    let ws_config = WebSocketConfig::default()
-        .read_buffer_size(config.ws_read_buffer_size)
-        .write_buffer_size(WRITE_BUFFER)
-        .max_message_size(Some(max))
-        .max_frame_size(Some(max));
-    let ws = WebSocketStream::from_partially_read(io, read, Role::Server, Some(ws_config)).await;
-    WsSocket::Plain(ws)
+    WsSocket::Plain(PlainWs::new(
+        io,
+        read,
+        config.ws_read_buffer_size,
+        config.max_payload,
+    ))
 }
 
 impl WsSocket {
     /// The next message; `None` once the connection is gone.
     pub(crate) async fn next(&mut self) -> Option<Result<Incoming, BoxError>> {
         match self {
-            WsSocket::Plain(ws) => Some(match ws.next().await? {
-                Ok(Message::Text(text)) => Ok(Incoming::Text(str_of(text))),
-                Ok(Message::Binary(data)) => Ok(Incoming::Binary(data)),
-                Ok(Message::Close(_)) => Ok(Incoming::Close),
-                Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => {
-                    Ok(Incoming::Control)
-                }
-                Err(e) => Err(e.into()),
-            }),
+            WsSocket::Plain(ws) => poll_fn(|cx| ws.poll_next(cx))
+                .await
+                .map(|read| read.map_err(Into::into)),
             WsSocket::Deflate(ws) => Some(match ws.next_frame().await {
                 Ok(frame) => match frame.opcode() {
                     yawc::OpCode::Text => Str::try_from(frame.into_payload())
@@ -188,7 +170,7 @@ impl WsSocket {
         version: ProtocolVersion,
     ) -> Result<(), BoxError> {
         match self {
-            WsSocket::Plain(ws) => Ok(ws.feed(plain_message(frame, version)).await?),
+            WsSocket::Plain(ws) => Ok(poll_fn(|cx| ws.poll_feed(cx, &frame, version)).await?),
             WsSocket::Deflate(ws) => Ok(ws.feed(deflate_frame(frame, version)).await?),
         }
     }
@@ -196,7 +178,7 @@ impl WsSocket {
     /// Writes out what was fed.
     pub(crate) async fn flush(&mut self) -> Result<(), BoxError> {
         match self {
-            WsSocket::Plain(ws) => Ok(SinkExt::<Message>::flush(ws).await?),
+            WsSocket::Plain(ws) => Ok(poll_fn(|cx| ws.poll_flush(cx)).await?),
             WsSocket::Deflate(ws) => Ok(SinkExt::<yawc::Frame>::flush(ws.as_mut()).await?),
         }
     }
@@ -214,29 +196,10 @@ impl WsSocket {
     /// Sends a close frame and shuts the connection down.
     pub(crate) async fn close(&mut self) -> Result<(), BoxError> {
         match self {
-            WsSocket::Plain(ws) => Ok(ws.close(None).await?),
+            WsSocket::Plain(ws) => Ok(poll_fn(|cx| ws.poll_close(cx)).await?),
             WsSocket::Deflate(ws) => Ok(SinkExt::<yawc::Frame>::close(ws.as_mut()).await?),
         }
     }
-}
-
-/// Appends `text` to `out` as one text frame of a server (unmasked): for a frame written on the
-/// stream before the WebSocket is set up (the open packet, with the `101` answer).
-pub(crate) fn put_text_frame(out: &mut Vec<u8>, text: &[u8]) {
-    const FIN_TEXT: u8 = 0x81;
-    out.push(FIN_TEXT);
-    match text.len() {
-        len @ 0..126 => out.push(len as u8),
-        len @ 126..=0xFFFF => {
-            out.push(126);
-            out.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        len => {
-            out.push(127);
-            out.extend_from_slice(&(len as u64).to_be_bytes());
-        }
-    }
-    out.extend_from_slice(text);
 }
 
 /// A binary frame's bytes: as they are in v4, after the `4` type byte in v3.
@@ -249,27 +212,6 @@ fn binary_payload(data: Bytes, version: ProtocolVersion) -> Bytes {
             out.put_slice(&data);
             out.freeze()
         }
-    }
-}
-
-/// A text frame tungstenite has checked, as a [`Str`] sharing its buffer.
-#[expect(unsafe_code, reason = "tungstenite checked the UTF-8: no second check")]
-fn str_of(text: Utf8Bytes) -> Str {
-    // SAFETY: `Utf8Bytes` always holds valid UTF-8.
-    unsafe { Str::from_utf8_unchecked(Bytes::from(text)) }
-}
-
-/// A [`Str`] as tungstenite's text, sharing its buffer.
-#[expect(unsafe_code, reason = "a `Str` holds UTF-8: no second check")]
-fn utf8_bytes_of(text: Str) -> Utf8Bytes {
-    // SAFETY: a `Str` always holds valid UTF-8.
-    unsafe { Utf8Bytes::from_bytes_unchecked(text.into_bytes()) }
-}
-
-fn plain_message(frame: Frame, version: ProtocolVersion) -> Message {
-    match frame {
-        Frame::Text(text) => Message::Text(utf8_bytes_of(text)),
-        Frame::Binary(data) => Message::Binary(binary_payload(data, version)),
     }
 }
 
