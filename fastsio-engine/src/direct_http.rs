@@ -178,11 +178,21 @@ impl Conn {
     /// long-poll say, is then dropped, as hyper drops the request of a connection that
     /// ended). What the client sends meanwhile (its next request) is kept, up to a head's
     /// worth.
+    ///
+    /// An answer that had to wait (a long-poll) is looked at again only after the task has
+    /// gone once to the back of the run queue: what else was woken with it (the rest of a
+    /// broadcast, the next emits) runs first, and the answer carries all it queued.
     async fn answer_or_gone(
         &mut self,
         mut answer: Pin<&mut impl Future<Output = Response<EngineBody>>>,
     ) -> Option<Response<EngineBody>> {
+        let mut wait = Wait::None;
         poll_fn(|cx: &mut Context<'_>| {
+            if wait == Wait::Waited {
+                wait = Wait::Yielded;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             if let Poll::Ready(answer) = answer.as_mut().poll(cx) {
                 return Poll::Ready(Some(answer));
             }
@@ -196,10 +206,21 @@ impl Conn {
                     Poll::Pending => break,
                 }
             }
+            if wait == Wait::None {
+                wait = Wait::Waited;
+            }
             Poll::Pending
         })
         .await
     }
+}
+
+/// Where [`Conn::answer_or_gone`] is in its one yield.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    None,
+    Waited,
+    Yielded,
 }
 
 /// `answer` as written on the wire into `out`: its status line and headers, `content-length`,
