@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{HeaderMap, HeaderName, Request, Response, StatusCode};
 use http_body_util::{Either, Empty};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -169,19 +169,32 @@ pub(crate) fn to_hyper<H: EngineHandler>(
 
 /// The head of an answer with no body (the `101`), as written on the wire.
 fn head_of(answer: &Response<EngineBody>) -> Vec<u8> {
-    let status = answer.status();
     let mut head = Vec::with_capacity(256);
-    head.extend_from_slice(b"HTTP/1.1 ");
-    head.extend_from_slice(status.as_str().as_bytes());
-    head.push(b' ');
-    head.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-    head.extend_from_slice(b"\r\n");
-    for (name, value) in answer.headers() {
-        head.extend_from_slice(name.as_str().as_bytes());
-        head.extend_from_slice(b": ");
-        head.extend_from_slice(value.as_bytes());
-        head.extend_from_slice(b"\r\n");
-    }
+    put_head(&mut head, answer.status(), answer.headers(), &[]);
     head.extend_from_slice(b"\r\n");
     head
+}
+
+/// Appends an answer's status line and its headers but `skip` to `out`, as written on the
+/// wire (the blank line that ends the head is the caller's).
+pub(crate) fn put_head(
+    out: &mut Vec<u8>,
+    status: StatusCode,
+    headers: &HeaderMap,
+    skip: &[HeaderName],
+) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for (name, value) in headers {
+        if skip.contains(name) {
+            continue;
+        }
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
 }

@@ -27,7 +27,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::io::poll_read_buf;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
-use super::direct::{HEAD_TIMEOUT, to_hyper};
+use super::direct::{HEAD_TIMEOUT, put_head, to_hyper};
 use super::http_date;
 use super::request_head::{self, HEAD_LIMIT, Parsed, Spans};
 use super::{Engine, EngineBody, EngineHandler, RemoteAddr};
@@ -233,20 +233,12 @@ fn encode(answer: Response<EngineBody>, close: bool, out: &mut Vec<u8>) {
         _ => Bytes::new(),
     };
     out.clear();
-    out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(parts.status.as_str().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(parts.status.canonical_reason().unwrap_or("").as_bytes());
-    out.extend_from_slice(b"\r\n");
-    for (name, value) in &parts.headers {
-        if name == http::header::CONTENT_LENGTH || name == http::header::CONNECTION {
-            continue;
-        }
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
+    put_head(
+        out,
+        parts.status,
+        &parts.headers,
+        &[http::header::CONTENT_LENGTH, http::header::CONNECTION],
+    );
     let bodiless = parts.status.is_informational()
         || parts.status == StatusCode::NO_CONTENT
         || parts.status == StatusCode::NOT_MODIFIED;
