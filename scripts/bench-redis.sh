@@ -11,7 +11,8 @@
 # Redis): its CPU per delivery to its own receivers (/proc/PID/stat in the measured window).
 # INFO cpu and INFO commandstats before and after the whole run give redis-server's CPU (µs
 # precision, unlike /proc's 10 ms ticks) and its PUBLISH (or SPUBLISH) count per broadcast
-# sent. Every delivery is checked (count, order, content).
+# sent; INFO stats its socket reads and writes per PUBLISH (how many publishes each read
+# brings: the batching). Every delivery is checked (count, order, content).
 #
 # Servers: fastsio (classic adapter), fastsio-sharded (REDIS_ADAPTER=sharded, SPUBLISH),
 #   socketioxide (socketioxide-redis), node (@socket.io/redis-adapter 8, bench/node),
@@ -84,6 +85,13 @@ redis_cpu_us() {
         awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { printf "%d\n", s * 1e6 }'
 }
 
+# redis-server's reads and writes on client sockets so far at port $1: "READS WRITES".
+redis_io() {
+    redis-cli -p "$1" info stats |
+        awk -F: '/^total_(reads|writes)_processed:/ { v[$1] = $2 + 0 }
+                 END { print v["total_reads_processed"], v["total_writes_processed"] }'
+}
+
 # Starts server $1 on port $2 with Redis at $3; prints its pid (the server itself: exec).
 start_server() {
     local url=redis://127.0.0.1:$3
@@ -130,6 +138,7 @@ for ((rep = 1; rep <= R; rep++)); do
                 spread=$(IFS=,; echo "${ports[*]:0:1}${ports[2]:+,${ports[*]:2}}")
                 before=$(publishes "$redis_port")
                 cpu_before=$(redis_cpu_us "$redis_port")
+                read -r reads_before writes_before < <(redis_io "$redis_port")
                 set +e
                 line=$(timeout 180 "$bin/load" "$scenario" --port "${ports[1]}" --pid "${pids[1]}" \
                     --spread-ports "$spread" --sender-port "${ports[0]}" --redis-pid "$redis_pid" \
@@ -139,16 +148,21 @@ for ((rep = 1; rep <= R; rep++)); do
                 set -e
                 after=$(publishes "$redis_port")
                 cpu_after=$(redis_cpu_us "$redis_port")
+                read -r reads_after writes_after < <(redis_io "$redis_port")
                 for p in "${pids[@]}" $redis_pid; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
                 pids=()
                 redis_pid=
                 echo "$line" | grep -v '^{' | sed "s/^/[$rep\/$R] $server ${nodes}n /" || true
                 echo "$line" | grep '^{' |
                     jq -c --argjson p $((after - before)) --argjson c $((cpu_after - cpu_before)) \
+                        --argjson r $((reads_after - reads_before)) --argjson w $((writes_after - writes_before)) \
                         --arg s "$server" \
-                        '. + {peer: $s, publishes: $p, redis_run_cpu_us: $c}
+                        '. + {peer: $s, publishes: $p, redis_run_cpu_us: $c, redis_reads: $r, redis_writes: $w}
                          + (if .emits > 0 then {publishes_per_emit: ($p / .emits * 1000 | round / 1000),
                                                redis_run_cpu_us_per_emit: ($c / .emits * 10 | round / 10)}
+                            else {} end)
+                         + (if $p > 0 then {redis_reads_per_publish: ($r / $p * 1000 | round / 1000),
+                                           redis_writes_per_publish: ($w / $p * 1000 | round / 1000)}
                             else {} end)' \
                         >>"$results" || true
                 ((status == 0)) || echo "bench-redis: $server ${nodes}n $case failed (exit $status)"
@@ -158,9 +172,10 @@ for ((rep = 1; rep <= R; rep++)); do
 done
 echo
 echo "median per server, nodes and case over R=$R (deliveries/s; p50, p99 µs; B's CPU µs per delivery to"
-echo "its receivers; Redis CPU µs per broadcast; PUBLISH per broadcast; missing, mismatched, reordered"
+echo "its receivers; Redis CPU µs per broadcast; PUBLISH per broadcast; Redis's socket reads and writes per"
+echo "PUBLISH, over the whole run; missing, mismatched, reordered"
 echo "and, in rooms, joins sent again for a lost ack, summed over the runs); load average now $(cut -d' ' -f1-3 /proc/loadavg):"
 jq -rs 'group_by(.case + " " + .server)[] |
     def med(f): (map(f) | sort | .[length / 2 | floor]);
-    "\(.[0].case) \(.[0].server): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  node cpu \(med(.node_cpu_us_per_delivery // 0))  redis cpu \(med(.redis_run_cpu_us_per_emit // 0))  publish \(med(.publishes_per_emit // 0))  missing \(map(.missing) | add)  mismatches \(map(.mismatches) | add)  reordered \(map(.reordered) | add)\(if any(.[]; .join_retries) then "  join retries \(map(.join_retries // 0) | add)" else "" end)"' \
+    "\(.[0].case) \(.[0].server): \(med(.ops_per_s // 0) | floor)/s  p50 \(med(.p50_us))  p99 \(med(.p99_us))  node cpu \(med(.node_cpu_us_per_delivery // 0))  redis cpu \(med(.redis_run_cpu_us_per_emit // 0))  publish \(med(.publishes_per_emit // 0))  reads \(med(.redis_reads_per_publish // 0))  writes \(med(.redis_writes_per_publish // 0))  missing \(map(.missing) | add)  mismatches \(map(.mismatches) | add)  reordered \(map(.reordered) | add)\(if any(.[]; .join_retries) then "  join retries \(map(.join_retries // 0) | add)" else "" end)"' \
     "$results" | tee "$out/report.txt"

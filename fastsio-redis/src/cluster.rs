@@ -105,8 +105,9 @@ impl RedisCluster {
 
 impl Serves for Inner {
     fn serve(&self, nsp: &str, served: Served) {
-        self.node.namespaces.insert(nsp, served);
-        self.subscriptions.subscribe(nsp);
+        if self.node.namespaces.insert(nsp, served) {
+            self.subscriptions.subscribe(nsp);
+        }
     }
 
     fn unserve(&self, nsp: &str, adapter: u64) {

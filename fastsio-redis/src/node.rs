@@ -43,7 +43,12 @@ impl Node {
         };
         let node = Node {
             uid,
-            outbox: Outbox::start(commands.clone(), publish, config.max_queued),
+            outbox: Outbox::start(
+                commands.clone(),
+                publish,
+                config.max_queued,
+                config.publish_linger,
+            ),
             config,
             commands,
             server_side: ServerSideSlot::default(),

@@ -1,7 +1,14 @@
 //! [`Outbox`]: messages wait here for the publisher task, which sends them in order, as many
 //! per round trip as are waiting.
+//!
+//! One batch is in flight at a time, so under load the messages queued during a round trip
+//! go together in the next. A busy stream still splits: the first message queued after an
+//! answer finds the publisher idle and would go alone, the rest a round trip later. Each
+//! batch costs Redis a read and a write to every subscriber, so while the stream is busy the
+//! publisher lingers, briefly, until half as many messages as in the last batch are waiting.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use fastsio::adapter::AdapterError;
 use tokio::sync::{mpsc, oneshot};
@@ -45,10 +52,16 @@ pub(crate) struct Outbox(mpsc::Sender<Outgoing>);
 
 impl Outbox {
     /// Starts the publisher task (inside a tokio runtime), sending as `how` says; at most
-    /// `max_queued` messages wait, beyond which publishing fails at once.
-    pub(crate) fn start(commands: Arc<Commands>, how: Publish, max_queued: usize) -> Outbox {
+    /// `max_queued` messages wait, beyond which publishing fails at once. While the stream is
+    /// busy, a batch waits at most `linger` to gather more (see [`Gather`]); zero never waits.
+    pub(crate) fn start(
+        commands: Arc<Commands>,
+        how: Publish,
+        max_queued: usize,
+        linger: Duration,
+    ) -> Outbox {
         let (tx, rx) = mpsc::channel(max_queued.max(1));
-        tokio::spawn(publish(commands, how, rx));
+        tokio::spawn(publish(commands, how, Gather::new(linger), rx));
         Outbox(tx)
     }
 
@@ -89,9 +102,15 @@ impl Outbox {
     }
 }
 
-async fn publish(commands: Arc<Commands>, how: Publish, mut outbox: mpsc::Receiver<Outgoing>) {
+async fn publish(
+    commands: Arc<Commands>,
+    how: Publish,
+    mut gather: Gather,
+    mut outbox: mpsc::Receiver<Outgoing>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while outbox.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        gather.more(&mut outbox, &mut batch).await;
         let cmds: Vec<Routed> = batch
             .iter()
             .map(|m| {
@@ -108,8 +127,44 @@ async fn publish(commands: Arc<Commands>, how: Publish, mut outbox: mpsc::Receiv
         if let Err(e) = &result {
             tracing::warn!(error = %e, messages = batch.len(), "redis adapter: publish failed");
         }
+        gather.answered(batch.len());
         for m in batch.drain(..) {
             let _ = m.done.send(result.clone());
         }
+    }
+}
+
+/// When a batch waits for more: only while the stream is busy, that is when the last batch
+/// held more than one message; then until half as many are waiting, for at most `linger`.
+/// A message on a quiet node goes at once; the first one after a burst waits one linger at
+/// most, and the stream counts as quiet again.
+struct Gather {
+    linger: Duration,
+    /// The size of the last batch.
+    last: usize,
+}
+
+impl Gather {
+    fn new(linger: Duration) -> Gather {
+        Gather { linger, last: 0 }
+    }
+
+    /// Adds to `batch` what arrives while it should wait.
+    async fn more(&mut self, outbox: &mut mpsc::Receiver<Outgoing>, batch: &mut Vec<Outgoing>) {
+        let enough = self.last / 2;
+        if batch.len() >= enough || self.linger.is_zero() {
+            return;
+        }
+        let fill = async {
+            while batch.len() < enough && outbox.recv_many(batch, MAX_BATCH - batch.len()).await > 0
+            {
+            }
+        };
+        let _ = tokio::time::timeout(self.linger, fill).await;
+    }
+
+    /// A batch of `size` messages was answered.
+    fn answered(&mut self, size: usize) {
+        self.last = size;
     }
 }

@@ -103,18 +103,20 @@ async fn listen(
     mut conn: Subscribed,
 ) -> Stop {
     let mut pending = Pending::default();
+    let mut asked = BTreeSet::new();
     let Some(namespaces) = inner.upgrade().map(|i| i.node.namespaces.paths()) else {
         return Stop::Gone;
     };
     for nsp in namespaces {
-        if let Err(stop) = change(inner, &mut conn, &mut pending, Control::Subscribe(nsp)).await {
+        let subscribe = Control::Subscribe(nsp);
+        if let Err(stop) = change(inner, &mut conn, &mut pending, &mut asked, subscribe).await {
             return stop;
         }
     }
     loop {
         let step = tokio::select! {
             change_asked = control.recv() => match change_asked {
-                Some(asked) => change(inner, &mut conn, &mut pending, asked).await,
+                Some(wanted) => change(inner, &mut conn, &mut pending, &mut asked, wanted).await,
                 None => Err(Stop::Gone),
             },
             push = conn.next() => match push {
@@ -163,21 +165,32 @@ fn receive(inner: &Weak<Inner>, pending: &mut Pending, push: Push) -> Result<(),
     Ok(())
 }
 
-/// Sends the (un)subscriptions of a namespace. The namespace counts as subscribed once Redis
-/// has confirmed all of them; it stops counting as soon as it is unsubscribed.
+/// Sends the (un)subscriptions of a namespace, unless `asked` (the namespaces subscribed on
+/// this connection) shows there is nothing to change: a namespace served before the
+/// connection opened is both in the first round and in the queue. The namespace counts as
+/// subscribed once Redis has confirmed all of them; it stops counting as soon as it is
+/// unsubscribed.
 async fn change(
     inner: &Weak<Inner>,
     conn: &mut Subscribed,
     pending: &mut Pending,
-    asked: Control,
+    asked: &mut BTreeSet<String>,
+    wanted: Control,
 ) -> Result<(), Stop> {
     let Some(inner) = inner.upgrade() else {
         return Err(Stop::Gone);
     };
-    let (nsp, on) = match asked {
+    let (nsp, on) = match wanted {
         Control::Subscribe(nsp) => (nsp, true),
         Control::Unsubscribe(nsp) => (nsp, false),
     };
+    let changes = match on {
+        true => asked.insert(nsp.clone()),
+        false => asked.remove(&nsp),
+    };
+    if !changes {
+        return Ok(());
+    }
     let (pattern, channels) = channels(&inner, &nsp);
     let (by_pattern, by_name): (&[u8], &[u8]) = match on {
         true => (b"PSUBSCRIBE", b"SUBSCRIBE"),

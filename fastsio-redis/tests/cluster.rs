@@ -4,8 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{client, next, node, prefix, redis, wait_for_servers};
-use fastsio_redis::SocketData;
+use common::{calls, client, next, node, prefix, redis, serve, wait_for_servers};
+use fastsio_redis::{RedisCluster, RedisConfig, SocketData};
+use fastsio_tests::redis::own_redis;
 use fastsio_tests::server::{eventually, eventually_async};
 use fastsio_tests::sio::ack_id;
 use serde_json::json;
@@ -344,6 +345,83 @@ async fn a_nodes_broadcasts_arrive_in_order_on_other_nodes() {
         b1_socket.rooms().iter().any(|r| &**r == "later")
     })
     .await;
+}
+
+/// Node `a`, whose batches wait at most a linger for more while its stream is busy, and node
+/// `b` with a client in room "r", on a Redis of their own (its command counts are theirs).
+struct LingerPair {
+    redis: fastsio_tests::redis::TestRedis,
+    a: common::Node,
+    _b: common::Node,
+    on_b: common::Client,
+}
+
+async fn linger_pair(linger: Duration) -> Option<LingerPair> {
+    let redis = own_redis(&[]).await?;
+    let prefix = prefix();
+    let config = RedisConfig::new(&redis.url)
+        .prefix(&prefix)
+        .request_timeout(Duration::from_secs(2))
+        .publish_linger(linger);
+    let cluster = RedisCluster::new(config).unwrap();
+    let adapters = cluster.adapters();
+    let a = serve(cluster, adapters, |c| c.is_subscribed("/")).await;
+    let b = node(&redis.url, &prefix).await;
+    wait_for_servers(&a, 2).await;
+    let on_b = client(&b, &["r"]).await;
+    Some(LingerPair {
+        redis,
+        a,
+        _b: b,
+        on_b,
+    })
+}
+
+// One thread: the emits of a loop are all queued before the publisher runs, as one batch.
+#[tokio::test]
+async fn a_busy_stream_holds_a_batch_until_half_the_last_is_waiting() {
+    let Some(mut pair) = linger_pair(Duration::from_secs(30)).await else {
+        return;
+    };
+    let (a, url, on_b) = (&pair.a, pair.redis.url.as_str(), &mut pair.on_b);
+    let emit = |i: u32| {
+        a.io.to("r").emit_raw("n", &i).unwrap();
+    };
+    let base = calls(url, "publish").await;
+    (0..10).for_each(emit);
+    for i in 0..10 {
+        assert_eq!(next(on_b).await, format!(r#"42["n",{i}]"#));
+    }
+    assert_eq!(calls(url, "publish").await - base, 10);
+    // After a batch of 10, four messages wait for a fifth (the linger is far longer than
+    // this test): Redis has not seen them.
+    (10..14).for_each(emit);
+    assert_eq!(calls(url, "publish").await - base, 10);
+    emit(14);
+    for i in 10..15 {
+        assert_eq!(next(on_b).await, format!(r#"42["n",{i}]"#));
+    }
+    assert_eq!(calls(url, "publish").await - base, 15);
+}
+
+#[tokio::test]
+async fn a_message_after_a_burst_goes_once_the_linger_is_over() {
+    let Some(mut pair) = linger_pair(Duration::from_millis(200)).await else {
+        return;
+    };
+    let (a, on_b) = (&pair.a, &mut pair.on_b);
+    for i in 0..10 {
+        a.io.to("r").emit_raw("n", &i).unwrap();
+    }
+    for i in 0..10 {
+        assert_eq!(next(on_b).await, format!(r#"42["n",{i}]"#));
+    }
+    // Alone after a batch of 10: it waits for company, then goes on its own.
+    a.io.to("r").emit_raw("n", &10).unwrap();
+    assert_eq!(next(on_b).await, r#"42["n",10]"#);
+    // The stream is quiet now: the next one goes at once, in order.
+    a.io.to("r").emit_raw("n", &11).unwrap();
+    assert_eq!(next(on_b).await, r#"42["n",11]"#);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

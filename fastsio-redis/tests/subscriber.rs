@@ -1,6 +1,6 @@
 //! The subscriber connections of the classic and sharded adapters: credentials from the URL;
-//! and a node that receives a bad frame (malformed, or over the size bound) drops the
-//! connection, reconnects, resubscribes and keeps serving.
+//! each namespace subscribed once; and a node that receives a bad frame (malformed, or over
+//! the size bound) drops the connection, reconnects, resubscribes and keeps serving.
 
 mod common;
 
@@ -9,10 +9,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Node, client, next, prefix, redis, serve, wait_for_servers};
+use common::{Node, calls, client, next, prefix, redis, serve, wait_for_servers};
+use fastsio::{Routes, Server};
 use fastsio_redis::{RedisCluster, RedisConfig, ShardedRedisCluster, SubscriptionMode};
 use fastsio_tests::redis::own_redis;
-use fastsio_tests::server::eventually;
+use fastsio_tests::server::{TestServer, eventually};
+use fastsio_tests::ws::WsClient;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
@@ -85,6 +87,35 @@ async fn the_sharded_subscriber_authenticates_and_follows_room_channels() {
         }
     }
     assert_eq!(got, r#"42["hello","b"]"#);
+}
+
+// One thread: "/" is served before the subscriber task first runs, so it is both in the
+// subscriber's first round and in its queue of changes.
+#[tokio::test]
+async fn each_namespace_is_subscribed_once() {
+    // A Redis of our own: its command counts are this node's alone.
+    let Some(redis) = own_redis(&[]).await else {
+        return;
+    };
+    let config = RedisConfig::new(&redis.url).request_timeout(Duration::from_secs(2));
+    let cluster = RedisCluster::new(config).unwrap();
+    let io = Server::builder()
+        .adapter(cluster.adapters())
+        .routes(Routes::new("/room/{id}"))
+        .build()
+        .unwrap();
+    let server = TestServer::start(io.service()).await;
+    // "/room/1" is served once a client asks for it: the subscriptions of one connection are sent and confirmed in order, so once
+    // "/room/1"'s are confirmed, Redis has run every command sent for "/" before them.
+    eventually("/ subscribed", || cluster.is_subscribed("/")).await;
+    let mut ws = WsClient::connect(&server.ws("/socket.io/?EIO=4&transport=websocket")).await;
+    ws.next_text().await;
+    ws.send_text("40/room/1,").await;
+    assert!(ws.next_text().await.starts_with("40/room/1,{"));
+    eventually("/room/1 subscribed", || cluster.is_subscribed("/room/1")).await;
+    // Per namespace: one PSUBSCRIBE (its broadcasts) and one SUBSCRIBE (requests, responses).
+    assert_eq!(calls(&redis.url, "psubscribe").await, 2);
+    assert_eq!(calls(&redis.url, "subscribe").await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -77,7 +77,13 @@ impl RedisEngine {
         let commands = Arc::new(Commands::new(servers, config.response_timeout));
         let uid = crate::wire::random_id(6);
         let inner = Arc::new(Inner {
-            outbox: Outbox::start(commands, Publish::Classic(uid.clone()), config.max_queued),
+            // Forwarded requests and their answers: each waits on the other, so none lingers.
+            outbox: Outbox::start(
+                commands,
+                Publish::Classic(uid.clone()),
+                config.max_queued,
+                Duration::ZERO,
+            ),
             uid,
             pending: Pending::new(config.max_pending),
             takeovers: TakeOvers::default(),

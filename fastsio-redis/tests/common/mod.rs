@@ -17,6 +17,24 @@ pub mod scenario;
 
 pub use fastsio_tests::redis::{redis, skip};
 
+/// How many times the Redis at `url` ran `command` (`INFO commandstats`: `cmdstat_<command>`'s
+/// `calls`, 0 before the first).
+pub async fn calls(url: &str, command: &str) -> u64 {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let line = format!("cmdstat_{command}:calls=");
+    stats
+        .lines()
+        .find_map(|l| l.strip_prefix(&line))
+        .map(|rest| rest.split(',').next().unwrap().parse().unwrap())
+        .unwrap_or(0)
+}
+
 /// A unique channel prefix, so tests sharing one Redis do not see each other.
 pub fn prefix() -> String {
     format!("test{}", fastsio::engine::Sid::new())
