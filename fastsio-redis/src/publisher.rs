@@ -156,8 +156,11 @@ impl Gather {
             return;
         }
         let fill = async {
-            while batch.len() < enough && outbox.recv_many(batch, MAX_BATCH - batch.len()).await > 0
-            {
+            while batch.len() < enough {
+                // Zero: the outbox is closed, and what was gathered goes.
+                if outbox.recv_many(batch, MAX_BATCH - batch.len()).await == 0 {
+                    break;
+                }
             }
         };
         let _ = tokio::time::timeout(self.linger, fill).await;
