@@ -459,82 +459,76 @@ fn ws_check(decoded: &Decoded, max_payload: usize) {
 /// Close codes a client may send.
 const WS_CLOSE_CODES: [u16; 8] = [1000, 1001, 1003, 1007, 1011, 1014, 3000, 4999];
 
-/// Masked client frames built from `data`, decoded with `max_payload` the largest message
-/// among them (the bound is inclusive), must give those messages back.
+/// Masked client frames built from `data`, decoded with `max_payload` the largest payload
+/// among them (the bound is inclusive), must give their messages back.
 ///
 /// Input: records `[tag] [len] payload`: `tag & 7` the kind (0–1 text, as UTF-8 made of the
-/// payload; 2–3 binary; 4 ping; 5 pong; 6 close with a code and reason; 7 close without),
-/// `(tag >> 3) & 3` plus one the fragments of a text or binary message, `(tag >> 5) & 3` the
-/// length's form (0: the shortest, 1: 16 bits, 2 and 3: 64 bits), `tag >> 7` a ping between the
-/// fragments.
+/// payload; 2–3 binary; 4 ping and 5 pong, of the first 125 bytes; 6 close with a code and a
+/// reason; 7 close without), `(tag >> 3) & 3` plus one the fragments of a text or binary
+/// message, `(tag >> 5) & 3` the length's form (0: the shortest, 1: 16 bits, 2 and 3: 64 bits),
+/// `tag >> 7` a ping between the fragments.
 fn ws_round_trip(data: &[u8]) {
     let mut input = Input(data);
     let mut stream = Vec::new();
     let mut expected = Vec::new();
+    // The largest payload of a message or a control frame: the bound they must all pass.
+    let mut largest = 0;
     while let Some(tag) = input.byte() {
         let len = usize::from(input.byte().unwrap_or(0));
         let raw = input.take(len);
         let mask = [tag, raw.len() as u8, !tag, 0x5A];
         let form = (tag >> 5) & 3;
-        let mut control = |op: u8, payload: &[u8], expected: &mut Vec<Decoded>, decoded| {
-            ws_client_frame(&mut stream, 0x80 | op, payload, mask, form);
-            expected.push(decoded);
-        };
-        match tag & 7 {
-            kind @ 0..=3 => {
-                let (op, message) = if kind < 2 {
-                    let text = String::from_utf8_lossy(raw).into_owned();
-                    (0x1, Decoded::Text(Str::from(text.as_str())))
-                } else {
-                    (0x2, Decoded::Binary(Bytes::copy_from_slice(raw)))
-                };
-                let payload: &[u8] = match &message {
-                    Decoded::Text(text) => text.as_bytes(),
-                    _ => raw,
-                };
-                let fragments = usize::from((tag >> 3) & 3) + 1;
-                let mut from = 0;
-                for i in 1..=fragments {
-                    let to = payload.len() * i / fragments;
-                    let head = if i == fragments { 0x80 } else { 0 } | if i == 1 { op } else { 0 };
-                    ws_client_frame(&mut stream, head, &payload[from..to], mask, form);
-                    if tag & 0x80 != 0 && i < fragments {
-                        ws_client_frame(&mut stream, 0x89, b"between", mask, form);
-                        expected.push(Decoded::Ping(Bytes::from_static(b"between")));
-                    }
-                    from = to;
-                }
-                expected.push(message);
+        let control = &raw[..raw.len().min(125)];
+        let (op, payload, decoded) = match tag & 7 {
+            0 | 1 => {
+                let text = String::from_utf8_lossy(raw).into_owned();
+                (
+                    0x1,
+                    text.clone().into_bytes(),
+                    Decoded::Text(Str::from(text.as_str())),
+                )
             }
-            4 => {
-                let payload = &raw[..raw.len().min(125)];
-                control(
-                    0x9,
-                    payload,
-                    &mut expected,
-                    Decoded::Ping(Bytes::copy_from_slice(payload)),
-                );
-            }
-            5 => control(0xA, raw, &mut expected, Decoded::Pong),
+            2 | 3 => (
+                0x2,
+                raw.to_vec(),
+                Decoded::Binary(Bytes::copy_from_slice(raw)),
+            ),
+            4 => (
+                0x9,
+                control.to_vec(),
+                Decoded::Ping(Bytes::copy_from_slice(control)),
+            ),
+            5 => (0xA, control.to_vec(), Decoded::Pong),
             6 => {
                 let code = WS_CLOSE_CODES[raw.len() % WS_CLOSE_CODES.len()].to_be_bytes();
                 let mut payload = code.to_vec();
                 payload.extend(raw.iter().take(123).map(|b| b'a' + b % 26));
-                control(0x8, &payload, &mut expected, Decoded::Close(Some(code)));
+                (0x8, payload, Decoded::Close(Some(code)))
             }
-            _ => control(0x8, &[], &mut expected, Decoded::Close(None)),
+            _ => (0x8, Vec::new(), Decoded::Close(None)),
+        };
+        largest = largest.max(payload.len());
+        let fragments = if op < 0x8 {
+            usize::from((tag >> 3) & 3) + 1
+        } else {
+            1
+        };
+        let mut from = 0;
+        for i in 1..=fragments {
+            let to = payload.len() * i / fragments;
+            let fin = if i == fragments { 0x80 } else { 0 };
+            let op = if i == 1 { op } else { 0 };
+            ws_client_frame(&mut stream, fin | op, &payload[from..to], mask, form);
+            if tag & 0x80 != 0 && i < fragments {
+                ws_client_frame(&mut stream, 0x89, b"between", mask, form);
+                expected.push(Decoded::Ping(Bytes::from_static(b"between")));
+                largest = largest.max(b"between".len());
+            }
+            from = to;
         }
+        expected.push(decoded);
     }
-    let max_payload = expected
-        .iter()
-        .map(|decoded| match decoded {
-            Decoded::Text(text) => text.len(),
-            Decoded::Binary(data) | Decoded::Ping(data) => data.len(),
-            _ => 0,
-        })
-        .max()
-        .unwrap_or(0);
-    let decoded = ws_decode(&stream, stream.len().max(1), max_payload);
+    let decoded = ws_decode(&stream, stream.len().max(1), largest);
     let expected: Vec<_> = expected.into_iter().map(Ok).collect();
     assert_eq!(decoded, expected);
 }
