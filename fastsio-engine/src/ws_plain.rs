@@ -7,6 +7,9 @@
 //! fetched only to be overwritten), and its tokio adapter registers the task's waker in two
 //! allocations of its own on every poll. Here a read fills the buffer's spare capacity as it
 //! is, and the stream gets the task's waker itself.
+//!
+//! The frames themselves are read and written by [`fastsio_protocol::ws`] (no I/O, fuzzed on
+//! its own); here are the reads, the write buffer and the answers to pings and to the close.
 
 use std::io;
 use std::pin::Pin;
