@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use fastsio_protocol::ws::{OpCode, put_frame};
 use http::{HeaderMap, HeaderName, Request, Response, StatusCode};
 use http_body_util::{Either, Empty};
 use tokio::io::AsyncWriteExt;
@@ -26,7 +27,7 @@ use super::rewind::Rewind;
 use super::server::EngineQuery;
 use super::websocket::{self, Opening};
 use super::ws_io::WsIo;
-use super::ws_socket::{PendingWs, WsSocket, plain, put_text_frame};
+use super::ws_socket::{PendingWs, WsSocket, plain};
 use super::{
     CloseReason, Connection, Engine, EngineBody, EngineHandler, PerMessageDeflate, RemoteAddr,
     RequestInfo, TransportKind, direct_http, service,
@@ -119,7 +120,7 @@ async fn open_new<H: EngineHandler>(
 ) -> Option<(WsSocket, Arc<Connection<H::Data>>)> {
     let session = engine.open_session(info, &query);
     let open = engine.open_packet_text(session.id(), TransportKind::Websocket);
-    put_text_frame(&mut head, open.as_bytes());
+    put_frame(&mut head, OpCode::Text, &[open.as_bytes()]);
     if stream.write_all(&head).await.is_err() {
         session.close(CloseReason::TransportError);
         return None;

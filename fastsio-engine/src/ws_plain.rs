@@ -7,32 +7,23 @@
 //! fetched only to be overwritten), and its tokio adapter registers the task's waker in two
 //! allocations of its own on every poll. Here a read fills the buffer's spare capacity as it
 //! is, and the stream gets the task's waker itself.
+//!
+//! The frames themselves are read and written by [`fastsio_protocol::ws`] (no I/O, fuzzed on
+//! its own); here are the reads, the write buffer and the answers to pings and to the close.
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::BytesMut;
+use fastsio_protocol::ws::{Decoded, Decoder, OpCode, WsError, put_frame};
 use tokio::io::AsyncWrite;
 use tokio_util::io::poll_read_buf;
 
 use super::outbox::Outbox;
 use super::ws_io::WsIo;
 use super::ws_socket::Incoming;
-use super::{Frame, ProtocolVersion, Str};
-
-const CONTINUATION: u8 = 0x0;
-const TEXT: u8 = 0x1;
-const BINARY: u8 = 0x2;
-const CLOSE: u8 = 0x8;
-const PING: u8 = 0x9;
-const PONG: u8 = 0xA;
-
-const FIN: u8 = 0x80;
-const MASKED: u8 = 0x80;
-
-/// The largest payload of a control frame (RFC 6455, 5.5).
-const MAX_CONTROL: usize = 125;
+use super::{Frame, ProtocolVersion};
 
 /// Frames gathered before they are written even without a flush; a feed beyond it first waits
 /// until they are written (the bound of the write buffer: this plus one frame).
@@ -54,12 +45,8 @@ pub(crate) struct PlainWs {
     /// Frames waiting to be written; `written` of its bytes already are.
     write: Vec<u8>,
     written: usize,
-    /// A fragmented message being gathered: its opcode (text or binary) and what came so far.
-    partial: Option<(u8, BytesMut)>,
-    /// The largest message (or frame) accepted.
-    max_payload: usize,
-    /// The head of the frame being read is in, and room was made for all of it.
-    frame_started: bool,
+    /// Takes the client's frames off `read`.
+    decoder: Decoder,
     /// A close frame was queued: nothing is sent after it.
     close_sent: bool,
     /// Reads are over: the client closed, or a read failed.
@@ -79,9 +66,7 @@ impl PlainWs {
             read_size,
             write: Vec::new(),
             written: 0,
-            partial: None,
-            max_payload,
-            frame_started: false,
+            decoder: Decoder::new(max_payload),
             close_sent: false,
             ended: false,
         }
@@ -102,16 +87,30 @@ impl PlainWs {
 
     fn poll_read_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<Incoming>>> {
         loop {
-            if let Some((head, payload)) = self.take_frame()? {
-                if let Some(message) = self.on_frame(head, payload, cx)? {
-                    return Poll::Ready(Some(Ok(message)));
+            match self.decoder.decode(&mut self.read).map_err(protocol)? {
+                Decoded::Incomplete { frame: Some(len) } => {
+                    // The head of the frame being read is in: room for all of it.
+                    self.read.reserve(len.saturating_sub(self.read.len()));
                 }
-                continue;
-            }
-            if !self.frame_started && self.read.capacity() - self.read.len() < MIN_READ {
-                // Half the buffer's size: what is left of a frame moves back to the start of
-                // the same allocation, once the messages read before it are dropped.
-                self.read.reserve(self.read_size / 2);
+                Decoded::Incomplete { frame: None } => {
+                    if self.read.capacity() - self.read.len() < MIN_READ {
+                        // Half the buffer's size: what is left of a frame moves back to the
+                        // start of the same allocation, once the messages read before it are
+                        // dropped.
+                        self.read.reserve(self.read_size / 2);
+                    }
+                }
+                Decoded::Text(text) => return Poll::Ready(Some(Ok(Incoming::Text(text)))),
+                Decoded::Binary(data) => return Poll::Ready(Some(Ok(Incoming::Binary(data)))),
+                Decoded::Ping(payload) => {
+                    self.on_ping(&payload, cx)?;
+                    return Poll::Ready(Some(Ok(Incoming::Control)));
+                }
+                Decoded::Pong => return Poll::Ready(Some(Ok(Incoming::Control))),
+                Decoded::Close(code) => {
+                    self.on_close(code, cx)?;
+                    return Poll::Ready(Some(Ok(Incoming::Close)));
+                }
             }
             if ready!(poll_read_buf(Pin::new(&mut self.io), cx, &mut self.read))? == 0 {
                 self.ended = true;
@@ -123,130 +122,22 @@ impl PlainWs {
         }
     }
 
-    /// The next whole frame read, its first byte and its unmasked payload; `None` if more must
-    /// be read first (room for it is then made).
-    fn take_frame(&mut self) -> io::Result<Option<(u8, BytesMut)>> {
-        let Some(&[head, second]) = self.read.get(..2) else {
-            return Ok(None);
-        };
-        if head & 0x70 != 0 {
-            return Err(protocol("reserved bits set"));
+    /// A client's ping: answered with a pong of its `payload`.
+    fn on_ping(&mut self, payload: &[u8], cx: &mut Context<'_>) -> io::Result<()> {
+        // A client that pings without reading gets no more answers than the write buffer
+        // holds (answering only the latest ping is allowed).
+        if !self.close_sent && self.buffered() < WRITE_BUFFER {
+            put_frame(&mut self.write, OpCode::Pong, &[payload]);
+            // Written now if it can be; the next flush writes it otherwise.
+            if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
+                return Err(e);
+            }
         }
-        if second & MASKED == 0 {
-            return Err(protocol("unmasked frame from a client"));
-        }
-        let (len, at) = match second & 0x7F {
-            126 => match self.read.get(2..4) {
-                Some(n) => (u64::from(u16::from_be_bytes([n[0], n[1]])), 4),
-                None => return Ok(None),
-            },
-            127 => match self.read.get(2..10) {
-                Some(n) => (u64::from_be_bytes(n.try_into().unwrap_or([0xFF; 8])), 10),
-                None => return Ok(None),
-            },
-            n => (u64::from(n), 2),
-        };
-        // A data frame adds to the message being gathered; a control frame stands alone.
-        let gathered = match (head & 0x08, &self.partial) {
-            (0, Some((_, partial))) => partial.len(),
-            _ => 0,
-        };
-        let Some(len) = usize::try_from(len)
-            .ok()
-            .filter(|len| gathered.saturating_add(*len) <= self.max_payload)
-        else {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "websocket: message too long",
-            ));
-        };
-        let Some(mask) = self.read.get(at..at + 4) else {
-            return Ok(None);
-        };
-        let mask = [mask[0], mask[1], mask[2], mask[3]];
-        let total = at + 4 + len;
-        if self.read.len() < total {
-            self.read.reserve(total - self.read.len());
-            self.frame_started = true;
-            return Ok(None);
-        }
-        self.frame_started = false;
-        let mut payload = self.read.split_to(total);
-        payload.advance(at + 4);
-        unmask(&mut payload, mask);
-        Ok(Some((head, payload)))
+        Ok(())
     }
 
-    /// What frame `head`/`payload` makes: a message, or `None` for a part of one.
-    fn on_frame(
-        &mut self,
-        head: u8,
-        payload: BytesMut,
-        cx: &mut Context<'_>,
-    ) -> io::Result<Option<Incoming>> {
-        let fin = head & FIN != 0;
-        match head & 0x0F {
-            op @ (CLOSE | PING | PONG) if !fin || payload.len() > MAX_CONTROL => {
-                Err(protocol(if op == CLOSE {
-                    "bad close frame"
-                } else {
-                    "bad control frame"
-                }))
-            }
-            CLOSE => self.on_close(&payload, cx).map(Some),
-            PING => {
-                // A client that pings without reading gets no more answers than the write
-                // buffer holds (answering only the latest ping is allowed).
-                if !self.close_sent && self.buffered() < WRITE_BUFFER {
-                    put_frame(&mut self.write, PONG, &[&payload]);
-                    // Written now if it can be; the next flush writes it otherwise.
-                    if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
-                        return Err(e);
-                    }
-                }
-                Ok(Some(Incoming::Control))
-            }
-            PONG => Ok(Some(Incoming::Control)),
-            op @ (TEXT | BINARY) => match (self.partial.is_some(), fin) {
-                (true, _) => Err(protocol("new message inside a fragmented one")),
-                (false, true) => message(op, payload.freeze()).map(Some),
-                (false, false) => {
-                    self.partial = Some((op, payload));
-                    Ok(None)
-                }
-            },
-            CONTINUATION => {
-                let Some((_, gathered)) = &mut self.partial else {
-                    return Err(protocol("continuation outside a fragmented message"));
-                };
-                gathered.extend_from_slice(&payload);
-                match (fin, self.partial.take()) {
-                    (true, Some((op, gathered))) => message(op, gathered.freeze()).map(Some),
-                    (_, partial) => {
-                        self.partial = partial;
-                        Ok(None)
-                    }
-                }
-            }
-            _ => Err(protocol("unknown opcode")),
-        }
-    }
-
-    /// The client's close frame: checked, answered with its code, and reads end.
-    fn on_close(&mut self, payload: &[u8], cx: &mut Context<'_>) -> io::Result<Incoming> {
-        let code = match payload {
-            [] => None,
-            [_] => return Err(protocol("bad close frame")),
-            [a, b, reason @ ..] => {
-                let code = u16::from_be_bytes([*a, *b]);
-                if !matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
-                    || std::str::from_utf8(reason).is_err()
-                {
-                    return Err(protocol("bad close frame"));
-                }
-                Some([*a, *b])
-            }
-        };
+    /// The client's close frame, with status `code`: answered with it, and reads end.
+    fn on_close(&mut self, code: Option<[u8; 2]>, cx: &mut Context<'_>) -> io::Result<()> {
         self.ended = true;
         if !self.close_sent {
             self.close_sent = true;
@@ -254,13 +145,13 @@ impl PlainWs {
                 Some(code) => code,
                 None => &[],
             };
-            put_frame(&mut self.write, CLOSE, &[code]);
+            put_frame(&mut self.write, OpCode::Close, &[code]);
             // The answer goes out now if it can; the loop's closing flush sends it otherwise.
             if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
                 return Err(e);
             }
         }
-        Ok(Incoming::Close)
+        Ok(())
     }
 
     /// Queues `frame`, after writing out what is queued if that is a full buffer already.
@@ -321,14 +212,14 @@ impl PlainWs {
         }
         match (frame, version) {
             (Frame::Text(text), _) => {
-                put_frame(&mut self.write, TEXT, &[text.as_str().as_bytes()]);
+                put_frame(&mut self.write, OpCode::Text, &[text.as_str().as_bytes()]);
             }
             (Frame::Binary(data), ProtocolVersion::V4) => {
-                put_frame(&mut self.write, BINARY, &[data]);
+                put_frame(&mut self.write, OpCode::Binary, &[data]);
             }
             // Engine.IO v3 puts the packet type before a binary frame's bytes.
             (Frame::Binary(data), ProtocolVersion::V3) => {
-                put_frame(&mut self.write, BINARY, &[&[4], data]);
+                put_frame(&mut self.write, OpCode::Binary, &[&[4], data]);
             }
         }
         Ok(())
@@ -344,7 +235,7 @@ impl PlainWs {
     pub(crate) fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if !self.close_sent {
             self.close_sent = true;
-            put_frame(&mut self.write, CLOSE, &[]);
+            put_frame(&mut self.write, OpCode::Close, &[]);
         }
         self.poll_flush(cx)
     }
@@ -367,69 +258,28 @@ impl PlainWs {
     }
 }
 
-/// A whole message of opcode `op` (text or binary).
-fn message(op: u8, payload: Bytes) -> io::Result<Incoming> {
-    match op {
-        TEXT => Str::try_from(payload)
-            .map(Incoming::Text)
-            .map_err(|_| protocol("text message not UTF-8")),
-        _ => Ok(Incoming::Binary(payload)),
-    }
-}
-
-fn protocol(what: &'static str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, format!("websocket: {what}"))
-}
-
-/// Appends `text` to `out` as one text frame of a server (unmasked): for a frame written on the
-/// stream before the WebSocket is set up (the open packet, with the `101` answer).
-pub(crate) fn put_text_frame(out: &mut Vec<u8>, text: &[u8]) {
-    put_frame(out, TEXT, &[text]);
-}
-
-/// Appends to `out` one whole server frame (unmasked) of opcode `op`, its payload `parts` one
-/// after the other.
-fn put_frame(out: &mut Vec<u8>, op: u8, parts: &[&[u8]]) {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    out.reserve(len + 10);
-    out.push(FIN | op);
-    match len {
-        0..126 => out.push(len as u8),
-        126..=0xFFFF => {
-            out.push(126);
-            out.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        _ => {
-            out.push(127);
-            out.extend_from_slice(&(len as u64).to_be_bytes());
-        }
-    }
-    for part in parts {
-        out.extend_from_slice(part);
-    }
-}
-
-/// Undoes the client's masking of `payload` (RFC 6455, 5.3), eight bytes at a time.
-fn unmask(payload: &mut [u8], mask: [u8; 4]) {
-    let wide = u64::from_ne_bytes([
-        mask[0], mask[1], mask[2], mask[3], mask[0], mask[1], mask[2], mask[3],
-    ]);
-    let mut chunks = payload.chunks_exact_mut(8);
-    for chunk in &mut chunks {
-        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8])) ^ wide;
-        chunk.copy_from_slice(&word.to_ne_bytes());
-    }
-    for (i, byte) in chunks.into_remainder().iter_mut().enumerate() {
-        *byte ^= mask[i % 4];
-    }
+/// The error that fails the connection for a client's protocol violation.
+fn protocol(error: WsError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, error)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Str;
+    use bytes::Bytes;
     use std::future::poll_fn;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
+
+    const CONTINUATION: u8 = 0x0;
+    const TEXT: u8 = 0x1;
+    const BINARY: u8 = 0x2;
+    const CLOSE: u8 = 0x8;
+    const PING: u8 = 0x9;
+    const PONG: u8 = 0xA;
+    const FIN: u8 = 0x80;
+    const MASKED: u8 = 0x80;
 
     /// A server side over loopback, `max_payload` 64, and the client's end of it.
     async fn pair() -> (PlainWs, TcpStream) {
@@ -569,7 +419,13 @@ mod tests {
         ] {
             let (mut ws, mut client) = pair().await;
             client.write_all(&bytes).await.unwrap();
-            assert!(matches!(next(&mut ws).await, Some(Err(_))), "{bytes:?}");
+            match next(&mut ws).await {
+                Some(Err(e)) => {
+                    assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{bytes:?}");
+                    assert!(e.to_string().starts_with("websocket: "), "{e}");
+                }
+                _ => panic!("an error for {bytes:?}"),
+            }
             assert!(next(&mut ws).await.is_none());
         }
     }

@@ -16,7 +16,6 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use super::direct::DirectSwitch;
 use super::ws_io::WsIo;
 use super::ws_plain::PlainWs;
-pub(crate) use super::ws_plain::put_text_frame;
 use super::{
     EngineBody, EngineConfig, Frame, HandshakeError, PerMessageDeflate, ProtocolVersion, Str,
 };

@@ -4,6 +4,7 @@
 //! - [`eio`]: Engine.IO packets and HTTP long-polling payloads (protocol v4, and v3).
 //! - [`sio`]: Socket.IO packets (protocol v5, and v4), the JSON parser with its binary
 //!   placeholders and, with the `msgpack` feature, the msgpack parser.
+//! - [`ws`]: WebSocket frames (RFC 6455), as a server reads a client's and writes its own.
 //! - [`ServerEvent`]: an event type's wire name and ack type, shared by the server and the
 //!   client.
 //!
@@ -26,5 +27,6 @@
 pub mod eio;
 mod event;
 pub mod sio;
+pub mod ws;
 
 pub use event::ServerEvent;

@@ -8,12 +8,13 @@
 
 #![forbid(unsafe_code)]
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use fastsio_protocol::eio::payload;
 use fastsio_protocol::eio::{Frame, Packet as EioPacket, ProtocolVersion, Str};
 use fastsio_protocol::sio::{
     self, Completion, EncodedPacket, EventArgs, Header, PacketKind, PartialBinary, msgpack,
 };
+use fastsio_protocol::ws::{Decoded, Decoder, WsError};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -29,6 +30,7 @@ pub const TARGETS: &[&str] = &[
     "event_args",
     "sio_msgpack",
     "msgpack_transcode",
+    "ws_frames",
 ];
 
 /// Runs the harness of `target` on `data`.
@@ -43,6 +45,7 @@ pub fn run(target: &str, data: &[u8]) {
         "event_args" => event_args(data),
         "sio_msgpack" => sio_msgpack(data),
         "msgpack_transcode" => msgpack_transcode(data),
+        "ws_frames" => ws_frames(data),
         _ => panic!("unknown fuzz target {target}"),
     }
 }
@@ -354,4 +357,199 @@ pub fn msgpack_transcode(data: &[u8]) {
     let (once, once_bins) = round(text, &bins);
     let (twice, twice_bins) = round(&once, &once_bins);
     assert_eq!((&once, &once_bins), (&twice, &twice_bins));
+}
+
+/// The `max_payload`s of `ws_frames`, picked by the low half of its first byte: small ones
+/// so the bound is reached, those around a control frame's 125 and the 16-bit length, and
+/// `usize::MAX` for lengths near overflow.
+const WS_MAX_PAYLOADS: [usize; 16] = [
+    0,
+    1,
+    2,
+    5,
+    8,
+    16,
+    31,
+    64,
+    125,
+    126,
+    127,
+    200,
+    1000,
+    0xFFFF,
+    0x10000,
+    usize::MAX,
+];
+
+/// The sizes of the reads of `ws_frames`, picked by the high half of its first byte.
+const WS_READ_SIZES: [usize; 16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 16, 31, 64, 127, 1024];
+
+/// The server's WebSocket frame reader, `ws::Decoder`, on what a client sends.
+///
+/// Input: `[config]` then the bytes of the stream: `config & 0x0F` picks `max_payload`,
+/// `config >> 4` the size of each read. The stream decoded as it arrives read by read must
+/// give what it gives decoded in one piece, every message within the bounds; then the stream
+/// is read as records of frames to build (see [`ws_round_trip`]), which must decode to what
+/// they were built from.
+pub fn ws_frames(data: &[u8]) {
+    let Some((&config, stream)) = data.split_first() else {
+        return;
+    };
+    let max_payload = WS_MAX_PAYLOADS[usize::from(config & 0x0F)];
+    let read_size = WS_READ_SIZES[usize::from(config >> 4)];
+    let whole = ws_decode(stream, stream.len().max(1), max_payload);
+    let in_reads = ws_decode(stream, read_size, max_payload);
+    assert_eq!(whole, in_reads);
+    ws_round_trip(stream);
+}
+
+/// What `stream` decodes to when it arrives `read_size` bytes at a time, up to the first
+/// error (the last outcome then).
+fn ws_decode(stream: &[u8], read_size: usize, max_payload: usize) -> Vec<Result<Decoded, WsError>> {
+    let mut decoder = Decoder::new(max_payload);
+    let mut buf = BytesMut::new();
+    let mut out = Vec::new();
+    for read in stream.chunks(read_size) {
+        buf.extend_from_slice(read);
+        loop {
+            let before = buf.len();
+            match decoder.decode(&mut buf) {
+                Ok(Decoded::Incomplete { frame }) => {
+                    assert!(buf.len() <= before);
+                    if let Some(frame) = frame {
+                        // The room to make: more than is in, and never beyond one frame.
+                        assert!(frame > buf.len(), "{frame} <= {}", buf.len());
+                        assert!(frame <= max_payload.saturating_add(14));
+                    }
+                    break;
+                }
+                Ok(decoded) => {
+                    assert!(buf.len() < before);
+                    ws_check(&decoded, max_payload);
+                    out.push(Ok(decoded));
+                }
+                Err(error) => {
+                    out.push(Err(error));
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The bounds of what the decoder gives.
+fn ws_check(decoded: &Decoded, max_payload: usize) {
+    match decoded {
+        Decoded::Incomplete { .. } => panic!("not a message"),
+        Decoded::Text(text) => {
+            assert!(text.len() <= max_payload);
+            assert!(std::str::from_utf8(text.as_bytes()).is_ok());
+        }
+        Decoded::Binary(data) => assert!(data.len() <= max_payload),
+        Decoded::Ping(payload) => assert!(payload.len() <= max_payload.min(125)),
+        Decoded::Close(Some(code)) => assert!(matches!(
+            u16::from_be_bytes(*code),
+            1000..=1003 | 1007..=1014 | 3000..=4999
+        )),
+        Decoded::Close(None) | Decoded::Pong => {}
+    }
+}
+
+/// Close codes a client may send.
+const WS_CLOSE_CODES: [u16; 8] = [1000, 1001, 1003, 1007, 1011, 1014, 3000, 4999];
+
+/// Masked client frames built from `data`, decoded with `max_payload` the largest payload
+/// among them (the bound is inclusive), must give their messages back.
+///
+/// Input: records `[tag] [len] payload`: `tag & 7` the kind (0–1 text, as UTF-8 made of the
+/// payload; 2–3 binary; 4 ping and 5 pong, of the first 125 bytes; 6 close with a code and a
+/// reason; 7 close without), `(tag >> 3) & 3` plus one the fragments of a text or binary
+/// message, `(tag >> 5) & 3` the length's form (0: the shortest, 1: 16 bits, 2 and 3: 64 bits),
+/// `tag >> 7` a ping between the fragments.
+fn ws_round_trip(data: &[u8]) {
+    let mut input = Input(data);
+    let mut stream = Vec::new();
+    let mut expected = Vec::new();
+    // The largest payload of a message or a control frame: the bound they must all pass.
+    let mut largest = 0;
+    while let Some(tag) = input.byte() {
+        let len = usize::from(input.byte().unwrap_or(0));
+        let raw = input.take(len);
+        let mask = [tag, raw.len() as u8, !tag, 0x5A];
+        let form = (tag >> 5) & 3;
+        let control = &raw[..raw.len().min(125)];
+        let (op, payload, decoded) = match tag & 7 {
+            0 | 1 => {
+                let text = String::from_utf8_lossy(raw).into_owned();
+                (
+                    0x1,
+                    text.clone().into_bytes(),
+                    Decoded::Text(Str::from(text.as_str())),
+                )
+            }
+            2 | 3 => (
+                0x2,
+                raw.to_vec(),
+                Decoded::Binary(Bytes::copy_from_slice(raw)),
+            ),
+            4 => (
+                0x9,
+                control.to_vec(),
+                Decoded::Ping(Bytes::copy_from_slice(control)),
+            ),
+            5 => (0xA, control.to_vec(), Decoded::Pong),
+            6 => {
+                let code = WS_CLOSE_CODES[raw.len() % WS_CLOSE_CODES.len()].to_be_bytes();
+                let mut payload = code.to_vec();
+                payload.extend(raw.iter().take(123).map(|b| b'a' + b % 26));
+                (0x8, payload, Decoded::Close(Some(code)))
+            }
+            _ => (0x8, Vec::new(), Decoded::Close(None)),
+        };
+        largest = largest.max(payload.len());
+        let fragments = if op < 0x8 {
+            usize::from((tag >> 3) & 3) + 1
+        } else {
+            1
+        };
+        let mut from = 0;
+        for i in 1..=fragments {
+            let to = payload.len() * i / fragments;
+            let fin = if i == fragments { 0x80 } else { 0 };
+            let op = if i == 1 { op } else { 0 };
+            ws_client_frame(&mut stream, fin | op, &payload[from..to], mask, form);
+            if tag & 0x80 != 0 && i < fragments {
+                ws_client_frame(&mut stream, 0x89, b"between", mask, form);
+                expected.push(Decoded::Ping(Bytes::from_static(b"between")));
+                largest = largest.max(b"between".len());
+            }
+            from = to;
+        }
+        expected.push(decoded);
+    }
+    let decoded = ws_decode(&stream, stream.len().max(1), largest);
+    let expected: Vec<_> = expected.into_iter().map(Ok).collect();
+    assert_eq!(decoded, expected);
+}
+
+/// Appends to `out` a client frame: first byte `head`, `payload` masked with `mask`, its length
+/// in the shortest form (`form` 0), or 16 bits (1) if it fits, or 64 bits.
+fn ws_client_frame(out: &mut Vec<u8>, head: u8, payload: &[u8], mask: [u8; 4], form: u8) {
+    const MASKED: u8 = 0x80;
+    out.push(head);
+    let len = payload.len();
+    match (form, u16::try_from(len)) {
+        (0, _) if len < 126 => out.push(MASKED | len as u8),
+        (0 | 1, Ok(short)) => {
+            out.push(MASKED | 126);
+            out.extend_from_slice(&short.to_be_bytes());
+        }
+        _ => {
+            out.push(MASKED | 127);
+            out.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(&mask);
+    out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
 }
