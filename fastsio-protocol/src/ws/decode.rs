@@ -118,6 +118,15 @@ impl Decoder {
             },
             n => (u64::from(n), 2),
         };
+        // A control frame is final and at most 125 bytes: refused from its header, before its
+        // payload is waited for and buffered.
+        if head & CONTROL != 0 && (head & FIN == 0 || len > MAX_CONTROL as u64) {
+            return Err(match head & OPCODE {
+                CLOSE => WsError::BadClose,
+                PING | PONG => WsError::BadControl,
+                _ => WsError::UnknownOpcode,
+            });
+        }
         // A data frame adds to the message being gathered; a control frame stands alone.
         let gathered = match (head & CONTROL, &self.partial) {
             (0, Some((_, partial))) => partial.len(),
@@ -145,9 +154,8 @@ impl Decoder {
     /// a message.
     fn on_frame(&mut self, head: u8, payload: BytesMut) -> Result<Option<Decoded>, WsError> {
         let fin = head & FIN != 0;
+        // Control frames were checked from their header (final, short) in `take_frame`.
         match head & OPCODE {
-            CLOSE if !fin || payload.len() > MAX_CONTROL => Err(WsError::BadClose),
-            PING | PONG if !fin || payload.len() > MAX_CONTROL => Err(WsError::BadControl),
             CLOSE => close_code(&payload).map(|code| Some(Decoded::Close(code))),
             PING => Ok(Some(Decoded::Ping(payload.freeze()))),
             PONG => Ok(Some(Decoded::Pong)),
@@ -303,7 +311,7 @@ mod tests {
             ),
             (masked(FIN | 0x3, b""), WsError::UnknownOpcode),
             (masked(PING, b""), WsError::BadControl),
-            (masked(FIN | PONG, &[0; 126]), WsError::TooLong),
+            (masked(FIN | PONG, &[0; 126]), WsError::BadControl),
             (masked(CLOSE, b""), WsError::BadClose),
             (masked(FIN | CLOSE, &[0x03]), WsError::BadClose),
             (masked(FIN | CLOSE, &[0x03, 0xED]), WsError::BadClose),
@@ -316,6 +324,37 @@ mod tests {
         assert_eq!(
             Decoder::new(1000).decode(&mut long_ping),
             Err(WsError::BadControl)
+        );
+    }
+
+    #[test]
+    fn a_control_frame_too_long_is_refused_from_its_header() {
+        // A ping announcing 1 MiB, with none of it sent: no wait for the payload.
+        let head = [
+            FIN | PING,
+            MASKED | 127,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0x10,
+            0,
+            0,
+            1,
+            2,
+            3,
+            4,
+        ];
+        let mut buf = BytesMut::from(&head[..]);
+        assert_eq!(
+            Decoder::new(2 << 20).decode(&mut buf),
+            Err(WsError::BadControl)
+        );
+        let mut close = BytesMut::from(&[FIN | CLOSE, MASKED | 126, 0, 200][..]);
+        assert_eq!(
+            Decoder::new(1000).decode(&mut close),
+            Err(WsError::BadClose)
         );
     }
 
