@@ -268,6 +268,7 @@ mod tests {
     use super::*;
     use crate::Str;
     use bytes::Bytes;
+    use fastsio_protocol::ws::put_client_frame;
     use std::future::poll_fn;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
@@ -279,7 +280,6 @@ mod tests {
     const PING: u8 = 0x9;
     const PONG: u8 = 0xA;
     const FIN: u8 = 0x80;
-    const MASKED: u8 = 0x80;
 
     /// A server side over loopback, `max_payload` 64, and the client's end of it.
     async fn pair() -> (PlainWs, TcpStream) {
@@ -301,17 +301,8 @@ mod tests {
 
     /// A client frame: first byte `head`, masked `payload`.
     fn masked(head: u8, payload: &[u8]) -> Vec<u8> {
-        let mask = [0x12, 0x34, 0x56, 0x78];
-        let mut out = vec![head];
-        match payload.len() {
-            len @ 0..126 => out.push(MASKED | len as u8),
-            len => {
-                out.push(MASKED | 126);
-                out.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-        }
-        out.extend_from_slice(&mask);
-        out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        let mut out = Vec::new();
+        put_client_frame(&mut out, head, payload, [0x12, 0x34, 0x56, 0x78]);
         out
     }
 

@@ -214,20 +214,12 @@ fn close_code(payload: &[u8]) -> Result<Option<[u8; 2]>, WsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ws::put_client_frame;
 
     /// A client frame: first byte `head`, masked `payload`.
     fn masked(head: u8, payload: &[u8]) -> Vec<u8> {
-        let mask = [0x12, 0x34, 0x56, 0x78];
-        let mut out = vec![head];
-        match payload.len() {
-            len @ 0..126 => out.push(MASKED | len as u8),
-            len => {
-                out.push(MASKED | 126);
-                out.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-        }
-        out.extend_from_slice(&mask);
-        out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        let mut out = Vec::new();
+        put_client_frame(&mut out, head, payload, [0x12, 0x34, 0x56, 0x78]);
         out
     }
 
